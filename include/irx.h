@@ -1,0 +1,20 @@
+/*
+ * irx.h: the whole public API of libirx.
+ */
+#ifndef IRX_H
+#define IRX_H
+
+#include "irx/common.h"
+#include "irx/error.h"
+#include "irx/blob.h"
+#include "irx/zip.h"
+#include "irx/archive.h"
+#include "irx/dtype.h"
+#include "irx/json.h"
+#include "irx/program.h"
+#include "irx/schema.h"
+#include "irx/convert.h"
+#include "irx/ir.h"
+#include "irx/dump.h"
+
+#endif

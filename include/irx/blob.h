@@ -1,0 +1,39 @@
+/*
+ * irx/blob.h: the bytes of one input, mapped when it is a regular file.
+ *
+ * A regular file is mapped read-only (nothing is copied; pages are read
+ * when touched), anything else (stdin, a pipe) is read into memory.  Every
+ * reader in libirx works on a blob, so a stored zip entry or a tensor
+ * payload is a pointer into it.
+ */
+#ifndef IRX_BLOB_H
+#define IRX_BLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "irx/error.h"
+
+IRX_BEGIN_DECLS
+
+typedef struct irx_blob irx_blob;
+
+/**
+ * Open PATH ("-" for stdin).  @param out new blob; free with irx_blob_free().
+ * Fails with IRX_EIO naming the reason (missing, a directory, unreadable).
+ */
+IRX_API int irx_blob_open(irx_blob **out, const char *path, irx_error *err);
+
+/** Wrap caller memory; the blob borrows it (it must outlive the blob). */
+IRX_API int irx_blob_wrap(irx_blob **out, const void *data, size_t size,
+			  const char *name, irx_error *err);
+
+IRX_API const uint8_t *irx_blob_data(const irx_blob *b);
+IRX_API size_t irx_blob_size(const irx_blob *b);
+/** The name given at open ("-" for stdin); borrowed. */
+IRX_API const char *irx_blob_name(const irx_blob *b);
+IRX_API void irx_blob_free(irx_blob *b);
+
+IRX_END_DECLS
+
+#endif

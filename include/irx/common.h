@@ -1,0 +1,34 @@
+/*
+ * irx/common.h: export macros, C++ guards and the library version.
+ *
+ * Every public header includes this one.  Public functions are marked
+ * IRX_API; everything else in libirx is hidden.
+ */
+#ifndef IRX_COMMON_H
+#define IRX_COMMON_H
+
+#ifdef __cplusplus
+#define IRX_BEGIN_DECLS extern "C" {
+#define IRX_END_DECLS }
+#else
+#define IRX_BEGIN_DECLS
+#define IRX_END_DECLS
+#endif
+
+#if defined(__GNUC__)
+#define IRX_API __attribute__((visibility("default")))
+#else
+#define IRX_API
+#endif
+
+IRX_BEGIN_DECLS
+
+/** The library's version, e.g. "0.1.0" (static storage). */
+IRX_API const char *irx_version(void);
+
+/** Free memory that libirx handed to the caller through a `char **`. */
+IRX_API void irx_free(void *p);
+
+IRX_END_DECLS
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * irx/convert.h: an irx-program document to the IR.
+ *
+ * The IR keeps the original framework's fields and names (model_name,
+ * nodes, graph_inputs, graph_outputs, weights, weight_name_mapping,
+ * constants; OpNode = name, op_type, inputs, outputs, attrs; TensorMeta =
+ * name, shape, dtype, producer_node, producer_output_idx) and adds what a
+ * backend needs to execute every node exactly; docs/ir-format.md is the
+ * reference.
+ */
+#ifndef IRX_CONVERT_H
+#define IRX_CONVERT_H
+
+#include <jansson.h>
+
+#include "irx/program.h"
+#include "irx/schema.h"
+
+IRX_BEGIN_DECLS
+
+#define IRX_IR_FORMAT "irx-ir"
+#define IRX_IR_FORMAT_VERSION 1
+
+typedef struct irx_convert_options {
+	irx_schema_registry *schemas; /* NULL: the built-in table only */
+	int allow_dynamic;            /* keep symbolic sizes instead of failing */
+	const char *model_name;       /* NULL: from the source file name */
+	irx_warn_fn warn;
+	void *warn_ctx;
+} irx_convert_options;
+
+/** Convert PROGRAM (borrowed).  @param out new reference to the IR. */
+IRX_API int irx_convert(const json_t *program, const irx_convert_options *opts,
+			json_t **out, irx_error *err);
+
+IRX_END_DECLS
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * irx/dump.h: show irx files to a person.
+ *
+ * Every kind of file irx reads or writes has a summary, as text (a table)
+ * or as one JSON object; irx-dump picks the right one by content.
+ */
+#ifndef IRX_DUMP_H
+#define IRX_DUMP_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "irx/archive.h"
+
+IRX_BEGIN_DECLS
+
+enum irx_dump_format { IRX_DUMP_TEXT = 0, IRX_DUMP_JSON = 1 };
+
+/** An IR: nodes (name, op_type, input and output shapes, attrs), inputs,
+ * outputs, weights. */
+IRX_API int irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt);
+
+/** An irx-program document: provenance, signature, op counts, weights. */
+IRX_API int irx_dump_program(FILE *f, const json_t *program, enum irx_dump_format fmt);
+
+/** Any archive: its kind, entries and, for a program, the program. */
+IRX_API int irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
+			     enum irx_dump_format fmt);
+
+IRX_END_DECLS
+
+#endif

@@ -1,0 +1,151 @@
+/*
+ * blob.c: map a file, or read a stream, into one contiguous byte range.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "irx/blob.h"
+#include "irxp.h"
+
+enum blob_kind { BLOB_MAPPED, BLOB_HEAP, BLOB_BORROWED };
+
+struct irx_blob {
+	const uint8_t *data;
+	size_t size;
+	enum blob_kind kind;
+	char *name;
+};
+
+static int read_stream(int fd, uint8_t **out, size_t *outlen, irx_error *err)
+{
+	size_t cap = 1 << 16, len = 0;
+	uint8_t *buf = malloc(cap), *nbuf;
+	ssize_t n;
+
+	if (!buf)
+		return irxp_fail(err, IRX_ENOMEM, "cannot allocate input buffer");
+	for (;;) {
+		if (len == cap) {
+			if (cap > SIZE_MAX / 2 || !(nbuf = realloc(buf, cap * 2))) {
+				free(buf);
+				return irxp_fail(err, IRX_ENOMEM, "input too large for memory");
+			}
+			buf = nbuf;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(buf);
+			return irxp_fail(err, IRX_EIO, "cannot read: %s", strerror(e));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*out = buf;
+	*outlen = len;
+	return IRX_OK;
+}
+
+static int blob_new(irx_blob **out, const char *name, irx_error *err)
+{
+	irx_blob *b = calloc(1, sizeof(*b));
+
+	if (!b || !(b->name = strdup(name))) {
+		free(b);
+		return irxp_fail(err, IRX_ENOMEM, "cannot allocate blob");
+	}
+	*out = b;
+	return IRX_OK;
+}
+
+int irx_blob_open(irx_blob **out, const char *path, irx_error *err)
+{
+	irx_blob *b;
+	struct stat st;
+	int fd, rc;
+
+	*out = NULL;
+	irxp_source(err, path);
+	if ((rc = blob_new(&b, path, err)))
+		return rc;
+	if (strcmp(path, "-") == 0) {
+		fd = STDIN_FILENO;
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		rc = irxp_fail(err, IRX_EIO, "cannot open: %s", strerror(errno));
+		goto fail;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = irxp_fail(err, IRX_EIO, "cannot stat: %s", strerror(errno));
+		goto fail_fd;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = irxp_fail(err, IRX_EIO, "is a directory, not a file");
+		goto fail_fd;
+	}
+	if (S_ISREG(st.st_mode) && st.st_size > 0) {
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			rc = irxp_fail(err, IRX_EIO, "cannot map: %s", strerror(errno));
+			goto fail_fd;
+		}
+		b->data = p;
+		b->size = (size_t)st.st_size;
+		b->kind = BLOB_MAPPED;
+	} else {
+		uint8_t *buf = NULL;
+		if ((rc = read_stream(fd, &buf, &b->size, err)))
+			goto fail_fd;
+		b->data = buf;
+		b->kind = BLOB_HEAP;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	*out = b;
+	return IRX_OK;
+fail_fd:
+	if (fd != STDIN_FILENO)
+		close(fd);
+fail:
+	irx_blob_free(b);
+	return rc;
+}
+
+int irx_blob_wrap(irx_blob **out, const void *data, size_t size,
+		  const char *name, irx_error *err)
+{
+	int rc = blob_new(out, name ? name : "(memory)", err);
+
+	if (rc)
+		return rc;
+	(*out)->data = data;
+	(*out)->size = size;
+	(*out)->kind = BLOB_BORROWED;
+	return IRX_OK;
+}
+
+const uint8_t *irx_blob_data(const irx_blob *b) { return b->data; }
+size_t irx_blob_size(const irx_blob *b) { return b->size; }
+const char *irx_blob_name(const irx_blob *b) { return b->name; }
+
+void irx_blob_free(irx_blob *b)
+{
+	if (!b)
+		return;
+	if (b->kind == BLOB_MAPPED)
+		munmap((void *)b->data, b->size);
+	else if (b->kind == BLOB_HEAP)
+		free((void *)b->data);
+	free(b->name);
+	free(b);
+}

@@ -1,0 +1,254 @@
+/*
+ * dump.c: summaries of IRs, programs and archives, as text or JSON.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "irx/dump.h"
+#include "irx/json.h"
+#include "irxp.h"
+
+/* "float32[3, 4]" */
+static void put_meta(FILE *f, const json_t *m)
+{
+	json_t *d;
+	size_t i;
+
+	fprintf(f, "%s[", json_is_string(json_object_get(m, "dtype"))
+			      ? json_string_value(json_object_get(m, "dtype")) : "?");
+	json_array_foreach(json_object_get(m, "shape"), i, d) {
+		if (i)
+			fputs(", ", f);
+		if (json_is_integer(d))
+			fprintf(f, "%lld", (long long)json_integer_value(d));
+		else
+			fputs(json_is_string(d) ? json_string_value(d) : "?", f);
+	}
+	putc(']', f);
+}
+
+static void put_tensor_list(FILE *f, const json_t *list)
+{
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(list, i, m) {
+		if (i)
+			fputs(", ", f);
+		if (json_object_get(m, "kind") && !json_object_get(m, "dtype")) {
+			fputs(json_string_value(json_object_get(m, "name")), f);
+			continue;
+		}
+		put_meta(f, m);
+	}
+}
+
+static void put_tensor_table(FILE *f, const char *title, const json_t *list)
+{
+	json_t *m;
+	size_t i;
+
+	fprintf(f, "%s (%zu):\n", title, json_array_size(list));
+	json_array_foreach(list, i, m) {
+		fprintf(f, "  %-32s ", json_string_value(json_object_get(m, "name")));
+		put_meta(f, m);
+		if (json_is_string(json_object_get(m, "kind")))
+			fprintf(f, "  %s", json_string_value(json_object_get(m, "kind")));
+		if (json_is_false(json_object_get(m, "has_data")))
+			fputs("  (no data)", f);
+		putc('\n', f);
+	}
+}
+
+static void text_nodes(FILE *f, const json_t *nodes, int depth)
+{
+	json_t *node;
+	size_t i;
+
+	json_array_foreach(nodes, i, node) {
+		fprintf(f, "%*s%-28s %-40s (", depth * 2, "",
+			json_string_value(json_object_get(node, "name")),
+			json_string_value(json_object_get(node, "op_type")));
+		put_tensor_list(f, json_object_get(node, "inputs"));
+		fputs(") -> (", f);
+		put_tensor_list(f, json_object_get(node, "outputs"));
+		fputs(")", f);
+		if (json_object_size(json_object_get(node, "attrs"))) {
+			fputs("  ", f);
+			irx_json_write(f, json_object_get(node, "attrs"), IRX_JSON_COMPACT);
+		} else {
+			putc('\n', f);
+		}
+		const char *k;
+		json_t *sub;
+		json_object_foreach(json_object_get(node, "subgraphs"), k, sub) {
+			fprintf(f, "%*s  subgraph %s:\n", depth * 2, "", k);
+			text_nodes(f, json_object_get(sub, "nodes"), depth + 2);
+		}
+	}
+}
+
+static json_t *op_counts(const json_t *nodes, const char *key)
+{
+	json_t *counts = json_object(), *node;
+	size_t i;
+
+	json_array_foreach(nodes, i, node) {
+		const char *op = json_string_value(json_object_get(node, key));
+		if (!op)
+			continue;
+		json_t *c = json_object_get(counts, op);
+		json_object_set_new(counts, op, json_integer(c ? json_integer_value(c) + 1 : 1));
+	}
+	return counts;
+}
+
+static void text_counts(FILE *f, const json_t *counts)
+{
+	const char *k;
+	json_t *v;
+
+	fprintf(f, "operators (%zu):\n", json_object_size(counts));
+	json_object_foreach((json_t *)counts, k, v)
+		fprintf(f, "  %6lld  %s\n", (long long)json_integer_value(v), k);
+}
+
+int irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt)
+{
+	const json_t *nodes = json_object_get(ir, "nodes");
+
+	if (fmt == IRX_DUMP_JSON) {
+		json_t *nlist = json_array(), *node, *counts = op_counts(nodes, "op_type");
+		size_t i;
+		json_array_foreach(nodes, i, node)
+			json_array_append_new(nlist, json_pack("{s:O,s:O,s:O,s:O,s:O}", "name",
+				json_object_get(node, "name"), "op_type", json_object_get(node, "op_type"),
+				"inputs", json_object_get(node, "inputs"), "outputs",
+				json_object_get(node, "outputs"), "attrs", json_object_get(node, "attrs")));
+		json_t *doc = json_pack("{s:s,s:O,s:O,s:O,s:O,s:O,s:o,s:o}", "kind", "ir",
+					"model_name", json_object_get(ir, "model_name"),
+					"graph_inputs", json_object_get(ir, "graph_inputs"),
+					"graph_outputs", json_object_get(ir, "graph_outputs"),
+					"weights", json_object_get(ir, "weights"),
+					"constants", json_object_get(ir, "constants"),
+					"operators", counts, "nodes", nlist);
+		int rc = doc ? irx_json_write(f, doc, IRX_JSON_PRETTY) : -1;
+		json_decref(doc);
+		return rc;
+	}
+	fprintf(f, "IR of model '%s': %zu nodes\n", json_string_value(json_object_get(ir, "model_name")),
+		json_array_size(nodes));
+	put_tensor_table(f, "graph inputs", json_object_get(ir, "graph_inputs"));
+	put_tensor_table(f, "graph outputs", json_object_get(ir, "graph_outputs"));
+	put_tensor_table(f, "weights", json_object_get(ir, "weights"));
+	put_tensor_table(f, "constants", json_object_get(ir, "constants"));
+	fprintf(f, "nodes (%zu):\n", json_array_size(nodes));
+	text_nodes(f, nodes, 1);
+	return ferror(f) ? -1 : 0;
+}
+
+/* Program summary object, shared by the program and archive dumps. */
+static json_t *program_summary(const json_t *p)
+{
+	json_t *inputs = json_object(), *spec, *outputs = json_object();
+	size_t i;
+
+	json_array_foreach(json_object_get(p, "inputs"), i, spec) {
+		const char *k = json_string_value(json_object_get(spec, "kind"));
+		json_t *c = json_object_get(inputs, k ? k : "?");
+		json_object_set_new(inputs, k ? k : "?", json_integer(c ? json_integer_value(c) + 1 : 1));
+	}
+	json_array_foreach(json_object_get(p, "outputs"), i, spec) {
+		const char *k = json_string_value(json_object_get(spec, "kind"));
+		json_t *c = json_object_get(outputs, k ? k : "?");
+		json_object_set_new(outputs, k ? k : "?", json_integer(c ? json_integer_value(c) + 1 : 1));
+	}
+	return json_pack("{s:s,s:O,s:I,s:o,s:o,s:o,s:O,s:O}", "kind", "program",
+			 "source", json_object_get(p, "source"),
+			 "n_nodes", (json_int_t)json_array_size(json_object_get(json_object_get(p, "graph"), "nodes")),
+			 "operators", op_counts(json_object_get(json_object_get(p, "graph"), "nodes"), "target"),
+			 "inputs", inputs, "outputs", outputs,
+			 "weights", json_object_get(p, "weights"),
+			 "range_constraints", json_object_get(p, "range_constraints"));
+}
+
+static void text_program(FILE *f, const json_t *s)
+{
+	const json_t *src = json_object_get(s, "source");
+	const json_t *sv = json_object_get(src, "schema_version");
+	const char *k;
+	json_t *v;
+
+	fprintf(f, "program: %lld nodes, schema %lld.%lld, torch %s, layout %s\n",
+		(long long)json_integer_value(json_object_get(s, "n_nodes")),
+		(long long)json_integer_value(json_object_get(sv, "major")),
+		(long long)json_integer_value(json_object_get(sv, "minor")),
+		json_is_string(json_object_get(src, "torch_version"))
+			? json_string_value(json_object_get(src, "torch_version")) : "unknown",
+		json_is_string(json_object_get(src, "layout"))
+			? json_string_value(json_object_get(src, "layout")) : "unknown");
+	fputs("inputs:", f);
+	json_object_foreach(json_object_get(s, "inputs"), k, v)
+		fprintf(f, " %lld %s", (long long)json_integer_value(v), k);
+	fputs("\noutputs:", f);
+	json_object_foreach(json_object_get(s, "outputs"), k, v)
+		fprintf(f, " %lld %s", (long long)json_integer_value(v), k);
+	putc('\n', f);
+	json_object_foreach(json_object_get(s, "range_constraints"), k, v)
+		fprintf(f, "symbol %s: ", k), irx_json_write(f, v, IRX_JSON_COMPACT);
+	put_tensor_table(f, "weights", json_object_get(s, "weights"));
+	text_counts(f, json_object_get(s, "operators"));
+}
+
+int irx_dump_program(FILE *f, const json_t *p, enum irx_dump_format fmt)
+{
+	json_t *s = program_summary(p);
+	int rc;
+
+	if (!s)
+		return -1;
+	if (fmt == IRX_DUMP_JSON)
+		rc = irx_json_write(f, s, IRX_JSON_PRETTY);
+	else
+		text_program(f, s), rc = ferror(f) ? -1 : 0;
+	json_decref(s);
+	return rc;
+}
+
+int irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
+		     enum irx_dump_format fmt)
+{
+	const irx_zip *z = irx_archive_zip(a);
+	json_t *entries = json_array(), *doc;
+	int rc;
+
+	for (size_t i = 0; i < irx_zip_n_entries(z); i++) {
+		const irx_zip_entry *e = irx_zip_entry_at(z, i);
+		json_array_append_new(entries, json_pack("{s:s,s:I,s:s}", "name", e->name,
+			"bytes", (json_int_t)e->usize, "method", e->method == 0 ? "stored"
+			: e->method == 8 ? "deflated" : "other"));
+	}
+	doc = json_pack("{s:s,s:s,s:s?,s:o}", "kind", "archive", "layout",
+			irx_archive_kind_name(irx_archive_kind(a)), "container_version",
+			irx_archive_version(a), "entries", entries);
+	if (program)
+		json_object_set_new(doc, "program", program_summary(program));
+	if (fmt == IRX_DUMP_JSON) {
+		rc = irx_json_write(f, doc, IRX_JSON_PRETTY);
+	} else {
+		fprintf(f, "archive: %s (%s), %zu entries\n", irx_archive_path(a),
+			irx_archive_kind_name(irx_archive_kind(a)), irx_zip_n_entries(z));
+		for (size_t i = 0; i < irx_zip_n_entries(z); i++) {
+			const irx_zip_entry *e = irx_zip_entry_at(z, i);
+			fprintf(f, "  %12llu  %s%s\n", (unsigned long long)e->usize, e->name,
+				e->method == 8 ? "  (deflated)" : "");
+		}
+		if (program)
+			text_program(f, json_object_get(doc, "program"));
+		rc = ferror(f) ? -1 : 0;
+	}
+	json_decref(doc);
+	return rc;
+}

@@ -1,0 +1,137 @@
+/*
+ * error.c: filling the caller's irx_error record.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irxp.h"
+
+const char *irx_version(void)
+{
+	return PACKAGE_VERSION;
+}
+
+void irx_free(void *p)
+{
+	free(p);
+}
+
+const char *irx_status_str(int code)
+{
+	switch (code) {
+	case IRX_OK: return "success";
+	case IRX_EINVAL: return "invalid argument";
+	case IRX_ENOMEM: return "out of memory";
+	case IRX_EIO: return "input/output error";
+	case IRX_EFORMAT: return "malformed input";
+	case IRX_EUNSUPPORTED: return "unsupported input";
+	case IRX_EMISMATCH: return "mismatch";
+	}
+	return "unknown error";
+}
+
+void irx_error_clear(irx_error *e)
+{
+	if (e)
+		memset(e, 0, sizeof(*e));
+}
+
+/* A diagnostic is one line: newlines and other controls become spaces. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20)
+			*s = ' ';
+}
+
+int irxp_fail(irx_error *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e || e->code)
+		return code;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	va_end(ap);
+	one_line(e->text);
+	return code;
+}
+
+void irxp_where(irx_error *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e || e->where[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->where, sizeof(e->where), fmt, ap);
+	va_end(ap);
+	one_line(e->where);
+}
+
+void irxp_where_prefix(irx_error *e, const char *fmt, ...)
+{
+	char head[sizeof(e->where)], old[sizeof(e->where)];
+	va_list ap;
+
+	if (!e)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof(head), fmt, ap);
+	va_end(ap);
+	memcpy(old, e->where, sizeof(old));
+	if (old[0])
+		snprintf(e->where, sizeof(e->where), "%s: %s", head, old);
+	else
+		snprintf(e->where, sizeof(e->where), "%s", head);
+	one_line(e->where);
+}
+
+void irxp_source(irx_error *e, const char *source)
+{
+	if (e && !e->source[0] && source)
+		snprintf(e->source, sizeof(e->source), "%s", source);
+}
+
+size_t irxp_path_key(struct irxp_path *p, const char *key)
+{
+	size_t mark = p->len;
+	int n = snprintf(p->buf + p->len, sizeof(p->buf) - p->len, "/%s", key);
+
+	if (n > 0)
+		p->len += (size_t)n < sizeof(p->buf) - p->len ? (size_t)n
+							: sizeof(p->buf) - p->len - 1;
+	return mark;
+}
+
+size_t irxp_path_index(struct irxp_path *p, size_t i)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%zu", i);
+	return irxp_path_key(p, num);
+}
+
+void irxp_path_pop(struct irxp_path *p, size_t mark)
+{
+	p->len = mark;
+	p->buf[mark] = '\0';
+}
+
+void irxp_warn(irxp_warn_fn fn, void *ctx, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	if (!fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	one_line(msg);
+	fn(ctx, msg);
+}

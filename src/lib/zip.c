@@ -1,0 +1,315 @@
+/*
+ * zip.c: the central directory through minizip, entry bytes in place.
+ *
+ * minizip reads through a memory "file" over the blob, so the same code
+ * serves mapped files, stdin and zips nested inside zips.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <minizip/unzip.h>
+#include <zlib.h>
+
+#include "irx/zip.h"
+#include "irxp.h"
+
+struct entry {
+	irx_zip_entry pub;
+	unz64_file_pos pos; /* minizip's handle on the central record */
+};
+
+struct irx_zip {
+	const irx_blob *blob;
+	unzFile uf;
+	struct entry *entries;
+	size_t n;
+	/* A memory stream per open; minizip opens exactly one. */
+	struct mem_stream {
+		const uint8_t *data;
+		uint64_t size, pos;
+	} stream;
+};
+
+static voidpf ZCALLBACK mem_open(voidpf opaque, const void *name, int mode)
+{
+	struct mem_stream *s = opaque;
+
+	s->pos = 0;
+	return s;
+}
+
+static uLong ZCALLBACK mem_read(voidpf opaque, voidpf stream, void *buf, uLong size)
+{
+	struct mem_stream *s = stream;
+	uint64_t left = s->pos < s->size ? s->size - s->pos : 0;
+
+	if (size > left)
+		size = (uLong)left;
+	memcpy(buf, s->data + s->pos, size);
+	s->pos += size;
+	return size;
+}
+
+static uLong ZCALLBACK mem_write(voidpf opaque, voidpf stream, const void *buf, uLong size)
+{
+	return 0;
+}
+
+static ZPOS64_T ZCALLBACK mem_tell(voidpf opaque, voidpf stream)
+{
+	return ((struct mem_stream *)stream)->pos;
+}
+
+static long ZCALLBACK mem_seek(voidpf opaque, voidpf stream, ZPOS64_T off, int origin)
+{
+	struct mem_stream *s = stream;
+	uint64_t base;
+
+	switch (origin) {
+	case ZLIB_FILEFUNC_SEEK_SET: base = 0; break;
+	case ZLIB_FILEFUNC_SEEK_CUR: base = s->pos; break;
+	case ZLIB_FILEFUNC_SEEK_END: base = s->size; break;
+	default: return -1;
+	}
+	/* Offsets are unsigned here; minizip seeks backwards from the end
+	 * by passing the distance with SEEK_END, which we treat as size-off
+	 * only when it fits. */
+	if (origin == ZLIB_FILEFUNC_SEEK_END) {
+		if (off > s->size)
+			return -1;
+		s->pos = s->size - off;
+		return 0;
+	}
+	if (off > UINT64_MAX - base || base + off > s->size)
+		return -1;
+	s->pos = base + off;
+	return 0;
+}
+
+static int ZCALLBACK mem_close(voidpf opaque, voidpf stream)
+{
+	return 0;
+}
+
+static int ZCALLBACK mem_error(voidpf opaque, voidpf stream)
+{
+	return 0;
+}
+
+static int collect(irx_zip *z, irx_error *err)
+{
+	size_t cap = 0;
+	int r;
+
+	for (r = unzGoToFirstFile(z->uf); r == UNZ_OK; r = unzGoToNextFile(z->uf)) {
+		unz_file_info64 fi;
+		struct entry *e;
+		char *name;
+
+		if (unzGetCurrentFileInfo64(z->uf, &fi, NULL, 0, NULL, 0, NULL, 0) != UNZ_OK)
+			return irxp_fail(err, IRX_EFORMAT,
+					 "central directory record %zu is unreadable", z->n);
+		if (z->n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct entry *ne = realloc(z->entries, ncap * sizeof(*ne));
+			if (!ne)
+				return irxp_fail(err, IRX_ENOMEM, "cannot allocate zip index");
+			z->entries = ne;
+			cap = ncap;
+		}
+		if (!(name = malloc(fi.size_filename + 1)))
+			return irxp_fail(err, IRX_ENOMEM, "cannot allocate entry name");
+		if (unzGetCurrentFileInfo64(z->uf, &fi, name, fi.size_filename + 1,
+					    NULL, 0, NULL, 0) != UNZ_OK ||
+		    strlen(name) != fi.size_filename) {
+			free(name);
+			return irxp_fail(err, IRX_EFORMAT,
+					 "central directory record %zu has a bad name", z->n);
+		}
+		e = &z->entries[z->n];
+		memset(e, 0, sizeof(*e));
+		e->pub.name = name;
+		e->pub.method = (int)fi.compression_method;
+		e->pub.crc = (uint32_t)fi.crc;
+		e->pub.csize = fi.compressed_size;
+		e->pub.usize = fi.uncompressed_size;
+		z->n++;
+		if (unzGetFilePos64(z->uf, &e->pos) != UNZ_OK)
+			return irxp_fail(err, IRX_EFORMAT, "entry '%s' cannot be located", name);
+	}
+	if (r != UNZ_END_OF_LIST_OF_FILE)
+		return irxp_fail(err, IRX_EFORMAT,
+				 "central directory is truncated after %zu entries", z->n);
+	return IRX_OK;
+}
+
+int irx_zip_open(irx_zip **out, const irx_blob *blob, irx_error *err)
+{
+	zlib_filefunc64_def ff = {
+		mem_open, mem_read, mem_write, mem_tell, mem_seek, mem_close, mem_error, NULL,
+	};
+	irx_zip *z;
+	int rc;
+
+	*out = NULL;
+	if (!(z = calloc(1, sizeof(*z))))
+		return irxp_fail(err, IRX_ENOMEM, "cannot allocate zip");
+	z->blob = blob;
+	z->stream.data = irx_blob_data(blob);
+	z->stream.size = irx_blob_size(blob);
+	ff.opaque = &z->stream;
+	if (!(z->uf = unzOpen2_64("", &ff))) {
+		irx_zip_free(z);
+		return irxp_fail(err, IRX_EFORMAT,
+				 "not a zip archive (no readable end of central directory)");
+	}
+	if ((rc = collect(z, err))) {
+		irx_zip_free(z);
+		return rc;
+	}
+	*out = z;
+	return IRX_OK;
+}
+
+void irx_zip_free(irx_zip *z)
+{
+	if (!z)
+		return;
+	if (z->uf)
+		unzClose(z->uf);
+	for (size_t i = 0; i < z->n; i++)
+		free((char *)z->entries[i].pub.name);
+	free(z->entries);
+	free(z);
+}
+
+size_t irx_zip_n_entries(const irx_zip *z) { return z->n; }
+
+const irx_zip_entry *irx_zip_entry_at(const irx_zip *z, size_t i)
+{
+	return i < z->n ? &z->entries[i].pub : NULL;
+}
+
+const irx_zip_entry *irx_zip_find(const irx_zip *z, const char *name)
+{
+	for (size_t i = 0; i < z->n; i++)
+		if (strcmp(z->entries[i].pub.name, name) == 0)
+			return &z->entries[i].pub;
+	return NULL;
+}
+
+int irx_zip_data_offset(const irx_zip *z, const irx_zip_entry *pub,
+			uint64_t *offset, irx_error *err)
+{
+	struct entry *e = (struct entry *)pub;
+	uint64_t off;
+
+	/* Opening the entry makes minizip read the local header, whose name
+	 * and extra lengths (not the central ones) place the data. */
+	if (unzGoToFilePos64(z->uf, &e->pos) != UNZ_OK || unzOpenCurrentFile2(z->uf, NULL, NULL, 1) != UNZ_OK)
+		return irxp_fail(err, IRX_EFORMAT, "local header of entry '%s' is invalid",
+				 pub->name);
+	off = unzGetCurrentFileZStreamPos64(z->uf);
+	unzCloseCurrentFile(z->uf);
+	if (off > z->stream.size || pub->csize > z->stream.size - off)
+		return irxp_fail(err, IRX_EFORMAT,
+				 "entry '%s' claims %llu bytes at offset %llu, past the end of the archive",
+				 pub->name, (unsigned long long)pub->csize,
+				 (unsigned long long)off);
+	*offset = off;
+	return IRX_OK;
+}
+
+static int inflate_entry(const irx_zip_entry *e, const uint8_t *src,
+			 uint8_t **out, irx_error *err)
+{
+	z_stream zs;
+	uint8_t *buf;
+	int r;
+
+	/* Deflate cannot expand data by more than 1032:1; a larger claim is
+	 * a lie meant to make us allocate. */
+	if (e->usize / 1032 > e->csize || e->usize > SIZE_MAX - 1)
+		return irxp_fail(err, IRX_EFORMAT,
+				 "entry '%s' claims an impossible size %llu", e->name,
+				 (unsigned long long)e->usize);
+	if (!(buf = malloc(e->usize ? e->usize : 1)))
+		return irxp_fail(err, IRX_ENOMEM, "cannot allocate %llu bytes for entry '%s'",
+				 (unsigned long long)e->usize, e->name);
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
+		free(buf);
+		return irxp_fail(err, IRX_ENOMEM, "cannot start inflating entry '%s'", e->name);
+	}
+	zs.next_in = (Bytef *)src;
+	zs.next_out = buf;
+	/* zlib counts in uInt: feed and drain in chunks. */
+	uint64_t in_left = e->csize, out_left = e->usize;
+	do {
+		uInt in_now = in_left > UINT32_MAX ? UINT32_MAX : (uInt)in_left;
+		uInt out_now = out_left > UINT32_MAX ? UINT32_MAX : (uInt)out_left;
+		zs.avail_in = in_now;
+		zs.avail_out = out_now;
+		r = inflate(&zs, Z_NO_FLUSH);
+		in_left -= in_now - zs.avail_in;
+		out_left -= out_now - zs.avail_out;
+	} while (r == Z_OK && (in_left || out_left) && !(zs.avail_out == 0 && out_left == 0 && in_left == 0));
+	inflateEnd(&zs);
+	if (r != Z_STREAM_END || out_left != 0) {
+		free(buf);
+		return irxp_fail(err, IRX_EFORMAT, "entry '%s' has broken deflate data", e->name);
+	}
+	*out = buf;
+	return IRX_OK;
+}
+
+int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
+		 const uint8_t **data, size_t *len, void **owned, irx_error *err)
+{
+	const uint8_t *src;
+	uint64_t off;
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	*owned = NULL;
+	if ((rc = irx_zip_data_offset(z, e, &off, err)))
+		return rc;
+	src = z->stream.data + off;
+	if (e->method == 0) {
+		if (e->csize != e->usize)
+			return irxp_fail(err, IRX_EFORMAT,
+					 "stored entry '%s' has different sizes (%llu, %llu)",
+					 e->name, (unsigned long long)e->csize,
+					 (unsigned long long)e->usize);
+		*data = src;
+	} else if (e->method == 8) {
+		uint8_t *buf = NULL;
+		if ((rc = inflate_entry(e, src, &buf, err)))
+			return rc;
+		*data = buf;
+		*owned = buf;
+	} else {
+		return irxp_fail(err, IRX_EUNSUPPORTED,
+				 "entry '%s' uses compression method %d (only stored and deflated are read)",
+				 e->name, e->method);
+	}
+	*len = (size_t)e->usize;
+	if (e->usize <= IRX_ZIP_CRC_LIMIT) {
+		uLong crc = crc32(0L, Z_NULL, 0);
+		for (uint64_t done = 0; done < e->usize;) {
+			uInt n = e->usize - done > (1u << 30) ? (1u << 30) : (uInt)(e->usize - done);
+			crc = crc32(crc, *data + done, n);
+			done += n;
+		}
+		if ((uint32_t)crc != e->crc) {
+			free(*owned);
+			*owned = NULL;
+			*data = NULL;
+			return irxp_fail(err, IRX_EFORMAT, "entry '%s' fails its CRC-32 check",
+					 e->name);
+		}
+	}
+	return IRX_OK;
+}

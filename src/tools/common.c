@@ -1,0 +1,137 @@
+/*
+ * common.c: shared behaviour of the irx tools.
+ */
+#include <config.h>
+
+#include <argp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static void print_version(FILE *f, struct argp_state *state)
+{
+	fprintf(f, "%s (irx) %s\nlibirx %s; %zu built-in operator schemas; libtorch: not linked\n",
+		program_invocation_short_name, PACKAGE_VERSION, irx_version(),
+		irx_schema_builtin_count());
+}
+
+void tool_init(void)
+{
+	argp_program_version_hook = print_version;
+	argp_program_bug_address = PACKAGE_BUGREPORT;
+	argp_err_exit_status = EXIT_USAGE;
+}
+
+void tool_report(const irx_error *e)
+{
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	if (e->source[0])
+		fprintf(stderr, "%s: ", e->source);
+	if (e->where[0])
+		fprintf(stderr, "%s: ", e->where);
+	fprintf(stderr, "%s\n", e->text[0] ? e->text : irx_status_str(e->code));
+}
+
+int tool_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	putc('\n', stderr);
+	return EXIT_ERROR;
+}
+
+void tool_warn(void *ctx, const char *msg)
+{
+	fprintf(stderr, "%s: warning: %s%s%s\n", program_invocation_short_name,
+		ctx ? (const char *)ctx : "", ctx ? ": " : "", msg);
+}
+
+int tool_exit_for(int status)
+{
+	return status == IRX_OK ? EXIT_OK : status == IRX_EMISMATCH ? EXIT_NEGATIVE : EXIT_ERROR;
+}
+
+int tool_out_open(struct tool_out *o, const char *path)
+{
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	if (!path || !strcmp(path, "-")) {
+		o->f = stdout;
+		return EXIT_OK;
+	}
+	if (!(o->path = strdup(path)) || asprintf(&o->tmp, "%s.tmpXXXXXX", path) < 0) {
+		free(o->path);
+		return tool_fail("out of memory");
+	}
+	if ((fd = mkstemp(o->tmp)) < 0 || !(o->f = fdopen(fd, "w"))) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd), unlink(o->tmp);
+		free(o->tmp);
+		free(o->path);
+		o->tmp = o->path = NULL;
+		return tool_fail("%s: cannot create: %s", path, strerror(e));
+	}
+	/* mkstemp makes 0600; an output is an ordinary file. */
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	return EXIT_OK;
+}
+
+void tool_out_abort(struct tool_out *o)
+{
+	if (o->tmp) {
+		fclose(o->f);
+		unlink(o->tmp);
+	}
+	free(o->tmp);
+	free(o->path);
+	memset(o, 0, sizeof(*o));
+}
+
+int tool_out_commit(struct tool_out *o)
+{
+	int rc = EXIT_OK;
+
+	if (!o->tmp) {
+		if (fflush(stdout) || ferror(stdout))
+			rc = tool_fail("cannot write standard output: %s", strerror(errno));
+		return rc;
+	}
+	if (fflush(o->f) || ferror(o->f) || fclose(o->f)) {
+		rc = tool_fail("%s: cannot write: %s", o->path, strerror(errno));
+		unlink(o->tmp);
+	} else if (rename(o->tmp, o->path)) {
+		rc = tool_fail("%s: cannot rename into place: %s", o->path, strerror(errno));
+		unlink(o->tmp);
+	}
+	free(o->tmp);
+	free(o->path);
+	memset(o, 0, sizeof(*o));
+	return rc;
+}
+
+int tool_write_json(const char *path, const json_t *doc, unsigned flags)
+{
+	struct tool_out out;
+	int rc;
+
+	if ((rc = tool_out_open(&out, path)))
+		return rc;
+	if (irx_json_write(out.f, doc, flags)) {
+		tool_out_abort(&out);
+		return tool_fail("%s: cannot write: %s", path ? path : "standard output", strerror(errno));
+	}
+	return tool_out_commit(&out);
+}

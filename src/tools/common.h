@@ -1,0 +1,59 @@
+/*
+ * common.h: what every irx tool shares: exit statuses, diagnostics,
+ * output files written to a temporary and renamed into place.
+ */
+#ifndef IRX_TOOLS_COMMON_H
+#define IRX_TOOLS_COMMON_H
+
+#include <errno.h> /* program_invocation_short_name (_GNU_SOURCE) */
+#include <stdio.h>
+#include <jansson.h>
+
+#include "irx.h"
+
+enum tool_exit {
+	EXIT_OK = 0,        /* success */
+	EXIT_NEGATIVE = 1,  /* a negative answer: a check failed, outputs differ */
+	EXIT_ERROR = 2,     /* bad input, I/O, unsupported */
+	EXIT_USAGE = 64,    /* bad command line (argp's status, EX_USAGE) */
+};
+
+/* The paragraph every tool's --help ends with. */
+#define TOOL_EXIT_DOC \
+	"Exit status: 0 success, 1 negative answer, 2 error (bad input, I/O), 64 usage."
+
+/* Set argp's version hook and usage status once; call first in main. */
+void tool_init(void);
+
+/* "irx-export: FILE: WHERE: TEXT" on stderr. */
+void tool_report(const irx_error *err);
+
+/* A printf-style error line with the tool's name; returns EXIT_ERROR. */
+int tool_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Warnings from libirx, as "irx-export: warning: ..." lines. */
+void tool_warn(void *ctx, const char *msg);
+
+/*
+ * An output: stdout for NULL or "-", otherwise a temporary file beside
+ * PATH that tool_out_commit() renames into place, so a failed run never
+ * leaves a half-written file.
+ */
+struct tool_out {
+	FILE *f;
+	char *path;
+	char *tmp;
+};
+int tool_out_open(struct tool_out *o, const char *path);
+/* Close (and rename); returns EXIT_OK or EXIT_ERROR after reporting. */
+int tool_out_commit(struct tool_out *o);
+/* Drop a temporary after an error. */
+void tool_out_abort(struct tool_out *o);
+
+/* Write DOC as JSON to PATH (NULL or "-": stdout); returns an exit status. */
+int tool_write_json(const char *path, const json_t *doc, unsigned flags);
+
+/* Map a libirx status to an exit status. */
+int tool_exit_for(int irx_status);
+
+#endif
