@@ -240,6 +240,49 @@ static json_t *norm_device(struct norm *n, const json_t *v)
 	return json_string(buf);
 }
 
+/*
+ * The member of a union value.  Three encodings exist: {"tag": v} (schema
+ * >= 5), {"$type": tag, "$value": v} (a 2024 development window), and
+ * every member present with all but one null (schema 2, torch 2.2).
+ * Returns 0 and sets TAG/PAYLOAD, or -1 when V is no union.
+ */
+static int union_pick(const json_t *v, const char **tag, json_t **payload)
+{
+	const char *k, *found = NULL;
+	json_t *x, *t;
+
+	if (!json_is_object(v))
+		return -1;
+	if ((t = json_object_get(v, "$type")) && json_is_string(t)) {
+		*tag = json_string_value(t);
+		*payload = json_object_get(v, "$value");
+		return 0;
+	}
+	if (json_object_size(v) == 1) {
+		void *it = json_object_iter((json_t *)v);
+		*tag = json_object_iter_key(it);
+		*payload = json_object_iter_value(it);
+		return 0;
+	}
+	json_object_foreach((json_t *)v, k, x) {
+		if (json_is_null(x))
+			continue;
+		if (found)
+			return -1;
+		found = k;
+		*payload = x;
+	}
+	if (!found && json_object_get(v, "as_none")) {
+		*tag = "as_none";
+		*payload = json_object_get(v, "as_none");
+		return 0;
+	}
+	if (!found)
+		return -1;
+	*tag = found;
+	return 0;
+}
+
 /* ---- symbolic integers -------------------------------------------------- */
 
 /* "Symbol('s77', positive=True, integer=True)" -> "s77" when it is one. */
@@ -263,18 +306,20 @@ static json_t *norm_symint(struct norm *n, const json_t *v)
 {
 	json_t *x;
 
+	const char *tag;
+
 	if (json_is_integer(v)) /* torch 2.1 wrote some as plain ints */
 		return json_integer(json_integer_value(v));
-	if (!json_is_object(v) || json_object_size(v) != 1)
-		return fail(n, IRX_EFORMAT, "SymInt must be a one-key object");
-	if ((x = json_object_get(v, "as_int"))) {
+	if (union_pick(v, &tag, &x))
+		return fail(n, IRX_EFORMAT, "SymInt must be a one-member union");
+	if (!strcmp(tag, "as_int")) {
 		size_t mark = irxp_path_key(&n->path, "as_int");
 		json_t *r = norm_int(n, x);
 		if (r)
 			irxp_path_pop(&n->path, mark);
 		return r;
 	}
-	if ((x = json_object_get(v, "as_expr"))) {
+	if (!strcmp(tag, "as_expr")) {
 		json_t *text, *hint, *h;
 		char sym[128];
 		char *infix;
@@ -310,8 +355,7 @@ static json_t *norm_symint(struct norm *n, const json_t *v)
 		irxp_path_pop(&n->path, mark);
 		return r ? r : OOM(n);
 	}
-	return fail(n, IRX_EFORMAT, "SymInt has unknown member '%s'",
-		    json_object_iter_key(json_object_iter((json_t *)v)));
+	return fail(n, IRX_EFORMAT, "SymInt has unknown member '%s'", tag);
 }
 
 /* Sym*Argument: as_name -> {"name": s}; as_int/as_bool/as_float -> value */
@@ -359,11 +403,12 @@ static json_t *norm_tensor_name(struct norm *n, const json_t *v)
 /* OptionalTensorArgument: as_tensor -> name, as_none -> null */
 static json_t *norm_optional_tensor(struct norm *n, const json_t *v)
 {
+	const char *tag;
 	json_t *t;
 
-	if (json_is_object(v) && json_object_get(v, "as_none"))
+	if (union_pick(v, &tag, &t) == 0 && !strcmp(tag, "as_none"))
 		return json_null();
-	if (json_is_object(v) && (t = json_object_get(v, "as_tensor"))) {
+	if (union_pick(v, &tag, &t) == 0 && !strcmp(tag, "as_tensor")) {
 		size_t mark = irxp_path_key(&n->path, "as_tensor");
 		json_t *r = norm_tensor_name(n, t);
 		if (r)
@@ -585,28 +630,17 @@ static const struct arg_kind {
 	{"as_string_to_argument", "string_to_argument", norm_string_to_arg, 0},
 };
 
-/* A union value: {"tag": payload}, or the pre-2.3 {"$type", "$value"}. */
 static int union_member(struct norm *n, const json_t *v, const char **tag, json_t **payload)
 {
-	json_t *t;
-
 	if (!json_is_object(v)) {
 		fail(n, IRX_EFORMAT, "union must be an object, not %s", type_name(v));
 		return -1;
 	}
-	if ((t = json_object_get(v, "$type")) && json_is_string(t)) {
-		*tag = json_string_value(t);
-		*payload = json_object_get(v, "$value");
-		return 0;
-	}
-	if (json_object_size(v) != 1) {
+	if (union_pick(v, tag, payload)) {
 		fail(n, IRX_EFORMAT, "union must have exactly one member, has %zu",
 		     json_object_size(v));
 		return -1;
 	}
-	void *it = json_object_iter((json_t *)v);
-	*tag = json_object_iter_key(it);
-	*payload = json_object_iter_value(it);
 	return 0;
 }
 
@@ -667,18 +701,30 @@ static int module_of(const char *stack, json_t *node)
 
 /*
  * stack_trace: Python's traceback text.  The user's line is the last
- * 'File "f.py", line N, in fn' frame followed by its code line:
+ * 'File "f.py", line N, in fn' frame outside torch itself (torch's
+ * nn.Linear is not where the user wrote anything), with its code line:
  * "f.py:N in fn: code".
  */
+static int in_torch(const char *file)
+{
+	const char *q = strchr(file, '"');
+	const char *t = strstr(file, "packages/torch/");
+	return t && q && t < q;
+}
+
 static void source_of(const char *trace, json_t *node)
 {
-	const char *frame = NULL, *p = trace;
+	const char *frame = NULL, *any = NULL, *p = trace;
 	char out[512];
 
 	while ((p = strstr(p, "File \""))) {
-		frame = p;
+		any = p;
+		if (!in_torch(p + 6))
+			frame = p;
 		p += 6;
 	}
+	if (!frame)
+		frame = any;
 	if (!frame)
 		return;
 	const char *file = frame + 6, *q = strchr(file, '"');
@@ -852,12 +898,13 @@ static json_t *norm_map(struct norm *n, const json_t *v,
 static json_t *sym_value(struct norm *n, const json_t *v, const char *type,
 			 const char *value_key, json_t *(*value)(struct norm *, const json_t *))
 {
+	const char *tag;
 	json_t *x, *val;
 
-	if (json_is_object(v) && (x = json_object_get(v, value_key)))
+	if (union_pick(v, &tag, &x) == 0 && !strcmp(tag, value_key))
 		val = value(n, x);
-	else if (json_is_object(v) && json_object_get(v, "as_expr"))
-		val = norm_symint(n, json_pack("{s:O}", "as_expr", json_object_get(v, "as_expr")));
+	else if (union_pick(v, &tag, &x) == 0 && !strcmp(tag, "as_expr"))
+		val = norm_symint(n, v);
 	else
 		return fail(n, IRX_EFORMAT, "symbolic %s value must be %s or as_expr", type, value_key);
 	return val ? json_pack("{s:s,s:o}", "type", type, "value", val) : NULL;

@@ -172,9 +172,27 @@ static json_t *scalar_default(const char *base, const char *s)
 		return json_false();
 	if ((s[0] == '"' || s[0] == '\'') && strlen(s) >= 2)
 		return json_stringn(s + 1, strlen(s) - 2);
+	/* libtorch prints enum defaults as c10's integers (dtype=4 is Long,
+	 * memory_format=0 is Contiguous), which are not torch.export's codes. */
 	if (!strcmp(base, "ScalarType")) {
+		static const char *const c10[] = {
+			"uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
+			"complex32", "complex64", "complex128", "bool", NULL, NULL, NULL, "bfloat16",
+		};
+		long code = strtol(s, &end, 10);
+		if (*s && !*end)
+			return code >= 0 && code < 16 && c10[code] ? json_string(c10[code])
+								  : json_integer(code);
 		int d = irx_dtype_from_name(s);
 		return d ? json_string(irx_dtype_name(d)) : json_string(s);
+	}
+	if (!strcmp(base, "MemoryFormat")) {
+		static const char *const c10[] = {
+			"contiguous_format", "preserve_format", "channels_last", "channels_last_3d",
+		};
+		long code = strtol(s, &end, 10);
+		if (*s && !*end && code >= 0 && code < 4)
+			return json_string(c10[code]);
 	}
 	/* at::Reduction: int reduction=Mean */
 	if (!strcmp(s, "Mean"))

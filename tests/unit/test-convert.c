@@ -1,0 +1,198 @@
+/* test-convert: the IR from real archives: attrs, defaults, producers. */
+#include "unit.h"
+
+static json_t *ir_of(const char *rel, int allow_dynamic, irx_error *err, int *rc)
+{
+	json_t *p = export_fixture(rel), *ir = NULL;
+	irx_convert_options o = {.allow_dynamic = allow_dynamic};
+	*rc = irx_convert(p, &o, &ir, err);
+	json_decref(p);
+	return ir;
+}
+
+static json_t *ir_ok(const char *rel)
+{
+	irx_error err = {0};
+	int rc;
+	json_t *ir = ir_of(rel, 0, &err, &rc);
+	if (rc)
+		fail_msg("%s: %s: %s", rel, err.where, err.text);
+	return ir;
+}
+
+static json_t *find_node(json_t *ir, const char *op)
+{
+	json_t *n;
+	size_t i;
+	json_array_foreach(json_object_get(ir, "nodes"), i, n)
+		if (!strcmp(json_string_value(json_object_get(n, "op_type")), op))
+			return n;
+	fail_msg("no %s node", op);
+	return NULL;
+}
+
+static void convert_conv2d_defaults_filled_in_schema_order(void **state)
+{
+	json_t *ir = ir_ok("t214/resnet18.pt2");
+	json_t *conv = find_node(ir, "aten.conv2d.default");
+	json_t *attrs = json_object_get(conv, "attrs");
+	static const char *const order[] = {"bias", "stride", "padding", "dilation", "groups"};
+	void *it = json_object_iter(attrs);
+	for (int i = 0; i < 5; i++, it = json_object_iter_next(attrs, it))
+		assert_string_equal(json_object_iter_key(it), order[i]);
+	assert_true(json_is_null(json_object_get(attrs, "bias"))); /* bias=False: None */
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(attrs, "stride"), 0)), 2);
+	/* dilation was left out of the archive: it comes from the schema */
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(attrs, "dilation"), 1)), 1);
+	assert_int_equal(json_integer_value(json_object_get(attrs, "groups")), 1);
+	assert_string_equal(json_string_value(json_object_get(conv, "schema")), "builtin");
+	json_t *in = json_array_get(json_object_get(conv, "inputs"), 1);
+	assert_string_equal(json_string_value(json_object_get(in, "arg")), "weight");
+	assert_int_equal(json_integer_value(json_object_get(in, "arg_index")), 1);
+	json_decref(ir);
+}
+
+static void convert_multi_output_producers(void **state)
+{
+	json_t *ir = ir_ok("t214/multi_out.pt2"), *n, *in;
+	json_t *max = find_node(ir, "aten.max.dim");
+	json_t *split = find_node(ir, "aten.split_with_sizes.default");
+	size_t i, j;
+
+	assert_int_equal(json_array_size(json_object_get(max, "outputs")), 2);
+	json_t *idx = json_array_get(json_object_get(max, "outputs"), 1);
+	assert_string_equal(json_string_value(json_object_get(idx, "dtype")), "int64");
+	assert_int_equal(json_integer_value(json_object_get(idx, "output_index")), 1);
+	json_t *s1 = json_array_get(json_object_get(split, "outputs"), 1);
+	assert_int_equal(json_integer_value(json_object_get(s1, "list_index")), 1);
+	assert_int_equal(json_integer_value(json_object_get(s1, "output_index")), 0);
+	/* every consumer of a split piece names split and the piece's index */
+	int seen = 0;
+	json_array_foreach(json_object_get(ir, "nodes"), i, n)
+		json_array_foreach(json_object_get(n, "inputs"), j, in)
+			if (json_equal(json_object_get(in, "name"), json_object_get(s1, "name"))) {
+				assert_true(json_equal(json_object_get(in, "producer_node"),
+						       json_object_get(split, "name")));
+				assert_int_equal(json_integer_value(json_object_get(in, "producer_output_idx")), 1);
+				seen = 1;
+			}
+	assert_true(seen);
+	json_decref(ir);
+}
+
+static void convert_tensor_list_and_optional_list(void **state)
+{
+	json_t *ir = ir_ok("t214/llama.pt2");
+	json_t *cat = find_node(ir, "aten.cat.default");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(cat, "tensor_lists"), "tensors")), 2);
+	json_t *in1 = json_array_get(json_object_get(cat, "inputs"), 1);
+	assert_string_equal(json_string_value(json_object_get(in1, "arg")), "tensors");
+	assert_int_equal(json_integer_value(json_object_get(in1, "list_index")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(cat, "attrs"), "dim")), -1);
+	json_decref(ir);
+}
+
+static void convert_hop_bodies(void **state)
+{
+	json_t *ir = ir_ok("t214/hop_cond.pt2");
+	json_t *cond = find_node(ir, "higher_order.cond");
+	json_t *subs = json_object_get(cond, "subgraphs");
+	assert_int_equal(json_object_size(subs), 2);
+	json_t *t = json_object_get(subs, "true_graph_0");
+	assert_true(json_array_size(json_object_get(t, "nodes")) > 0);
+	assert_true(json_array_size(json_object_get(t, "graph_inputs")) > 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(cond, "attrs"),
+							"true_fn"), "graph")), "true_graph_0");
+	assert_string_equal(json_string_value(json_object_get(cond, "schema")), "none");
+	json_decref(ir);
+}
+
+static void convert_weights_tied_and_constants(void **state)
+{
+	json_t *ir = ir_ok("t214/buffers.pt2");
+	json_t *map = json_object_get(ir, "weight_name_mapping"), *c;
+	size_t i;
+	int nonpersistent = 0, constant = 0;
+	json_array_foreach(json_object_get(ir, "constants"), i, c) {
+		nonpersistent += json_is_false(json_object_get(c, "persistent"));
+		constant += !strcmp(json_string_value(json_object_get(c, "kind")), "constant_tensor");
+		assert_non_null(json_object_get(map, json_string_value(json_object_get(c, "name"))));
+	}
+	assert_int_equal(nonpersistent, 1);
+	assert_int_equal(constant, 1);
+	json_decref(ir);
+	ir = ir_ok("t214/tied.pt2");
+	map = json_object_get(ir, "weight_name_mapping");
+	assert_int_equal(json_object_size(map), json_array_size(json_object_get(ir, "weights")));
+	json_decref(ir);
+}
+
+static void convert_dynamic_refused_then_kept(void **state)
+{
+	irx_error err = {0};
+	int rc;
+	json_t *ir = ir_of("t214/dynamic.pt2", 0, &err, &rc);
+	assert_int_equal(rc, IRX_EUNSUPPORTED);
+	assert_null(ir);
+	assert_non_null(strstr(err.text, "'s77'"));
+	assert_non_null(strstr(err.text, "1..1024"));
+	assert_non_null(strstr(err.text, "sym_size_int_1"));
+	ir = ir_of("t214/dynamic.pt2", 1, &err, &rc);
+	assert_int_equal(rc, IRX_OK);
+	json_t *x = json_array_get(json_object_get(ir, "graph_inputs"), 0);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(x, "shape"), 0)), "s77");
+	assert_non_null(json_object_get(json_object_get(ir, "symbols"), "s77"));
+	json_decref(ir);
+}
+
+static void convert_dangling_input_is_an_error(void **state)
+{
+	json_t *p = export_fixture("t214/mlp.pt2"), *ir;
+	irx_error err = {0};
+	json_t *node = json_array_get(json_object_get(json_object_get(p, "graph"), "nodes"), 1);
+	json_t *arg = json_object_get(json_array_get(json_object_get(node, "inputs"), 0), "arg");
+	json_object_set_new(arg, "tensor", json_string("nobody_made_me"));
+	assert_int_equal(irx_convert(p, NULL, &ir, &err), IRX_EFORMAT);
+	assert_non_null(strstr(err.text, "nobody_made_me"));
+	assert_non_null(strstr(err.where, "/graph/nodes/1"));
+	json_decref(p);
+}
+
+static void convert_is_deterministic(void **state)
+{
+	json_t *a = ir_ok("t214/mobilenet_v3_small.pt2"), *b = ir_ok("t214/mobilenet_v3_small.pt2");
+	char *sa = NULL, *sb = NULL;
+	size_t la, lb;
+	FILE *fa = open_memstream(&sa, &la), *fb = open_memstream(&sb, &lb);
+	irx_json_write(fa, a, IRX_JSON_PRETTY);
+	irx_json_write(fb, b, IRX_JSON_PRETTY);
+	fclose(fa), fclose(fb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(sa, sb, la);
+	free(sa), free(sb), json_decref(a), json_decref(b);
+}
+
+static void convert_refuses_other_documents(void **state)
+{
+	json_t *doc = json_pack("{s:s}", "format", "something-else"), *ir;
+	irx_error err = {0};
+	assert_int_equal(irx_convert(doc, NULL, &ir, &err), IRX_EFORMAT);
+	assert_string_equal(err.where, "/format");
+	json_decref(doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(convert_conv2d_defaults_filled_in_schema_order),
+		cmocka_unit_test(convert_multi_output_producers),
+		cmocka_unit_test(convert_tensor_list_and_optional_list),
+		cmocka_unit_test(convert_hop_bodies),
+		cmocka_unit_test(convert_weights_tied_and_constants),
+		cmocka_unit_test(convert_dynamic_refused_then_kept),
+		cmocka_unit_test(convert_dangling_input_is_an_error),
+		cmocka_unit_test(convert_is_deterministic),
+		cmocka_unit_test(convert_refuses_other_documents),
+	};
+	return cmocka_run_group_tests_name("convert", tests, NULL, NULL);
+}

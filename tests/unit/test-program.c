@@ -1,0 +1,175 @@
+/* test-program: every torch version's program JSON to one normalized form. */
+#include "unit.h"
+
+#define META "{\"dtype\": 7, \"sizes\": [{\"as_int\": 2}, {\"as_int\": 3}], \"requires_grad\": false, \"device\": {\"type\": \"cpu\"}, \"strides\": [{\"as_int\": 3}, {\"as_int\": 1}], \"storage_offset\": {\"as_int\": 0}, \"layout\": 7}"
+
+/* A one-node program x -> y; NODE_ARGS are the extra inputs of the node. */
+static char *program(const char *version, const char *node_args)
+{
+	char *s;
+	if (asprintf(&s,
+		     "{\"schema_version\": %s, \"graph_module\": {\"graph\": {"
+		     "\"inputs\": [{\"as_tensor\": {\"name\": \"x\"}}],"
+		     "\"outputs\": [{\"as_tensor\": {\"name\": \"y\"}}],"
+		     "\"nodes\": [{\"target\": \"torch.ops.aten.clamp.default\", \"inputs\": ["
+		     "{\"name\": \"self\", \"arg\": {\"as_tensor\": {\"name\": \"x\"}}}%s],"
+		     "\"outputs\": [{\"as_tensor\": {\"name\": \"y\"}}], \"metadata\": {}}],"
+		     "\"tensor_values\": {\"x\": " META ", \"y\": " META "}},"
+		     "\"signature\": {\"input_specs\": [{\"user_input\": {\"arg\": {\"as_tensor\": {\"name\": \"x\"}}}}],"
+		     "\"output_specs\": [{\"user_output\": {\"arg\": {\"as_tensor\": {\"name\": \"y\"}}}}]}}}",
+		     version, node_args) < 0)
+		fail();
+	return s;
+}
+
+static json_t *node_arg(json_t *doc, size_t i)
+{
+	json_t *node = json_array_get(json_object_get(json_object_get(doc, "graph"), "nodes"), 0);
+	return json_object_get(json_array_get(json_object_get(node, "inputs"), i), "arg");
+}
+
+static void program_none_encodings_agree(void **state)
+{
+	json_t *a, *b;
+	irx_error err = {0};
+	char *p1 = program("{\"major\": 8, \"minor\": 1}", ", {\"name\": \"min\", \"arg\": {\"as_none\": []}}");
+	char *p2 = program("{\"major\": 8, \"minor\": 20}", ", {\"name\": \"min\", \"arg\": {\"as_none\": true}}");
+	assert_int_equal(normalize_text(p1, &a, &err), IRX_OK);
+	assert_int_equal(normalize_text(p2, &b, &err), IRX_OK);
+	assert_true(json_equal(node_arg(a, 1), node_arg(b, 1)));
+	assert_true(json_is_null(json_object_get(node_arg(a, 1), "none")));
+	json_decref(a), json_decref(b), free(p1), free(p2);
+}
+
+static void program_float_tokens_and_strings_agree(void **state)
+{
+	json_t *a, *b;
+	irx_error err = {0};
+	char *p1 = program("{\"major\": 8, \"minor\": 2}", ", {\"name\": \"min\", \"arg\": {\"as_float\": -Infinity}}");
+	char *p2 = program("{\"major\": 8, \"minor\": 20}", ", {\"name\": \"min\", \"arg\": {\"as_float\": \"-Infinity\"}}");
+	assert_int_equal(normalize_text(p1, &a, &err), IRX_OK);
+	assert_int_equal(normalize_text(p2, &b, &err), IRX_OK);
+	assert_string_equal(json_string_value(json_object_get(node_arg(a, 1), "float")), "-Infinity");
+	assert_true(json_equal(node_arg(a, 1), node_arg(b, 1)));
+	json_decref(a), json_decref(b), free(p1), free(p2);
+}
+
+static void program_dtype_codes_are_schema_numbering(void **state)
+{
+	json_t *a;
+	irx_error err = {0};
+	char *p = program("{\"major\": 8, \"minor\": 20}", ", {\"name\": \"dtype\", \"arg\": {\"as_scalar_type\": 13}}");
+	assert_int_equal(normalize_text(p, &a, &err), IRX_OK);
+	/* 13 is BFLOAT16 in torch.export's schema (c10 would say 15) */
+	assert_string_equal(json_string_value(json_object_get(node_arg(a, 1), "scalar_type")), "bfloat16");
+	json_t *x = json_object_get(json_object_get(json_object_get(a, "graph"), "values"), "x");
+	assert_string_equal(json_string_value(json_object_get(x, "dtype")), "float32");
+	assert_string_equal(json_string_value(json_object_get(x, "device")), "cpu");
+	json_decref(a), free(p);
+}
+
+static void program_unknown_dtype_is_an_error(void **state)
+{
+	json_t *a;
+	irx_error err = {0};
+	char *p = program("{\"major\": 8, \"minor\": 20}", ", {\"name\": \"dtype\", \"arg\": {\"as_scalar_type\": 77}}");
+	assert_int_equal(normalize_text(p, &a, &err), IRX_EUNSUPPORTED);
+	assert_string_equal(err.where, "/graph_module/graph/nodes/0/inputs/1/arg/as_scalar_type");
+	free(p);
+}
+
+static void collect(void *ctx, const char *msg)
+{
+	snprintf(ctx, 512, "%s", msg);
+}
+
+static void program_unknown_union_tag_is_carried(void **state)
+{
+	json_t *a;
+	irx_error err = {0};
+	char warning[512] = "";
+	irx_export_options o = {.warn = collect, .warn_ctx = warning};
+	char *p = program("{\"major\": 8, \"minor\": 99}", ", {\"name\": \"min\", \"arg\": {\"as_future_thing\": {\"k\": 1}}}");
+	assert_int_equal(irx_program_normalize((const uint8_t *)p, strlen(p), &o, &a, &err), IRX_OK);
+	assert_non_null(strstr(warning, "as_future_thing"));
+	json_t *u = json_object_get(node_arg(a, 1), "unknown");
+	assert_string_equal(json_string_value(json_object_get(u, "tag")), "as_future_thing");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(u, "value"), "k")), 1);
+	json_decref(a), free(p);
+}
+
+static void program_unknown_major_is_an_error(void **state)
+{
+	json_t *a;
+	irx_error err = {0};
+	char *p = program("{\"major\": 99, \"minor\": 0}", "");
+	assert_int_equal(normalize_text(p, &a, &err), IRX_EUNSUPPORTED);
+	assert_string_equal(err.where, "/schema_version");
+	free(p);
+}
+
+static void program_schema2_all_members_unions(void **state)
+{
+	/* torch 2.2 wrote every union member, all null but one */
+	json_t *a;
+	irx_error err = {0};
+	char *p = program("2", ", {\"name\": \"min\", \"arg\": {\"as_none\": null, \"as_float\": 0.5, \"as_int\": null}}");
+	assert_int_equal(normalize_text(p, &a, &err), IRX_OK);
+	assert_true(json_real_value(json_object_get(node_arg(a, 1), "float")) == 0.5);
+	json_decref(a), free(p);
+}
+
+static void program_symbolic_sizes_are_readable(void **state)
+{
+	json_t *doc = export_fixture("t214/dynamic.pt2");
+	json_t *values = json_object_get(json_object_get(doc, "graph"), "values");
+	json_t *x = json_object_get(values, "x");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(x, "shape"), 0)), "s77");
+	json_t *r = json_object_get(json_object_get(doc, "range_constraints"), "s77");
+	assert_int_equal(json_integer_value(json_object_get(r, "min")), 1);
+	assert_int_equal(json_integer_value(json_object_get(r, "max")), 1024);
+	assert_int_equal(json_integer_value(json_object_get(r, "hint")), 3);
+	json_decref(doc);
+}
+
+static void program_weights_data_presence(void **state)
+{
+	static const char *const meta[] = {"t26/mlp.pt2", "t214/mlp.pt2"};
+	static const char *const real[] = {"t26/mlp_real.pt2", "t214/mlp_real.pt2"};
+	for (int i = 0; i < 2; i++) {
+		json_t *m = export_fixture(meta[i]), *r = export_fixture(real[i]);
+		json_t *wm = json_array_get(json_object_get(m, "weights"), 0);
+		json_t *wr = json_array_get(json_object_get(r, "weights"), 0);
+		assert_string_equal(json_string_value(json_object_get(wm, "name")), "fc1.weight");
+		assert_true(json_is_false(json_object_get(wm, "has_data")));
+		assert_true(json_is_true(json_object_get(wr, "has_data")));
+		json_decref(m), json_decref(r);
+	}
+}
+
+static void program_legacy_and_pt2_agree_on_mlp(void **state)
+{
+	json_t *a = export_fixture("t26/mlp.pt2"), *b = export_fixture("t214/mlp.pt2");
+	assert_true(json_equal(json_object_get(a, "inputs"), json_object_get(b, "inputs")));
+	assert_true(json_equal(json_object_get(a, "outputs"), json_object_get(b, "outputs")));
+	assert_true(json_equal(json_object_get(json_object_get(a, "graph"), "values"),
+			       json_object_get(json_object_get(b, "graph"), "values")));
+	json_decref(a), json_decref(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(program_none_encodings_agree),
+		cmocka_unit_test(program_float_tokens_and_strings_agree),
+		cmocka_unit_test(program_dtype_codes_are_schema_numbering),
+		cmocka_unit_test(program_unknown_dtype_is_an_error),
+		cmocka_unit_test(program_unknown_union_tag_is_carried),
+		cmocka_unit_test(program_unknown_major_is_an_error),
+		cmocka_unit_test(program_schema2_all_members_unions),
+		cmocka_unit_test(program_symbolic_sizes_are_readable),
+		cmocka_unit_test(program_weights_data_presence),
+		cmocka_unit_test(program_legacy_and_pt2_agree_on_mlp),
+	};
+	return cmocka_run_group_tests_name("program", tests, NULL, NULL);
+}

@@ -1,0 +1,160 @@
+/* test-schema: schema strings, defaults, lookup in the built-in table. */
+#include "unit.h"
+
+static void schema_parse_conv2d(void **state)
+{
+	irx_schema *s;
+	irx_error err = {0};
+
+	assert_int_equal(irx_schema_parse("aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, "
+					  "SymInt[2] stride=[1, 1], SymInt[2] padding=[0, 0], "
+					  "SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor", &s, &err), IRX_OK);
+	assert_string_equal(s->name, "aten::conv2d");
+	assert_string_equal(s->overload, "");
+	assert_int_equal(s->n_args, 7);
+	assert_int_equal(s->args[0].cls, IRX_ARG_TENSOR);
+	assert_int_equal(s->args[2].cls, IRX_ARG_OPTIONAL_TENSOR);
+	assert_true(json_is_null(s->args[2].default_value));
+	assert_int_equal(json_array_size(s->args[5].default_value), 2);
+	assert_int_equal(json_integer_value(s->args[6].default_value), 1);
+	assert_int_equal(s->n_returns, 1);
+	irx_schema_free(s);
+}
+
+static void schema_old_style_scalar_list_default_broadcasts(void **state)
+{
+	/* libtorch 1.13 writes int[2] stride=1 for [1, 1] */
+	irx_schema *s;
+	irx_error err = {0};
+	assert_int_equal(irx_schema_parse("aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], "
+					  "int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor",
+					  &s, &err), IRX_OK);
+	assert_int_equal(json_array_size(s->args[2].default_value), 0);
+	json_t *pad = (json_t *)s->args[3].default_value;
+	assert_int_equal(json_array_size(pad), 2);
+	assert_int_equal(json_integer_value(json_array_get(pad, 1)), 0);
+	assert_true(json_is_false(s->args[5].default_value));
+	irx_schema_free(s);
+}
+
+static void schema_alias_types_returns_and_kwargs(void **state)
+{
+	irx_schema *s;
+	irx_error err = {0};
+	assert_int_equal(irx_schema_parse("aten::split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) "
+					  "-> Tensor(a)[]", &s, &err), IRX_OK);
+	assert_string_equal(s->overload, "Tensor");
+	assert_string_equal(s->args[0].type, "Tensor(a -> *)");
+	assert_string_equal(s->args[0].name, "self");
+	assert_int_equal(irx_schema_type_class(s->return_types[0]), IRX_ARG_TENSOR_LIST);
+	irx_schema_free(s);
+	assert_int_equal(irx_schema_parse("aten::max.dim(Tensor self, int dim, bool keepdim=False) -> "
+					  "(Tensor values, Tensor indices)", &s, &err), IRX_OK);
+	assert_int_equal(s->n_returns, 2);
+	assert_string_equal(s->return_names[1], "indices");
+	irx_schema_free(s);
+	assert_int_equal(irx_schema_parse("aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+					  &s, &err), IRX_OK);
+	assert_false(s->args[1].kwarg_only);
+	assert_true(s->args[2].kwarg_only);
+	irx_schema_free(s);
+	assert_int_equal(irx_schema_type_class("Tensor?[]"), IRX_ARG_OPTIONAL_TENSOR_LIST);
+	assert_int_equal(irx_schema_type_class("ScalarType?"), IRX_ARG_VALUE);
+}
+
+static void schema_defaults_of_every_kind(void **state)
+{
+	irx_schema *s;
+	irx_error err = {0};
+	assert_int_equal(irx_schema_parse("m::f(Tensor x, float eps=1e-05, ScalarType dtype=long, "
+					  "str mode=\"mean\", int reduction=Mean, float lo=-inf, "
+					  "MemoryFormat f=contiguous_format) -> Tensor", &s, &err), IRX_OK);
+	assert_true(json_real_value(s->args[1].default_value) == 1e-05);
+	assert_string_equal(json_string_value(s->args[2].default_value), "int64");
+	assert_string_equal(json_string_value(s->args[3].default_value), "mean");
+	assert_int_equal(json_integer_value(s->args[4].default_value), 1);
+	assert_string_equal(json_string_value(s->args[5].default_value), "-Infinity");
+	assert_string_equal(json_string_value(s->args[6].default_value), "contiguous_format");
+	irx_schema_free(s);
+}
+
+static void schema_bad_strings_fail(void **state)
+{
+	irx_schema *s;
+	irx_error err = {0};
+	assert_int_equal(irx_schema_parse("no parenthesis", &s, &err), IRX_EFORMAT);
+	irx_error_clear(&err);
+	assert_int_equal(irx_schema_parse("a::b(Tensor x", &s, &err), IRX_EFORMAT);
+	irx_error_clear(&err);
+	assert_int_equal(irx_schema_parse("a::b(Tensor x)", &s, &err), IRX_EFORMAT);
+}
+
+static void schema_builtin_lookup(void **state)
+{
+	irx_schema_registry *r;
+	const irx_schema *s;
+	enum irx_schema_origin origin;
+	irx_error err = {0};
+
+	assert_true(irx_schema_builtin_count() > 3000);
+	assert_int_equal(irx_schema_registry_new(&r, &err), IRX_OK);
+	assert_int_equal(irx_schema_registry_lookup(r, "aten.conv2d.default", &s, &origin, &err), IRX_OK);
+	assert_non_null(s);
+	assert_int_equal(origin, IRX_SCHEMA_BUILTIN);
+	assert_string_equal(s->args[6].name, "groups");
+	assert_int_equal(irx_schema_registry_lookup(r, "aten.add.Tensor", &s, &origin, &err), IRX_OK);
+	assert_string_equal(s->overload, "Tensor");
+	assert_int_equal(irx_schema_registry_lookup(r, "aten._native_batch_norm_legit_no_training.default",
+						    &s, &origin, &err), IRX_OK);
+	assert_int_equal(s->n_returns, 3);
+	/* not schema operators */
+	assert_int_equal(irx_schema_registry_lookup(r, "higher_order.cond", &s, &origin, &err), IRX_OK);
+	assert_null(s);
+	assert_int_equal(irx_schema_registry_lookup(r, "mylib.custom.default", &s, &origin, &err), IRX_OK);
+	assert_null(s);
+	assert_int_equal(origin, IRX_SCHEMA_NONE);
+	irx_schema_registry_free(r);
+}
+
+static void schema_user_file_adds_and_overrides(void **state)
+{
+	char path[] = "/tmp/irx-schemas-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	irx_schema_registry *r;
+	const irx_schema *s;
+	enum irx_schema_origin origin;
+	irx_error err = {0};
+
+	fputs("# custom operators\n\nmylib::scale(Tensor x, float factor=2.0) -> Tensor\n", f);
+	fclose(f);
+	assert_int_equal(irx_schema_registry_new(&r, &err), IRX_OK);
+	assert_int_equal(irx_schema_registry_add_file(r, path, &err), IRX_OK);
+	assert_int_equal(irx_schema_registry_lookup(r, "mylib.scale.default", &s, &origin, &err), IRX_OK);
+	assert_non_null(s);
+	assert_int_equal(origin, IRX_SCHEMA_USER);
+	assert_true(json_real_value(s->args[1].default_value) == 2.0);
+	irx_schema_registry_free(r);
+	f = fopen(path, "w");
+	fputs("mylib::broken(Tensor x\n", f);
+	fclose(f);
+	assert_int_equal(irx_schema_registry_new(&r, &err), IRX_OK);
+	assert_int_equal(irx_schema_registry_add_file(r, path, &err), IRX_EFORMAT);
+	assert_string_equal(err.where, "line 1");
+	irx_schema_registry_free(r);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(schema_parse_conv2d),
+		cmocka_unit_test(schema_old_style_scalar_list_default_broadcasts),
+		cmocka_unit_test(schema_alias_types_returns_and_kwargs),
+		cmocka_unit_test(schema_defaults_of_every_kind),
+		cmocka_unit_test(schema_bad_strings_fail),
+		cmocka_unit_test(schema_builtin_lookup),
+		cmocka_unit_test(schema_user_file_adds_and_overrides),
+	};
+	return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
+}
