@@ -45,7 +45,8 @@ def main(ir_path, oracle_path):
         # Node names: torch >= 2.7 writes them; older archives lose the FX
         # name of multi-output nodes, irx then derives one.
         if oracle["layout"] == "pt2" or (
-                len(n["outputs"]) == 1 and "list_index" not in n["outputs"][0]):
+                len(n["outputs"]) == 1 and "list_index" not in n["outputs"][0]
+                and "dtype" in n["outputs"][0]):
             check(n["name"] == o["name"], f"{tag}: named {n['name']}")
 
     mapping = ir["weight_name_mapping"]

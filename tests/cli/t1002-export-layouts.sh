@@ -1,0 +1,77 @@
+#!/bin/sh
+# Archive variants made from real torch output: several models in one PT2
+# archive, a re-zipped (deflated) copy, a renamed file; and files that are
+# not programs, which must be named for what they are.
+. "$IRX_SRCDIR/tests/cli/lib.sh"
+
+"$PYTHON3" - "$FIXTURES/t214/mlp.pt2" "$FIXTURES/t26/mlp.pt2" "$TMP" <<'PY'
+import sys, zipfile
+pt2, legacy, tmp = sys.argv[1:]
+src = zipfile.ZipFile(pt2)
+names = src.namelist()
+prog = src.read("mlp/models/model.json")
+def copy(dst, rename=None, drop=(), method=zipfile.ZIP_STORED, extra=()):
+    with zipfile.ZipFile(dst, "w", method) as z:
+        for n in names:
+            if n in drop:
+                continue
+            z.writestr(rename(n) if rename else n, src.read(n))
+        for n, data in extra:
+            z.writestr(n, data)
+# package_pt2 with two programs: "model" and "tiny"
+copy(f"{tmp}/two.pt2", extra=[("mlp/models/tiny.json", prog)])
+copy(f"{tmp}/noname.pt2", drop=("mlp/models/model.json",),
+     extra=[("mlp/models/a.json", prog), ("mlp/models/b.json", prog)])
+# a user unzipped and re-zipped with deflate
+copy(f"{tmp}/deflated.pt2", method=zipfile.ZIP_DEFLATED)
+# the legacy layout inside a folder (re-zipped directory)
+lz = zipfile.ZipFile(legacy)
+with zipfile.ZipFile(f"{tmp}/folder.pt2", "w", zipfile.ZIP_DEFLATED) as z:
+    for n in lz.namelist():
+        z.writestr("exported/" + n, lz.read(n))
+PY
+cp "$FIXTURES/t214/mlp.pt2" "$TMP/renamed.model.pt2"
+
+expect_rc 0 "$BIN/irx-export" "$TMP/two.pt2" && grep -q '"models": \["model", "tiny"\]' "$TMP/out" &&
+	pass "several models: model is the default" || fail "several models default"
+expect_rc 0 "$BIN/irx-export" --model tiny "$TMP/two.pt2" && grep -q '"model": "tiny"' "$TMP/out" &&
+	pass "--model picks a program" || fail "--model tiny"
+expect_rc 2 "$BIN/irx-export" --model nope "$TMP/two.pt2" && expect_one_line_naming "'tiny'" &&
+	pass "unknown --model lists the names"
+expect_rc 2 "$BIN/irx-export" "$TMP/noname.pt2" && expect_one_line_naming "'a', 'b'" &&
+	grep -q -- "--model" "$TMP/err" && pass "ambiguous archive lists the names"
+
+"$BIN/irx-export" "$FIXTURES/t214/mlp.pt2" >"$TMP/stored.json"
+expect_rc 0 "$BIN/irx-export" "$TMP/deflated.pt2" && cp "$TMP/out" "$TMP/deflated.json"
+"$PYTHON3" - "$TMP/stored.json" "$TMP/deflated.json" <<'PY' && pass "deflated entries read like stored ones" || fail "deflated differs"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+for d in (a, b):
+    d["source"]["file"] = ""
+    for w in d["weights"]:
+        w.pop("bytes", None)
+assert a == b
+PY
+expect_rc 0 "$BIN/irx-export" "$TMP/folder.pt2" && grep -q '"entry": "exported/serialized_exported_program.json"' "$TMP/out" &&
+	pass "legacy layout inside a folder" || fail "legacy in a folder"
+expect_rc 0 "$BIN/irx-export" "$TMP/renamed.model.pt2" && grep -q '"entry": "mlp/models/model.json"' "$TMP/out" &&
+	pass "a renamed archive keeps its prefix" || fail "renamed archive"
+
+# Not programs: one line saying what the file is and what to do.
+"$PYTHON3" - "$TMP" <<'PY'
+import sys, zipfile
+tmp = sys.argv[1]
+with zipfile.ZipFile(f"{tmp}/ts.pt", "w") as z:
+    for n in ("m/data.pkl", "m/constants.pkl", "m/code/__torch__.py", "m/version"):
+        z.writestr(n, b"x")
+with zipfile.ZipFile(f"{tmp}/save.pt2", "w") as z:
+    for n in ("archive/data.pkl", "archive/data/0", "archive/version"):
+        z.writestr(n, b"x")
+with zipfile.ZipFile(f"{tmp}/aoti.pt2", "w") as z:
+    z.writestr("package/archive_format", b"pt2")
+    z.writestr("package/data/aotinductor/model/x.so", b"\x7fELF")
+PY
+expect_rc 2 "$BIN/irx-export" "$TMP/ts.pt" && expect_one_line_naming "TorchScript" && pass "TorchScript named"
+expect_rc 2 "$BIN/irx-export" "$TMP/save.pt2" && expect_one_line_naming "torch.save checkpoint" && pass "torch.save named"
+expect_rc 2 "$BIN/irx-export" "$TMP/aoti.pt2" && expect_one_line_naming "AOTInductor" && pass "AOTInductor named"
+finish
