@@ -111,9 +111,11 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 	if (size >= 2 && d[0] == 'P' && d[1] == 'K') {
 		irx_archive *ar;
 		irx_export_options eo = {.model = a->model, .warn = tool_warn, .warn_ctx = (void *)a->input};
-		if (a->check)
+		if (a->check) {
+			irx_blob_free(blob);
 			return tool_fail("%s: --check validates an IR; convert the archive first "
 					 "(irx-export | irx-convert)", a->input);
+		}
 		if ((rc = irx_archive_open_blob(&ar, blob, &err))) {
 			tool_report(&err);
 			return tool_exit_for(rc);
