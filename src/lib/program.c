@@ -954,6 +954,9 @@ static json_t *norm_graph(struct norm *n, const json_t *g)
 		if (push(n, nodes, norm_node(n, json_array_get(x, i), used)))
 			goto fail;
 		irxp_path_pop(&n->path, m2);
+		/* The raw node is no longer needed: drop it now, so the two
+		 * trees never both hold the whole program (peak memory). */
+		json_array_set_new((json_t *)x, i, json_null());
 	}
 	irxp_path_pop(&n->path, mark);
 
@@ -961,6 +964,7 @@ static json_t *norm_graph(struct norm *n, const json_t *g)
 	if (put(n, out, "values", member(g, "tensor_values")
 			? norm_map(n, member(g, "tensor_values"), norm_tensor_meta) : json_object()))
 		goto fail;
+	json_object_clear(member(g, "tensor_values"));
 	irxp_path_pop(&n->path, mark);
 
 	if (!(syms = json_object()) || json_object_set_new(out, "sym_values", syms))
