@@ -43,8 +43,9 @@ IRX_API int irx_program_export(const irx_archive *a, const irx_export_options *o
 
 /**
  * Normalize a program JSON document (the bytes of models/model.json or
- * serialized_exported_program.json) without an archive: weights are then
- * listed without data information.  @param out new reference.
+ * serialized_exported_program.json) without an archive: weights and
+ * constants are listed from the signature, with "has_data": null (unknown).
+ * @param out new reference.
  */
 IRX_API int irx_program_normalize(const uint8_t *json, size_t len,
 				  const irx_export_options *opts, json_t **out,

@@ -59,6 +59,14 @@ IRX_API int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
 			 irx_error *err);
 
 /**
+ * The bytes of a stored entry, in place and unverified: for payloads that
+ * are mapped so that nothing touches them until they are used.
+ * Fails with IRX_EUNSUPPORTED for a compressed entry.
+ */
+IRX_API int irx_zip_view(const irx_zip *z, const irx_zip_entry *e,
+			 const uint8_t **data, size_t *len, irx_error *err);
+
+/**
  * Offset of a stored entry's first byte in the blob (for mapping).
  */
 IRX_API int irx_zip_data_offset(const irx_zip *z, const irx_zip_entry *e,

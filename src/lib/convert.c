@@ -23,6 +23,7 @@ struct conv {
 	irx_schema_registry *schemas;
 	irx_error *err;
 	const json_t *ranges; /* range_constraints */
+	json_t *warned;       /* operators already warned about */
 	char where[256];
 };
 
@@ -196,18 +197,30 @@ static const char *arg_symbol(struct scope *s, const json_t *a)
 	return NULL;
 }
 
-/* Without --allow-dynamic, the first node touching a symbol stops us. */
-static int check_static(struct conv *c, struct scope *s, const json_t *graph)
+/* Without --allow-dynamic, the first node touching a symbol stops us,
+ * subgraphs of higher-order operators included. */
+static int check_static(struct conv *c, struct scope *s, const json_t *graph, const char *path)
 {
-	json_t *node, *in;
+	json_t *node, *in, *sub;
 	size_t i, j;
+	int rc;
 
 	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
-		snprintf(c->where, sizeof(c->where), "/graph/nodes/%zu", i);
+		char here[200];
+		snprintf(here, sizeof(here), "%s/nodes/%zu", path, i);
+		snprintf(c->where, sizeof(c->where), "%s", here);
 		json_array_foreach(json_object_get(node, "inputs"), j, in) {
 			const char *sym = arg_symbol(s, json_object_get(in, "arg"));
 			if (sym)
 				return refuse_symbol(c, sym, node);
+			if ((sub = json_object_get(json_object_get(json_object_get(in, "arg"), "graph"), "graph"))) {
+				struct scope ss = {json_object_get(sub, "values"),
+						   json_object_get(sub, "sym_values"), NULL};
+				char subpath[240];
+				snprintf(subpath, sizeof(subpath), "%s/inputs/%zu/arg/graph/graph", here, j);
+				if ((rc = check_static(c, &ss, sub, subpath)))
+					return rc;
+			}
 		}
 		json_array_foreach(json_object_get(node, "outputs"), j, in) {
 			const char *sym = arg_symbol(s, in);
@@ -407,6 +420,13 @@ static int node_arguments(struct conv *c, struct scope *s, const json_t *node, j
 	if (!schema) {
 		/* No schema: the archive's arguments as given, attributes typed. */
 		int hop = !strncmp(op, "higher_order.", 13);
+		const char *d1 = strchr(op, '.');
+		if (!hop && d1 && strchr(d1 + 1, '.') && !json_object_get(c->warned, op)) {
+			json_object_set_new(c->warned, op, json_true());
+			irxp_warn(c->o->warn, c->o->warn_ctx,
+				  "no schema for %s: its arguments are kept as the archive gives them "
+				  "(defaults unknown); give one with --schemas", op);
+		}
 		json_array_foreach(json_object_get(node, "inputs"), i, in) {
 			const char *name = json_string_value(json_object_get(in, "name"));
 			char pos[32];
@@ -566,7 +586,7 @@ static int convert_graph(struct conv *c, const json_t *graph, struct scope *pare
 				json_object_set_new(s.producers, json_string_value(t), json_null());
 		}
 	}
-	if (!c->o->allow_dynamic && top && (rc = check_static(c, &s, graph)))
+	if (!c->o->allow_dynamic && top && (rc = check_static(c, &s, graph, "/graph")))
 		goto out;
 	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
 		snprintf(c->where, sizeof(c->where), "%s/nodes/%zu (node '%s')",
@@ -652,6 +672,10 @@ static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 	json_array_foreach(json_object_get(program, "inputs"), i, spec) {
 		const char *kind = json_string_value(json_object_get(spec, "kind"));
 		json_t *name = json_object_get(spec, "name"), *m;
+		if (kind && !strcmp(kind, "constant_input")) {
+			json_array_append_new(consts, json_deep_copy(spec));
+			continue;
+		}
 		if (!kind || strcmp(kind, "user_input"))
 			continue;
 		if (json_is_string(name) && json_object_get(s.values, json_string_value(name))) {
@@ -728,6 +752,7 @@ int irx_convert(const json_t *program, const irx_convert_options *opts, json_t *
 		c.schemas = own;
 	}
 	c.ranges = json_object_get(program, "range_constraints");
+	c.warned = json_object();
 	ir = json_pack("{s:s,s:i,s:o,s:O}", "format", IRX_IR_FORMAT, "format_version",
 		       IRX_IR_FORMAT_VERSION, "model_name",
 		       c.o->model_name ? json_string(c.o->model_name) : model_name(program),
@@ -759,6 +784,7 @@ int irx_convert(const json_t *program, const irx_convert_options *opts, json_t *
 	ir = NULL;
 out:
 	json_decref(ir);
+	json_decref(c.warned);
 	irx_schema_registry_free(own);
 	return rc;
 }

@@ -108,13 +108,15 @@ static void check_use(struct check *k, struct scope *s, const char *where, const
 		return;
 	}
 	prod = json_object_get(def, "producer");
-	if (!json_equal(json_array_get(prod, 0), pn) || !json_equal(json_array_get(prod, 1), pi))
-		problem(k, where, "'%s' names producer %s[%s], but it comes from %s[%s]", name,
-			json_is_string(pn) ? json_string_value(pn) : "null",
-			json_is_integer(pi) ? "idx" : "null",
-			json_is_string(json_array_get(prod, 0))
-				? json_string_value(json_array_get(prod, 0)) : "an input",
-			json_is_integer(json_array_get(prod, 1)) ? "idx" : "null");
+	if (!json_equal(json_array_get(prod, 0), pn) || !json_equal(json_array_get(prod, 1), pi)) {
+		json_t *rn = json_array_get(prod, 0), *ri = json_array_get(prod, 1);
+		problem(k, where, "'%s' names producer %s output %lld, but it comes from %s%s%lld", name,
+			json_is_string(pn) ? json_string_value(pn) : "(none)",
+			json_is_integer(pi) ? (long long)json_integer_value(pi) : -1LL,
+			json_is_string(rn) ? json_string_value(rn) : "a graph input, weight or constant",
+			json_is_string(rn) ? " output " : "", json_is_integer(ri)
+				? (long long)json_integer_value(ri) : 0LL);
+	}
 	json_t *dm = json_object_get(def, "meta");
 	if (!json_equal(json_object_get(dm, "shape"), json_object_get(m, "shape")) ||
 	    !json_equal(json_object_get(dm, "dtype"), json_object_get(m, "dtype")))
@@ -203,7 +205,10 @@ static void check_graph(struct check *k, const json_t *g, const char *path, int 
 		}
 		json_array_foreach(list, i, m) {
 			snprintf(where, sizeof(where), "%s/%s/%zu", path, inputs[l], i);
-			if (check_meta(k, where, m) == 0)
+			/* A TorchBind object is a constant without shape or dtype. */
+			int obj = json_is_string(json_object_get(m, "kind")) &&
+				  !strcmp(json_string_value(json_object_get(m, "kind")), "custom_obj");
+			if (obj || check_meta(k, where, m) == 0)
 				define(k, &s, where, m, json_pack("[n,n]"));
 		}
 	}
@@ -213,7 +218,9 @@ static void check_graph(struct check *k, const json_t *g, const char *path, int 
 		problem(k, path, "'graph_outputs' must be an array");
 	json_array_foreach(list, i, m) {
 		snprintf(where, sizeof(where), "%s/graph_outputs/%zu", path, i);
-		if (json_object_get(m, "value")) /* a literal output */
+		/* a literal output, or a symbolic scalar */
+		if (json_object_get(m, "value") ||
+		    (!json_object_get(m, "dtype") && json_object_get(m, "kind")))
 			continue;
 		check_use(k, &s, where, m);
 	}

@@ -1326,6 +1326,8 @@ static void entry_context(irx_error *err, const char *entry)
 		irxp_where_prefix(err, "entry '%s'", entry);
 }
 
+static int list_payloads(const irx_archive *a, const char *model, json_t *doc, irx_error *err);
+
 static json_t *new_doc(const irx_export_options *o, const char *file)
 {
 	return json_pack("{s:s,s:i,s:{s:s?}}", "format", IRX_PROGRAM_FORMAT, "format_version",
@@ -1348,6 +1350,8 @@ int irx_program_normalize(const uint8_t *data, size_t len, const irx_export_opti
 		rc = irxp_fail(err, IRX_ENOMEM, "out of memory");
 	} else if (normalize(&n, ep, doc)) {
 		rc = err && err->code ? err->code : IRX_EFORMAT;
+	} else if ((rc = list_payloads(NULL, NULL, doc, err))) {
+		/* error set */
 	} else {
 		*out = doc;
 		doc = NULL;
@@ -1394,7 +1398,14 @@ static int nested_has_storage(const irx_zip *z, const irx_zip_entry *e, int *has
 	int rc;
 
 	*has = 0;
-	if ((rc = irx_zip_read(z, e, &data, &len, &owned, err)))
+	owned = NULL;
+	/* Stored (always, as torch writes it): look at the listing in place,
+	 * without reading the weights; deflated: there is no other way. */
+	if (e->method == 0)
+		rc = irx_zip_view(z, e, &data, &len, err);
+	else
+		rc = irx_zip_read(z, e, &data, &len, &owned, err);
+	if (rc)
 		return rc;
 	if (len == 0)
 		goto done;
@@ -1503,7 +1514,9 @@ static int describe(const irx_archive *a, struct payload_source *ps, const json_
 		json_object_set(w, "dtype", json_object_get(meta, "dtype"));
 		json_object_set(w, "shape", json_object_get(meta, "shape"));
 	}
-	if (ps->config && fqn && (x = member(member(ps->config, "config"), fqn))) {
+	if (!a) {
+		json_object_set_new(w, "has_data", json_null()); /* no archive to ask */
+	} else if (ps->config && fqn && (x = member(member(ps->config, "config"), fqn))) {
 		json_t *path = member(x, "path_name");
 		json_t *dev = member(member(x, "tensor_meta"), "device");
 		char entry[1024];
@@ -1549,9 +1562,11 @@ static int list_payloads(const irx_archive *a, const char *model, json_t *doc, i
 
 	json_object_set_new(doc, "weights", weights);
 	json_object_set_new(doc, "constants", constants);
-	if ((rc = payload_source(a, model, 0, &wsrc, err)))
+	memset(&wsrc, 0, sizeof(wsrc));
+	memset(&csrc, 0, sizeof(csrc));
+	if (a && (rc = payload_source(a, model, 0, &wsrc, err)))
 		return rc;
-	if ((rc = payload_source(a, model, 1, &csrc, err))) {
+	if (a && (rc = payload_source(a, model, 1, &csrc, err))) {
 		json_decref(wsrc.config);
 		return rc;
 	}

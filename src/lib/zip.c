@@ -254,7 +254,7 @@ static int inflate_entry(const irx_zip_entry *e, const uint8_t *src,
 		r = inflate(&zs, Z_NO_FLUSH);
 		in_left -= in_now - zs.avail_in;
 		out_left -= out_now - zs.avail_out;
-	} while (r == Z_OK && (in_left || out_left) && !(zs.avail_out == 0 && out_left == 0 && in_left == 0));
+	} while (r == Z_OK && (in_left || out_left));
 	inflateEnd(&zs);
 	if (r != Z_STREAM_END || out_left != 0) {
 		free(buf);
@@ -311,5 +311,20 @@ int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
 					 e->name);
 		}
 	}
+	return IRX_OK;
+}
+
+int irx_zip_view(const irx_zip *z, const irx_zip_entry *e, const uint8_t **data, size_t *len,
+		 irx_error *err)
+{
+	uint64_t off;
+	int rc;
+
+	if (e->method != 0 || e->csize != e->usize)
+		return irxp_fail(err, IRX_EUNSUPPORTED, "entry '%s' is compressed, not stored", e->name);
+	if ((rc = irx_zip_data_offset(z, e, &off, err)))
+		return rc;
+	*data = z->stream.data + off;
+	*len = (size_t)e->usize;
 	return IRX_OK;
 }

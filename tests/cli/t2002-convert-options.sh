@@ -7,6 +7,7 @@
 "$BIN/irx-export" "$FIXTURES/t214/mlp.pt2" |
 	sed 's/"target": "aten.relu.default"/"target": "mylib.myrelu.default"/' >"$TMP/custom.json"
 expect_rc 0 "$BIN/irx-convert" "$TMP/custom.json"
+grep -q "warning: .*no schema for mylib.myrelu.default" "$TMP/err" || fail "no warning for a schemaless op"
 "$PYTHON3" - "$TMP/out" <<'PY' && pass "no schema: arguments as given, marked" || fail "schema none"
 import json, sys
 n = [n for n in json.load(open(sys.argv[1]))["nodes"] if n["op_type"] == "mylib.myrelu.default"][0]
