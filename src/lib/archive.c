@@ -255,7 +255,13 @@ int irx_archive_require_program(const irx_archive *a, irx_error *err)
 {
 	switch (a->kind) {
 	case IRX_ARCHIVE_PT2_LEGACY:
+		return IRX_OK;
 	case IRX_ARCHIVE_PT2:
+		/* torch's load_pt2 refuses every archive_version but 0, so do we */
+		if (a->version && strcmp(a->version, "0"))
+			return irxp_fail(err, IRX_EUNSUPPORTED,
+					 "archive_version '%.40s' is not one irx reads (0, torch 2.8 to 2.14)",
+					 a->version);
 		return IRX_OK;
 	case IRX_ARCHIVE_AOTI:
 		return irxp_fail(err, IRX_EUNSUPPORTED,

@@ -1159,7 +1159,6 @@ static int norm_signature(struct norm *n, const json_t *gm, const json_t *graph,
 	if (!(sig = need(n, gm, "signature", JSON_OBJECT)))
 		return -1;
 	if (member(sig, "input_specs") || member(sig, "output_specs")) {
-		mark = irxp_path_key(&n->path, "signature");
 		size_t m2 = irxp_path_key(&n->path, "input_specs");
 		if (!(x = need(n, sig, "input_specs", JSON_ARRAY)))
 			return -1;
@@ -1322,7 +1321,10 @@ static int normalize(struct norm *n, const json_t *ep, json_t *doc)
 /* Error context when a JSON path came from an entry: "entry 'x': /a/b". */
 static void entry_context(irx_error *err, const char *entry)
 {
-	if (err && err->code && entry)
+	char quoted[1100];
+
+	snprintf(quoted, sizeof(quoted), "'%s'", entry ? entry : "");
+	if (err && err->code && entry && !strstr(err->text, quoted))
 		irxp_where_prefix(err, "entry '%s'", entry);
 }
 
@@ -1430,6 +1432,7 @@ done:
 struct payload_source {
 	/* torch >= 2.9: config JSON and the folder of raw payload files */
 	json_t *config;
+	char config_entry[1024];
 	char dir[512];
 	/* legacy and torch 2.8: one nested torch.save zip */
 	const irx_zip_entry *pickled;
@@ -1482,12 +1485,43 @@ static int payload_source(const irx_archive *a, const char *model, int constants
 			snprintf(name, sizeof(name), "%sdata/%s/%s_%s_config.json", p, kind, model, kind);
 			if ((rc = load_config(a, name, &ps->config, err)))
 				return rc;
+			snprintf(ps->config_entry, sizeof(ps->config_entry), "%s", name);
 			snprintf(ps->dir, sizeof(ps->dir), "%sdata/%s/", p, kind);
 		}
 	}
 	if (ps->pickled)
 		return nested_has_storage(irx_archive_zip(a), ps->pickled, &ps->pickled_has_storage, err);
 	return IRX_OK;
+}
+
+/*
+ * Bytes a tensor's storage must hold: (offset + sum((size-1)*stride) + 1)
+ * elements, or 0 for an empty tensor.  -1 when shape or strides are
+ * symbolic or overflow.
+ */
+static int storage_bytes(const json_t *meta, uint64_t *out)
+{
+	json_t *shape = json_object_get(meta, "shape"), *strides = json_object_get(meta, "strides");
+	json_t *off = json_object_get(meta, "storage_offset");
+	size_t es = irx_dtype_size(irx_dtype_from_name(json_string_value(json_object_get(meta, "dtype"))));
+	uint64_t last = json_is_integer(off) ? (uint64_t)json_integer_value(off) : 0, t;
+	size_t i;
+	json_t *d;
+
+	*out = 0;
+	if (!es || !json_is_array(shape) || json_array_size(shape) != json_array_size(strides))
+		return -1;
+	json_array_foreach(shape, i, d) {
+		json_t *st = json_array_get(strides, i);
+		if (!json_is_integer(d) || !json_is_integer(st) || json_integer_value(st) < 0)
+			return -1;
+		if (json_integer_value(d) == 0)
+			return 0;
+		if (!irxp_mul_ok((uint64_t)json_integer_value(d) - 1, (uint64_t)json_integer_value(st), &t) ||
+		    __builtin_add_overflow(last, t, &last))
+			return -1;
+	}
+	return irxp_mul_ok(last + 1, es, out) ? 0 : -1;
 }
 
 /*
@@ -1524,18 +1558,27 @@ static int describe(const irx_archive *a, struct payload_source *ps, const json_
 		if (!json_is_string(path)) {
 			json_decref(w);
 			irxp_fail(err, IRX_EFORMAT, "'path_name' must be a string");
-			irxp_where(err, "%s config: /config/%s/path_name", ps->dir, fqn);
+			irxp_where(err, "entry '%s': /config/%s/path_name", ps->config_entry, fqn);
 			return IRX_EFORMAT;
 		}
 		snprintf(entry, sizeof(entry), "%s%s", ps->dir, json_string_value(path));
 		if (!(e = irx_zip_find(irx_archive_zip(a), entry))) {
 			json_decref(w);
 			irxp_fail(err, IRX_EFORMAT, "'%s' refers to entry '%s', which is missing", fqn, entry);
-			irxp_where(err, "%s config: /config/%s/path_name", ps->dir, fqn);
+			irxp_where(err, "entry '%s': /config/%s/path_name", ps->config_entry, fqn);
 			return IRX_EFORMAT;
 		}
 		int meta_dev = json_is_string(member(dev, "type")) &&
 			       !strcmp(json_string_value(member(dev, "type")), "meta");
+		uint64_t need;
+		if (e->usize > 0 && !meta_dev && meta && storage_bytes(meta, &need) == 0 &&
+		    e->usize < need) {
+			json_decref(w);
+			irxp_fail(err, IRX_EFORMAT, "'%s' needs %llu bytes of storage but entry '%s' holds %llu",
+				  fqn, (unsigned long long)need, entry, (unsigned long long)e->usize);
+			irxp_where(err, "entry '%s'", entry);
+			return IRX_EFORMAT;
+		}
 		json_object_set_new(w, "has_data", json_boolean(e->usize > 0 && !meta_dev));
 		json_object_set_new(w, "entry", json_string(entry));
 		json_object_set_new(w, "bytes", json_integer((json_int_t)e->usize));

@@ -144,6 +144,26 @@ static int collect(irx_zip *z, irx_error *err)
 	return IRX_OK;
 }
 
+/*
+ * The end-of-central-directory record must end the file (after its
+ * comment).  minizip also accepts a file whose classic record was cut off
+ * when a ZIP64 locator or a nested zip's record is still in reach; torch's
+ * reader does not, and neither do we.
+ */
+static int has_eocd_at_end(const uint8_t *d, size_t n)
+{
+	size_t lo = n > 22 + 65535 ? n - 22 - 65535 : 0;
+
+	for (size_t p = n >= 22 ? n - 22 + 1 : 0; p-- > lo;) {
+		if (memcmp(d + p, "PK\5\6", 4))
+			continue;
+		size_t comment = (size_t)d[p + 20] | (size_t)d[p + 21] << 8;
+		if (p + 22 + comment == n)
+			return 1;
+	}
+	return 0;
+}
+
 int irx_zip_open(irx_zip **out, const irx_blob *blob, irx_error *err)
 {
 	zlib_filefunc64_def ff = {
@@ -158,6 +178,11 @@ int irx_zip_open(irx_zip **out, const irx_blob *blob, irx_error *err)
 	z->blob = blob;
 	z->stream.data = irx_blob_data(blob);
 	z->stream.size = irx_blob_size(blob);
+	if (!has_eocd_at_end(z->stream.data, z->stream.size)) {
+		irx_zip_free(z);
+		return irxp_fail(err, IRX_EFORMAT,
+				 "not a complete zip archive (no end of central directory record at its end; truncated?)");
+	}
 	ff.opaque = &z->stream;
 	if (!(z->uf = unzOpen2_64("", &ff))) {
 		irx_zip_free(z);

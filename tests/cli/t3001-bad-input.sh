@@ -1,0 +1,216 @@
+#!/bin/sh
+# t3001-bad-input.sh: the tools on malformed inputs (tests/bad/, see its
+# README.md; the files are made by tests/bad/make-bad.py).
+#
+# Every exit-2 case must: exit 2, print exactly one line on stderr that
+# names the file and contains each MENTION (the place: zip entry, JSON
+# path, value name), not crash or trip a sanitizer, stay within
+# `ulimit -v` 4 GB, and, run again with -o OUT, leave neither OUT nor
+# OUT.tmp* behind.  Exit-1 cases (dump --check finding problems) must list
+# each MENTION on stdout.
+#
+# IRX_TEST_WRAPPER, when set, is put in front of every tool command (e.g.
+# "$IRX_BUILDDIR/libtool --mode=execute valgrind -q --error-exitcode=99");
+# the address-space limit is then left off.
+. "$IRX_SRCDIR/tests/cli/lib.sh"
+
+BAD="$IRX_SRCDIR/tests/bad/files"
+[ -d "$BAD" ] || skip "no $BAD"
+WRAP=${IRX_TEST_WRAPPER:-}
+
+# FILE | TOOL | ARGS | RC | MENTIONS (comma-separated, may be empty)
+#   FILE: a name in tests/bad/files; @missing: a path that does not exist;
+#         @dir: a directory; fixture:P: tests/fixtures/P.
+#   TOOL: export, convert, dump, or export+convert (irx-export must succeed,
+#         then irx-convert must fail on the JSON it wrote; the file named in
+#         the error is that JSON).
+CASES='
+empty.pt2|export||2|
+random.pt2|export||2|
+text.pt2|export||2|
+torch-legacy-pickle.pt2|export||2|
+torch-save-checkpoint.pt2|export||2|
+trunc-local-header.pt2|export||2|
+trunc-data.pt2|export||2|
+trunc-cd.pt2|export||2|
+trunc-before-eocd.pt2|export||2|
+pt2-trunc-data.pt2|export||2|
+pt2-trunc-cd.pt2|export||2|
+pt2-trunc-before-eocd.pt2|export||2|
+eocd-cd-offset-past-end.pt2|export||2|
+eocd-count-lies.pt2|export||2|
+pt2-zip64-locator-past-end.pt2|export||2|
+pt2-zip64-count-huge.pt2|export||2|
+cd-name-overrun.pt2|export||2|
+cd-local-offset-past-end.pt2|export||2|serialized_exported_program.json
+cd-size-past-end.pt2|export||2|serialized_exported_program.json
+cd-stored-size-mismatch.pt2|export||2|serialized_exported_program.json
+cd-bad-crc.pt2|export||2|serialized_exported_program.json
+pt2-bad-crc.pt2|export||2|mlp/models/model.json
+local-sig-bad.pt2|export||2|serialized_exported_program.json
+pt2-local-extra-overrun.pt2|export||2|mlp/models/model.json
+deflate-corrupt.pt2|export||2|serialized_exported_program.json
+deflate-size-lie.pt2|export||2|serialized_exported_program.json
+method-bzip2.pt2|export||2|serialized_exported_program.json
+legacy-no-program.pt2|export||2|serialized_exported_program.json
+pt2-no-model.pt2|export||2|models/
+pt2-archive-version-9.pt2|export||2|archive_version
+pt2-missing-weight.pt2|export||2|mlp_real/data/weights/weight_7
+pt2-weight-short.pt2|export||2|mlp_real/data/weights/weight_1
+pt2-weights-config-invalid.pt2|export||2|mlp_real/data/weights/model_weights_config.json
+json-invalid.pt2|export||2|serialized_exported_program.json
+pt2-json-invalid.pt2|export||2|mlp/models/model.json
+json-nul-byte.pt2|export||2|serialized_exported_program.json
+json-deep-nesting.pt2|export||2|serialized_exported_program.json
+json-not-object.pt2|export||2|serialized_exported_program.json
+json-number-overflow.pt2|export||2|serialized_exported_program.json
+json-gm-not-object.pt2|export||2|serialized_exported_program.json,/graph_module
+json-nodes-not-array.pt2|export||2|mlp/models/model.json,/graph_module/graph/nodes
+json-target-not-string.pt2|export||2|serialized_exported_program.json,/graph_module/graph/nodes/1/target
+json-dtype-garbage.pt2|export||2|mlp/models/model.json,/graph_module/graph/tensor_values/x/dtype
+json-sizes-not-array.pt2|export||2|serialized_exported_program.json,/graph_module/graph/tensor_values/x/sizes
+json-input-spec-2keys.pt2|export||2|mlp/models/model.json,/graph_module/signature/input_specs/0
+json-schema-major-99.pt2|export||2|serialized_exported_program.json,/schema_version
+json-dtype-77.pt2|export||2|mlp/models/model.json,/graph_module/graph/tensor_values/linear/dtype,77
+json-size-negative.pt2|export||2|serialized_exported_program.json,/graph_module/graph/tensor_values/x/sizes/0,-5
+json-size-overflow.pt2|export||2|mlp/models/model.json,/graph_module/graph/tensor_values/x/sizes
+@missing|export||2|
+@dir|export||2|
+fixture:t214/mlp.pt2|export|--model nosuch|2|nosuch
+dangling.pt2|export+convert||2|/graph/nodes/1,ghost
+duplicate-output.pt2|export+convert||2|/graph/nodes/1,linear
+convert-empty.json|convert||2|
+convert-invalid.json|convert||2|
+convert-array.json|convert||2|
+convert-not-program.json|convert||2|irx-program
+convert-ir-input.json|convert||2|irx-program
+convert-format-version-99.json|convert||2|/format_version
+text.pt2|convert||2|
+@missing|convert||2|
+@dir|convert||2|
+random.pt2|dump||2|
+trunc-cd.pt2|dump||2|
+pt2-bad-crc.pt2|dump||2|mlp/models/model.json
+json-target-not-string.pt2|dump||2|serialized_exported_program.json,/graph_module/graph/nodes/1/target
+convert-invalid.json|dump||2|
+@missing|dump||2|
+@dir|dump||2|
+dump-not-ir.json|dump|--check|2|irx-ir
+convert-invalid.json|dump|--check|2|
+ir-valid.ir.json|dump|--check|0|
+ir-dangling.ir.json|dump|--check|1|/nodes/1/inputs/0,ghost
+'
+
+mkdir "$TMP/dir.pt2"
+
+# run OUTPUT-ARGS TOOL ARGS... : the tool under the memory limit, stdout to
+# $TMP/out, stderr to $TMP/err, status in $got.
+run() {
+	set +e
+	if [ -n "$WRAP" ]; then
+		$WRAP "$@" >"$TMP/out" 2>"$TMP/err"
+	else
+		(ulimit -v 4000000; exec "$@") >"$TMP/out" 2>"$TMP/err"
+	fi
+	got=$?
+	set -e
+}
+
+# check LABEL WANT FILE MENTIONS: judge the last run.
+check() {
+	c_label=$1 c_want=$2 c_file=$3 c_mentions=$4
+	ok=1
+	if [ "$got" -ne "$c_want" ]; then
+		fail "$c_label: exited $got, expected $c_want; stderr: $(head -c 400 "$TMP/err")"
+		ok=0
+	fi
+	if grep -qE 'Sanitizer|runtime error:|^==[0-9]+==' "$TMP/err"; then
+		fail "$c_label: sanitizer/valgrind report: $(head -c 600 "$TMP/err")"
+		ok=0
+	fi
+	if [ "$c_want" -eq 2 ]; then
+		lines=$(wc -l <"$TMP/err")
+		if [ "$lines" -ne 1 ]; then
+			fail "$c_label: expected one line on stderr, got $lines: $(head -c 400 "$TMP/err")"
+			ok=0
+		elif ! grep -qF -- "$c_file" "$TMP/err"; then
+			fail "$c_label: stderr does not name '$c_file': $(cat "$TMP/err")"
+			ok=0
+		fi
+		where="$TMP/err"
+	else
+		where="$TMP/out"
+		if [ "$(wc -l <"$TMP/err")" -gt 1 ]; then
+			fail "$c_label: more than one line on stderr: $(head -c 400 "$TMP/err")"
+			ok=0
+		fi
+	fi
+	if [ -n "$c_mentions" ]; then
+		old_ifs=$IFS
+		IFS=,
+		for m in $c_mentions; do
+			if ! grep -qF -- "$m" "$where"; then
+				fail "$c_label: $(basename "$where") does not mention '$m': $(head -c 400 "$where")"
+				ok=0
+			fi
+		done
+		IFS=$old_ifs
+	fi
+	[ "$ok" -eq 1 ]
+}
+
+# no_output LABEL: after a failing run with -o "$TMP/o/out.json".
+no_output() {
+	left=$(cd "$TMP/o" && ls -A)
+	if [ -n "$left" ]; then
+		fail "$1: left files beside the output: $left"
+		rm -f "$TMP/o/"* "$TMP/o/".[!.]* 2>/dev/null || :
+		return 1
+	fi
+	return 0
+}
+
+mkdir "$TMP/o"
+n=0
+printf '%s\n' "$CASES" | while IFS='|' read -r file tool args want mentions; do
+	[ -n "$file" ] || continue
+	case $file in
+	@missing) path="$TMP/no/such/input.pt2" ;;
+	@dir) path="$TMP/dir.pt2" ;;
+	fixture:*) path="$FIXTURES/${file#fixture:}" ;;
+	*) path="$BAD/$file" ;;
+	esac
+	label="$tool $args $file"
+	# shellcheck disable=SC2086
+	case $tool in
+	export+convert)
+		stage="$TMP/stage-${file%.*}.json"
+		run "$BIN/irx-export" -o "$stage" "$path"
+		if [ "$got" -ne 0 ]; then
+			fail "$label: irx-export exited $got, expected 0: $(head -c 400 "$TMP/err")"
+			continue
+		fi
+		run "$BIN/irx-convert" $args "$stage"
+		check "$label" "$want" "$stage" "$mentions" && pass "$label"
+		run "$BIN/irx-convert" $args -o "$TMP/o/out.json" "$stage"
+		check "$label -o" "$want" "$stage" "$mentions" || :
+		no_output "$label -o" || :
+		;;
+	export|convert|dump)
+		run "$BIN/irx-$tool" $args "$path"
+		check "$label" "$want" "$path" "$mentions" && pass "$label"
+		if [ "$want" -eq 2 ]; then
+			run "$BIN/irx-$tool" $args -o "$TMP/o/out.json" "$path"
+			check "$label -o" "$want" "$path" "$mentions" || :
+			no_output "$label -o" || :
+		fi
+		;;
+	*)
+		fail "bad table line: $file|$tool|$args|$want|$mentions"
+		;;
+	esac
+done >"$TMP/log"
+cat "$TMP/log"
+n_fail=$(grep -c '^FAIL' "$TMP/log" || :)
+echo "$(grep -c '^ok' "$TMP/log" || :) ok, $n_fail failure(s) over $(printf '%s\n' "$CASES" | grep -c '|') cases"
+finish
