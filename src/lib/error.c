@@ -97,23 +97,32 @@ void irxp_source(irx_error *e, const char *source)
 		snprintf(e->source, sizeof(e->source), "%s", source);
 }
 
+/* Paths grow on every array element and object key of a document, so
+ * they are built with memcpy, not printf. */
 size_t irxp_path_key(struct irxp_path *p, const char *key)
 {
-	size_t mark = p->len;
-	int n = snprintf(p->buf + p->len, sizeof(p->buf) - p->len, "/%s", key);
+	size_t mark = p->len, room = sizeof(p->buf) - 1 - p->len, n = strlen(key);
 
-	if (n > 0)
-		p->len += (size_t)n < sizeof(p->buf) - p->len ? (size_t)n
-							: sizeof(p->buf) - p->len - 1;
+	if (room == 0)
+		return mark;
+	p->buf[p->len++] = '/';
+	if (n > room - 1)
+		n = room - 1;
+	memcpy(p->buf + p->len, key, n);
+	p->len += n;
+	p->buf[p->len] = '\0';
 	return mark;
 }
 
 size_t irxp_path_index(struct irxp_path *p, size_t i)
 {
-	char num[24];
+	char num[24], *d = num + sizeof(num) - 1;
 
-	snprintf(num, sizeof(num), "%zu", i);
-	return irxp_path_key(p, num);
+	*d = '\0';
+	do
+		*--d = (char)('0' + i % 10);
+	while (i /= 10);
+	return irxp_path_key(p, d);
 }
 
 void irxp_path_pop(struct irxp_path *p, size_t mark)

@@ -14,23 +14,27 @@
 
 static void write_string(FILE *f, const char *s, size_t len)
 {
-	putc('"', f);
+	size_t run = 0; /* start of the pending run of plain bytes */
+
+	putc_unlocked('"', f);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		fwrite_unlocked(s + run, 1, i - run, f);
+		run = i + 1;
 		switch (c) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
+		case '"': fputs_unlocked("\\\"", f); break;
+		case '\\': fputs_unlocked("\\\\", f); break;
+		case '\n': fputs_unlocked("\\n", f); break;
+		case '\t': fputs_unlocked("\\t", f); break;
+		case '\r': fputs_unlocked("\\r", f); break;
 		default:
-			if (c < 0x20)
-				fprintf(f, "\\u%04x", c);
-			else
-				putc(c, f);
+			fprintf(f, "\\u%04x", c);
 		}
 	}
-	putc('"', f);
+	fwrite_unlocked(s + run, 1, len - run, f);
+	putc_unlocked('"', f);
 }
 
 /* Shortest "%.Ng" that reads back to D, marked as a float. */
@@ -39,11 +43,11 @@ static void write_real(FILE *f, double d)
 	char buf[40];
 
 	if (isnan(d)) {
-		fputs("\"NaN\"", f);
+		fputs_unlocked("\"NaN\"", f);
 		return;
 	}
 	if (isinf(d)) {
-		fputs(d > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
+		fputs_unlocked(d > 0 ? "\"Infinity\"" : "\"-Infinity\"", f);
 		return;
 	}
 	for (int p = 1; p <= 17; p++) {
@@ -51,9 +55,9 @@ static void write_real(FILE *f, double d)
 		if (strtod(buf, NULL) == d)
 			break;
 	}
-	fputs(buf, f);
+	fputs_unlocked(buf, f);
 	if (!strpbrk(buf, ".eE"))
-		fputs(".0", f);
+		fputs_unlocked(".0", f);
 }
 
 static int is_scalar(const json_t *v)
@@ -90,9 +94,9 @@ static int is_flat(const json_t *v, int depth)
 
 static void indent(FILE *f, int level)
 {
-	putc('\n', f);
+	putc_unlocked('\n', f);
 	for (int i = 0; i < level; i++)
-		fputs("  ", f);
+		fputs_unlocked("  ", f);
 }
 
 static void write_value(FILE *f, const json_t *v, int pretty, int level)
@@ -104,51 +108,60 @@ static void write_value(FILE *f, const json_t *v, int pretty, int level)
 
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
-		putc('{', f);
+		putc_unlocked('{', f);
 		i = 0;
 		json_object_foreach((json_t *)v, k, x) {
 			if (i++)
-				fputs(nl ? "," : ", ", f);
+				fputs_unlocked(nl ? "," : ", ", f);
 			if (nl)
 				indent(f, level + 1);
 			write_string(f, k, strlen(k));
-			fputs(": ", f);
+			fputs_unlocked(": ", f);
 			write_value(f, x, pretty, level + 1);
 		}
 		if (nl && i)
 			indent(f, level);
-		putc('}', f);
+		putc_unlocked('}', f);
 		break;
 	case JSON_ARRAY:
-		putc('[', f);
+		putc_unlocked('[', f);
 		json_array_foreach(v, i, x) {
 			if (i)
-				fputs(nl ? "," : ", ", f);
+				fputs_unlocked(nl ? "," : ", ", f);
 			if (nl)
 				indent(f, level + 1);
 			write_value(f, x, pretty, level + 1);
 		}
 		if (nl && json_array_size(v))
 			indent(f, level);
-		putc(']', f);
+		putc_unlocked(']', f);
 		break;
 	case JSON_STRING:
 		write_string(f, json_string_value(v), json_string_length(v));
 		break;
-	case JSON_INTEGER:
-		fprintf(f, "%lld", (long long)json_integer_value(v));
+	case JSON_INTEGER: {
+		char buf[24], *p = buf + sizeof(buf);
+		long long iv = json_integer_value(v);
+		unsigned long long u = iv < 0 ? 0ULL - (unsigned long long)iv : (unsigned long long)iv;
+		do
+			*--p = (char)('0' + u % 10);
+		while (u /= 10);
+		if (iv < 0)
+			*--p = '-';
+		fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
 		break;
+	}
 	case JSON_REAL:
 		write_real(f, json_real_value(v));
 		break;
 	case JSON_TRUE:
-		fputs("true", f);
+		fputs_unlocked("true", f);
 		break;
 	case JSON_FALSE:
-		fputs("false", f);
+		fputs_unlocked("false", f);
 		break;
 	case JSON_NULL:
-		fputs("null", f);
+		fputs_unlocked("null", f);
 		break;
 	}
 }
@@ -156,7 +169,7 @@ static void write_value(FILE *f, const json_t *v, int pretty, int level)
 int irx_json_write(FILE *f, const json_t *v, unsigned flags)
 {
 	write_value(f, v, flags & IRX_JSON_PRETTY, 0);
-	putc('\n', f);
+	putc_unlocked('\n', f);
 	return ferror(f) ? -1 : 0;
 }
 

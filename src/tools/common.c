@@ -55,6 +55,17 @@ void tool_warn(void *ctx, const char *msg)
 		ctx ? (const char *)ctx : "", ctx ? ": " : "", msg);
 }
 
+void tool_keep(json_t *doc)
+{
+	static json_t *kept[4];
+	static size_t n;
+
+	if (n < sizeof(kept) / sizeof(kept[0]))
+		kept[n++] = doc;
+	else
+		json_decref(doc);
+}
+
 int tool_exit_for(int status)
 {
 	return status == IRX_OK ? EXIT_OK : status == IRX_EMISMATCH ? EXIT_NEGATIVE : EXIT_ERROR;
@@ -67,6 +78,7 @@ int tool_out_open(struct tool_out *o, const char *path)
 	memset(o, 0, sizeof(*o));
 	if (!path || !strcmp(path, "-")) {
 		o->f = stdout;
+		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 		return EXIT_OK;
 	}
 	if (!(o->path = strdup(path)) || asprintf(&o->tmp, "%s.tmpXXXXXX", path) < 0) {
@@ -82,6 +94,7 @@ int tool_out_open(struct tool_out *o, const char *path)
 		o->tmp = o->path = NULL;
 		return tool_fail("%s: cannot create: %s", path, strerror(e));
 	}
+	setvbuf(o->f, NULL, _IOFBF, 1 << 20);
 	/* mkstemp makes 0600; an output is an ordinary file. */
 	mode_t mask = umask(0);
 	umask(mask);

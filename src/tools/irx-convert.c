@@ -90,8 +90,8 @@ int main(int argc, char **argv)
 	if ((rc = irx_convert(program, &co, &ir, &err)))
 		goto fail;
 	rc = tool_write_json(a.output, ir, a.json_flags);
-	json_decref(ir);
-	json_decref(program);
+	tool_keep(ir);
+	tool_keep(program);
 	irx_schema_registry_free(co.schemas);
 	return rc;
 fail:

@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 		return tool_exit_for(rc);
 	}
 	rc = tool_write_json(a.output, doc, a.json_flags);
-	json_decref(doc);
+	tool_keep(doc);
 	irx_archive_free(ar);
 	return rc;
 }
