@@ -118,7 +118,9 @@ int tool_out_commit(struct tool_out *o)
 	int rc = EXIT_OK;
 
 	if (!o->tmp) {
-		if (fflush(stdout) || ferror(stdout))
+		/* Close now: the next tool in a pipe sees end of file at once,
+		 * not after this process has torn itself down. */
+		if (ferror(stdout) | fclose(stdout))
 			rc = tool_fail("cannot write standard output: %s", strerror(errno));
 		return rc;
 	}

@@ -57,6 +57,57 @@ static void json_writer_shortest_floats_and_order(void **state)
 	json_decref(v);
 }
 
+static void json_escapes_and_unicode(void **state)
+{
+	json_t *v = parse("[\"a\\n\\\"\\\\\\/\\t\", \"\\u00e9\\ud83d\\ude00\", \"\xc3\xa9 raw\", "
+			  "\"plain \\u0041\", {\"k\": 1, \"k\": 2}]");
+	assert_string_equal(json_string_value(json_array_get(v, 0)), "a\n\"\\/\t");
+	assert_string_equal(json_string_value(json_array_get(v, 1)), "\xc3\xa9\xf0\x9f\x98\x80");
+	assert_string_equal(json_string_value(json_array_get(v, 2)), "\xc3\xa9 raw");
+	assert_string_equal(json_string_value(json_array_get(v, 3)), "plain A");
+	/* duplicate keys: the last one wins, as in Python */
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 4), "k")), 2);
+	json_decref(v);
+}
+
+static void json_numbers(void **state)
+{
+	json_t *v = parse("[9223372036854775807, -9223372036854775808, 18446744073709551615, 1e-05, -0.5, 0]");
+	assert_int_equal(json_integer_value(json_array_get(v, 0)), INT64_MAX);
+	assert_int_equal(json_integer_value(json_array_get(v, 1)), INT64_MIN);
+	/* beyond int64: a real, not an error */
+	assert_true(json_is_real(json_array_get(v, 2)));
+	assert_true(json_real_value(json_array_get(v, 3)) == 1e-05);
+	assert_true(json_real_value(json_array_get(v, 4)) == -0.5);
+	json_decref(v);
+}
+
+static void json_rejects_hostile_input(void **state)
+{
+	static const char *const bad[] = {
+		"[1, 2", "{\"a\" 1}", "{\"a\": 1,}", "[01]", "[1.]", "[1e]", "[1e999]", "[\"\x01\"]",
+		"[\"\xff\"]", "[\"\xc0\x80\"]", "[\"\\x\"]", "[\"\\u12\"]", "[tru]", "[Nan]", "{} {}",
+		"\"open", "", "[-]", "[+1]",
+	};
+	char deep[5000];
+	json_t *v;
+	irx_error err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		irx_error_clear(&err);
+		if (irx_json_parse((const uint8_t *)bad[i], strlen(bad[i]), &v, &err) != IRX_EFORMAT)
+			fail_msg("accepted %s", bad[i]);
+		assert_non_null(strstr(err.where, "byte"));
+	}
+	memset(deep, '[', sizeof(deep));
+	irx_error_clear(&err);
+	assert_int_equal(irx_json_parse((const uint8_t *)deep, sizeof(deep), &v, &err), IRX_EFORMAT);
+	assert_non_null(strstr(err.text, "deep"));
+	/* a NUL byte inside the text is an error, not the end */
+	irx_error_clear(&err);
+	assert_int_equal(irx_json_parse((const uint8_t *)"[1]\0", 4, &v, &err), IRX_EFORMAT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -65,6 +116,9 @@ int main(void)
 		cmocka_unit_test(json_lone_surrogate_is_replaced),
 		cmocka_unit_test(json_invalid_reports_position),
 		cmocka_unit_test(json_writer_shortest_floats_and_order),
+		cmocka_unit_test(json_escapes_and_unicode),
+		cmocka_unit_test(json_numbers),
+		cmocka_unit_test(json_rejects_hostile_input),
 	};
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);
 }
