@@ -301,8 +301,8 @@ static const char *hop_arg_name(const char *op, size_t i)
 	return NULL;
 }
 
-static int convert_graph(struct conv *c, const json_t *graph, struct scope *parent,
-			 json_t *out_nodes, json_t *ir, int top);
+static int convert_graph(struct conv *c, const json_t *graph, json_t *out_nodes, json_t *ir,
+			 int top);
 
 /* Tensor argument ARG (normalized) of schema argument NAME -> inputs. */
 static int add_tensor_inputs(struct conv *c, struct scope *s, json_t *node, const char *name,
@@ -348,8 +348,7 @@ static int add_tensor_inputs(struct conv *c, struct scope *s, json_t *node, cons
 }
 
 /* A graph argument of a higher-order op: converted into node.subgraphs. */
-static int add_subgraph(struct conv *c, struct scope *s, json_t *node, const char *name,
-			const json_t *g)
+static int add_subgraph(struct conv *c, json_t *node, const char *name, const json_t *g)
 {
 	json_t *sub = json_object(), *nodes = json_array(), *subs;
 	const char *gname = json_string_value(json_object_get(g, "name"));
@@ -363,7 +362,7 @@ static int add_subgraph(struct conv *c, struct scope *s, json_t *node, const cha
 	}
 	memcpy(saved, c->where, sizeof(saved));
 	json_object_set_new(sub, "nodes", nodes);
-	rc = convert_graph(c, json_object_get(g, "graph"), s, nodes, sub, 0);
+	rc = convert_graph(c, json_object_get(g, "graph"), nodes, sub, 0);
 	memcpy(c->where, saved, sizeof(saved));
 	if (rc) {
 		json_decref(sub);
@@ -399,7 +398,7 @@ static int add_argument(struct conv *c, struct scope *s, json_t *out, const char
 	if (k && is_tensor_arg(k))
 		return add_tensor_inputs(c, s, out, name, index, arg);
 	if (k && !strcmp(k, "graph"))
-		return add_subgraph(c, s, out, name, json_object_get(arg, "graph"));
+		return add_subgraph(c, out, name, json_object_get(arg, "graph"));
 	json_t *v = typed ? json_deep_copy(arg) : attr_value(s, arg);
 	return json_object_set_new(json_object_get(out, "attrs"), name, v) ? OOM(c) : IRX_OK;
 }
@@ -547,9 +546,14 @@ static int convert_node(struct conv *c, struct scope *s, const json_t *node, jso
 	return json_array_append_new(nodes, out) ? OOM(c) : IRX_OK;
 }
 
-/* Symbolic ints that are graph inputs (dynamic int arguments) are known. */
-static int convert_graph(struct conv *c, const json_t *graph, struct scope *parent,
-			 json_t *out_nodes, json_t *ir, int top)
+/*
+ * One graph into OUT_NODES.  A subgraph (TOP false) gets its own namespace
+ * and its graph_inputs/graph_outputs in IR; the top graph's inputs are the
+ * placeholders (weights, constants, user inputs, symbolic ints), whose
+ * producer is null.
+ */
+static int convert_graph(struct conv *c, const json_t *graph, json_t *out_nodes, json_t *ir,
+			 int top)
 {
 	struct scope s = {
 		json_object_get(graph, "values"), json_object_get(graph, "sym_values"), json_object(),
@@ -772,7 +776,7 @@ int irx_convert(const json_t *program, const irx_convert_options *opts, json_t *
 	json_object_set_new(ir, "weights", payload_entries(json_object_get(program, "weights"), mapping));
 	json_object_set_new(ir, "weight_name_mapping", mapping);
 	json_object_set_new(ir, "constants", payload_entries(json_object_get(program, "constants"), mapping));
-	if ((rc = convert_graph(&c, json_object_get(program, "graph"), NULL, nodes, ir, 1)) ||
+	if ((rc = convert_graph(&c, json_object_get(program, "graph"), nodes, ir, 1)) ||
 	    (rc = graph_io(&c, program, ir)))
 		goto out;
 	json_object_del(ir, "__producers");

@@ -74,11 +74,13 @@ static json_t *need(struct norm *n, const json_t *o, const char *key, json_type 
 
 	if (!v)
 		return fail(n, IRX_EFORMAT, "missing field '%s'", key);
-	if (json_typeof(v) != type && !(type == JSON_TRUE && json_is_boolean(v)))
-		return fail(n, IRX_EFORMAT, "'%s' must be %s, not %s", key,
-			    type == JSON_OBJECT ? "an object" : type == JSON_ARRAY ? "an array"
-			    : type == JSON_STRING ? "a string" : type == JSON_TRUE ? "a boolean"
-			    : "an integer", type_name(v));
+	if (json_typeof(v) != type) {
+		json_t *want = type == JSON_OBJECT ? json_object() : type == JSON_ARRAY ? json_array()
+			     : type == JSON_STRING ? json_string("") : json_integer(0);
+		fail(n, IRX_EFORMAT, "'%s' must be %s, not %s", key, type_name(want), type_name(v));
+		json_decref(want);
+		return NULL;
+	}
 	irxp_path_pop(&n->path, mark);
 	return v;
 }
