@@ -9,7 +9,10 @@ set -eu
 : "${IRX_SRCDIR:=$IRX_BUILDDIR}"
 BIN="$IRX_BUILDDIR/src/tools"
 FIXTURES="$IRX_SRCDIR/tests/fixtures"
+# Third-party archives: IRX_CORPUS, else ../shared/corpus beside the
+# checkout, else where these machines keep it; tests skip when none exists.
 CORPUS="${IRX_CORPUS:-$IRX_SRCDIR/../shared/corpus}"
+[ -d "$CORPUS" ] || [ -n "${IRX_CORPUS:-}" ] || CORPUS=/work/shared/corpus
 PYTHON3="${PYTHON3:-python3}"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/irx-test.XXXXXX")
