@@ -108,10 +108,10 @@ static size_t utf8_len(const unsigned char *s, size_t left)
 /* Room for N more bytes at offset O of the scratch buffer. */
 static int reserve(struct reader *r, size_t o, size_t n)
 {
-	if (o + n <= r->scratch_cap)
+	if (r->scratch && o + n <= r->scratch_cap)
 		return 0;
 	size_t cap = r->scratch_cap ? r->scratch_cap : 256;
-	while (cap < o + n)
+	while (cap < o + n + 1)
 		cap *= 2;
 	char *s = realloc(r->scratch, cap);
 	if (!s)
