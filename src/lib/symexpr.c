@@ -137,30 +137,31 @@ static int call(struct parser *ps, const char *name, struct buf *out, enum prec 
 	for (size_t i = 0; i < sizeof(infix) / sizeof(infix[0]); i++) {
 		if (strcmp(name, infix[i].name) != 0)
 			continue;
-		for (int first = 1;; first = 0) {
+		/* after: nothing printed yet, or just a unary minus */
+		for (int after_op = 1;;) {
 			struct buf a = {0};
 			enum prec pa;
 			if (expr(ps, &a, &pa) < 0 || !a.s) {
 				free(a.s);
 				return -1;
 			}
-			if (!first) {
+			skip_ws(ps);
+			if (after_op && infix[i].prec == P_MUL && strcmp(a.s, "-1") == 0 &&
+			    *ps->p == ',') {
+				/* Mul(Integer(-1), x) is -x */
+				ps->p++;
+				free(a.s);
+				puts_(out, "-");
+				continue;
+			}
+			if (!after_op) {
 				/* x + -1 reads better as x - 1 */
 				if (infix[i].prec == P_ADD && a.s[0] == '-')
 					puts_(out, " - "), memmove(a.s, a.s + 1, strlen(a.s));
 				else
 					puts_(out, infix[i].op);
-			} else if (infix[i].prec == P_MUL && strcmp(a.s, "-1") == 0) {
-				/* Mul(Integer(-1), x) is -x */
-				skip_ws(ps);
-				if (*ps->p == ',') {
-					ps->p++;
-					free(a.s);
-					puts_(out, "-");
-					first = 1;
-					continue;
-				}
 			}
+			after_op = 0;
 			int paren = pa < infix[i].prec || (pa == infix[i].prec && infix[i].prec == P_POW);
 			if (paren)
 				puts_(out, "(");
@@ -168,7 +169,6 @@ static int call(struct parser *ps, const char *name, struct buf *out, enum prec 
 			if (paren)
 				puts_(out, ")");
 			free(a.s);
-			skip_ws(ps);
 			if (*ps->p == ',') {
 				ps->p++;
 				continue;

@@ -4,9 +4,10 @@
 #define META "{\"dtype\": 7, \"sizes\": [{\"as_int\": 2}, {\"as_int\": 3}], \"requires_grad\": false, \"device\": {\"type\": \"cpu\"}, \"strides\": [{\"as_int\": 3}, {\"as_int\": 1}], \"storage_offset\": {\"as_int\": 0}, \"layout\": 7}"
 
 /* A one-node program x -> y; NODE_ARGS are the extra inputs of the node. */
-static char *program(const char *version, const char *node_args)
+/* noinline: GCC 12 sees a dangling pointer where asprintf's result is returned */
+__attribute__((noinline)) static char *program(const char *version, const char *node_args)
 {
-	char *s;
+	char *s = NULL;
 	if (asprintf(&s,
 		     "{\"schema_version\": %s, \"graph_module\": {\"graph\": {"
 		     "\"inputs\": [{\"as_tensor\": {\"name\": \"x\"}}],"
@@ -157,6 +158,39 @@ static void program_legacy_and_pt2_agree_on_mlp(void **state)
 	json_decref(a), json_decref(b);
 }
 
+static void program_srepr_expressions_read_like_python(void **state)
+{
+	static const struct {
+		const char *srepr, *infix;
+	} cases[] = {
+		{"Symbol('s0', positive=True, integer=True)", "s0"},
+		{"Mul(Integer(2), Symbol('s0', positive=True, integer=True))", "2*s0"},
+		{"Add(Mul(Integer(2), Symbol('s0')), Integer(-1))", "2*s0 - 1"},
+		{"Mul(Integer(-1), Symbol('s1'))", "-s1"},
+		{"FloorDiv(Symbol('s0'), Integer(4))", "s0//4"},
+		{"Mul(Add(Symbol('s0'), Integer(1)), Symbol('s1'))", "(s0 + 1)*s1"},
+		{"Max(Integer(1), Symbol('s0'))", "max(1, s0)"},
+		{"2*s0", "2*s0"}, /* torch <= 2.5 wrote infix already */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static const char size2[] = "{\"as_int\": 2}";
+		char p[4096], meta[400];
+		json_t *a;
+		irx_error err = {0};
+		snprintf(meta, sizeof(meta), "{\"as_expr\": {\"expr_str\": \"%s\", \"hint\": {\"as_int\": 6}}}",
+			 cases[i].srepr);
+		char *prog = program("{\"major\": 8, \"minor\": 20}", "");
+		/* put the expression as x's first size */
+		size_t head = (size_t)(strstr(prog, size2) - prog);
+		snprintf(p, sizeof(p), "%.*s%s%s", (int)head, prog, meta, prog + head + strlen(size2));
+		assert_int_equal(normalize_text(p, &a, &err), IRX_OK);
+		json_t *x = json_object_get(json_object_get(json_object_get(a, "graph"), "values"), "x");
+		assert_string_equal(json_string_value(json_array_get(json_object_get(x, "shape"), 0)),
+				    cases[i].infix);
+		json_decref(a), free(prog);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +202,7 @@ int main(void)
 		cmocka_unit_test(program_unknown_major_is_an_error),
 		cmocka_unit_test(program_schema2_all_members_unions),
 		cmocka_unit_test(program_symbolic_sizes_are_readable),
+		cmocka_unit_test(program_srepr_expressions_read_like_python),
 		cmocka_unit_test(program_weights_data_presence),
 		cmocka_unit_test(program_legacy_and_pt2_agree_on_mlp),
 	};
