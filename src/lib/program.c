@@ -306,9 +306,8 @@ static int bare_symbol(const char *expr_text, char *name, size_t size)
 /* SymInt union: as_int -> integer; as_expr -> readable expression string. */
 static json_t *norm_symint(struct norm *n, const json_t *v)
 {
-	json_t *x;
-
 	const char *tag;
+	json_t *x;
 
 	if (json_is_integer(v)) /* torch 2.1 wrote some as plain ints */
 		return json_integer(json_integer_value(v));
@@ -338,8 +337,11 @@ static json_t *norm_symint(struct norm *n, const json_t *v)
 		if (!(infix = irxp_symexpr(json_string_value(text))))
 			return OOM(n);
 		h = json_is_integer(hint) ? hint : member(hint, "as_int");
+		/* A bare symbol (srepr, or the plain "s0" of torch <= 2.5) gets an
+		 * entry in the symbol table, with its hint. */
 		if (bare_symbol(json_string_value(text), sym, sizeof(sym)) ||
-		    (strspn(infix, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(infix) &&
+		    (infix[0] >= 'a' && infix[0] <= 'z' &&
+		     strspn(infix, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(infix) &&
 		     snprintf(sym, sizeof(sym), "%s", infix) > 0)) {
 			if (!json_object_get(n->symbols, sym)) {
 				json_t *entry = json_object();
@@ -1156,20 +1158,22 @@ static int old_signature(struct norm *n, const json_t *sig, const json_t *graph,
 static int norm_signature(struct norm *n, const json_t *gm, const json_t *graph, json_t *doc)
 {
 	json_t *sig, *inputs, *outputs, *x;
-	size_t mark = irxp_path_key(&n->path, "signature");
+	size_t mark, m2;
 
+	/* need() names the key itself: push a key only once it is found */
 	if (!(sig = need(n, gm, "signature", JSON_OBJECT)))
 		return -1;
+	mark = irxp_path_key(&n->path, "signature");
 	if (member(sig, "input_specs") || member(sig, "output_specs")) {
-		size_t m2 = irxp_path_key(&n->path, "input_specs");
 		if (!(x = need(n, sig, "input_specs", JSON_ARRAY)))
 			return -1;
+		m2 = irxp_path_key(&n->path, "input_specs");
 		if (put(n, doc, "inputs", norm_list(n, x, norm_input_spec)))
 			return -1;
 		irxp_path_pop(&n->path, m2);
-		m2 = irxp_path_key(&n->path, "output_specs");
 		if (!(x = need(n, sig, "output_specs", JSON_ARRAY)))
 			return -1;
+		m2 = irxp_path_key(&n->path, "output_specs");
 		if (put(n, doc, "outputs", norm_list(n, x, norm_output_spec)))
 			return -1;
 		irxp_path_pop(&n->path, m2);
@@ -1302,8 +1306,10 @@ static int normalize(struct norm *n, const json_t *ep, json_t *doc)
 	if (!(gm = need(n, ep, "graph_module", JSON_OBJECT)))
 		return -1;
 	mark = irxp_path_key(&n->path, "graph_module");
+	if (!(x = need(n, gm, "graph", JSON_OBJECT)))
+		return -1;
 	size_t m2 = irxp_path_key(&n->path, "graph");
-	if (!(x = need(n, gm, "graph", JSON_OBJECT)) || !(graph = norm_graph(n, x)))
+	if (!(graph = norm_graph(n, x)))
 		return -1;
 	irxp_path_pop(&n->path, m2);
 	if (norm_signature(n, gm, graph, doc)) {
