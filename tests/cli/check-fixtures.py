@@ -14,7 +14,7 @@ import sys
 def flat_oracle(outputs):
     """Tensor outputs of an oracle node, flattened, as (shape, dtype)."""
     out = []
-    for o in outputs:
+    for o in outputs or ():  # null: a node torch gave no value (an assertion)
         if isinstance(o, list):
             out.extend(flat_oracle(o))
         elif isinstance(o, dict) and "dtype" in o:
