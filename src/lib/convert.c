@@ -468,50 +468,56 @@ static int node_arguments(struct conv *c, struct scope *s, const json_t *node, j
 	return IRX_OK;
 }
 
+/* One tensor output of node NAME: a TensorMeta at the end of OUTPUTS, and
+ * the producer map learns where TNAME comes from. */
+static int emit_output(struct conv *c, struct scope *s, const char *name, json_t *outputs,
+		       const char *tname, size_t output_index, long list_index)
+{
+	json_int_t idx = (json_int_t)json_array_size(outputs);
+	json_t *m = tensor_meta(c, s, tname, 0);
+	int rc;
+
+	if (!m)
+		return c->err && c->err->code ? c->err->code : IRX_EFORMAT;
+	json_object_set_new(m, "producer_node", json_string(name));
+	json_object_set_new(m, "producer_output_idx", json_integer(idx));
+	json_object_set_new(m, "output_index", json_integer((json_int_t)output_index));
+	if (list_index >= 0)
+		json_object_set_new(m, "list_index", json_integer(list_index));
+	if ((rc = produce(c, s, tname, json_pack("[s,I]", name, idx)))) {
+		json_decref(m);
+		return rc;
+	}
+	return json_array_append_new(outputs, m) ? OOM(c) : IRX_OK;
+}
+
 /* Outputs: one entry per tensor (Tensor[] results flattened), with the
  * schema position; None results are left out. */
 static int node_outputs(struct conv *c, struct scope *s, const json_t *node, json_t *out)
 {
 	const char *name = json_string_value(json_object_get(out, "name"));
-	json_t *outputs = json_object_get(out, "outputs"), *a, *x, *m;
+	json_t *outputs = json_object_get(out, "outputs"), *a, *x, *t, *m;
 	size_t i, j;
-	int rc;
-
-#define EMIT(tname, list_idx)                                                     \
-	do {                                                                      \
-		if (!(m = tensor_meta(c, s, (tname), 0)))                         \
-			return c->err ? c->err->code : IRX_EFORMAT;               \
-		json_object_set_new(m, "producer_node", json_string(name));       \
-		json_object_set_new(m, "producer_output_idx",                     \
-				    json_integer((json_int_t)json_array_size(outputs))); \
-		json_object_set_new(m, "output_index", json_integer((json_int_t)i)); \
-		if ((list_idx) >= 0)                                              \
-			json_object_set_new(m, "list_index", json_integer((json_int_t)(list_idx))); \
-		if ((rc = produce(c, s, (tname), json_pack("[s,I]", name,          \
-				(json_int_t)json_array_size(outputs)))))          \
-			{ json_decref(m); return rc; }                            \
-		if (json_array_append_new(outputs, m))                            \
-			return OOM(c);                                            \
-	} while (0)
+	int rc = IRX_OK;
 
 	json_array_foreach(json_object_get(node, "outputs"), i, a) {
-		json_t *t;
 		if ((t = json_object_get(a, "tensor")) || (t = json_object_get(a, "optional_tensor"))) {
 			if (json_is_string(t))
-				EMIT(json_string_value(t), -1);
-		} else if ((t = json_object_get(a, "tensors")) || (t = json_object_get(a, "optional_tensors"))) {
+				rc = emit_output(c, s, name, outputs, json_string_value(t), i, -1);
+		} else if ((t = json_object_get(a, "tensors")) ||
+			   (t = json_object_get(a, "optional_tensors"))) {
 			json_array_foreach(t, j, x)
-				if (json_is_string(x))
-					EMIT(json_string_value(x), (long)j);
+				if (!rc && json_is_string(x))
+					rc = emit_output(c, s, name, outputs, json_string_value(x), i, (long)j);
 		} else if ((t = json_object_get(a, "sym_int")) || (t = json_object_get(a, "sym_bool")) ||
 			   (t = json_object_get(a, "sym_float"))) {
+			/* a symbolic scalar: named, with its expression */
 			const char *sn = json_string_value(json_object_get(t, "name"));
 			if (!sn)
 				continue;
 			json_t *sv = json_object_get(s->sym_values, sn);
-			m = json_pack("{s:s,s:O?,s:O?,s:I}", "name", sn, "kind",
-				      json_object_get(sv, "type"), "expr", json_object_get(sv, "value"),
-				      "output_index", (json_int_t)i);
+			m = json_pack("{s:s,s:O?,s:O?,s:I}", "name", sn, "kind", json_object_get(sv, "type"),
+				      "expr", json_object_get(sv, "value"), "output_index", (json_int_t)i);
 			if (!m)
 				return OOM(c);
 			if ((rc = produce(c, s, sn, json_pack("[s,I]", name,
@@ -521,8 +527,9 @@ static int node_outputs(struct conv *c, struct scope *s, const json_t *node, jso
 			}
 			json_array_append_new(outputs, m);
 		}
+		if (rc)
+			return rc;
 	}
-#undef EMIT
 	return IRX_OK;
 }
 
