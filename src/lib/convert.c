@@ -403,6 +403,34 @@ static int add_argument(struct conv *c, struct scope *s, json_t *out, const char
 	return json_object_set_new(json_object_get(out, "attrs"), name, v) ? OOM(c) : IRX_OK;
 }
 
+/* Why SCHEMA cannot describe NODE's arguments, or NULL when it can: every
+ * argument given must be in it, every argument without a default given. */
+static const char *schema_misfit(const irx_schema *schema, const json_t *node)
+{
+	static __thread char why[200];
+	json_t *in;
+	size_t i;
+
+	json_array_foreach(json_object_get(node, "inputs"), i, in) {
+		const char *name = json_string_value(json_object_get(in, "name"));
+		size_t a;
+		for (a = 0; a < schema->n_args; a++)
+			if (name && !strcmp(schema->args[a].name, name))
+				break;
+		if (a == schema->n_args) {
+			snprintf(why, sizeof(why), "it has no argument '%s'", name ? name : "");
+			return why;
+		}
+	}
+	for (size_t a = 0; a < schema->n_args; a++)
+		if (!schema->args[a].default_value && !given_arg(node, schema->args[a].name)) {
+			snprintf(why, sizeof(why), "required argument '%s' is missing",
+				 schema->args[a].name);
+			return why;
+		}
+	return NULL;
+}
+
 static int node_arguments(struct conv *c, struct scope *s, const json_t *node, json_t *out)
 {
 	const char *op = json_string_value(json_object_get(out, "op_type"));
@@ -414,13 +442,23 @@ static int node_arguments(struct conv *c, struct scope *s, const json_t *node, j
 
 	if ((rc = irx_schema_registry_lookup(c->schemas, op, &schema, &origin, c->err)))
 		return rc;
-	json_object_set_new(out, "schema", json_string(origin == IRX_SCHEMA_BUILTIN ? "builtin"
-						       : origin == IRX_SCHEMA_USER ? "user" : "none"));
+	/* A schema that does not fit the archive's arguments (another torch's
+	 * version of the operator, a wrong --schemas line) is not used. */
+	const char *misfit = schema ? schema_misfit(schema, node) : NULL;
+	if (misfit) {
+		irxp_warn(c->o->warn, c->o->warn_ctx,
+			  "node '%s': the schema of %s does not fit the archive (%s); its arguments "
+			  "are kept as the archive gives them",
+			  json_string_value(json_object_get(out, "name")), op, misfit);
+		schema = NULL;
+	}
+	json_object_set_new(out, "schema", json_string(!schema ? "none"
+						       : origin == IRX_SCHEMA_BUILTIN ? "builtin" : "user"));
 	if (!schema) {
 		/* No schema: the archive's arguments as given, attributes typed. */
 		int hop = !strncmp(op, "higher_order.", 13);
 		const char *d1 = strchr(op, '.');
-		if (!hop && d1 && strchr(d1 + 1, '.') && !json_object_get(c->warned, op)) {
+		if (!misfit && !hop && d1 && strchr(d1 + 1, '.') && !json_object_get(c->warned, op)) {
 			json_object_set_new(c->warned, op, json_true());
 			irxp_warn(c->o->warn, c->o->warn_ctx,
 				  "no schema for %s: its arguments are kept as the archive gives them "
@@ -439,30 +477,15 @@ static int node_arguments(struct conv *c, struct scope *s, const json_t *node, j
 		}
 		return IRX_OK;
 	}
-	/* Arguments the schema does not know (another torch version?). */
-	json_array_foreach(json_object_get(node, "inputs"), i, in) {
-		const char *name = json_string_value(json_object_get(in, "name"));
-		size_t a;
-		for (a = 0; a < schema->n_args; a++)
-			if (!strcmp(schema->args[a].name, name))
-				break;
-		if (a == schema->n_args)
-			return cfail(c, IRX_EFORMAT, "argument '%s' is not in the schema of %s (%s)",
-				     name, op, schema->text);
-	}
 	for (size_t a = 0; a < schema->n_args; a++) {
 		const irx_schema_arg *sa = &schema->args[a];
 		const json_t *arg = given_arg(node, sa->name);
 		if (arg) {
 			if ((rc = add_argument(c, s, out, sa->name, (long)a, arg, 0)))
 				return rc;
-		} else if (sa->default_value) {
-			if (json_object_set_new(json_object_get(out, "attrs"), sa->name,
-						json_deep_copy(sa->default_value)))
-				return OOM(c);
-		} else {
-			return cfail(c, IRX_EFORMAT, "required argument '%s' of %s is missing",
-				     sa->name, op);
+		} else if (json_object_set_new(json_object_get(out, "attrs"), sa->name,
+					       json_deep_copy(sa->default_value))) {
+			return OOM(c);
 		}
 	}
 	return IRX_OK;

@@ -32,6 +32,14 @@ expect_rc 2 "$BIN/irx-convert" --schemas "$TMP/bad-schemas.txt" "$TMP/custom.jso
 expect_rc 2 "$BIN/irx-convert" --schemas "$TMP/missing.txt" "$TMP/custom.json" &&
 	expect_one_line_naming "missing.txt" && pass "a missing schema file"
 
+# A schema that does not fit the archive (an argument it lacks) is not used.
+"$BIN/irx-export" "$FIXTURES/t214/mlp.pt2" |
+	"$PYTHON3" -c 'import json,sys; d=json.load(sys.stdin); n=[n for n in d["graph"]["nodes"] if n["target"]=="aten.relu.default"][0]; n["inputs"][0]["name"]="input"; json.dump(d,sys.stdout)' >"$TMP/misfit.json"
+expect_rc 0 "$BIN/irx-convert" "$TMP/misfit.json" &&
+	grep -q "node 'relu': the schema of aten.relu.default does not fit the archive (it has no argument 'input')" "$TMP/err" &&
+	"$PYTHON3" -c 'import json,sys; n=[n for n in json.load(open(sys.argv[1]))["nodes"] if n["name"]=="relu"][0]; assert n["schema"]=="none" and n["inputs"][0]["arg"]=="input", n' "$TMP/out" &&
+	pass "a misfitting schema is set aside with a warning" || fail "misfit: $(cat "$TMP/err")"
+
 # Dynamic shapes: refused by default, kept with --allow-dynamic
 "$BIN/irx-export" "$FIXTURES/t214/dynamic.pt2" >"$TMP/dyn.json"
 expect_rc 2 "$BIN/irx-convert" -o "$TMP/dyn.ir.json" "$TMP/dyn.json" &&
