@@ -79,6 +79,10 @@ IRX_API int irx_schema_registry_lookup(irx_schema_registry *r, const char *op_ty
 				       const irx_schema **out, enum irx_schema_origin *origin,
 				       irx_error *err);
 
+/** Whether OP_TYPE names an operator ("ns.name.overload") that can have a
+ * schema, as opposed to "higher_order.cond" or a Python callable. */
+IRX_API int irx_schema_is_operator(const char *op_type);
+
 /** Number of schemas in the built-in table. */
 IRX_API size_t irx_schema_builtin_count(void);
 

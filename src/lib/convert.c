@@ -62,6 +62,12 @@ static json_t *tensor_meta(struct conv *c, struct scope *s, const char *name, in
 		cfail(c, IRX_EFORMAT, "tensor '%s' has no entry in the graph's tensor values", name);
 		return NULL;
 	}
+	if (!json_is_array(json_object_get(info, "shape")) ||
+	    !json_is_string(json_object_get(info, "dtype"))) {
+		cfail(c, IRX_EFORMAT, "tensor '%s' has no shape or dtype in the graph's tensor values",
+		      name);
+		return NULL;
+	}
 	prod = json_object_get(s->producers, name);
 	if (need_producer && !prod) {
 		cfail(c, IRX_EFORMAT, "reads tensor '%s', which no earlier node, input or weight produces",
@@ -440,8 +446,15 @@ static int node_arguments(struct conv *c, struct scope *s, const json_t *node, j
 	size_t i;
 	int rc;
 
-	if ((rc = irx_schema_registry_lookup(c->schemas, op, &schema, &origin, c->err)))
-		return rc;
+	irx_error lookup_err = {0};
+	if ((rc = irx_schema_registry_lookup(c->schemas, op, &schema, &origin, &lookup_err))) {
+		if (rc != IRX_EFORMAT)
+			return cfail(c, rc, "%s", lookup_err.text);
+		/* a schema string irx cannot parse: as if there were none */
+		irxp_warn(c->o->warn, c->o->warn_ctx, "%s; its arguments are kept as the archive gives them",
+			  lookup_err.text);
+		schema = NULL;
+	}
 	/* A schema that does not fit the archive's arguments (another torch's
 	 * version of the operator, a wrong --schemas line) is not used. */
 	const char *misfit = schema ? schema_misfit(schema, node) : NULL;
@@ -457,8 +470,7 @@ static int node_arguments(struct conv *c, struct scope *s, const json_t *node, j
 	if (!schema) {
 		/* No schema: the archive's arguments as given, attributes typed. */
 		int hop = !strncmp(op, "higher_order.", 13);
-		const char *d1 = strchr(op, '.');
-		if (!misfit && !hop && d1 && strchr(d1 + 1, '.') && !json_object_get(c->warned, op)) {
+		if (!misfit && !hop && irx_schema_is_operator(op) && !json_object_get(c->warned, op)) {
 			json_object_set_new(c->warned, op, json_true());
 			irxp_warn(c->o->warn, c->o->warn_ctx,
 				  "no schema for %s: its arguments are kept as the archive gives them "
@@ -560,6 +572,10 @@ static int convert_node(struct conv *c, struct scope *s, const json_t *node, jso
 {
 	json_t *out, *x;
 	int rc;
+
+	if (!json_is_string(json_object_get(node, "name")) ||
+	    !json_is_string(json_object_get(node, "target")))
+		return cfail(c, IRX_EFORMAT, "node needs a string 'name' and 'target'");
 
 	out = json_pack("{s:O,s:O,s:[],s:[],s:{}}", "name", json_object_get(node, "name"),
 			"op_type", json_object_get(node, "target"), "inputs", "outputs", "attrs");
@@ -714,7 +730,7 @@ static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 			continue;
 		if (json_is_string(name) && json_object_get(s.values, json_string_value(name))) {
 			if (!(m = tensor_meta(c, &s, json_string_value(name), 0)))
-				return c->err->code;
+				return c->err && c->err->code ? c->err->code : IRX_EFORMAT;
 			json_array_append_new(ins, m);
 		} else {
 			/* a non-tensor user input: a SymInt or a constant */
@@ -729,7 +745,7 @@ static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 			continue;
 		if (json_is_string(name) && json_object_get(s.values, json_string_value(name))) {
 			if (!(m = tensor_meta(c, &s, json_string_value(name), 1)))
-				return c->err->code;
+				return c->err && c->err->code ? c->err->code : IRX_EFORMAT;
 		} else {
 			m = json_deep_copy(spec); /* literal output such as an int */
 		}
@@ -787,10 +803,11 @@ int irx_convert(const json_t *program, const irx_convert_options *opts, json_t *
 	}
 	c.ranges = json_object_get(program, "range_constraints");
 	c.warned = json_object();
-	ir = json_pack("{s:s,s:i,s:o,s:O}", "format", IRX_IR_FORMAT, "format_version",
+	x = json_object_get(program, "source");
+	ir = json_pack("{s:s,s:i,s:o,s:o}", "format", IRX_IR_FORMAT, "format_version",
 		       IRX_IR_FORMAT_VERSION, "model_name",
 		       c.o->model_name ? json_string(c.o->model_name) : model_name(program),
-		       "source", json_object_get(program, "source"));
+		       "source", json_is_object(x) ? json_incref(x) : json_object());
 	nodes = json_array();
 	mapping = json_object();
 	if (!ir || !nodes || !mapping) {

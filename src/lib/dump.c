@@ -10,6 +10,13 @@
 #include "irx/json.h"
 #include "irxp.h"
 
+/* The string member KEY of O, or "?" when a hand-edited file lacks it. */
+static const char *str(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "?";
+}
+
 /* "float32[3, 4]" */
 static void put_meta(FILE *f, const json_t *m)
 {
@@ -38,7 +45,7 @@ static void put_tensor_list(FILE *f, const json_t *list)
 		if (i)
 			fputs(", ", f);
 		if (json_object_get(m, "kind") && !json_object_get(m, "dtype")) {
-			fputs(json_string_value(json_object_get(m, "name")), f);
+			fputs(str(m, "name"), f);
 			continue;
 		}
 		put_meta(f, m);
@@ -52,7 +59,7 @@ static void put_tensor_table(FILE *f, const char *title, const json_t *list)
 
 	fprintf(f, "%s (%zu):\n", title, json_array_size(list));
 	json_array_foreach(list, i, m) {
-		fprintf(f, "  %-32s ", json_string_value(json_object_get(m, "name")));
+		fprintf(f, "  %-32s ", str(m, "name"));
 		put_meta(f, m);
 		if (json_is_string(json_object_get(m, "kind")))
 			fprintf(f, "  %s", json_string_value(json_object_get(m, "kind")));
@@ -69,8 +76,7 @@ static void text_nodes(FILE *f, const json_t *nodes, int depth)
 
 	json_array_foreach(nodes, i, node) {
 		fprintf(f, "%*s%-28s %-40s (", depth * 2, "",
-			json_string_value(json_object_get(node, "name")),
-			json_string_value(json_object_get(node, "op_type")));
+			str(node, "name"), str(node, "op_type"));
 		put_tensor_list(f, json_object_get(node, "inputs"));
 		fputs(") -> (", f);
 		put_tensor_list(f, json_object_get(node, "outputs"));
@@ -122,12 +128,13 @@ int irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt)
 	if (fmt == IRX_DUMP_JSON) {
 		json_t *nlist = json_array(), *node, *counts = op_counts(nodes, "op_type");
 		size_t i;
+		/* Fields may be missing from a hand-edited IR: shown as null. */
 		json_array_foreach(nodes, i, node)
-			json_array_append_new(nlist, json_pack("{s:O,s:O,s:O,s:O,s:O}", "name",
+			json_array_append_new(nlist, json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "name",
 				json_object_get(node, "name"), "op_type", json_object_get(node, "op_type"),
 				"inputs", json_object_get(node, "inputs"), "outputs",
 				json_object_get(node, "outputs"), "attrs", json_object_get(node, "attrs")));
-		json_t *doc = json_pack("{s:s,s:O,s:O,s:O,s:O,s:O,s:o,s:o}", "kind", "ir",
+		json_t *doc = json_pack("{s:s,s:O?,s:O?,s:O?,s:O?,s:O?,s:o,s:o}", "kind", "ir",
 					"model_name", json_object_get(ir, "model_name"),
 					"graph_inputs", json_object_get(ir, "graph_inputs"),
 					"graph_outputs", json_object_get(ir, "graph_outputs"),
@@ -138,8 +145,8 @@ int irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt)
 		json_decref(doc);
 		return rc;
 	}
-	fprintf(f, "IR of model '%s': %zu nodes\n", json_string_value(json_object_get(ir, "model_name")),
-		json_array_size(nodes));
+	const char *model = json_string_value(json_object_get(ir, "model_name"));
+	fprintf(f, "IR of model '%s': %zu nodes\n", model ? model : "?", json_array_size(nodes));
 	put_tensor_table(f, "graph inputs", json_object_get(ir, "graph_inputs"));
 	put_tensor_table(f, "graph outputs", json_object_get(ir, "graph_outputs"));
 	put_tensor_table(f, "weights", json_object_get(ir, "weights"));

@@ -173,7 +173,11 @@ static void check_nodes(struct check *k, struct scope *s, const json_t *nodes, c
 			json_t *pn = json_object_get(m, "producer_node"), *pi = json_object_get(m, "producer_output_idx");
 			snprintf(w2, sizeof(w2), "%s/outputs/%zu", where, j);
 			if (json_object_get(m, "kind")) { /* a symbolic scalar */
-				define(k, s, w2, m, json_pack("[O,I]", name, (json_int_t)j));
+				json_t *sn = json_object_get(m, "name");
+				if (!json_is_string(sn) || !json_string_length(sn))
+					problem(k, w2, "symbolic output has no name");
+				else
+					define(k, s, w2, m, json_pack("[O,I]", name, (json_int_t)j));
 				continue;
 			}
 			if (check_meta(k, w2, m))

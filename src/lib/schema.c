@@ -160,6 +160,33 @@ enum irx_arg_class irx_schema_type_class(const char *type)
 	return t.optional ? IRX_ARG_OPTIONAL_TENSOR : IRX_ARG_TENSOR;
 }
 
+/* A string default as written in the schema, escapes undone. */
+static json_t *unquote(const char *s, size_t n)
+{
+	char *buf = malloc(n + 1), *o = buf;
+	json_t *v;
+
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '\\' && i + 1 < n) {
+			switch (s[++i]) {
+			case 'n': c = '\n'; break;
+			case 't': c = '\t'; break;
+			case 'r': c = '\r'; break;
+			case 'f': c = '\f'; break;
+			case 'v': c = '\v'; break;
+			default: c = s[i]; /* \" \' \\ */
+			}
+		}
+		*o++ = c;
+	}
+	v = json_stringn(buf, (size_t)(o - buf));
+	free(buf);
+	return v;
+}
+
 static json_t *scalar_default(const char *base, const char *s)
 {
 	char *end;
@@ -171,7 +198,7 @@ static json_t *scalar_default(const char *base, const char *s)
 	if (!strcmp(s, "False"))
 		return json_false();
 	if ((s[0] == '"' || s[0] == '\'') && strlen(s) >= 2)
-		return json_stringn(s + 1, strlen(s) - 2);
+		return unquote(s + 1, strlen(s) - 2);
 	/* libtorch prints enum defaults as c10's integers (dtype=4 is Long,
 	 * memory_format=0 is Contiguous), which are not torch.export's codes. */
 	if (!strcmp(base, "ScalarType")) {
@@ -308,7 +335,9 @@ int irx_schema_parse(const char *text, irx_schema **out, irx_error *err)
 	char quote = 0;
 	for (close = open + 1; *close && depth; close++) {
 		if (quote) {
-			if (*close == quote)
+			if (*close == '\\' && close[1])
+				close++;
+			else if (*close == quote)
 				quote = 0;
 		} else if (*close == '\'' || *close == '"') {
 			quote = *close;
@@ -335,7 +364,8 @@ int irx_schema_parse(const char *text, irx_schema **out, irx_error *err)
 	for (size_t i = 0; i < n; i++) {
 		char *a = trim(pieces[i]), *eq = NULL, *sp;
 		int d = 0;
-		if (!strcmp(a, "*")) {
+		if (!strcmp(a, "*") || !strcmp(a, "...")) {
+			/* "..." (varargs, Python-only operators) ends the named ones too */
 			kwarg_only = 1;
 			continue;
 		}
@@ -524,12 +554,21 @@ static const char *builtin_find(const char *key)
 }
 
 /* "aten.add.Tensor" -> "aten::add.Tensor"; "aten.relu.default" -> "aten::relu". */
+int irx_schema_is_operator(const char *op_type)
+{
+	const char *d1 = strchr(op_type, '.'), *d2 = d1 ? strchr(d1 + 1, '.') : NULL;
+
+	/* namespace.name.overload: "higher_order.cond", "_operator.mul" and
+	 * Python callables such as "torch._functorch.predispatch.f" are not */
+	return d1 && d1 > op_type && d2 && d2 > d1 + 1 && d2[1] && !strchr(d2 + 1, '.');
+}
+
 static int schema_key(const char *op_type, char *key, size_t size)
 {
 	const char *d1 = strchr(op_type, '.'), *d2 = d1 ? strrchr(op_type, '.') : NULL;
 
-	if (!d1 || d2 == d1)
-		return -1; /* "higher_order.cond", "_operator.mul": not schema ops */
+	if (!irx_schema_is_operator(op_type))
+		return -1;
 	if (!strcmp(d2 + 1, "default"))
 		snprintf(key, size, "%.*s::%.*s", (int)(d1 - op_type), op_type,
 			 (int)(d2 - d1 - 1), d1 + 1);

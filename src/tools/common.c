@@ -73,6 +73,8 @@ int tool_exit_for(int status)
 
 int tool_out_open(struct tool_out *o, const char *path)
 {
+	struct stat st;
+	char *real = NULL;
 	int fd;
 
 	memset(o, 0, sizeof(*o));
@@ -81,8 +83,18 @@ int tool_out_open(struct tool_out *o, const char *path)
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 		return EXIT_OK;
 	}
-	if (!(o->path = strdup(path)) || asprintf(&o->tmp, "%s.tmpXXXXXX", path) < 0) {
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device, a FIFO, a terminal: write to it; renaming a file over
+		 * it would replace it. */
+		if (!(o->f = fopen(path, "w")))
+			return tool_fail("%s: cannot open: %s", path, strerror(errno));
+		return EXIT_OK;
+	}
+	/* A symlink is followed: the file it names is replaced, not the link. */
+	if (!(o->path = (real = realpath(path, NULL)) ? real : strdup(path)) ||
+	    asprintf(&o->tmp, "%s.tmpXXXXXX", o->path) < 0) {
 		free(o->path);
+		o->path = NULL;
 		return tool_fail("out of memory");
 	}
 	if ((fd = mkstemp(o->tmp)) < 0 || !(o->f = fdopen(fd, "w"))) {
@@ -107,6 +119,8 @@ void tool_out_abort(struct tool_out *o)
 	if (o->tmp) {
 		fclose(o->f);
 		unlink(o->tmp);
+	} else if (o->f && o->f != stdout) {
+		fclose(o->f);
 	}
 	free(o->tmp);
 	free(o->path);
@@ -118,10 +132,13 @@ int tool_out_commit(struct tool_out *o)
 	int rc = EXIT_OK;
 
 	if (!o->tmp) {
-		/* Close now: the next tool in a pipe sees end of file at once,
-		 * not after this process has torn itself down. */
-		if (ferror(stdout) | fclose(stdout))
-			rc = tool_fail("cannot write standard output: %s", strerror(errno));
+		/* stdout or a device.  Close stdout now: the next tool in a pipe
+		 * sees end of file at once, not after this process has torn
+		 * itself down. */
+		if (ferror(o->f) | fclose(o->f))
+			rc = tool_fail("cannot write %s: %s",
+				       o->f == stdout ? "standard output" : "the output", strerror(errno));
+		memset(o, 0, sizeof(*o));
 		return rc;
 	}
 	if (fflush(o->f) || ferror(o->f) || fclose(o->f)) {

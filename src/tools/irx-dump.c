@@ -100,6 +100,12 @@ static int check_ir(const struct args *a, const json_t *doc, FILE *f)
 	return n ? EXIT_NEGATIVE : EXIT_OK;
 }
 
+static int dump_failed(const struct args *a)
+{
+	return tool_fail("cannot write the summary of %s: %s", a->input,
+			 errno ? strerror(errno) : "out of memory");
+}
+
 static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 {
 	const uint8_t *d = irx_blob_data(blob);
@@ -126,7 +132,7 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 			irx_archive_free(ar);
 			return tool_exit_for(rc);
 		}
-		rc = irx_dump_archive(f, ar, doc, a->format) ? EXIT_ERROR : EXIT_OK;
+		rc = irx_dump_archive(f, ar, doc, a->format) ? dump_failed(a) : EXIT_OK;
 		json_decref(doc);
 		irx_archive_free(ar);
 		return rc;
@@ -141,9 +147,9 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 	const char *format = json_string_value(json_object_get(doc, "format"));
 	if (format && !strcmp(format, IRX_IR_FORMAT))
 		rc = a->check ? check_ir(a, doc, f)
-			      : irx_dump_ir(f, doc, a->format) ? EXIT_ERROR : EXIT_OK;
+			      : irx_dump_ir(f, doc, a->format) ? dump_failed(a) : EXIT_OK;
 	else if (format && !strcmp(format, IRX_PROGRAM_FORMAT) && !a->check)
-		rc = irx_dump_program(f, doc, a->format) ? EXIT_ERROR : EXIT_OK;
+		rc = irx_dump_program(f, doc, a->format) ? dump_failed(a) : EXIT_OK;
 	else if (a->check)
 		rc = tool_fail("%s: not an irx IR document (no \"format\": \"irx-ir\"): nothing to check",
 			       a->input);

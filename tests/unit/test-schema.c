@@ -145,6 +145,45 @@ static void schema_user_file_adds_and_overrides(void **state)
 	unlink(path);
 }
 
+static void schema_every_builtin_parses(void **state)
+{
+	char path[1024], line[8192];
+	size_t n = 0;
+	snprintf(path, sizeof(path), "%s/data/aten-schemas.txt", IRX_SRCDIR);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		irx_schema *s;
+		irx_error err = {0};
+		if (line[0] == '#')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (irx_schema_parse(line, &s, &err))
+			fail_msg("%s: %s", line, err.text);
+		irx_schema_free(s);
+		n++;
+	}
+	fclose(f);
+	assert_int_equal(n, irx_schema_builtin_count());
+}
+
+static void schema_string_defaults_and_varargs(void **state)
+{
+	irx_schema *s;
+	irx_error err = {0};
+	assert_int_equal(irx_schema_parse("m::f(str a=\"\\n\", str q=\"\\\"x)\", int n=1) -> str", &s, &err), IRX_OK);
+	assert_string_equal(json_string_value(s->args[0].default_value), "\n");
+	assert_string_equal(json_string_value(s->args[1].default_value), "\"x)");
+	assert_int_equal(json_integer_value(s->args[2].default_value), 1);
+	irx_schema_free(s);
+	assert_int_equal(irx_schema_parse("aten::format(str self, ...) -> str", &s, &err), IRX_OK);
+	assert_int_equal(s->n_args, 1);
+	irx_schema_free(s);
+	assert_true(irx_schema_is_operator("aten.add.Tensor"));
+	assert_false(irx_schema_is_operator("higher_order.cond"));
+	assert_false(irx_schema_is_operator("torch._functorch.predispatch.lazy_load_decompositions"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -155,6 +194,8 @@ int main(void)
 		cmocka_unit_test(schema_bad_strings_fail),
 		cmocka_unit_test(schema_builtin_lookup),
 		cmocka_unit_test(schema_user_file_adds_and_overrides),
+		cmocka_unit_test(schema_every_builtin_parses),
+		cmocka_unit_test(schema_string_defaults_and_varargs),
 	};
 	return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
 }
