@@ -49,6 +49,16 @@ cmp -s "$TMP/file.json" "$TMP/o.json" || fail "-o differs from stdout"
 ls "$TMP" | grep -q tmp && fail "a temporary file was left behind"
 pass "file, stdin, -o, --compact"
 
+# -o to a device or through a symlink writes there; it never replaces them.
+if mknod "$TMP/dev" c 1 3 2>/dev/null; then
+	"$BIN/irx-export" -o "$TMP/dev" "$a" && [ -c "$TMP/dev" ] && pass "-o to a device" ||
+		fail "-o replaced a device node"
+fi
+echo old >"$TMP/target.json"
+ln -s "$TMP/target.json" "$TMP/link.json"
+"$BIN/irx-export" -o "$TMP/link.json" "$a" && [ -L "$TMP/link.json" ] &&
+	grep -q irx-program "$TMP/target.json" && pass "-o through a symlink" || fail "-o replaced a symlink"
+
 # Export never reads payloads: the real-weights archive says it has data,
 # the meta one says it has none.
 "$BIN/irx-export" "$FIXTURES/t214/mlp_real.pt2" | grep -q '"has_data": true' || fail "mlp_real has data"
