@@ -55,12 +55,15 @@ static char *small_text(const irx_zip *z, const char *name)
 	return s;
 }
 
+/* An entry named SUFFIX at the root or directly inside one folder. */
 static const char *find_suffix(const irx_zip *z, const char *suffix)
 {
 	for (size_t i = 0; i < irx_zip_n_entries(z); i++) {
 		const char *n = irx_zip_entry_at(z, i)->name;
-		if (ends_with(n, suffix) &&
-		    (strlen(n) == strlen(suffix) || n[strlen(n) - strlen(suffix) - 1] == '/'))
+		size_t dir = strlen(n) - strlen(suffix);
+		if (!ends_with(n, suffix))
+			continue;
+		if (dir == 0 || (n[dir - 1] == '/' && strchr(n, '/') == n + dir - 1))
 			return n;
 	}
 	return NULL;
@@ -84,14 +87,6 @@ static int classify(irx_archive *a, irx_error *err)
 	const char *legacy, *first, *slash;
 	char name[1024];
 
-	if ((legacy = find_suffix(z, LEGACY_PROGRAM))) {
-		a->kind = IRX_ARCHIVE_PT2_LEGACY;
-		a->prefix = strndup(legacy, strlen(legacy) - strlen(LEGACY_PROGRAM));
-		snprintf(name, sizeof(name), "%sversion", a->prefix ? a->prefix : "");
-		a->version = small_text(z, name);
-		return a->prefix && add_model(a, "model", 5) == 0 ? IRX_OK
-			: irxp_fail(err, IRX_ENOMEM, "out of memory");
-	}
 	if (irx_zip_n_entries(z) == 0) {
 		a->kind = IRX_ARCHIVE_UNKNOWN;
 		a->prefix = strdup("");
@@ -131,6 +126,17 @@ static int classify(irx_archive *a, irx_error *err)
 		return IRX_OK;
 	}
 	free(format);
+	/* Legacy: at the root, or in one folder of a re-zipped archive (the
+	 * PT2 test comes first: its extra/ folder may hold anything). */
+	if ((legacy = find_suffix(z, LEGACY_PROGRAM))) {
+		a->kind = IRX_ARCHIVE_PT2_LEGACY;
+		free(a->prefix);
+		a->prefix = strndup(legacy, strlen(legacy) - strlen(LEGACY_PROGRAM));
+		snprintf(name, sizeof(name), "%sversion", a->prefix ? a->prefix : "");
+		a->version = small_text(z, name);
+		return a->prefix && add_model(a, "model", 5) == 0 ? IRX_OK
+			: irxp_fail(err, IRX_ENOMEM, "out of memory");
+	}
 	snprintf(name, sizeof(name), "%sbytecode.pkl", a->prefix);
 	if (irx_zip_find(z, name)) {
 		a->kind = IRX_ARCHIVE_TORCHSCRIPT_LITE;

@@ -42,6 +42,13 @@ void irxp_path_pop(struct irxp_path *p, size_t mark);
 typedef void (*irxp_warn_fn)(void *ctx, const char *msg);
 void irxp_warn(irxp_warn_fn fn, void *ctx, const char *fmt, ...) IRXP_PRINTF(3, 4);
 
+/*
+ * The "C" locale, for reading and writing numbers: a program that called
+ * setlocale() must not get "0,5" in JSON.  Created once; never freed.
+ */
+#include <locale.h>
+locale_t irxp_c_locale(void);
+
 /* Overflow-checked size arithmetic: return 0 on overflow. */
 static inline int irxp_mul_ok(uint64_t a, uint64_t b, uint64_t *out)
 {

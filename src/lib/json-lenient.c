@@ -294,7 +294,7 @@ static json_t *number(struct reader *r)
 		/* beyond int64 (a uint64 fill value): keep it as a real */
 	}
 	errno = 0;
-	double d = strtod(buf, NULL);
+	double d = strtod_l(buf, NULL, irxp_c_locale());
 	if (errno == ERANGE && (d > 1 || d < -1))
 		return bad(r, "number out of range");
 	r->p = q;

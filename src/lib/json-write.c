@@ -52,7 +52,7 @@ static void write_real(FILE *f, double d)
 	}
 	for (int p = 1; p <= 17; p++) {
 		snprintf(buf, sizeof(buf), "%.*g", p, d);
-		if (strtod(buf, NULL) == d)
+		if (strtod_l(buf, NULL, irxp_c_locale()) == d)
 			break;
 	}
 	fputs_unlocked(buf, f);
@@ -168,7 +168,10 @@ static void write_value(FILE *f, const json_t *v, int pretty, int level)
 
 int irx_json_write(FILE *f, const json_t *v, unsigned flags)
 {
+	locale_t old = uselocale(irxp_c_locale()); /* "0.5", never "0,5" */
+
 	write_value(f, v, flags & IRX_JSON_PRETTY, 0);
+	uselocale(old);
 	putc_unlocked('\n', f);
 	return ferror(f) ? -1 : 0;
 }

@@ -54,6 +54,8 @@ static json_t *member(const json_t *o, const char *key)
 
 static const char *type_name(const json_t *v)
 {
+	if (!v)
+		return "nothing";
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: return "an object";
 	case JSON_ARRAY: return "an array";
@@ -194,7 +196,8 @@ static json_t *norm_enum(struct norm *n, const json_t *v, const char *(*name)(in
 	if (!json_is_integer(v))
 		return fail(n, IRX_EFORMAT, "%s must be an integer code, found %s", what,
 			    type_name(v));
-	if (!(s = name((int)json_integer_value(v))) || json_integer_value(v) > 1000)
+	if (json_integer_value(v) < 0 || json_integer_value(v) > 1000 ||
+	    !(s = name((int)json_integer_value(v))))
 		return fail(n, IRX_EUNSUPPORTED, "unknown %s code %lld", what,
 			    (long long)json_integer_value(v));
 	return json_string(s);
@@ -258,7 +261,7 @@ static int union_pick(const json_t *v, const char **tag, json_t **payload)
 	if ((t = json_object_get(v, "$type")) && json_is_string(t)) {
 		*tag = json_string_value(t);
 		*payload = json_object_get(v, "$value");
-		return 0;
+		return *payload ? 0 : -1;
 	}
 	if (json_object_size(v) == 1) {
 		void *it = json_object_iter((json_t *)v);
@@ -524,7 +527,13 @@ static json_t *norm_complex(struct norm *n, const json_t *v)
 
 	if (!(re = member(v, "real")) || !(im = member(v, "imag")))
 		return fail(n, IRX_EFORMAT, "complex value needs 'real' and 'imag'");
-	return json_pack("[o?o?]", norm_float(n, re), norm_float(n, im));
+	if (!(re = norm_float(n, re)))
+		return NULL;
+	if (!(im = norm_float(n, im))) {
+		json_decref(re);
+		return NULL;
+	}
+	return json_pack("[oo]", re, im);
 }
 
 static json_t *norm_graph_arg(struct norm *n, const json_t *v)
@@ -572,10 +581,12 @@ static json_t *norm_arg(struct norm *n, const json_t *v);
 static json_t *norm_string_to_arg(struct norm *n, const json_t *v)
 {
 	const char *k;
-	json_t *x, *out = json_object();
+	json_t *x, *out;
 
 	if (!json_is_object(v))
 		return fail(n, IRX_EFORMAT, "expected an object, found %s", type_name(v));
+	if (!(out = json_object()))
+		return OOM(n);
 	json_object_foreach((json_t *)v, k, x) {
 		size_t mark = irxp_path_key(&n->path, k);
 		if (put(n, out, k, norm_arg(n, x))) {
@@ -641,8 +652,11 @@ static int union_member(struct norm *n, const json_t *v, const char **tag, json_
 		return -1;
 	}
 	if (union_pick(v, tag, payload)) {
-		fail(n, IRX_EFORMAT, "union must have exactly one member, has %zu",
-		     json_object_size(v));
+		if (json_object_get(v, "$type"))
+			fail(n, IRX_EFORMAT, "union has \"$type\" but no \"$value\"");
+		else
+			fail(n, IRX_EFORMAT, "union must have exactly one member, has %zu",
+			     json_object_size(v));
 		return -1;
 	}
 	return 0;
@@ -804,7 +818,9 @@ static json_t *node_name(const json_t *raw, const json_t *outputs, const char *t
 	for (char *c = buf; *c; c++)
 		if (*c == '.' || *c == ':' || *c == '#')
 			*c = '_';
-	size_t base = strlen(buf);
+	/* leave room for the "_N" that makes the name unique */
+	size_t base = strlen(buf) < sizeof(buf) - 16 ? strlen(buf) : sizeof(buf) - 16;
+	buf[base] = '\0';
 	for (int i = 1; json_object_get(used, buf); i++)
 		snprintf(buf + base, sizeof(buf) - base, "_%d", i);
 	return json_string(buf);
@@ -1243,7 +1259,8 @@ static int schema_version(struct norm *n, const json_t *ep, json_int_t *major, j
 /* A bound: null, or a huge sentinel / infinity string meaning unbounded. */
 static json_t *bound(const json_t *v)
 {
-	if (json_is_integer(v) && llabs(json_integer_value(v)) < ((json_int_t)1 << 62))
+	if (json_is_integer(v) && json_integer_value(v) > -((json_int_t)1 << 62) &&
+	    json_integer_value(v) < ((json_int_t)1 << 62))
 		return json_integer(json_integer_value(v));
 	if (json_is_real(v) && isfinite(json_real_value(v)) && fabs(json_real_value(v)) < 4.6e18)
 		return json_integer((json_int_t)json_real_value(v));
@@ -1504,32 +1521,41 @@ static int payload_source(const irx_archive *a, const char *model, int constants
 
 /*
  * Bytes a tensor's storage must hold: (offset + sum((size-1)*stride) + 1)
- * elements, or 0 for an empty tensor.  -1 when shape or strides are
- * symbolic or overflow.
+ * elements, or 0 for an empty tensor.  Returns 0 with *OUT set, 1 when it
+ * cannot be told (symbolic sizes), -1 when the layout is impossible
+ * (negative offset or stride, overflow).
  */
 static int storage_bytes(const json_t *meta, uint64_t *out)
 {
 	json_t *shape = json_object_get(meta, "shape"), *strides = json_object_get(meta, "strides");
 	json_t *off = json_object_get(meta, "storage_offset");
 	size_t es = irx_dtype_size(irx_dtype_from_name(json_string_value(json_object_get(meta, "dtype"))));
-	uint64_t last = json_is_integer(off) ? (uint64_t)json_integer_value(off) : 0, t;
+	uint64_t last, t;
 	size_t i;
 	json_t *d;
 
 	*out = 0;
-	if (!es || !json_is_array(shape) || json_array_size(shape) != json_array_size(strides))
+	if (!es || !json_is_array(shape) || json_array_size(shape) != json_array_size(strides) ||
+	    (off && !json_is_integer(off)))
+		return 1;
+	if (off && json_integer_value(off) < 0)
 		return -1;
+	last = off ? (uint64_t)json_integer_value(off) : 0;
 	json_array_foreach(shape, i, d) {
 		json_t *st = json_array_get(strides, i);
-		if (!json_is_integer(d) || !json_is_integer(st) || json_integer_value(st) < 0)
-			return -1;
+		if (!json_is_integer(d) || !json_is_integer(st))
+			return 1;
 		if (json_integer_value(d) == 0)
 			return 0;
+		if (json_integer_value(st) < 0)
+			return -1;
 		if (!irxp_mul_ok((uint64_t)json_integer_value(d) - 1, (uint64_t)json_integer_value(st), &t) ||
 		    __builtin_add_overflow(last, t, &last))
 			return -1;
 	}
-	return irxp_mul_ok(last + 1, es, out) ? 0 : -1;
+	if (last == UINT64_MAX || !irxp_mul_ok(last + 1, es, out))
+		return -1;
+	return 0;
 }
 
 /*
@@ -1579,8 +1605,14 @@ static int describe(const irx_archive *a, struct payload_source *ps, const json_
 		int meta_dev = json_is_string(member(dev, "type")) &&
 			       !strcmp(json_string_value(member(dev, "type")), "meta");
 		uint64_t need;
-		if (e->usize > 0 && !meta_dev && meta && storage_bytes(meta, &need) == 0 &&
-		    e->usize < need) {
+		int known = meta && e->usize > 0 && !meta_dev ? storage_bytes(meta, &need) : 1;
+		if (known < 0) {
+			json_decref(w);
+			irxp_fail(err, IRX_EFORMAT, "'%s' has an impossible layout (offset, strides)", fqn);
+			irxp_where(err, "entry '%s'", entry);
+			return IRX_EFORMAT;
+		}
+		if (known == 0 && e->usize < need) {
 			json_decref(w);
 			irxp_fail(err, IRX_EFORMAT, "'%s' needs %llu bytes of storage but entry '%s' holds %llu",
 				  fqn, (unsigned long long)need, entry, (unsigned long long)e->usize);
@@ -1609,7 +1641,7 @@ static int list_payloads(const irx_archive *a, const char *model, json_t *doc, i
 	json_t *weights = json_array(), *constants = json_array(), *spec;
 	json_t *values = json_object_get(json_object_get(doc, "graph"), "values");
 	size_t i;
-	int rc;
+	int rc = IRX_OK;
 
 	json_object_set_new(doc, "weights", weights);
 	json_object_set_new(doc, "constants", constants);

@@ -235,7 +235,7 @@ static json_t *scalar_default(const char *base, const char *s)
 	long long ll = strtoll(s, &end, 10);
 	if (*s && !*end && strcmp(base, "float"))
 		return json_integer(ll);
-	double d = strtod(s, &end);
+	double d = strtod_l(s, &end, irxp_c_locale());
 	if (*s && !*end)
 		return json_real(d);
 	return json_string(s); /* contiguous_format, strided, "cpu", ... */

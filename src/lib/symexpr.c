@@ -50,7 +50,13 @@ struct parser {
 	int depth;
 };
 
-enum prec { P_ADD = 1, P_MUL = 2, P_POW = 3, P_ATOM = 4 };
+/* Binding levels; P_DIV binds like P_MUL but is not associative. */
+enum prec { P_ADD = 10, P_MUL = 20, P_DIV = 21, P_POW = 30, P_ATOM = 40 };
+
+static int level(enum prec p)
+{
+	return p / 10;
+}
 
 static int expr(struct parser *ps, struct buf *out, enum prec *prec);
 
@@ -104,8 +110,8 @@ static const struct {
 	enum prec prec;
 } infix[] = {
 	{"Add", " + ", P_ADD}, {"Mul", "*", P_MUL}, {"Pow", "**", P_POW},
-	{"FloorDiv", "//", P_MUL}, {"Mod", "%", P_MUL}, {"PythonMod", "%", P_MUL},
-	{"CleanDiv", "/", P_MUL}, {"IntTrueDiv", "/", P_MUL}, {"FloatTrueDiv", "/", P_MUL},
+	{"FloorDiv", "//", P_DIV}, {"Mod", "%", P_DIV}, {"PythonMod", "%", P_DIV},
+	{"CleanDiv", "/", P_DIV}, {"IntTrueDiv", "/", P_DIV}, {"FloatTrueDiv", "/", P_DIV},
 };
 
 static int call(struct parser *ps, const char *name, struct buf *out, enum prec *prec)
@@ -131,13 +137,15 @@ static int call(struct parser *ps, const char *name, struct buf *out, enum prec 
 			rc = -1;
 		}
 		free(a.s), free(b.s);
-		*prec = P_MUL;
+		*prec = P_DIV;
 		return rc;
 	}
 	for (size_t i = 0; i < sizeof(infix) / sizeof(infix[0]); i++) {
 		if (strcmp(name, infix[i].name) != 0)
 			continue;
-		/* after: nothing printed yet, or just a unary minus */
+		/* after_op: nothing printed yet, or just a unary minus;
+		 * started: an operand has been printed */
+		int started = 0;
 		for (int after_op = 1;;) {
 			struct buf a = {0};
 			enum prec pa;
@@ -162,7 +170,16 @@ static int call(struct parser *ps, const char *name, struct buf *out, enum prec 
 					puts_(out, infix[i].op);
 			}
 			after_op = 0;
-			int paren = pa < infix[i].prec || (pa == infix[i].prec && infix[i].prec == P_POW);
+			/* Python reads a op b op c as (a op b) op c: a right operand of
+			 * the same level needs parentheses unless both ops are the
+			 * same associative one; ** is the other way round. */
+			enum prec op = infix[i].prec;
+			int first = !started;
+			int paren = level(pa) < level(op) ||
+				    (level(pa) == level(op) &&
+				     (op == P_POW || (!first && !(pa == op && op != P_DIV)))) ||
+				    (op == P_POW && first && a.s[0] == '-');
+			started = 1;
 			if (paren)
 				puts_(out, "(");
 			puts_(out, a.s);

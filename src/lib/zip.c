@@ -299,6 +299,10 @@ int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
 	*data = NULL;
 	*len = 0;
 	*owned = NULL;
+	if (e->method != 0 && e->method != 8)
+		return irxp_fail(err, IRX_EUNSUPPORTED,
+				 "entry '%s' uses compression method %d (only stored and deflated are read)",
+				 e->name, e->method);
 	if ((rc = irx_zip_data_offset(z, e, &off, err)))
 		return rc;
 	src = z->stream.data + off;
@@ -309,16 +313,12 @@ int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
 					 e->name, (unsigned long long)e->csize,
 					 (unsigned long long)e->usize);
 		*data = src;
-	} else if (e->method == 8) {
+	} else {
 		uint8_t *buf = NULL;
 		if ((rc = inflate_entry(e, src, &buf, err)))
 			return rc;
 		*data = buf;
 		*owned = buf;
-	} else {
-		return irxp_fail(err, IRX_EUNSUPPORTED,
-				 "entry '%s' uses compression method %d (only stored and deflated are read)",
-				 e->name, e->method);
 	}
 	*len = (size_t)e->usize;
 	if (e->usize <= IRX_ZIP_CRC_LIMIT) {

@@ -20,6 +20,8 @@ def copy(dst, rename=None, drop=(), method=zipfile.ZIP_STORED, extra=()):
             z.writestr(n, data)
 # package_pt2 with two programs: "model" and "tiny"
 copy(f"{tmp}/two.pt2", extra=[("mlp/models/tiny.json", prog)])
+# a user's extra file that happens to carry the legacy program's name
+copy(f"{tmp}/extra.pt2", extra=[("mlp/extra/serialized_exported_program.json", b"not json")])
 copy(f"{tmp}/noname.pt2", drop=("mlp/models/model.json",),
      extra=[("mlp/models/a.json", prog), ("mlp/models/b.json", prog)])
 # a user unzipped and re-zipped with deflate
@@ -34,6 +36,8 @@ cp "$FIXTURES/t214/mlp.pt2" "$TMP/renamed.model.pt2"
 
 expect_rc 0 "$BIN/irx-export" "$TMP/two.pt2" && grep -q '"models": \["model", "tiny"\]' "$TMP/out" &&
 	pass "several models: model is the default" || fail "several models default"
+expect_rc 0 "$BIN/irx-export" "$TMP/extra.pt2" && grep -q '"layout": "pt2"' "$TMP/out" &&
+	pass "an extra file named like the legacy program is not the program" || fail "extra file"
 expect_rc 0 "$BIN/irx-export" --model tiny "$TMP/two.pt2" && grep -q '"model": "tiny"' "$TMP/out" &&
 	pass "--model picks a program" || fail "--model tiny"
 expect_rc 2 "$BIN/irx-export" --model nope "$TMP/two.pt2" && expect_one_line_naming "'tiny'" &&

@@ -170,6 +170,9 @@ static void program_srepr_expressions_read_like_python(void **state)
 		{"FloorDiv(Symbol('s0'), Integer(4))", "s0//4"},
 		{"Mul(Add(Symbol('s0'), Integer(1)), Symbol('s1'))", "(s0 + 1)*s1"},
 		{"Max(Integer(1), Symbol('s0'))", "max(1, s0)"},
+		{"FloorDiv(Symbol('s0'), Mul(Integer(2), Symbol('s1')))", "s0//(2*s1)"},
+		{"Mul(Symbol('c'), FloorDiv(Symbol('a'), Integer(2)))", "c*(a//2)"},
+		{"Pow(Integer(-1), Symbol('s0'))", "(-1)**s0"},
 		{"2*s0", "2*s0"}, /* torch <= 2.5 wrote infix already */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -191,6 +194,50 @@ static void program_srepr_expressions_read_like_python(void **state)
 	}
 }
 
+static void program_hostile_unions_and_enums(void **state)
+{
+	static const char *const bad_args[] = {
+		", {\"name\": \"min\", \"arg\": {\"$type\": \"as_int\"}}",               /* no $value */
+		", {\"name\": \"dtype\", \"arg\": {\"as_scalar_type\": -4294967289}}",      /* wraps to 7 as int */
+		", {\"name\": \"c\", \"arg\": {\"as_complex\": {\"real\": \"abc\", \"imag\": 1}}}",
+		", {\"name\": \"d\", \"arg\": {\"as_string_to_argument\": 5}}",
+	};
+	for (size_t i = 0; i < sizeof(bad_args) / sizeof(bad_args[0]); i++) {
+		json_t *a = NULL;
+		irx_error err = {0};
+		char *p = program("{\"major\": 8, \"minor\": 20}", bad_args[i]);
+		if (normalize_text(p, &a, &err) != IRX_EFORMAT && err.code != IRX_EUNSUPPORTED)
+			fail_msg("accepted %s", bad_args[i]);
+		assert_null(a);
+		assert_non_null(strstr(err.where, "/graph_module/graph/nodes/0/inputs/1"));
+		free(p);
+	}
+}
+
+static void program_unnamed_nodes_with_long_targets(void **state)
+{
+	/* two nameless nodes (torch < 2.7) whose derived names would collide
+	 * at the length limit: they still get distinct names, and quickly */
+	char target[400], node[600], nodes[1400], *p;
+	json_t *a;
+	irx_error err = {0};
+
+	memset(target, 'x', 300);
+	target[300] = '\0';
+	snprintf(node, sizeof(node), "{\"target\": \"torch.ops.mylib.%s.default\", \"inputs\": [], \"outputs\": []}", target);
+	snprintf(nodes, sizeof(nodes), "%s, %s", node, node);
+	if (asprintf(&p, "{\"schema_version\": {\"major\": 8, \"minor\": 2}, \"graph_module\": {\"graph\": "
+		     "{\"inputs\": [], \"outputs\": [], \"nodes\": [%s], \"tensor_values\": {}}, "
+		     "\"signature\": {\"input_specs\": [], \"output_specs\": []}}}", nodes) < 0)
+		fail();
+	assert_int_equal(normalize_text(p, &a, &err), IRX_OK);
+	json_t *ns = json_object_get(json_object_get(a, "graph"), "nodes");
+	assert_false(json_equal(json_object_get(json_array_get(ns, 0), "name"),
+				json_object_get(json_array_get(ns, 1), "name")));
+	json_decref(a);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +252,8 @@ int main(void)
 		cmocka_unit_test(program_srepr_expressions_read_like_python),
 		cmocka_unit_test(program_weights_data_presence),
 		cmocka_unit_test(program_legacy_and_pt2_agree_on_mlp),
+		cmocka_unit_test(program_hostile_unions_and_enums),
+		cmocka_unit_test(program_unnamed_nodes_with_long_targets),
 	};
 	return cmocka_run_group_tests_name("program", tests, NULL, NULL);
 }
