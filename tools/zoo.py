@@ -460,6 +460,16 @@ def one(name, out):
 # --------------------------------------------------------------------------
 
 
+def result_rows(stdout):
+    """The result rows a child printed, by model name."""
+    rows = {}
+    for line in stdout.splitlines():
+        if line.startswith(RESULT_TAG):
+            r = json.loads(line[len(RESULT_TAG):])
+            rows[r[0]] = r
+    return rows
+
+
 def run_child(name, decomp, out, timeout):
     """Run `zoo.py --one NAME` in a new session; returns result rows."""
     names = [name] + ([name + ".decomp"] if decomp else []) + ([name + ".dyn"] if dyn_for(name) else [])
@@ -478,20 +488,12 @@ def run_child(name, decomp, out, timeout):
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
             stdout, _ = p.communicate()
-            rows = {}
-            for line in stdout.splitlines():
-                if line.startswith(RESULT_TAG):
-                    r = json.loads(line[len(RESULT_TAG):])
-                    rows[r[0]] = r
+            rows = result_rows(stdout)
             for n in names:
                 if n not in rows:
                     rows[n] = [n, "skip", f"timeout after {timeout} s", round(time.time() - t0, 1), 0]
             return [rows[n] for n in names]
-    rows = {}
-    for line in stdout.splitlines():
-        if line.startswith(RESULT_TAG):
-            r = json.loads(line[len(RESULT_TAG):])
-            rows[r[0]] = r
+    rows = result_rows(stdout)
     for n in names:
         if n not in rows:
             rows[n] = [n, "skip", f"exporter process died (exit {p.returncode}), see logs/{name}.log",

@@ -35,6 +35,9 @@ typedef struct irx_error {
 	char text[512];   /* what is wrong: lowercase, no full stop */
 } irx_error;
 
+/** Receives a warning (one line, no newline); CTX is the caller's. */
+typedef void (*irx_warn_fn)(void *ctx, const char *msg);
+
 /** A short name for a status code ("format error", ...). */
 IRX_API const char *irx_status_str(int code);
 

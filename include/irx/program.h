@@ -25,8 +25,6 @@ IRX_BEGIN_DECLS
 #define IRX_SCHEMA_MAJOR 8
 #define IRX_SCHEMA_MINOR 20
 
-typedef void (*irx_warn_fn)(void *ctx, const char *msg);
-
 typedef struct irx_export_options {
 	const char *model;     /* NULL: "model", or the only one */
 	const char *source;    /* file name recorded as provenance; NULL: the path */

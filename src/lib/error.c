@@ -147,7 +147,7 @@ void irxp_path_pop(struct irxp_path *p, size_t mark)
 	p->buf[mark] = '\0';
 }
 
-void irxp_warn(irxp_warn_fn fn, void *ctx, const char *fmt, ...)
+void irxp_warn(irx_warn_fn fn, void *ctx, const char *fmt, ...)
 {
 	char msg[768];
 	va_list ap;

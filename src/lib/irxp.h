@@ -39,8 +39,7 @@ void irxp_path_pop(struct irxp_path *p, size_t mark);
 /*
  * Warnings go to a caller's callback (tools print them); NULL drops them.
  */
-typedef void (*irxp_warn_fn)(void *ctx, const char *msg);
-void irxp_warn(irxp_warn_fn fn, void *ctx, const char *fmt, ...) IRXP_PRINTF(3, 4);
+void irxp_warn(irx_warn_fn fn, void *ctx, const char *fmt, ...) IRXP_PRINTF(3, 4);
 
 /*
  * The "C" locale, for reading and writing numbers: a program that called

@@ -73,7 +73,8 @@ def legacy_write(entries, deflate=()):
     return buf.getvalue()
 
 
-def legacy_replace(data, name, payload, drop=False):
+def replaced(data, name, payload, drop):
+    """The entries of DATA with entry NAME's body replaced (or dropped)."""
     out = []
     for info, body in zip_entries(data):
         if info.filename == name:
@@ -81,7 +82,11 @@ def legacy_replace(data, name, payload, drop=False):
                 continue
             body = payload
         out.append((info, body))
-    return legacy_write(out)
+    return out
+
+
+def legacy_replace(data, name, payload, drop=False):
+    return legacy_write(replaced(data, name, payload, drop))
 
 
 def pt2_write(entries):
@@ -120,14 +125,7 @@ def pt2_write(entries):
 
 
 def pt2_replace(data, name, payload=None, drop=False):
-    out = []
-    for info, body in zip_entries(data):
-        if info.filename == name:
-            if drop:
-                continue
-            body = payload
-        out.append((info, body))
-    return pt2_write(out)
+    return pt2_write(replaced(data, name, payload, drop))
 
 
 def zip_index(data):
