@@ -10,6 +10,7 @@
 #include "irx/zip.h"
 #include "irx/archive.h"
 #include "irx/dtype.h"
+#include "irx/tensor.h"
 #include "irx/json.h"
 #include "irx/program.h"
 #include "irx/schema.h"

@@ -24,39 +24,12 @@ while [ $# -gt 0 ]; do
 done
 [ ${#versions[@]} -gt 0 ] || versions=(t26 t214)
 
-mnt=
-cleanup() {
-  if [ -n "$mnt" ] && mountpoint -q "$mnt"; then
-    umount "$mnt" || umount -l "$mnt"
-  fi
-  [ -z "$mnt" ] || rmdir "$mnt" 2>/dev/null || true
-  mnt=
-}
-trap cleanup EXIT INT TERM
-
-# run_in_chroot DIR CMD...: run CMD (in the repository root) inside chroot DIR
-# with the repository bind-mounted at /irx.
-run_in_chroot() {
-  local root=$1; shift
-  mnt=$root/irx
-  mkdir -p "$mnt"
-  mount --bind "$top" "$mnt"
-  # setarch -R: no address randomisation, so the id() of graphs that torch
-  # records in node metadata (from_node graph_id) repeats from run to run.
-  setarch "$(uname -m)" -R chroot "$root" /usr/bin/env -i \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/tmp LC_ALL=C.UTF-8 TZ=UTC PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1 \
-    OMP_NUM_THREADS=1 CUDA_VISIBLE_DEVICES= TOKENIZERS_PARALLELISM=false \
-    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1 \
-    TORCHINDUCTOR_CACHE_DIR=/tmp/inductor \
-    /bin/sh -c 'cd /irx && exec "$@"' sh "$@"
-  cleanup
-}
+. "$top/tools/chroot-lib.sh"   # cleanup trap, run_in_chroot, chroot_for
 
 for v in "${versions[@]}"; do
   case "$v" in
-    t26)  root=$("$top/tools/mkchroot.sh" trixie ${IRX_CHROOT_TRIXIE:+"$IRX_CHROOT_TRIXIE"}); ex=() ;;
-    t214) root=$("$top/tools/mkchroot.sh" sid ${IRX_CHROOT_SID:+"$IRX_CHROOT_SID"}); ex=(--examples examples) ;;
+    t26)  root=$(chroot_for t26); ex=() ;;
+    t214) root=$(chroot_for t214); ex=(--examples examples) ;;
   esac
   echo "== $v in $root" >&2
   run_in_chroot "$root" python3 tests/fixtures/gen_fixtures.py --out "tests/fixtures/$v" "${ex[@]}" "${extra[@]}"

@@ -43,6 +43,8 @@ IRX_API const char *irx_archive_prefix(const irx_archive *a);
 /** The container version text ("0", "8.2", "2"), or NULL. */
 IRX_API const char *irx_archive_version(const irx_archive *a);
 IRX_API const irx_zip *irx_archive_zip(const irx_archive *a);
+/** The archive's bytes; borrowed. */
+IRX_API const irx_blob *irx_archive_blob(const irx_archive *a);
 IRX_API const char *irx_archive_path(const irx_archive *a);
 
 /** Programs in the archive: "model" for torch.export.save. */

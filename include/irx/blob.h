@@ -32,6 +32,13 @@ IRX_API const uint8_t *irx_blob_data(const irx_blob *b);
 IRX_API size_t irx_blob_size(const irx_blob *b);
 /** The name given at open ("-" for stdin); borrowed. */
 IRX_API const char *irx_blob_name(const irx_blob *b);
+/**
+ * Done with bytes [P, P+N) of a mapped blob: their pages leave this
+ * process's memory (they stay in the page cache and come back if touched
+ * again).  A pass over a large file then keeps a small resident size.
+ * Does nothing for blobs that are not mapped or ranges outside the blob.
+ */
+IRX_API void irx_blob_release(const irx_blob *b, const void *p, size_t n);
 IRX_API void irx_blob_free(irx_blob *b);
 
 IRX_END_DECLS

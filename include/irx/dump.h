@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "irx/archive.h"
+#include "irx/tensor.h"
 
 IRX_BEGIN_DECLS
 
@@ -23,9 +24,24 @@ IRX_API int irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt);
 /** An irx-program document: provenance, signature, op counts, weights. */
 IRX_API int irx_dump_program(FILE *f, const json_t *program, enum irx_dump_format fmt);
 
-/** Any archive: its kind, entries and, for a program, the program. */
+/**
+ * Any archive: its kind, entries and, for a program, the program and the
+ * tensors of its weights and constants ("tensors" and "constants" in JSON,
+ * with statistics; in text, statistics when STATS is nonzero).
+ */
 IRX_API int irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
-			     enum irx_dump_format fmt);
+			     enum irx_dump_format fmt, int stats, irx_error *err);
+
+/**
+ * A tensor file: per tensor its name, dtype, shape, bytes, storage sharing
+ * and whether data is present; STATS adds sum, min, max, mean and the
+ * count of non-finite values (read from every element).  JSON is
+ *   {"tensors": [{"name", "dtype", "shape", "stats": {"sum", "min", "max",
+ *                 "mean", "nonfinite"} or null without data}, ...]}
+ * and always carries the statistics.
+ */
+IRX_API int irx_dump_tensors(FILE *f, const irx_tensors *t, enum irx_dump_format fmt,
+			     int stats, irx_error *err);
 
 IRX_END_DECLS
 

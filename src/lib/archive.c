@@ -235,6 +235,7 @@ enum irx_archive_kind irx_archive_kind(const irx_archive *a) { return a->kind; }
 const char *irx_archive_prefix(const irx_archive *a) { return a->prefix; }
 const char *irx_archive_version(const irx_archive *a) { return a->version; }
 const irx_zip *irx_archive_zip(const irx_archive *a) { return a->zip; }
+const irx_blob *irx_archive_blob(const irx_archive *a) { return a->blob; }
 const char *irx_archive_path(const irx_archive *a) { return a->path; }
 size_t irx_archive_n_models(const irx_archive *a) { return a->n_models; }
 

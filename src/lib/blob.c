@@ -138,6 +138,19 @@ const uint8_t *irx_blob_data(const irx_blob *b) { return b->data; }
 size_t irx_blob_size(const irx_blob *b) { return b->size; }
 const char *irx_blob_name(const irx_blob *b) { return b->name; }
 
+void irx_blob_release(const irx_blob *b, const void *p, size_t n)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo = (uintptr_t)p, hi = lo + n;
+	uintptr_t start = (uintptr_t)b->data, end = start + b->size;
+
+	if (b->kind != BLOB_MAPPED || lo < start || hi > end || hi < lo)
+		return;
+	lo = (lo + page - 1) & ~(page - 1); /* whole pages inside the range only */
+	hi &= ~(page - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 void irx_blob_free(irx_blob *b)
 {
 	if (!b)

@@ -224,12 +224,38 @@ int irx_dump_program(FILE *f, const json_t *p, enum irx_dump_format fmt)
 	return rc;
 }
 
+/* The weights and constants of a program archive, as JSON lists or tables. */
+static int archive_tensors(FILE *f, const irx_archive *a, const json_t *program, json_t *doc,
+			   enum irx_dump_format fmt, int stats, irx_error *err)
+{
+	static const char *const kinds[] = {"tensors", "constants"};
+	static const char *const titles[] = {"weight data", "constant data"};
+	const char *model = json_string_value(json_object_get(json_object_get(program, "source"), "model"));
+	int rc = IRX_OK;
+
+	for (int c = 0; c < 2 && !rc; c++) {
+		irx_tensors_options o = {.model = model, .constants = c};
+		irx_tensors *set;
+		json_t *list;
+		if ((rc = irx_tensors_open_archive(&set, a, &o, err)))
+			break;
+		if (fmt == IRX_DUMP_JSON) {
+			if (!(rc = irxp_tensors_json(set, &list, err)))
+				json_object_set_new(doc, kinds[c], list);
+		} else if (irx_tensors_count(set)) {
+			rc = irxp_tensors_text(f, set, titles[c], stats, err);
+		}
+		irx_tensors_free(set);
+	}
+	return rc;
+}
+
 int irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
-		     enum irx_dump_format fmt)
+		     enum irx_dump_format fmt, int stats, irx_error *err)
 {
 	const irx_zip *z = irx_archive_zip(a);
 	json_t *entries = json_array(), *doc;
-	int rc;
+	int rc = IRX_OK;
 
 	for (size_t i = 0; i < irx_zip_n_entries(z); i++) {
 		const irx_zip_entry *e = irx_zip_entry_at(z, i);
@@ -243,7 +269,10 @@ int irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
 	if (program)
 		json_object_set_new(doc, "program", program_summary(program));
 	if (fmt == IRX_DUMP_JSON) {
-		rc = irx_json_write(f, doc, IRX_JSON_PRETTY);
+		if (program)
+			rc = archive_tensors(f, a, program, doc, fmt, stats, err);
+		if (!rc && irx_json_write(f, doc, IRX_JSON_PRETTY))
+			rc = irxp_fail(err, IRX_EIO, "cannot write");
 	} else {
 		fprintf(f, "archive: %s (%s), %zu entries\n", irx_archive_path(a),
 			irx_archive_kind_name(irx_archive_kind(a)), irx_zip_n_entries(z));
@@ -252,9 +281,12 @@ int irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
 			fprintf(f, "  %12llu  %s%s\n", (unsigned long long)e->usize, e->name,
 				e->method == 8 ? "  (deflated)" : "");
 		}
-		if (program)
+		if (program) {
 			text_program(f, json_object_get(doc, "program"));
-		rc = ferror(f) ? -1 : 0;
+			rc = archive_tensors(f, a, program, doc, fmt, stats, err);
+		}
+		if (!rc && ferror(f))
+			rc = irxp_fail(err, IRX_EIO, "cannot write");
 	}
 	json_decref(doc);
 	return rc;

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -72,5 +73,43 @@ char *irxp_symexpr(const char *srepr);
 /* schema-table.c: the built-in schemas, sorted by the text before '('. */
 extern const char *const irxp_schema_table[];
 extern const size_t irxp_schema_table_size;
+
+/* tensor-layout.c: strided tensors (struct irx_tensor, irx/tensor.h). */
+struct irx_tensor;
+/* T's element count and byte size; 0 for an unknown dtype, a bad shape
+ * or a size past PTRDIFF_MAX. */
+int irxp_tensor_size(const struct irx_tensor *t, uint64_t *numel, uint64_t *nbytes);
+/* Row-major strides for SHAPE, as torch computes them (empty dims as 1). */
+void irxp_contiguous_strides(int ndim, const int64_t *shape, int64_t *strides);
+/* Elements FIRST .. FIRST+N-1 of T, in row-major order, packed into DST:
+ * a big tensor is gathered a chunk at a time. */
+void irxp_tensor_gather(const struct irx_tensor *t, uint64_t first, uint64_t n, void *dst);
+
+/*
+ * zip-write.c: a zip written front to back into a FILE, as torch writes
+ * one: stored entries, data 64-byte aligned, data descriptors, ZIP64 where
+ * needed.  An entry is added whole (irxp_zipw_add) or streamed: begin with
+ * its final size, write chunks, end.  Then finish writes the directory;
+ * F stays open and the caller closes it.
+ */
+#include <stdio.h>
+struct irxp_zipw;
+int irxp_zipw_open(struct irxp_zipw **out, FILE *f, irx_error *err);
+int irxp_zipw_add(struct irxp_zipw *zw, const char *name, const void *data, size_t len,
+		  irx_error *err);
+int irxp_zipw_begin(struct irxp_zipw *zw, const char *name, uint64_t size, irx_error *err);
+int irxp_zipw_write(struct irxp_zipw *zw, const void *data, size_t len, irx_error *err);
+int irxp_zipw_end(struct irxp_zipw *zw, irx_error *err);
+int irxp_zipw_finish(struct irxp_zipw *zw, irx_error *err);
+/* A fingerprint of the names, CRCs and sizes of the entries so far. */
+uint64_t irxp_zipw_digest(const struct irxp_zipw *zw);
+void irxp_zipw_free(struct irxp_zipw *zw);
+
+/* tensor-dump.c: a tensor set as a JSON list of {name, dtype, shape,
+ * stats}, or as a table under TITLE (NULL: the file's kind). */
+struct irx_tensors;
+int irxp_tensors_json(const struct irx_tensors *set, json_t **out, irx_error *err);
+int irxp_tensors_text(FILE *f, const struct irx_tensors *set, const char *title, int with_stats,
+		      irx_error *err);
 
 #endif

@@ -55,6 +55,9 @@ static void write_real(FILE *f, double d)
 		if (strtod_l(buf, NULL, irxp_c_locale()) == d)
 			break;
 	}
+	/* whole numbers as people write them: 10.0, not 1e+01 */
+	if (strchr(buf, 'e') && d == trunc(d) && fabs(d) < 1e16)
+		snprintf(buf, sizeof(buf), "%.0f", d);
 	fputs_unlocked(buf, f);
 	if (!strpbrk(buf, ".eE"))
 		fputs_unlocked(".0", f);

@@ -1,9 +1,10 @@
 /*
  * irx-dump: show any irx file to a person; --check validates an IR.
  *
- * What FILE is comes from its content: a zip is an archive, JSON with
- * "format": "irx-ir" an IR, "irx-program" an exported program.  New kinds
- * (tensor files, pictures) join dispatch() below.
+ * What FILE is comes from its content: a torch.save zip or a safetensors
+ * file is a tensor file, another zip an archive, JSON with "format":
+ * "irx-ir" an IR, "irx-program" an exported program.  New kinds join
+ * dispatch() below.
  */
 #include <config.h>
 
@@ -16,15 +17,19 @@
 struct args {
 	const char *input, *output, *model;
 	enum irx_dump_format format;
-	int check;
+	int check, stats;
 };
 
-enum { OPT_FORMAT = 0x100, OPT_CHECK };
+enum { OPT_FORMAT = 0x100, OPT_CHECK, OPT_STATS };
 
 static const struct argp_option options[] = {
 	{"format", OPT_FORMAT, "FORMAT", 0, "text (default) or json", 0},
 	{"check", OPT_CHECK, NULL, 0,
-	 "Validate an IR and list every problem; exit 1 when there is one", 0},
+	 "Validate an IR and list every problem, or verify the CRC-32 of every payload "
+	 "of a tensor file; exit 1 when there is a problem", 0},
+	{"stats", OPT_STATS, NULL, 0,
+	 "Tensor files and archives: add sum, min, max, mean and the count of non-finite "
+	 "values of every tensor (JSON always has them)", 0},
 	{"model", 'm', "NAME", 0, "The program to show from an archive holding several", 0},
 	{"output", 'o', "FILE", 0, "Write to FILE instead of standard output", 0},
 	{0},
@@ -44,6 +49,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "unknown format '%s' (text or json)", arg);
 		break;
 	case OPT_CHECK: a->check = 1; break;
+	case OPT_STATS: a->stats = 1; break;
 	case 'm': a->model = arg; break;
 	case 'o': a->output = arg; break;
 	case ARGP_KEY_ARG:
@@ -64,7 +70,8 @@ static const struct argp argp = {
 	options, parse_opt, "FILE",
 	"Show an irx file: for an IR, a table of nodes (name, op_type, input and output "
 	"shapes, attrs), graph inputs, outputs and weights; for an exported-program "
-	"document or a .pt2 archive, a summary. With --check, validate an IR: references "
+	"document or a .pt2 archive, a summary and its weights; for a tensor file "
+	"(torch.save, safetensors), its tensors. With --check, validate an IR: references "
 	"resolve, producers agree, nodes are in topological order, shapes and dtypes are "
 	"well formed, names are unique.\v" TOOL_EXIT_DOC,
 	NULL, NULL, NULL,
@@ -106,6 +113,65 @@ static int dump_failed(const struct args *a)
 			 errno ? strerror(errno) : "out of memory");
 }
 
+static int report(irx_error *err, int rc)
+{
+	tool_report(err);
+	return tool_exit_for(rc);
+}
+
+/*
+ * A tensor file: a torch.save zip (AR, borrowed), or else a safetensors
+ * file or a pre-1.6 pickle in BLOB (taken over).
+ */
+static int dump_tensor_file(const struct args *a, const irx_archive *ar, irx_blob *blob, FILE *f)
+{
+	irx_tensors_options o = {.warn = tool_warn, .warn_ctx = (void *)a->input};
+	irx_error err = {0};
+	irx_tensors *set;
+	int rc;
+
+	rc = ar ? irx_tensors_open_archive(&set, ar, &o, &err)
+		: irx_tensors_open_blob(&set, blob, &o, &err);
+	if (rc)
+		return report(&err, rc);
+	if (a->check) {
+		rc = irx_tensors_verify(set, &err);
+		if (rc == IRX_EFORMAT) {
+			tool_report(&err);
+			rc = EXIT_NEGATIVE;
+		} else {
+			rc = rc ? report(&err, rc) : EXIT_OK;
+		}
+	} else if ((rc = irx_dump_tensors(f, set, a->format, a->stats, &err))) {
+		rc = report(&err, rc);
+	}
+	irx_tensors_free(set);
+	return rc;
+}
+
+static int dump_archive(const struct args *a, irx_archive *ar, FILE *f)
+{
+	irx_export_options eo = {.model = a->model, .warn = tool_warn, .warn_ctx = (void *)a->input};
+	irx_error err = {0};
+	json_t *doc = NULL;
+	int rc = IRX_OK;
+
+	if (a->check)
+		return tool_fail("%s: --check validates an IR or a tensor file; convert the archive "
+				 "first (irx-export | irx-convert)", a->input);
+	if (irx_archive_require_program(ar, NULL) == IRX_OK)
+		rc = irx_program_export(ar, &eo, &doc, &err);
+	if (!rc)
+		rc = irx_dump_archive(f, ar, doc, a->format, a->stats, &err);
+	json_decref(doc);
+	return rc ? report(&err, rc) : EXIT_OK;
+}
+
+static int looks_like_tensor_file(const uint8_t *d, size_t size)
+{
+	return (size >= 9 && d[8] == '{') || (size >= 2 && d[0] == 0x80 && d[1] >= 2 && d[1] <= 5);
+}
+
 static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 {
 	const uint8_t *d = irx_blob_data(blob);
@@ -116,34 +182,25 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 
 	if (size >= 2 && d[0] == 'P' && d[1] == 'K') {
 		irx_archive *ar;
-		irx_export_options eo = {.model = a->model, .warn = tool_warn, .warn_ctx = (void *)a->input};
-		if (a->check) {
-			irx_blob_free(blob);
-			return tool_fail("%s: --check validates an IR; convert the archive first "
-					 "(irx-export | irx-convert)", a->input);
-		}
-		if ((rc = irx_archive_open_blob(&ar, blob, &err))) {
-			tool_report(&err);
-			return tool_exit_for(rc);
-		}
-		if (irx_archive_require_program(ar, NULL) == IRX_OK &&
-		    (rc = irx_program_export(ar, &eo, &doc, &err))) {
-			tool_report(&err);
-			irx_archive_free(ar);
-			return tool_exit_for(rc);
-		}
-		rc = irx_dump_archive(f, ar, doc, a->format) ? dump_failed(a) : EXIT_OK;
-		json_decref(doc);
+		if ((rc = irx_archive_open_blob(&ar, blob, &err)))
+			return report(&err, rc);
+		rc = irx_archive_kind(ar) == IRX_ARCHIVE_TORCH_SAVE ? dump_tensor_file(a, ar, NULL, f)
+								    : dump_archive(a, ar, f);
 		irx_archive_free(ar);
 		return rc;
 	}
+	if (looks_like_tensor_file(d, size))
+		return dump_tensor_file(a, NULL, blob, f);
 	snprintf(err.source, sizeof(err.source), "%s", a->input);
 	if ((rc = irx_json_parse(d, size, &doc, &err))) {
 		irx_blob_free(blob);
-		tool_report(&err);
-		return tool_exit_for(rc);
+		return report(&err, rc);
 	}
 	irx_blob_free(blob);
+	if (a->stats) {
+		json_decref(doc);
+		return tool_fail("%s: --stats is for tensor files and archives", a->input);
+	}
 	const char *format = json_string_value(json_object_get(doc, "format"));
 	if (format && !strcmp(format, IRX_IR_FORMAT))
 		rc = a->check ? check_ir(a, doc, f)

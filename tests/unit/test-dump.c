@@ -50,7 +50,7 @@ static void dump_archive_entries(void **state)
 	size_t len = 0;
 	assert_int_equal(irx_archive_open(&a, fixture("t214/mlp_real.pt2"), &err), IRX_OK);
 	FILE *f = open_memstream(&buf, &len);
-	assert_int_equal(irx_dump_archive(f, a, NULL, IRX_DUMP_TEXT), 0);
+	assert_int_equal(irx_dump_archive(f, a, NULL, IRX_DUMP_TEXT, 0, NULL), 0);
 	fclose(f);
 	assert_non_null(strstr(buf, "(pt2)"));
 	assert_non_null(strstr(buf, "128  mlp_real/data/weights/weight_0"));

@@ -1,0 +1,218 @@
+/*
+ * tensor-stats.c: sum, min, max, mean and non-finite count of a tensor.
+ *
+ * Sums accumulate in double over the finite values; complex values count
+ * as their magnitude, bools as 0 and 1.  Elements are visited row by row
+ * (the last dimension) through the strides, so views cost what their
+ * elements cost.  Contiguous float32, the common case of a checkpoint,
+ * has a loop the compiler can vectorize: it runs at memory speed.
+ */
+#include <config.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "irx/tensor.h"
+#include "irxp.h"
+
+struct acc {
+	double sum, min, max;
+	uint64_t count, nonfinite;
+};
+
+static void take(struct acc *a, double v)
+{
+	if (!isfinite(v)) {
+		a->nonfinite++;
+		return;
+	}
+	a->sum += v;
+	a->min = v < a->min ? v : a->min;
+	a->max = v > a->max ? v : a->max;
+	a->count++;
+}
+
+/* ---- narrow floats to double ----------------------------------------- */
+
+static double from_half(uint16_t h)
+{
+	int e = h >> 10 & 0x1f, m = h & 0x3ff;
+	double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m | 0x400, e - 25);
+
+	return h & 0x8000 ? -v : v;
+}
+
+static double from_bf16(uint16_t b)
+{
+	uint32_t bits = (uint32_t)b << 16;
+	float f;
+
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+/* An 8-bit float with EBITS of exponent and the given bias.  FNUZ formats
+ * have one NaN (0x80) and no infinities or negative zero; E4M3FN has no
+ * infinities and NaN at all-ones. */
+static double from_fp8(uint8_t x, int ebits, int bias, int fnuz)
+{
+	int mbits = 7 - ebits, e = x >> mbits & ((1 << ebits) - 1), m = x & ((1 << mbits) - 1);
+	double v;
+
+	if (fnuz && x == 0x80)
+		return NAN;
+	if (!fnuz && ebits == 4 && (x & 0x7f) == 0x7f)
+		return NAN;
+	if (!fnuz && ebits == 5 && e == 31)
+		return m ? NAN : (x & 0x80 ? -INFINITY : INFINITY);
+	v = e == 0 ? ldexp(m, 1 - bias - mbits) : ldexp(m | 1 << mbits, e - bias - mbits);
+	return x & 0x80 ? -v : v;
+}
+
+/* ---- one row: N elements, STEP bytes apart ---------------------------- */
+
+#define LOAD(type, p) ({ type v_; memcpy(&v_, (p), sizeof(v_)); v_; })
+
+static void row_f32_dense(const uint8_t *p, int64_t n, struct acc *a)
+{
+	enum { LANES = 8, BLOCK = 4096 };
+
+	for (int64_t done = 0; done < n;) {
+		int64_t k = n - done < BLOCK ? n - done : BLOCK;
+		const uint8_t *q = p + done * 4;
+		double s[LANES] = {0};
+		float lo[LANES], hi[LANES];
+		uint32_t bad = 0;
+		int64_t i = 0;
+
+		for (int l = 0; l < LANES; l++)
+			lo[l] = INFINITY, hi[l] = -INFINITY;
+		for (; i + LANES <= k; i += LANES) {
+			for (int l = 0; l < LANES; l++) {
+				float v = LOAD(float, q + (i + l) * 4);
+				uint32_t bits = LOAD(uint32_t, q + (i + l) * 4);
+				bad |= (bits & 0x7f800000u) == 0x7f800000u;
+				s[l] += v;
+				lo[l] = v < lo[l] ? v : lo[l];
+				hi[l] = v > hi[l] ? v : hi[l];
+			}
+		}
+		if (bad) { /* a NaN or infinity: take this block one by one */
+			for (i = 0; i < k; i++)
+				take(a, LOAD(float, q + i * 4));
+		} else {
+			for (int l = 0; l < LANES; l++) {
+				a->sum += s[l];
+				a->min = lo[l] < a->min ? lo[l] : a->min;
+				a->max = hi[l] > a->max ? hi[l] : a->max;
+			}
+			a->count += (uint64_t)i;
+			for (; i < k; i++)
+				take(a, LOAD(float, q + i * 4));
+		}
+		done += k;
+	}
+}
+
+static void row(int dtype, const uint8_t *p, int64_t n, int64_t step, struct acc *a)
+{
+#define EACH(expr) for (int64_t i = 0; i < n; i++, p += step) take(a, (expr))
+	switch (dtype) {
+	case IRX_DTYPE_FLOAT32:
+		if (step == 4)
+			row_f32_dense(p, n, a);
+		else
+			EACH(LOAD(float, p));
+		break;
+	case IRX_DTYPE_FLOAT64: EACH(LOAD(double, p)); break;
+	case IRX_DTYPE_FLOAT16: EACH(from_half(LOAD(uint16_t, p))); break;
+	case IRX_DTYPE_BFLOAT16: EACH(from_bf16(LOAD(uint16_t, p))); break;
+	case IRX_DTYPE_FLOAT8_E4M3FN: EACH(from_fp8(*p, 4, 7, 0)); break;
+	case IRX_DTYPE_FLOAT8_E5M2: EACH(from_fp8(*p, 5, 15, 0)); break;
+	case IRX_DTYPE_FLOAT8_E4M3FNUZ: EACH(from_fp8(*p, 4, 8, 1)); break;
+	case IRX_DTYPE_FLOAT8_E5M2FNUZ: EACH(from_fp8(*p, 5, 16, 1)); break;
+	case IRX_DTYPE_FLOAT8_E8M0FNU: EACH(*p == 0xff ? NAN : ldexp(1.0, *p - 127)); break;
+	case IRX_DTYPE_UINT8: EACH(*p); break;
+	case IRX_DTYPE_BOOL: EACH(*p != 0); break;
+	case IRX_DTYPE_INT8: EACH((int8_t)*p); break;
+	case IRX_DTYPE_INT16: EACH(LOAD(int16_t, p)); break;
+	case IRX_DTYPE_UINT16: EACH(LOAD(uint16_t, p)); break;
+	case IRX_DTYPE_INT32: EACH(LOAD(int32_t, p)); break;
+	case IRX_DTYPE_UINT32: EACH(LOAD(uint32_t, p)); break;
+	case IRX_DTYPE_INT64: EACH((double)LOAD(int64_t, p)); break;
+	case IRX_DTYPE_UINT64: EACH((double)LOAD(uint64_t, p)); break;
+	case IRX_DTYPE_COMPLEX64: EACH(hypotf(LOAD(float, p), LOAD(float, p + 4))); break;
+	case IRX_DTYPE_COMPLEX128: EACH(hypot(LOAD(double, p), LOAD(double, p + 8))); break;
+	case IRX_DTYPE_COMPLEX32:
+		EACH(hypot(from_half(LOAD(uint16_t, p)), from_half(LOAD(uint16_t, p + 2))));
+		break;
+	}
+#undef EACH
+}
+
+/*
+ * Merge dimensions that step through memory as one (a contiguous tensor
+ * becomes a single row) and drop size-1 ones, so rows are long.
+ */
+static int collapse(const irx_tensor *t, int64_t *shape, int64_t *strides)
+{
+	int n = 0;
+
+	for (int d = 0; d < t->ndim; d++) {
+		if (t->shape[d] == 1)
+			continue;
+		if (n && strides[n - 1] == t->shape[d] * t->strides[d]) {
+			shape[n - 1] *= t->shape[d];
+			strides[n - 1] = t->strides[d];
+			continue;
+		}
+		shape[n] = t->shape[d];
+		strides[n++] = t->strides[d];
+	}
+	if (!n) {
+		shape[0] = 1;
+		strides[0] = 1;
+		n = 1;
+	}
+	return n;
+}
+
+int irx_tensor_stats_of(const irx_tensor *t, irx_tensor_stats *out, irx_error *err)
+{
+	int64_t idx[IRX_TENSOR_MAX_DIMS] = {0}, shape[IRX_TENSOR_MAX_DIMS], strides[IRX_TENSOR_MAX_DIMS];
+	size_t es = irx_dtype_size(t->dtype);
+	struct acc a = {0, INFINITY, -INFINITY, 0, 0};
+	int ndim, last;
+
+	memset(out, 0, sizeof(*out));
+	if (!es || t->ndim < 0 || t->ndim > IRX_TENSOR_MAX_DIMS)
+		return irxp_fail(err, IRX_EUNSUPPORTED, "tensor '%s': no statistics for dtype %d",
+				 t->name ? t->name : "", t->dtype);
+	if (t->numel && !t->data)
+		return irxp_fail(err, IRX_EINVAL, "tensor '%s' has no data", t->name ? t->name : "");
+	if (t->numel == 0)
+		return IRX_OK;
+	ndim = collapse(t, shape, strides);
+	last = ndim - 1;
+	/* odometer over the outer dimensions; each step is one row */
+	for (;;) {
+		int64_t off = 0;
+		for (int d = 0; d < last; d++)
+			off += idx[d] * strides[d];
+		row(t->dtype, t->data + off * (int64_t)es, shape[last], strides[last] * (int64_t)es, &a);
+		int d = last - 1;
+		while (d >= 0 && ++idx[d] == shape[d])
+			idx[d--] = 0;
+		if (d < 0)
+			break;
+	}
+	out->count = a.count;
+	out->nonfinite = a.nonfinite;
+	if (a.count) {
+		out->sum = a.sum;
+		out->min = a.min;
+		out->max = a.max;
+		out->mean = a.sum / (double)a.count;
+	}
+	return IRX_OK;
+}

@@ -1,0 +1,407 @@
+/*
+ * tensors.c: a set of tensors from any tensor file; the checks they share.
+ *
+ * Which reader runs is decided by content, never by the file name: a zip
+ * is torch.save or a .pt2 archive, eight bytes of header length and a '{'
+ * is safetensors.
+ */
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "irxp.h"
+#include "tensors.h"
+
+/* ---- ownership -------------------------------------------------------- */
+
+int ts_keep(irx_tensors *t, void (*fn)(void *), void *p)
+{
+	if (t->n_cleanups == t->cap_cleanups) {
+		size_t cap = t->cap_cleanups ? t->cap_cleanups * 2 : 16;
+		struct ts_cleanup *c = realloc(t->cleanups, cap * sizeof(*c));
+		if (!c) {
+			fn(p);
+			return IRX_ENOMEM;
+		}
+		t->cleanups = c;
+		t->cap_cleanups = cap;
+	}
+	t->cleanups[t->n_cleanups].fn = fn;
+	t->cleanups[t->n_cleanups++].p = p;
+	return IRX_OK;
+}
+
+void *ts_alloc(irx_tensors *t, size_t size)
+{
+	void *p = calloc(1, size ? size : 1);
+
+	return p && !ts_keep(t, free, p) ? p : NULL;
+}
+
+char *ts_strdup(irx_tensors *t, const char *s)
+{
+	char *p = strdup(s);
+
+	return p && !ts_keep(t, free, p) ? p : NULL;
+}
+
+irx_tensor *ts_add_tensor(irx_tensors *t)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 16;
+		irx_tensor *n = realloc(t->tensors, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		t->tensors = n;
+		t->cap = cap;
+	}
+	memset(&t->tensors[t->n], 0, sizeof(t->tensors[0]));
+	t->tensors[t->n].storage = -1;
+	t->tensors[t->n].device = "cpu";
+	return &t->tensors[t->n++];
+}
+
+int ts_add_storage(irx_tensors *t, const char *key, const uint8_t *data, uint64_t nbytes,
+		   const irx_zip *zip, const irx_zip_entry *entry)
+{
+	if (t->n_storages == t->cap_storages) {
+		size_t cap = t->cap_storages ? t->cap_storages * 2 : 16;
+		irx_storage *s = realloc(t->storages, cap * sizeof(*s));
+		if (!s)
+			return IRX_ENOMEM;
+		t->storages = s;
+		struct ts_origin *o = realloc(t->origins, cap * sizeof(*o));
+		if (!o)
+			return IRX_ENOMEM;
+		t->origins = o;
+		t->cap_storages = cap;
+	}
+	if (!(key = ts_strdup(t, key)))
+		return IRX_ENOMEM;
+	t->storages[t->n_storages] = (irx_storage){key, data, nbytes, 0};
+	t->origins[t->n_storages] = (struct ts_origin){zip, entry, data};
+	return (int)t->n_storages++;
+}
+
+/* ---- layouts ----------------------------------------------------------- */
+
+int ts_check_shape(irx_tensor *x, irx_error *err)
+{
+	uint64_t numel = 1;
+
+	if (!irx_dtype_size(x->dtype))
+		return irxp_fail(err, IRX_EUNSUPPORTED, "tensor '%s' has dtype %s, which irx does not read",
+				 x->name, irx_dtype_name(x->dtype) ? irx_dtype_name(x->dtype) : "(unknown)");
+	if (x->ndim < 0 || x->ndim > IRX_TENSOR_MAX_DIMS)
+		return irxp_fail(err, IRX_EFORMAT, "tensor '%s' has %d dimensions (at most %d)", x->name,
+				 x->ndim, IRX_TENSOR_MAX_DIMS);
+	for (int i = 0; i < x->ndim; i++) {
+		if (x->shape[i] < 0 || x->strides[i] < 0)
+			return irxp_fail(err, IRX_EFORMAT, "tensor '%s' has a negative size or stride",
+					 x->name);
+		if (!irxp_mul_ok(numel, (uint64_t)x->shape[i], &numel) || numel > INT64_MAX)
+			return irxp_fail(err, IRX_EFORMAT, "tensor '%s': its element count overflows",
+					 x->name);
+	}
+	if (!irxp_mul_ok(numel, irx_dtype_size(x->dtype), &(uint64_t){0}))
+		return irxp_fail(err, IRX_EFORMAT, "tensor '%s': its byte count overflows", x->name);
+	x->numel = (int64_t)numel;
+	return IRX_OK;
+}
+
+/*
+ * The bytes a view needs from the start of its storage: (offset + sum of
+ * (size-1)*stride + 1) elements; 0 for an empty tensor.  Fails on overflow.
+ */
+static int view_extent(const irx_tensor *x, uint64_t *bytes)
+{
+	uint64_t last = (uint64_t)x->offset, step;
+
+	*bytes = 0;
+	for (int i = 0; i < x->ndim; i++) {
+		if (x->shape[i] == 0)
+			return 0;
+		if (!irxp_mul_ok((uint64_t)x->shape[i] - 1, (uint64_t)x->strides[i], &step) ||
+		    __builtin_add_overflow(last, step, &last))
+			return -1;
+	}
+	return last == UINT64_MAX || !irxp_mul_ok(last + 1, irx_dtype_size(x->dtype), bytes) ? -1 : 0;
+}
+
+int ts_bind(irx_tensors *t, irx_tensor *x, int storage, irx_error *err)
+{
+	const irx_storage *s = &t->storages[storage];
+	uint64_t need, start;
+	int rc;
+
+	if ((rc = ts_check_shape(x, err)))
+		return rc;
+	if (x->offset < 0)
+		return irxp_fail(err, IRX_EFORMAT, "tensor '%s' has a negative storage offset", x->name);
+	if (view_extent(x, &need))
+		return irxp_fail(err, IRX_EFORMAT,
+				 "tensor '%s': its offset and strides overflow", x->name);
+	if (need > s->nbytes)
+		return irxp_fail(err, IRX_EFORMAT,
+				 "tensor '%s' reaches byte %llu of storage '%s', which holds %llu",
+				 x->name, (unsigned long long)need, s->key,
+				 (unsigned long long)s->nbytes);
+	x->storage = storage;
+	t->storages[storage].n_views++;
+	start = x->numel ? (uint64_t)x->offset * irx_dtype_size(x->dtype) : 0;
+	x->data = s->data ? s->data + start : NULL;
+	return IRX_OK;
+}
+
+/* ---- byte order -------------------------------------------------------- */
+
+size_t ts_swap_unit(int dtype)
+{
+	size_t es = irx_dtype_size(dtype);
+
+	switch (dtype) {
+	case IRX_DTYPE_COMPLEX32:
+	case IRX_DTYPE_COMPLEX64:
+	case IRX_DTYPE_COMPLEX128:
+		return es / 2;
+	}
+	return es;
+}
+
+int ts_swap_storage(irx_tensors *t, int storage, size_t unit, irx_error *err)
+{
+	irx_storage *s = &t->storages[storage];
+	uint8_t *copy;
+
+	if (unit <= 1 || !s->nbytes)
+		return IRX_OK;
+	if (s->nbytes % unit)
+		return irxp_fail(err, IRX_EFORMAT, "storage '%s' is not a whole number of %zu-byte values",
+				 s->key, unit);
+	if (s->nbytes > SIZE_MAX || !(copy = malloc((size_t)s->nbytes)) || ts_keep(t, free, copy))
+		return irxp_fail(err, IRX_ENOMEM, "out of memory swapping storage '%s'", s->key);
+	for (uint64_t i = 0; i < s->nbytes; i += unit)
+		for (size_t b = 0; b < unit; b++)
+			copy[i + b] = s->data[i + unit - 1 - b];
+	s->data = copy;
+	return IRX_OK;
+}
+
+/* ---- opening ----------------------------------------------------------- */
+
+static irx_tensors *new_set(const irx_tensors_options *o)
+{
+	irx_tensors *t = calloc(1, sizeof(*t));
+
+	if (t && o) {
+		t->warn = o->warn;
+		t->warn_ctx = o->warn_ctx;
+	}
+	return t;
+}
+
+/* Point every tensor at its storage bytes again (storages may have moved). */
+static void finish(irx_tensors *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		irx_tensor *x = &t->tensors[i];
+		if (x->storage >= 0 && t->storages[x->storage].data)
+			x->data = t->storages[x->storage].data +
+				  (x->numel ? (uint64_t)x->offset * irx_dtype_size(x->dtype) : 0);
+	}
+}
+
+static int open_archive(irx_tensors *t, const irx_archive *a, const irx_tensors_options *o,
+			irx_error *err)
+{
+	switch (irx_archive_kind(a)) {
+	case IRX_ARCHIVE_TORCH_SAVE:
+		t->format = IRX_TENSORS_TORCH_SAVE;
+		return ts_read_torch_save(t, irx_archive_zip(a), err);
+	case IRX_ARCHIVE_PT2_LEGACY:
+	case IRX_ARCHIVE_PT2:
+		t->format = IRX_TENSORS_PT2;
+		t->container = "dict";
+		return ts_read_pt2(t, a, o && o->model ? o->model : NULL, o && o->constants, err);
+	case IRX_ARCHIVE_TORCHSCRIPT:
+	case IRX_ARCHIVE_TORCHSCRIPT_LITE:
+		return irxp_fail(err, IRX_EUNSUPPORTED,
+				 "a TorchScript archive, not a tensor file: save the tensors with "
+				 "torch.save(model.state_dict(), path) and read that");
+	case IRX_ARCHIVE_AOTI:
+		return irxp_fail(err, IRX_EUNSUPPORTED,
+				 "an AOTInductor package, not a tensor file");
+	default:
+		return irxp_fail(err, IRX_EUNSUPPORTED,
+				 "a zip archive that holds no tensors irx knows (no data.pkl, "
+				 "no exported program)");
+	}
+}
+
+int irx_tensors_open_archive(irx_tensors **out, const irx_archive *a,
+			     const irx_tensors_options *o, irx_error *err)
+{
+	irx_tensors *t = new_set(o);
+	int rc;
+
+	*out = NULL;
+	irxp_source(err, irx_archive_path(a));
+	if (!t)
+		return irxp_fail(err, IRX_ENOMEM, "out of memory");
+	t->root = irx_archive_blob(a);
+	if ((rc = open_archive(t, a, o, err))) {
+		irx_tensors_free(t);
+		return rc;
+	}
+	finish(t);
+	*out = t;
+	return IRX_OK;
+}
+
+static int is_safetensors(const uint8_t *d, size_t n)
+{
+	uint64_t hlen = 0;
+
+	if (n < 9)
+		return 0;
+	for (int i = 7; i >= 0; i--)
+		hlen = hlen << 8 | d[i];
+	return d[8] == '{' && hlen >= 2;
+}
+
+int irx_tensors_open_blob(irx_tensors **out, irx_blob *blob, const irx_tensors_options *o,
+			  irx_error *err)
+{
+	const uint8_t *d = irx_blob_data(blob);
+	size_t n = irx_blob_size(blob);
+	irx_tensors *t;
+	int rc;
+
+	*out = NULL;
+	irxp_source(err, irx_blob_name(blob));
+	if (!(t = new_set(o))) {
+		irx_blob_free(blob);
+		return irxp_fail(err, IRX_ENOMEM, "out of memory");
+	}
+	if (n >= 2 && d[0] == 'P' && d[1] == 'K') {
+		if (!(rc = irx_archive_open_blob(&t->archive, blob, err))) {
+			t->root = irx_archive_blob(t->archive);
+			rc = open_archive(t, t->archive, o, err);
+		}
+	} else {
+		t->root = t->blob = blob;
+		if (is_safetensors(d, n)) {
+			t->format = IRX_TENSORS_SAFETENSORS;
+			t->container = "dict";
+			rc = ts_read_safetensors(t, blob, err);
+		} else if (n >= 2 && d[0] == 0x80 && d[1] >= 2 && d[1] <= 5) {
+			rc = irxp_fail(err, IRX_EUNSUPPORTED,
+				       "a torch.save file in the pre-1.6 format (a bare pickle, not a "
+				       "zip): load it in Python and save it again with torch.save "
+				       "(torch >= 1.6 writes the zip format irx reads)");
+		} else {
+			rc = irxp_fail(err, IRX_EUNSUPPORTED,
+				       "not a tensor file (not a torch.save zip, a safetensors file "
+				       "or a .pt2 archive)");
+		}
+	}
+	if (rc) {
+		irx_tensors_free(t);
+		return rc;
+	}
+	finish(t);
+	*out = t;
+	return IRX_OK;
+}
+
+int irx_tensors_open(irx_tensors **out, const char *path, const irx_tensors_options *o,
+		     irx_error *err)
+{
+	irx_blob *b;
+	int rc;
+
+	*out = NULL;
+	if ((rc = irx_blob_open(&b, path, err)))
+		return rc;
+	return irx_tensors_open_blob(out, b, o, err);
+}
+
+void irx_tensors_free(irx_tensors *t)
+{
+	if (!t)
+		return;
+	/* last kept, first freed: nested zips go before the blobs they read */
+	while (t->n_cleanups--)
+		t->cleanups[t->n_cleanups].fn(t->cleanups[t->n_cleanups].p);
+	free(t->cleanups);
+	free(t->tensors);
+	free(t->storages);
+	free(t->origins);
+	json_decref(t->metadata);
+	irx_archive_free(t->archive);
+	irx_blob_free(t->blob);
+	free(t);
+}
+
+/* ---- access ------------------------------------------------------------ */
+
+enum irx_tensors_format irx_tensors_format(const irx_tensors *t) { return t->format; }
+const char *irx_tensors_container(const irx_tensors *t) { return t->container; }
+size_t irx_tensors_count(const irx_tensors *t) { return t->n; }
+size_t irx_tensors_n_storages(const irx_tensors *t) { return t->n_storages; }
+
+const irx_tensor *irx_tensors_at(const irx_tensors *t, size_t i)
+{
+	return i < t->n ? &t->tensors[i] : NULL;
+}
+
+const irx_tensor *irx_tensors_find(const irx_tensors *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->tensors[i].name, name))
+			return &t->tensors[i];
+	return NULL;
+}
+
+const irx_storage *irx_tensors_storage(const irx_tensors *t, size_t i)
+{
+	return i < t->n_storages ? &t->storages[i] : NULL;
+}
+
+const char *irx_tensors_metadata(const irx_tensors *t, const char *key)
+{
+	return json_string_value(json_object_get(t->metadata, key));
+}
+
+void irx_tensors_release(const irx_tensors *t, const void *p, size_t n)
+{
+	if (t->root)
+		irx_blob_release(t->root, p, n);
+}
+
+int irx_tensors_verify(const irx_tensors *t, irx_error *err)
+{
+	for (size_t i = 0; i < t->n_storages; i++) {
+		const struct ts_origin *o = &t->origins[i];
+		uLong crc = crc32(0L, Z_NULL, 0);
+		uint64_t left = t->storages[i].nbytes;
+		const uint8_t *p = o->raw;
+		if (!o->zip || !o->entry || o->entry->method != 0)
+			continue; /* inflated entries were checked when read */
+		left = o->entry->usize;
+		while (left) {
+			uInt chunk = left > (1u << 30) ? 1u << 30 : (uInt)left;
+			crc = crc32(crc, p, chunk);
+			p += chunk;
+			left -= chunk;
+		}
+		if ((uint32_t)crc != o->entry->crc) {
+			irxp_fail(err, IRX_EFORMAT, "CRC-32 mismatch: the payload is damaged");
+			irxp_where(err, "entry '%s'", o->entry->name);
+			return IRX_EFORMAT;
+		}
+	}
+	return IRX_OK;
+}

@@ -1,0 +1,80 @@
+# Shared helpers for the scripts that run real PyTorch in the Debian chroots
+# made by tools/mkchroot.sh (tools/gen-fixtures.sh, tools/gen-tensor-fixtures.sh,
+# tools/check-written.sh). Source it after setting $top to the repository root:
+#
+#   top=$(cd "$(dirname "$0")/.." && pwd)
+#   . "$top/tools/chroot-lib.sh"
+#
+# Sourcing installs an EXIT/INT/TERM trap that undoes a bind mount left by an
+# interrupted run_in_chroot.
+
+# The environment every generator runs in, in a chroot or on the host: nothing
+# inherited, one thread, no GPU, no network look-ups, fixed hash seed.
+irx_clean_env=(
+  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  HOME=/tmp LC_ALL=C.UTF-8 TZ=UTC PYTHONHASHSEED=0 PYTHONDONTWRITEBYTECODE=1
+  OMP_NUM_THREADS=1 CUDA_VISIBLE_DEVICES= TOKENIZERS_PARALLELISM=false
+  HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 HF_HUB_DISABLE_TELEMETRY=1
+  TORCHINDUCTOR_CACHE_DIR=/tmp/inductor
+)
+
+mnt=
+cleanup() {
+  if [ -n "$mnt" ] && mountpoint -q "$mnt"; then
+    umount "$mnt" || umount -l "$mnt"
+  fi
+  [ -z "$mnt" ] || rmdir "$mnt" 2>/dev/null || true
+  mnt=
+}
+trap cleanup EXIT INT TERM
+
+# run_clean CMD...: run CMD on the host in the clean environment.
+# setarch -R: no address randomisation, so the id() of graphs that torch
+# records in node metadata (from_node graph_id), and the storage keys of the
+# legacy (non-zip) torch.save format (str(storage._cdata), an address),
+# repeat from run to run.
+run_clean() {
+  setarch "$(uname -m)" -R /usr/bin/env -i "${irx_clean_env[@]}" "$@"
+}
+
+# chroot_exec DIR CMD...: run CMD inside chroot DIR in the clean environment,
+# without address randomisation (see run_clean).
+chroot_exec() {
+  local root=$1; shift
+  setarch "$(uname -m)" -R chroot "$root" /usr/bin/env -i "${irx_clean_env[@]}" "$@"
+}
+
+# run_in_chroot DIR CMD...: run CMD (in the repository root) inside chroot DIR
+# with the repository bind-mounted at /irx.
+run_in_chroot() {
+  local root=$1; shift
+  mnt=$root/irx
+  mkdir -p "$mnt"
+  mount --bind "$top" "$mnt"
+  chroot_exec "$root" /bin/sh -c 'cd /irx && exec "$@"' sh "$@"
+  cleanup
+}
+
+# chroot_for t26|t214: print the chroot directory for that torch, creating it
+# with tools/mkchroot.sh when missing (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID
+# override the locations).
+chroot_for() {
+  case "$1" in
+    t26)  "$top/tools/mkchroot.sh" trixie ${IRX_CHROOT_TRIXIE:+"$IRX_CHROOT_TRIXIE"} ;;
+    t214) "$top/tools/mkchroot.sh" sid ${IRX_CHROOT_SID:+"$IRX_CHROOT_SID"} ;;
+    *)    echo "chroot_for: unknown torch $1" >&2; return 2 ;;
+  esac
+}
+
+# existing_chroot_for t26|t214: print the chroot directory if it is complete,
+# else nothing (never creates one).
+existing_chroot_for() {
+  local dir
+  case "$1" in
+    t26)  dir=${IRX_CHROOT_TRIXIE:-/var/tmp/irx-trixie} ;;
+    t214) dir=${IRX_CHROOT_SID:-/var/tmp/irx-sid} ;;
+    *)    return 2 ;;
+  esac
+  [ -f "$dir/.irx-chroot-complete" ] && echo "$dir"
+  return 0
+}
