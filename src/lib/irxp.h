@@ -55,6 +55,16 @@ static inline int irxp_mul_ok(uint64_t a, uint64_t b, uint64_t *out)
 	return !__builtin_mul_overflow(a, b, out);
 }
 
+/* FNV-1a of a string, for the open-addressing tables of names. */
+static inline size_t irxp_str_hash(const char *k)
+{
+	size_t h = (size_t)1469598103934665603u;
+
+	while (*k)
+		h = (h ^ (unsigned char)*k++) * (size_t)1099511628211u;
+	return h;
+}
+
 /* Banned: unbounded string functions (git's banned.h). */
 #define strcpy(a, b) sorry_strcpy_is_banned
 #define strcat(a, b) sorry_strcat_is_banned

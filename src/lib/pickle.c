@@ -727,20 +727,11 @@ static int call(struct pk_reader *r, const struct pk_value *fn, struct pk_value 
  * Storages by key: every tensor names its storage again, and a state dict
  * may hold tens of thousands, so the lookup is a hash table.
  */
-static size_t key_hash(const char *k)
-{
-	size_t h = 1469598103934665603u;
-
-	while (*k)
-		h = (h ^ (unsigned char)*k++) * 1099511628211u;
-	return h;
-}
-
 static struct pk_storage *find_storage(const struct pk_reader *r, const char *key)
 {
 	if (!r->key_slots)
 		return NULL;
-	for (size_t i = key_hash(key) & (r->key_slots - 1); r->by_key[i];
+	for (size_t i = irxp_str_hash(key) & (r->key_slots - 1); r->by_key[i];
 	     i = (i + 1) & (r->key_slots - 1))
 		if (!strcmp(r->storages[r->by_key[i] - 1]->key, key))
 			return r->storages[r->by_key[i] - 1];
@@ -763,7 +754,7 @@ static int index_storages(struct pk_reader *r)
 		from = 0;
 	}
 	for (size_t s = from; s < r->n_storages; s++) {
-		size_t i = key_hash(r->storages[s]->key) & (r->key_slots - 1);
+		size_t i = irxp_str_hash(r->storages[s]->key) & (r->key_slots - 1);
 		while (r->by_key[i])
 			i = (i + 1) & (r->key_slots - 1);
 		r->by_key[i] = (uint32_t)(s + 1);

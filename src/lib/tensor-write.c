@@ -95,6 +95,10 @@ static int check_names(const irx_tensor *const *ts, size_t n, irx_error *err)
 			rc = irxp_fail(err, IRX_EINVAL, "tensor %zu has no name", i);
 			break;
 		}
+		if (strlen(v[i]) > UINT32_MAX) { /* BINUNICODE's length field */
+			rc = irxp_fail(err, IRX_EINVAL, "tensor %zu has a name too long to store", i);
+			break;
+		}
 		/* jansson refuses what is not UTF-8: our validator. */
 		if (!(s = json_string(v[i])))
 			rc = irxp_fail(err, IRX_EINVAL, "tensor %zu has a name that is not UTF-8", i);

@@ -2,7 +2,11 @@
  * zip.c: the central directory through minizip, entry bytes in place.
  *
  * minizip reads through a memory "file" over the blob, so the same code
- * serves mapped files, stdin and zips nested inside zips.
+ * serves mapped files, stdin and zips nested inside zips.  minizip finds
+ * and walks the central directory; each record's sizes and local header
+ * offset are then read here, ZIP64 extra fields included, because
+ * Debian's minizip loses them for entries of 4 GiB or more and for
+ * entries that start past 4 GiB (every large checkpoint has those).
  */
 #include <config.h>
 
@@ -16,7 +20,7 @@
 
 struct entry {
 	irx_zip_entry pub;
-	unz64_file_pos pos; /* minizip's handle on the central record */
+	uint64_t local;     /* offset of the local header */
 };
 
 struct irx_zip {
@@ -24,6 +28,8 @@ struct irx_zip {
 	unzFile uf;
 	struct entry *entries;
 	size_t n;
+	uint32_t *by_name;  /* open addressing: entry index + 1, or 0 */
+	size_t slots;       /* a power of two, over twice n */
 	/* A memory stream per open; minizip opens exactly one. */
 	struct mem_stream {
 		const uint8_t *data;
@@ -97,13 +103,87 @@ static int ZCALLBACK mem_error(voidpf opaque, voidpf stream)
 	return 0;
 }
 
+static uint64_t le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/*
+ * Sizes and local header offset from the central record at OFF: values
+ * of 0xffffffff are in the ZIP64 extra field (id 1), in the order usize,
+ * csize, offset, each present only when its 32-bit field says so.
+ */
+static int central_record(irx_zip *z, uint64_t off, struct entry *e, irx_error *err)
+{
+	const uint8_t *d = z->stream.data, *p, *x, *end;
+	uint64_t size = z->stream.size, v[3];
+	size_t name_len, extra_len;
+
+	if (off > size || size - off < 46 || memcmp(d + off, "PK\1\2", 4))
+		return irxp_fail(err, IRX_EFORMAT, "central directory record of '%s' is misplaced",
+				 e->pub.name);
+	p = d + off;
+	name_len = (size_t)le(p + 28, 2);
+	extra_len = (size_t)le(p + 30, 2);
+	if (size - off - 46 < name_len + extra_len)
+		return irxp_fail(err, IRX_EFORMAT, "central directory record of '%s' is truncated",
+				 e->pub.name);
+	v[0] = le(p + 24, 4);
+	v[1] = le(p + 20, 4);
+	v[2] = le(p + 42, 4);
+	x = p + 46 + name_len;
+	end = x + extra_len;
+	while (end - x >= 4) {
+		size_t id = (size_t)le(x, 2), len = (size_t)le(x + 2, 2);
+		const uint8_t *f = x + 4;
+		if ((size_t)(end - f) < len)
+			break;
+		for (int i = 0; id == 1 && i < 3; i++) {
+			if (v[i] != 0xffffffffu)
+				continue;
+			if (f + 8 > x + 4 + len)
+				return irxp_fail(err, IRX_EFORMAT, "ZIP64 field of '%s' is truncated",
+						 e->pub.name);
+			v[i] = le(f, 8);
+			f += 8;
+		}
+		x += 4 + len;
+	}
+	e->pub.usize = v[0];
+	e->pub.csize = v[1];
+	e->local = v[2];
+	return IRX_OK;
+}
+
+/* Names are looked up once per tensor: a hash table, not a scan. */
+static int index_names(irx_zip *z, irx_error *err)
+{
+	z->slots = 16;
+	while (z->slots < 2 * z->n + 2)
+		z->slots *= 2;
+	if (!(z->by_name = calloc(z->slots, sizeof(*z->by_name))))
+		return irxp_fail(err, IRX_ENOMEM, "cannot allocate zip index");
+	for (size_t i = 0; i < z->n; i++) {
+		size_t h = irxp_str_hash(z->entries[i].pub.name) & (z->slots - 1);
+		while (z->by_name[h])
+			h = (h + 1) & (z->slots - 1);
+		z->by_name[h] = (uint32_t)(i + 1);
+	}
+	return IRX_OK;
+}
+
 static int collect(irx_zip *z, irx_error *err)
 {
 	size_t cap = 0;
-	int r;
+	int r, rc;
 
 	for (r = unzGoToFirstFile(z->uf); r == UNZ_OK; r = unzGoToNextFile(z->uf)) {
 		unz_file_info64 fi;
+		unz64_file_pos pos;
 		struct entry *e;
 		char *name;
 
@@ -112,7 +192,7 @@ static int collect(irx_zip *z, irx_error *err)
 					 "central directory record %zu is unreadable", z->n);
 		if (z->n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
-			struct entry *ne = realloc(z->entries, ncap * sizeof(*ne));
+			struct entry *ne = ncap > UINT32_MAX - 1 ? NULL : realloc(z->entries, ncap * sizeof(*ne));
 			if (!ne)
 				return irxp_fail(err, IRX_ENOMEM, "cannot allocate zip index");
 			z->entries = ne;
@@ -132,16 +212,16 @@ static int collect(irx_zip *z, irx_error *err)
 		e->pub.name = name;
 		e->pub.method = (int)fi.compression_method;
 		e->pub.crc = (uint32_t)fi.crc;
-		e->pub.csize = fi.compressed_size;
-		e->pub.usize = fi.uncompressed_size;
 		z->n++;
-		if (unzGetFilePos64(z->uf, &e->pos) != UNZ_OK)
+		if (unzGetFilePos64(z->uf, &pos) != UNZ_OK)
 			return irxp_fail(err, IRX_EFORMAT, "entry '%s' cannot be located", name);
+		if ((rc = central_record(z, pos.pos_in_zip_directory, e, err)))
+			return rc;
 	}
 	if (r != UNZ_END_OF_LIST_OF_FILE)
 		return irxp_fail(err, IRX_EFORMAT,
 				 "central directory is truncated after %zu entries", z->n);
-	return IRX_OK;
+	return index_names(z, err);
 }
 
 /*
@@ -206,6 +286,7 @@ void irx_zip_free(irx_zip *z)
 	for (size_t i = 0; i < z->n; i++)
 		free((char *)z->entries[i].pub.name);
 	free(z->entries);
+	free(z->by_name);
 	free(z);
 }
 
@@ -218,9 +299,11 @@ const irx_zip_entry *irx_zip_entry_at(const irx_zip *z, size_t i)
 
 const irx_zip_entry *irx_zip_find(const irx_zip *z, const char *name)
 {
-	for (size_t i = 0; i < z->n; i++)
-		if (strcmp(z->entries[i].pub.name, name) == 0)
-			return &z->entries[i].pub;
+	if (!z->slots)
+		return NULL;
+	for (size_t h = irxp_str_hash(name) & (z->slots - 1); z->by_name[h]; h = (h + 1) & (z->slots - 1))
+		if (strcmp(z->entries[z->by_name[h] - 1].pub.name, name) == 0)
+			return &z->entries[z->by_name[h] - 1].pub;
 	return NULL;
 }
 
@@ -230,13 +313,13 @@ int irx_zip_data_offset(const irx_zip *z, const irx_zip_entry *pub,
 	struct entry *e = (struct entry *)pub;
 	uint64_t off;
 
-	/* Opening the entry makes minizip read the local header, whose name
-	 * and extra lengths (not the central ones) place the data. */
-	if (unzGoToFilePos64(z->uf, &e->pos) != UNZ_OK || unzOpenCurrentFile2(z->uf, NULL, NULL, 1) != UNZ_OK)
+	/* The local header's own name and extra lengths (not the central
+	 * ones) place the data. */
+	const uint8_t *p = z->stream.data + e->local;
+	if (e->local > z->stream.size || z->stream.size - e->local < 30 || memcmp(p, "PK\3\4", 4))
 		return irxp_fail(err, IRX_EFORMAT, "local header of entry '%s' is invalid",
 				 pub->name);
-	off = unzGetCurrentFileZStreamPos64(z->uf);
-	unzCloseCurrentFile(z->uf);
+	off = e->local + 30 + le(p + 26, 2) + le(p + 28, 2);
 	if (off > z->stream.size || pub->csize > z->stream.size - off)
 		return irxp_fail(err, IRX_EFORMAT,
 				 "entry '%s' claims %llu bytes at offset %llu, past the end of the archive",

@@ -1,0 +1,92 @@
+/* fuzz-pickle: bytes as a torch.save data.pkl through the pickle reader;
+ * every value it builds is visited (strings read to their length, tensor
+ * shapes and strides to their ndim, storages' keys) so that a value that
+ * points at freed or foreign memory is reported. */
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+#include "irx.h"
+#include "pickle.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
+
+static volatile size_t sink;
+
+static void touch(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	size_t s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += b[i];
+	sink += s;
+}
+
+static void visit_storage(const struct pk_storage *s)
+{
+	if (!s)
+		return;
+	touch(s->key, strlen(s->key) + 1);
+	if (s->location)
+		touch(s->location, strlen(s->location) + 1);
+	sink += (size_t)s->numel + (size_t)s->dtype + (size_t)s->index;
+}
+
+/* Containers may refer to themselves (memo): a budget bounds the walk. */
+static void visit(const struct pk_value *v, int depth, size_t *budget)
+{
+	if (!v || depth > 64 || !*budget)
+		return;
+	--*budget;
+	switch (v->kind) {
+	case PK_STR: case PK_BYTES: case PK_GLOBAL: case PK_REFUSED:
+		touch(v->u.str.s, v->u.str.len);
+		break;
+	case PK_TUPLE: case PK_LIST: case PK_DICT:
+		if (v->u.seq.n > v->u.seq.cap && v->u.seq.cap)
+			__builtin_trap();
+		for (size_t i = 0; i < v->u.seq.n; i++)
+			visit(v->u.seq.v[i], depth + 1, budget);
+		break;
+	case PK_STORAGE:
+		visit_storage(v->u.storage);
+		break;
+	case PK_TENSOR: {
+		const struct pk_tensor *t = v->u.tensor;
+		if (t->ndim < 0)
+			__builtin_trap();
+		touch(t->shape, (size_t)t->ndim * sizeof(int64_t));
+		touch(t->strides, (size_t)t->ndim * sizeof(int64_t));
+		if (t->device)
+			touch(t->device, strlen(t->device) + 1);
+		visit_storage(t->storage);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+	struct pk_reader *r = NULL;
+	struct pk_value *root = NULL;
+	irx_error err = {0};
+
+	if (pk_load(&r, d, n, &root, &err) == 0) {
+		size_t budget = 4 * n + 1024;
+		if (!root)
+			__builtin_trap();
+		visit(root, 0, &budget);
+		for (size_t i = 0; i < pk_n_storages(r); i++) {
+			struct pk_storage *s = pk_storage_at(r, i);
+			if (!s || s->index != (int)i)
+				__builtin_trap();
+			visit_storage(s);
+		}
+	} else if (!err.code || !err.text[0]) {
+		__builtin_trap();
+	}
+	pk_free(r);
+	return 0;
+}
