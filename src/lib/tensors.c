@@ -202,15 +202,28 @@ static irx_tensors *new_set(const irx_tensors_options *o)
 	return t;
 }
 
-/* Point every tensor at its storage bytes again (storages may have moved). */
-static void finish(irx_tensors *t)
+/* Point every tensor at its storage bytes again (storages may have
+ * moved), and index the names. */
+static int finish(irx_tensors *t, irx_error *err)
 {
+	t->slots = 16;
+	while (t->slots < 2 * t->n + 2)
+		t->slots *= 2;
+	if (!(t->by_name = calloc(t->slots, sizeof(*t->by_name))))
+		return irxp_fail(err, IRX_ENOMEM, "out of memory");
+	for (size_t i = 0; i < t->n; i++) {
+		size_t h = irxp_str_hash(t->tensors[i].name) & (t->slots - 1);
+		while (t->by_name[h])
+			h = (h + 1) & (t->slots - 1);
+		t->by_name[h] = (uint32_t)(i + 1);
+	}
 	for (size_t i = 0; i < t->n; i++) {
 		irx_tensor *x = &t->tensors[i];
 		if (x->storage >= 0 && t->storages[x->storage].data)
 			x->data = t->storages[x->storage].data +
 				  (x->numel ? (uint64_t)x->offset * irx_dtype_size(x->dtype) : 0);
 	}
+	return IRX_OK;
 }
 
 static int open_archive(irx_tensors *t, const irx_archive *a, const irx_tensors_options *o,
@@ -251,11 +264,10 @@ int irx_tensors_open_archive(irx_tensors **out, const irx_archive *a,
 	if (!t)
 		return irxp_fail(err, IRX_ENOMEM, "out of memory");
 	t->root = irx_archive_blob(a);
-	if ((rc = open_archive(t, a, o, err))) {
+	if ((rc = open_archive(t, a, o, err)) || (rc = finish(t, err))) {
 		irx_tensors_free(t);
 		return rc;
 	}
-	finish(t);
 	*out = t;
 	return IRX_OK;
 }
@@ -307,11 +319,10 @@ int irx_tensors_open_blob(irx_tensors **out, irx_blob *blob, const irx_tensors_o
 				       "or a .pt2 archive)");
 		}
 	}
-	if (rc) {
+	if (rc || (rc = finish(t, err))) {
 		irx_tensors_free(t);
 		return rc;
 	}
-	finish(t);
 	*out = t;
 	return IRX_OK;
 }
@@ -337,6 +348,7 @@ void irx_tensors_free(irx_tensors *t)
 		t->cleanups[t->n_cleanups].fn(t->cleanups[t->n_cleanups].p);
 	free(t->cleanups);
 	free(t->tensors);
+	free(t->by_name);
 	free(t->storages);
 	free(t->origins);
 	json_decref(t->metadata);
@@ -357,12 +369,17 @@ const irx_tensor *irx_tensors_at(const irx_tensors *t, size_t i)
 	return i < t->n ? &t->tensors[i] : NULL;
 }
 
+/* The first tensor of that name (a file may repeat one: [x, x]). */
 const irx_tensor *irx_tensors_find(const irx_tensors *t, const char *name)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->tensors[i].name, name))
-			return &t->tensors[i];
-	return NULL;
+	const irx_tensor *found = NULL;
+
+	for (size_t h = irxp_str_hash(name) & (t->slots - 1); t->by_name[h]; h = (h + 1) & (t->slots - 1)) {
+		const irx_tensor *x = &t->tensors[t->by_name[h] - 1];
+		if (!strcmp(x->name, name) && (!found || x < found))
+			found = x;
+	}
+	return found;
 }
 
 const irx_storage *irx_tensors_storage(const irx_tensors *t, size_t i)

@@ -27,6 +27,8 @@ struct irx_tensors {
 	irx_storage *storages;
 	struct ts_origin *origins;
 	size_t n_storages, cap_storages;
+	uint32_t *by_name;           /* open addressing: tensor index + 1, or 0 */
+	size_t slots;                /* a power of two, over twice n */
 	json_t *metadata;            /* safetensors __metadata__ */
 	irx_blob *blob;              /* owned, or NULL */
 	irx_archive *archive;        /* owned, or NULL */
