@@ -104,6 +104,9 @@ IRX_API size_t irx_tensors_n_storages(const irx_tensors *t);
 IRX_API const irx_storage *irx_tensors_storage(const irx_tensors *t, size_t i);
 /** safetensors "__metadata__" value for KEY, or NULL. */
 IRX_API const char *irx_tensors_metadata(const irx_tensors *t, const char *key);
+/** The number of "__metadata__" entries, and the key of entry I (NULL past the end). */
+IRX_API size_t irx_tensors_n_metadata(const irx_tensors *t);
+IRX_API const char *irx_tensors_metadata_key(const irx_tensors *t, size_t i);
 
 /**
  * Done with bytes [P, P+N) of a tensor's data: pages mapped from the file

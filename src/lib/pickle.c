@@ -647,7 +647,10 @@ static int from_type_v2(struct pk_reader *r, struct pk_value *args, struct pk_va
 	a = args->u.seq.v;
 	if (global_what(a[1]) != G_TENSOR_CLASS)
 		return refuse(r, "tensor subclasses are not supported", res);
-	if (a[0]->kind != PK_GLOBAL || a[2]->kind != PK_TUPLE)
+	/* torch never nests it; refusing that keeps call() from recursing
+	 * once per level of a hostile pickle (a stack overflow) */
+	if (a[0]->kind != PK_GLOBAL || a[2]->kind != PK_TUPLE ||
+	    global_what(a[0]) == G_FROM_TYPE_V2)
 		return FAIL(r, "_rebuild_from_type_v2: malformed arguments");
 	return call(r, a[0], a[2], res);
 }

@@ -162,6 +162,10 @@ static void put_header(FILE *f, const irx_tensors *set, const char *title, int w
 	if (no_data)
 		fprintf(f, ", %zu without data", no_data);
 	fputc('\n', f);
+	for (size_t i = 0; i < irx_tensors_n_metadata(set); i++) {
+		const char *k = irx_tensors_metadata_key(set, i);
+		fprintf(f, "metadata %s: %s\n", k, irx_tensors_metadata(set, k));
+	}
 	fprintf(f, "%-*s  %-13s %-20s %12s  %s\n", w_name, "name", "dtype", "shape", "bytes", "data");
 }
 

@@ -398,6 +398,20 @@ void irx_tensors_release(const irx_tensors *t, const void *p, size_t n)
 		irx_blob_release(t->root, p, n);
 }
 
+size_t irx_tensors_n_metadata(const irx_tensors *t)
+{
+	return json_object_size(t->metadata);
+}
+
+const char *irx_tensors_metadata_key(const irx_tensors *t, size_t i)
+{
+	void *it = json_object_iter(t->metadata);
+
+	while (it && i--)
+		it = json_object_iter_next(t->metadata, it);
+	return it ? json_object_iter_key(it) : NULL;
+}
+
 int irx_tensors_verify(const irx_tensors *t, irx_error *err)
 {
 	for (size_t i = 0; i < t->n_storages; i++) {

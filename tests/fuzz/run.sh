@@ -50,8 +50,7 @@ except zipfile.BadZipFile:
     sys.exit(0)
 for n in z.namelist():
     if n.endswith("data.pkl"):
-        name = os.path.basename(os.path.dirname(os.path.dirname(path))) + "-" + \
-            os.path.basename(os.path.dirname(path)) + "-" + os.path.basename(path) + ".pkl"
+        name = os.path.basename(os.path.dirname(path)) + "-" + os.path.basename(path) + ".pkl"
         open(os.path.join(out, name), "wb").write(z.read(n))
         break
 PY

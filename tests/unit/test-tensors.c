@@ -234,6 +234,11 @@ static void check_fixture(const char *dir, const char *name, size_t *checked)
 			assert_int_equal(irx_tensors_open(&set, path, NULL, &err), 0);
 			json_object_foreach(json_object_get(oracle, "metadata"), k, v)
 				assert_string_equal(irx_tensors_metadata(set, k), json_string_value(v));
+			assert_int_equal(irx_tensors_n_metadata(set),
+					 json_object_size(json_object_get(oracle, "metadata")));
+			for (size_t i = 0; i < irx_tensors_n_metadata(set); i++)
+				assert_non_null(json_object_get(json_object_get(oracle, "metadata"),
+								irx_tensors_metadata_key(set, i)));
 			irx_tensors_free(set);
 		}
 	}
