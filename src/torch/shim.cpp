@@ -1,0 +1,651 @@
+/*
+ * shim.cpp: libirx-torch, the C ABI of irx/torch.h over libtorch.
+ *
+ * Operators are called boxed: arguments are matched to the live schema
+ * of the linked libtorch by name, converted to IValues by the schema's
+ * types, and pushed in schema order with the schema's defaults for what
+ * was not given.  No operator has code of its own here.
+ */
+#include <config.h>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <torch/script.h>
+
+#include <cstring>
+#include <new>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "irx/dtype.h"
+#include "irx/torch.h"
+}
+#include "compat.h"
+
+struct irx_th {
+	at::Tensor t;
+};
+
+struct irx_th_op {
+	c10::OperatorHandle handle;
+	std::string schema;
+	explicit irx_th_op(c10::OperatorHandle h) : handle(std::move(h)) {}
+};
+
+struct irx_th_module {
+	torch::jit::Module m;
+};
+
+struct irx_th_results {
+	std::vector<irx_th_value> values;
+	std::vector<irx_th *> tensors;                /* owned */
+	std::vector<std::vector<irx_th *>> lists;
+	std::vector<std::vector<int64_t>> ints;
+	std::vector<std::vector<double>> floats;
+	std::vector<std::string> strs;
+	~irx_th_results()
+	{
+		for (irx_th *t : tensors)
+			delete t;
+	}
+};
+
+/* ---- errors ------------------------------------------------------------- */
+
+namespace {
+
+/* The first line of a message: libtorch's run over several. */
+void set_error(irx_error *err, int code, const char *what)
+{
+	if (!err || err->code)
+		return;
+	err->code = code;
+	size_t n = strcspn(what, "\n");
+	snprintf(err->text, sizeof(err->text), "%.*s", (int)n, what);
+}
+
+/* Run F, turning every exception into an irx_error. */
+template <typename F> int guarded(irx_error *err, F f)
+{
+	try {
+		return f();
+	} catch (const c10::Error &e) {
+		set_error(err, IRX_EFORMAT, irx_compat::message(e));
+	} catch (const std::bad_alloc &) {
+		set_error(err, IRX_ENOMEM, "out of memory");
+	} catch (const std::exception &e) {
+		set_error(err, IRX_EFORMAT, e.what());
+	} catch (...) {
+		set_error(err, IRX_EFORMAT, "libtorch failed with an unknown exception");
+	}
+	return err && err->code ? err->code : IRX_EFORMAT;
+}
+
+int fail(irx_error *err, int code, const std::string &text)
+{
+	set_error(err, code, text.c_str());
+	return code;
+}
+
+/* ---- dtypes ----------------------------------------------------------- */
+
+bool scalar_type(int d, c10::ScalarType *out)
+{
+	switch (d) {
+	case IRX_DTYPE_UINT8: *out = at::kByte; return true;
+	case IRX_DTYPE_INT8: *out = at::kChar; return true;
+	case IRX_DTYPE_INT16: *out = at::kShort; return true;
+	case IRX_DTYPE_INT32: *out = at::kInt; return true;
+	case IRX_DTYPE_INT64: *out = at::kLong; return true;
+	case IRX_DTYPE_FLOAT16: *out = at::kHalf; return true;
+	case IRX_DTYPE_FLOAT32: *out = at::kFloat; return true;
+	case IRX_DTYPE_FLOAT64: *out = at::kDouble; return true;
+	case IRX_DTYPE_COMPLEX32: *out = at::kComplexHalf; return true;
+	case IRX_DTYPE_COMPLEX64: *out = at::kComplexFloat; return true;
+	case IRX_DTYPE_COMPLEX128: *out = at::kComplexDouble; return true;
+	case IRX_DTYPE_BOOL: *out = at::kBool; return true;
+	case IRX_DTYPE_BFLOAT16: *out = at::kBFloat16; return true;
+	default: return irx_compat::scalar_type_of(d, out);
+	}
+}
+
+int dtype_of(c10::ScalarType s)
+{
+	for (int d = 1; d < IRX_DTYPE_LIMIT; d++) {
+		c10::ScalarType x;
+		if (scalar_type(d, &x) && x == s)
+			return d;
+	}
+	return IRX_DTYPE_UNKNOWN;
+}
+
+c10::ScalarType need_scalar_type(int d)
+{
+	c10::ScalarType s;
+	if (!scalar_type(d, &s))
+		throw std::runtime_error(std::string("dtype ") +
+					 (irx_dtype_name(d) ? irx_dtype_name(d) : "(unknown)") +
+					 " is not in this libtorch (" TORCH_VERSION ")");
+	return s;
+}
+
+/* "float32" or "torch.float32" */
+c10::ScalarType scalar_type_named(const char *name)
+{
+	if (!strncmp(name, "torch.", 6))
+		name += 6;
+	int d = irx_dtype_from_name(name);
+	if (d <= 0)
+		throw std::runtime_error(std::string("unknown dtype '") + name + "'");
+	return need_scalar_type(d);
+}
+
+int64_t layout_named(const char *name)
+{
+	if (!strncmp(name, "torch.", 6))
+		name += 6;
+	if (!strcmp(name, "strided"))
+		return static_cast<int64_t>(c10::Layout::Strided);
+	if (!strcmp(name, "sparse_coo"))
+		return static_cast<int64_t>(c10::Layout::Sparse);
+	throw std::runtime_error(std::string("unknown layout '") + name + "'");
+}
+
+int64_t memory_format_named(const char *name)
+{
+	static const struct { const char *name; c10::MemoryFormat f; } formats[] = {
+		{"contiguous_format", c10::MemoryFormat::Contiguous},
+		{"preserve_format", c10::MemoryFormat::Preserve},
+		{"channels_last", c10::MemoryFormat::ChannelsLast},
+		{"channels_last_3d", c10::MemoryFormat::ChannelsLast3d},
+	};
+	if (!strncmp(name, "torch.", 6))
+		name += 6;
+	for (const auto &x : formats)
+		if (!strcmp(name, x.name))
+			return static_cast<int64_t>(x.f);
+	throw std::runtime_error(std::string("unknown memory format '") + name + "'");
+}
+
+/* ---- values ----------------------------------------------------------- */
+
+const irx_th_value none_value = {IRX_TH_NONE, {0}};
+
+at::Tensor tensor_of(const irx_th *t)
+{
+	if (!t)
+		throw std::runtime_error("a tensor argument is missing (NULL)");
+	return t->t;
+}
+
+/* A number where the schema says Tensor: what eager mode wraps it into. */
+at::Tensor wrapped_number(const irx_th_value &v)
+{
+	at::Tensor t = v.kind == IRX_TH_FLOAT ? at::scalar_tensor(v.u.f, at::kDouble)
+		     : v.kind == IRX_TH_BOOL ? at::scalar_tensor((bool)v.u.i, at::kBool)
+					      : at::scalar_tensor(v.u.i, at::kLong);
+	t.unsafeGetTensorImpl()->set_wrapped_number(true);
+	return t;
+}
+
+c10::Scalar scalar_of(const irx_th_value &v)
+{
+	switch (v.kind) {
+	case IRX_TH_BOOL: return c10::Scalar((bool)v.u.i);
+	case IRX_TH_INT: return c10::Scalar(v.u.i);
+	case IRX_TH_FLOAT: return c10::Scalar(v.u.f);
+	default: throw std::runtime_error("a Scalar must be a number");
+	}
+}
+
+std::string type_name(const c10::TypePtr &t)
+{
+	return t->str();
+}
+
+/* VALUE as an IValue of schema type TYPE. */
+c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const std::string &arg)
+{
+	c10::TypePtr type = declared;
+	if (type->kind() == c10::TypeKind::OptionalType) {
+		if (v.kind == IRX_TH_NONE)
+			return c10::IValue();
+		type = type->expectRef<c10::OptionalType>().getElementType();
+	}
+	c10::TypeKind k = type->kind();
+	auto bad = [&]() {
+		return std::runtime_error("argument '" + arg + "' of type " + type_name(declared) +
+					  " cannot take this value");
+	};
+	if (k == c10::TypeKind::TensorType) {
+		if (v.kind == IRX_TH_TENSOR)
+			return tensor_of(v.u.t);
+		if (v.kind == IRX_TH_INT || v.kind == IRX_TH_FLOAT || v.kind == IRX_TH_BOOL)
+			return wrapped_number(v);
+		throw bad();
+	}
+	if (irx_compat::is_int_kind(k)) {
+		if (v.kind == IRX_TH_INT || v.kind == IRX_TH_BOOL)
+			return v.u.i;
+		if (v.kind == IRX_TH_STR) /* int-coded enums passed by name */
+			return static_cast<int64_t>(scalar_type_named(v.u.s));
+		throw bad();
+	}
+	if (irx_compat::is_float_kind(k)) {
+		if (v.kind == IRX_TH_FLOAT)
+			return v.u.f;
+		if (v.kind == IRX_TH_INT)
+			return static_cast<double>(v.u.i);
+		throw bad();
+	}
+	if (irx_compat::is_bool_kind(k)) {
+		if (v.kind == IRX_TH_BOOL || v.kind == IRX_TH_INT)
+			return v.u.i != 0;
+		throw bad();
+	}
+	switch (k) {
+	case c10::TypeKind::NumberType:
+		return scalar_of(v);
+	case c10::TypeKind::StringType:
+		if (v.kind == IRX_TH_STR)
+			return std::string(v.u.s);
+		throw bad();
+	case c10::TypeKind::ScalarTypeType:
+		if (v.kind == IRX_TH_STR)
+			return static_cast<int64_t>(scalar_type_named(v.u.s));
+		if (v.kind == IRX_TH_INT)
+			return v.u.i;
+		throw bad();
+	case c10::TypeKind::LayoutType:
+		if (v.kind == IRX_TH_STR)
+			return layout_named(v.u.s);
+		if (v.kind == IRX_TH_INT)
+			return v.u.i;
+		throw bad();
+	case c10::TypeKind::MemoryFormatType:
+		if (v.kind == IRX_TH_STR)
+			return memory_format_named(v.u.s);
+		if (v.kind == IRX_TH_INT)
+			return v.u.i;
+		throw bad();
+	case c10::TypeKind::DeviceObjType:
+		if (v.kind == IRX_TH_STR)
+			return c10::Device(std::string(v.u.s));
+		throw bad();
+	case c10::TypeKind::GeneratorType:
+		if (v.kind == IRX_TH_NONE)
+			return c10::IValue();
+		throw bad();
+	case c10::TypeKind::ListType: {
+		c10::TypePtr elem = type->expectRef<c10::ListType>().getElementType();
+		c10::TypeKind ek = elem->kind();
+		if (irx_compat::is_int_kind(ek)) {
+			if (v.kind == IRX_TH_INTS)
+				return std::vector<int64_t>(v.u.ints.v, v.u.ints.v + v.u.ints.n);
+			if (v.kind == IRX_TH_INT) /* int[2] stride=1 */
+				return std::vector<int64_t>(1, v.u.i);
+			throw bad();
+		}
+		if (irx_compat::is_float_kind(ek) && v.kind == IRX_TH_FLOATS)
+			return std::vector<double>(v.u.floats.v, v.u.floats.v + v.u.floats.n);
+		if (irx_compat::is_bool_kind(ek) && (v.kind == IRX_TH_BOOLS || v.kind == IRX_TH_INTS)) {
+			c10::List<bool> l;
+			for (size_t i = 0; i < v.u.ints.n; i++)
+				l.push_back(v.u.ints.v[i] != 0);
+			return l;
+		}
+		if (ek == c10::TypeKind::TensorType && v.kind == IRX_TH_TENSORS) {
+			std::vector<at::Tensor> l;
+			for (size_t i = 0; i < v.u.tensors.n; i++)
+				l.push_back(tensor_of(v.u.tensors.v[i]));
+			return l;
+		}
+		if (ek == c10::TypeKind::OptionalType && v.kind == IRX_TH_TENSORS) {
+			c10::List<c10::optional<at::Tensor>> l;
+			for (size_t i = 0; i < v.u.tensors.n; i++)
+				l.push_back(v.u.tensors.v[i] ? c10::optional<at::Tensor>(v.u.tensors.v[i]->t)
+							     : c10::nullopt);
+			return l;
+		}
+		if (ek == c10::TypeKind::StringType && v.kind == IRX_TH_STR)
+			return std::vector<std::string>{v.u.s};
+		throw bad();
+	}
+	default:
+		throw std::runtime_error("argument '" + arg + "' has type " + type_name(declared) +
+					 ", which irx does not pass");
+	}
+}
+
+irx_th *own(irx_th_results *r, at::Tensor t)
+{
+	irx_th *h = new irx_th{std::move(t)};
+	r->tensors.push_back(h);
+	return h;
+}
+
+/* A returned IValue as a value of R; nested tuples and lists are flattened
+ * into one value per tensor. */
+void add_result(irx_th_results *r, const c10::IValue &v)
+{
+	irx_th_value x = none_value;
+
+	if (v.isTensor()) {
+		if (v.toTensor().defined()) {
+			x.kind = IRX_TH_TENSOR;
+			x.u.t = own(r, v.toTensor());
+		}
+	} else if (v.isTensorList()) {
+		std::vector<irx_th *> l;
+		for (const at::Tensor &t : v.toTensorVector())
+			l.push_back(t.defined() ? own(r, t) : nullptr);
+		r->lists.push_back(std::move(l));
+		x.kind = IRX_TH_TENSORS;
+		x.u.tensors.v = r->lists.back().data();
+		x.u.tensors.n = r->lists.back().size();
+	} else if (v.isInt()) {
+		x.kind = IRX_TH_INT;
+		x.u.i = v.toInt();
+	} else if (v.isDouble()) {
+		x.kind = IRX_TH_FLOAT;
+		x.u.f = v.toDouble();
+	} else if (v.isBool()) {
+		x.kind = IRX_TH_BOOL;
+		x.u.i = v.toBool();
+	} else if (v.isTuple()) {
+		for (const c10::IValue &e : v.toTupleRef().elements())
+			add_result(r, e);
+		return;
+	} else if (v.isList()) {
+		for (const c10::IValue &e : v.toListRef())
+			add_result(r, e);
+		return;
+	} else if (v.isGenericDict()) {
+		for (const auto &kv : v.toGenericDict())
+			add_result(r, kv.value());
+		return;
+	} else if (!v.isNone()) {
+		throw std::runtime_error("a result of type " + v.tagKind() + " is not something irx reads");
+	}
+	r->values.push_back(x);
+}
+
+/* Lists moved into R keep their data pointers; fix them once R is full. */
+void settle(irx_th_results *r)
+{
+	size_t l = 0;
+	for (irx_th_value &x : r->values)
+		if (x.kind == IRX_TH_TENSORS)
+			x.u.tensors.v = r->lists[l++].data();
+}
+
+} // namespace
+
+/* ---- C ABI --------------------------------------------------------------- */
+
+extern "C" {
+
+const char *irx_th_version(void)
+{
+	return TORCH_VERSION;
+}
+
+void irx_th_set_threads(int n)
+{
+	if (n > 0)
+		at::set_num_threads(n);
+}
+
+int irx_th_from_view(irx_th **out, const irx_tensor *t, irx_error *err)
+{
+	*out = nullptr;
+	return guarded(err, [&]() -> int {
+		auto opts = at::TensorOptions().dtype(need_scalar_type(t->dtype));
+		std::vector<int64_t> shape(t->shape, t->shape + t->ndim);
+		std::vector<int64_t> strides(t->strides, t->strides + t->ndim);
+		at::Tensor x = t->numel && t->data
+				       ? at::from_blob(const_cast<uint8_t *>(t->data), shape, strides, opts)
+				       : at::empty_strided(shape, strides, opts);
+		*out = new irx_th{std::move(x)};
+		return IRX_OK;
+	});
+}
+
+int irx_th_from_copy(irx_th **out, const irx_tensor *t, irx_error *err)
+{
+	irx_th *view;
+	int rc = irx_th_from_view(&view, t, err);
+
+	*out = nullptr;
+	if (rc)
+		return rc;
+	rc = guarded(err, [&]() -> int {
+		*out = new irx_th{view->t.clone(at::MemoryFormat::Contiguous)};
+		return IRX_OK;
+	});
+	delete view;
+	return rc;
+}
+
+irx_th *irx_th_retain(const irx_th *t)
+{
+	try {
+		return new irx_th{t->t};
+	} catch (...) {
+		return nullptr;
+	}
+}
+
+void irx_th_free(irx_th *t)
+{
+	delete t;
+}
+
+void irx_th_view(const irx_th *t, irx_tensor *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->dtype = dtype_of(t->t.scalar_type());
+	out->ndim = (int)t->t.dim();
+	out->shape = t->t.sizes().data();
+	out->strides = t->t.strides().data();
+	out->numel = t->t.numel();
+	out->device = "cpu";
+	out->storage = -1;
+	out->data = t->t.numel() ? static_cast<const uint8_t *>(t->t.data_ptr()) : nullptr;
+}
+
+int irx_th_random(irx_th **out, int dtype, const int64_t *shape, int ndim, uint64_t seed,
+		  irx_error *err)
+{
+	*out = nullptr;
+	return guarded(err, [&]() -> int {
+		c10::ScalarType s = need_scalar_type(dtype);
+		std::vector<int64_t> sz(shape, shape + ndim);
+		at::Generator gen = at::detail::createCPUGenerator(seed);
+		at::Tensor x;
+		if (at::isFloatingType(s) || at::isComplexType(s))
+			x = at::randn(sz, gen, at::TensorOptions().dtype(s));
+		else if (s == at::kBool)
+			x = at::randint(0, 2, sz, gen, at::TensorOptions().dtype(at::kLong)).to(s);
+		else
+			x = at::randint(0, 10, sz, gen, at::TensorOptions().dtype(s));
+		*out = new irx_th{std::move(x)};
+		return IRX_OK;
+	});
+}
+
+int irx_th_to_dtype(irx_th **out, const irx_th *t, int dtype, irx_error *err)
+{
+	*out = nullptr;
+	return guarded(err, [&]() -> int {
+		*out = new irx_th{t->t.to(need_scalar_type(dtype))};
+		return IRX_OK;
+	});
+}
+
+size_t irx_th_results_count(const irx_th_results *r)
+{
+	return r->values.size();
+}
+
+const irx_th_value *irx_th_results_at(const irx_th_results *r, size_t i)
+{
+	return i < r->values.size() ? &r->values[i] : nullptr;
+}
+
+void irx_th_results_free(irx_th_results *r)
+{
+	delete r;
+}
+
+int irx_th_op_find(irx_th_op **out, const char *name, const char *overload, irx_error *err)
+{
+	*out = nullptr;
+	return guarded(err, [&]() -> int {
+		auto h = c10::Dispatcher::singleton().findSchema({name, overload ? overload : ""});
+		if (!h)
+			return fail(err, IRX_EUNSUPPORTED,
+				    std::string("libtorch ") + TORCH_VERSION + " has no operator " + name +
+					    (overload && *overload ? std::string(".") + overload : ""));
+		auto *op = new irx_th_op(*h);
+		std::ostringstream s;
+		s << op->handle.schema();
+		op->schema = s.str();
+		*out = op;
+		return IRX_OK;
+	});
+}
+
+void irx_th_op_free(irx_th_op *op)
+{
+	delete op;
+}
+
+const char *irx_th_op_schema(const irx_th_op *op)
+{
+	return op->schema.c_str();
+}
+
+size_t irx_th_op_n_args(const irx_th_op *op)
+{
+	return op->handle.schema().arguments().size();
+}
+
+const char *irx_th_op_arg_name(const irx_th_op *op, size_t i)
+{
+	const auto &args = op->handle.schema().arguments();
+	return i < args.size() ? args[i].name().c_str() : nullptr;
+}
+
+int irx_th_op_arg_has_default(const irx_th_op *op, size_t i)
+{
+	const auto &args = op->handle.schema().arguments();
+	return i < args.size() && args[i].default_value().has_value();
+}
+
+int irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
+		   irx_th_results **out, irx_error *err)
+{
+	*out = nullptr;
+	return guarded(err, [&]() -> int {
+		const c10::FunctionSchema &schema = op->handle.schema();
+		const auto &params = schema.arguments();
+		std::vector<const irx_th_value *> given(params.size(), nullptr);
+		for (size_t i = 0; i < n_args; i++) {
+			size_t p = 0;
+			while (p < params.size() && params[p].name() != args[i].name)
+				p++;
+			if (p == params.size())
+				return fail(err, IRX_EINVAL,
+					    schema.name() + " has no argument '" + args[i].name + "'");
+			given[p] = &args[i].value;
+		}
+		torch::jit::Stack stack;
+		stack.reserve(params.size());
+		for (size_t p = 0; p < params.size(); p++) {
+			if (given[p])
+				stack.push_back(to_ivalue(params[p].type(), *given[p], params[p].name()));
+			else if (params[p].default_value())
+				stack.push_back(*params[p].default_value());
+			else
+				return fail(err, IRX_EINVAL,
+					    schema.name() + ": argument '" + params[p].name() +
+						    "' has no default and was not given");
+		}
+		op->handle.callBoxed(&stack);
+		auto *r = new irx_th_results;
+		try {
+			for (const c10::IValue &v : stack)
+				add_result(r, v);
+			settle(r);
+		} catch (...) {
+			delete r;
+			throw;
+		}
+		*out = r;
+		return IRX_OK;
+	});
+}
+
+int irx_th_module_load(irx_th_module **out, const char *path, irx_error *err)
+{
+	*out = nullptr;
+	return guarded(err, [&]() -> int {
+		auto *m = new irx_th_module{torch::jit::load(path, c10::Device(c10::kCPU))};
+		m->m.eval();
+		*out = m;
+		return IRX_OK;
+	});
+}
+
+void irx_th_module_free(irx_th_module *m)
+{
+	delete m;
+}
+
+int irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t, irx_error *err)
+{
+	return guarded(err, [&]() -> int {
+		at::NoGradGuard no_grad;
+		for (const auto &p : m->m.named_parameters(true))
+			if (p.name == name) {
+				p.value.copy_(t->t);
+				return IRX_OK;
+			}
+		for (const auto &b : m->m.named_buffers(true))
+			if (b.name == name) {
+				b.value.copy_(t->t);
+				return IRX_OK;
+			}
+		return fail(err, IRX_EINVAL,
+			    std::string("the TorchScript module has no parameter or buffer '") + name + "'");
+	});
+}
+
+int irx_th_module_forward(irx_th_module *m, irx_th *const *inputs, size_t n, irx_th_results **out,
+			  irx_error *err)
+{
+	*out = nullptr;
+	return guarded(err, [&]() -> int {
+		at::NoGradGuard no_grad;
+		std::vector<c10::IValue> in;
+		for (size_t i = 0; i < n; i++)
+			in.push_back(tensor_of(inputs[i]));
+		c10::IValue res = m->m.forward(in);
+		auto *r = new irx_th_results;
+		try {
+			add_result(r, res);
+			settle(r);
+		} catch (...) {
+			delete r;
+			throw;
+		}
+		*out = r;
+		return IRX_OK;
+	});
+}
+
+} /* extern "C" */
