@@ -11,6 +11,7 @@
 #include "irx/archive.h"
 #include "irx/dtype.h"
 #include "irx/tensor.h"
+#include "irx/compare.h"
 #include "irx/json.h"
 #include "irx/program.h"
 #include "irx/schema.h"

@@ -115,6 +115,10 @@ int irxp_zipw_finish(struct irxp_zipw *zw, irx_error *err);
 uint64_t irxp_zipw_digest(const struct irxp_zipw *zw);
 void irxp_zipw_free(struct irxp_zipw *zw);
 
+/* tensor-stats.c: one element of DTYPE at P as a double (complex: the
+ * real part, the imaginary one in *IMAG). */
+double irxp_scalar(int dtype, const uint8_t *p, double *imag);
+
 /* tensor-dump.c: a tensor set as a JSON list of {name, dtype, shape,
  * stats}, or as a table under TITLE (NULL: the file's kind). */
 struct irx_tensors;

@@ -69,6 +69,35 @@ static double from_fp8(uint8_t x, int ebits, int bias, int fnuz)
 	return x & 0x80 ? -v : v;
 }
 
+double irxp_scalar(int dtype, const uint8_t *p, double *imag)
+{
+	*imag = 0;
+	switch (dtype) {
+	case IRX_DTYPE_FLOAT32: { float v; memcpy(&v, p, 4); return v; }
+	case IRX_DTYPE_FLOAT64: { double v; memcpy(&v, p, 8); return v; }
+	case IRX_DTYPE_FLOAT16: { uint16_t v; memcpy(&v, p, 2); return from_half(v); }
+	case IRX_DTYPE_BFLOAT16: { uint16_t v; memcpy(&v, p, 2); return from_bf16(v); }
+	case IRX_DTYPE_FLOAT8_E4M3FN: return from_fp8(*p, 4, 7, 0);
+	case IRX_DTYPE_FLOAT8_E5M2: return from_fp8(*p, 5, 15, 0);
+	case IRX_DTYPE_FLOAT8_E4M3FNUZ: return from_fp8(*p, 4, 8, 1);
+	case IRX_DTYPE_FLOAT8_E5M2FNUZ: return from_fp8(*p, 5, 16, 1);
+	case IRX_DTYPE_FLOAT8_E8M0FNU: return *p == 0xff ? NAN : ldexp(1.0, *p - 127);
+	case IRX_DTYPE_UINT8: return *p;
+	case IRX_DTYPE_BOOL: return *p != 0;
+	case IRX_DTYPE_INT8: return (int8_t)*p;
+	case IRX_DTYPE_INT16: { int16_t v; memcpy(&v, p, 2); return v; }
+	case IRX_DTYPE_UINT16: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case IRX_DTYPE_INT32: { int32_t v; memcpy(&v, p, 4); return v; }
+	case IRX_DTYPE_UINT32: { uint32_t v; memcpy(&v, p, 4); return v; }
+	case IRX_DTYPE_INT64: { int64_t v; memcpy(&v, p, 8); return (double)v; }
+	case IRX_DTYPE_UINT64: { uint64_t v; memcpy(&v, p, 8); return (double)v; }
+	case IRX_DTYPE_COMPLEX64: { float v[2]; memcpy(v, p, 8); *imag = v[1]; return v[0]; }
+	case IRX_DTYPE_COMPLEX128: { double v[2]; memcpy(v, p, 16); *imag = v[1]; return v[0]; }
+	case IRX_DTYPE_COMPLEX32: { uint16_t v[2]; memcpy(v, p, 4); *imag = from_half(v[1]); return from_half(v[0]); }
+	}
+	return NAN;
+}
+
 /* ---- one row: N elements, STEP bytes apart ---------------------------- */
 
 #define LOAD(type, p) ({ type v_; memcpy(&v_, (p), sizeof(v_)); v_; })

@@ -1,0 +1,119 @@
+/*
+ * irx/exec.h: run an IR with real weights (libirx-torch).
+ *
+ * Every node runs through libtorch's dispatcher: "aten.conv2d.default" is
+ * the operator aten::conv2d, overload "", and its arguments come from the
+ * IR's inputs and attrs, matched to the linked libtorch's schema by name.
+ * What is not an ATen call has an executor from a registry: higher-order
+ * operators run their subgraphs; exporter bookkeeping such as
+ * aten._assert_tensor_metadata is checked or skipped explicitly.
+ * Operators the linked libtorch lacks (libtorch 1.13 has no
+ * scaled_dot_product_attention) run through decompositions into operators
+ * it has.  Plans are made before anything runs: every operator that can be
+ * neither dispatched nor decomposed is listed at once.
+ *
+ * Values are freed after their last use, so peak memory is the weights
+ * plus the largest set of live intermediates.
+ */
+#ifndef IRX_EXEC_H
+#define IRX_EXEC_H
+
+#include <jansson.h>
+
+#include "irx/tensor.h"
+#include "irx/torch.h"
+
+IRX_BEGIN_DECLS
+
+typedef struct irx_exec irx_exec;
+
+typedef struct irx_exec_options {
+	int strict;            /* weights the IR does not use are an error */
+	int float64;           /* compute floating point in float64 (a reference trace) */
+	int threads;           /* intra-op threads; 0: libtorch's default */
+	irx_warn_fn warn;
+	void *warn_ctx;
+	/* Called after each node of the top-level graph with its outputs
+	 * (borrowed), in the IR's output order; a nonzero return stops the run
+	 * with that status.  For --dump-intermediates and --per-node. */
+	int (*on_node)(void *ctx, const json_t *node, irx_th *const *outputs, size_t n,
+		       irx_error *err);
+	void *on_node_ctx;
+} irx_exec_options;
+
+/**
+ * Plan IR: resolve every node (subgraphs included) to an executor, a
+ * libtorch operator or a decomposition.  Fails with IRX_EUNSUPPORTED
+ * naming every operator that cannot run, and with IRX_EFORMAT for an IR
+ * that does not hold together.  IR is borrowed and must outlive the plan.
+ */
+IRX_API int irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o,
+			 irx_error *err);
+IRX_API void irx_exec_free(irx_exec *x);
+
+/**
+ * Bind the IR's weights and constants to tensors of the N sets W (a state
+ * dict, and for example a .pt2 archive's constants), by state_dict key
+ * (weight_name_mapping); the first set that has a key wins.  Every missing
+ * weight and every dtype or shape mismatch is named, all in one message,
+ * before anything runs.  Tensors the IR does not use are a warning (an
+ * error with strict).  The sets' bytes are used in place and must outlive
+ * the plan.
+ */
+IRX_API int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n, irx_error *err);
+
+IRX_API size_t irx_exec_n_inputs(const irx_exec *x);
+/** Graph input I: its TensorMeta from the IR (name, dtype, shape). */
+IRX_API const json_t *irx_exec_input(const irx_exec *x, size_t i);
+IRX_API size_t irx_exec_n_outputs(const irx_exec *x);
+IRX_API const json_t *irx_exec_output(const irx_exec *x, size_t i);
+
+/**
+ * Check INPUTS against the graph inputs (count, dtype, shape; all problems
+ * named in one message), then run.  Inputs are borrowed.
+ */
+IRX_API int irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err);
+/** Output I of the last run; borrowed until the next run or the free. */
+IRX_API irx_th *irx_exec_result(const irx_exec *x, size_t i);
+
+/* ---- executors: operators that are not libtorch calls ------------------ */
+
+typedef struct irx_exec_call irx_exec_call;
+
+/**
+ * An executor runs one node.  It reads its inputs and attributes from CALL
+ * and gives each output to irx_exec_call_set_output().
+ */
+typedef int (*irx_executor_fn)(irx_exec_call *call, void *user, irx_error *err);
+
+/**
+ * Run nodes of OP_TYPE ("mylib.scale.default") with FN, before looking in
+ * libtorch's dispatcher.  Registering an op_type again replaces it.  Not
+ * thread-safe: register before planning.
+ */
+IRX_API int irx_exec_register(const char *op_type, irx_executor_fn fn, void *user);
+
+/** The node being run, from the IR; borrowed. */
+IRX_API const json_t *irx_exec_call_node(const irx_exec_call *c);
+/** The node's tensor input for schema argument ARG (element LIST_INDEX of a
+ * tensor list, 0 otherwise); NULL when absent.  Borrowed. */
+IRX_API irx_th *irx_exec_call_arg(const irx_exec_call *c, const char *arg, size_t list_index);
+/** The number of elements of tensor-list argument ARG (0 when absent). */
+IRX_API size_t irx_exec_call_list_len(const irx_exec_call *c, const char *arg);
+/** attrs[NAME] of the node, or NULL. */
+IRX_API const json_t *irx_exec_call_attr(const irx_exec_call *c, const char *name);
+/** Set the node's output I (its position in the node's outputs); takes T. */
+IRX_API int irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *err);
+/** Call a libtorch operator by op_type ("aten.matmul.default"). */
+IRX_API int irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *args,
+			     size_t n, irx_th_results **out, irx_error *err);
+/**
+ * Run the node's subgraph GRAPH (a name from attrs {"graph": NAME}) on
+ * IN; its N_OUT outputs go to OUT (owned by the caller).
+ */
+IRX_API int irx_exec_call_subgraph(irx_exec_call *c, const char *graph, irx_th *const *in,
+				   size_t n_in, irx_th **out, size_t n_out, irx_error *err);
+
+IRX_END_DECLS
+
+#endif

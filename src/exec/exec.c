@@ -1,0 +1,872 @@
+/*
+ * exec.c: plan an IR, bind its weights, run it node by node.
+ *
+ * Values are numbered per graph when planning; a run holds one tensor
+ * handle per number.  Each node knows which values die with it (their
+ * last use), so intermediates are released as soon as they can be.
+ */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "execp.h"
+#include "irx/dtype.h"
+
+#define NO_VALUE SIZE_MAX
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int fail(irx_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(irx_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && !err->code) {
+		err->code = code;
+		va_start(ap, fmt);
+		vsnprintf(err->text, sizeof(err->text), fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+static void warn(const irx_exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void warn(const irx_exec *x, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (!x->o.warn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	x->o.warn(x->o.warn_ctx, msg);
+}
+
+/* A growing "; "-separated list for messages that name every problem. */
+struct problems {
+	char text[400];
+	size_t n;
+};
+
+static void problem(struct problems *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void problem(struct problems *p, const char *fmt, ...)
+{
+	size_t len = strlen(p->text);
+	va_list ap;
+
+	if (p->n++ && len < sizeof(p->text))
+		len += (size_t)snprintf(p->text + len, sizeof(p->text) - len, "; ");
+	if (len < sizeof(p->text)) {
+		va_start(ap, fmt);
+		vsnprintf(p->text + len, sizeof(p->text) - len, fmt, ap);
+		va_end(ap);
+	}
+}
+
+int xp_split_op_type(const char *op_type, char *name, size_t nsize, char *overload, size_t osize)
+{
+	const char *d1 = strchr(op_type, '.'), *d2 = d1 ? strrchr(op_type, '.') : NULL;
+
+	if (!d1 || d1 == d2 || !d2[1])
+		return 0;
+	snprintf(name, nsize, "%.*s::%.*s", (int)(d1 - op_type), op_type, (int)(d2 - d1 - 1), d1 + 1);
+	snprintf(overload, osize, "%s", strcmp(d2 + 1, "default") ? d2 + 1 : "");
+	return 1;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+/* ---- planning ----------------------------------------------------------- */
+
+static size_t value_id(const struct xgraph *g, const char *name)
+{
+	json_t *v = name ? json_object_get(g->ids, name) : NULL;
+
+	return v ? (size_t)json_integer_value(v) : NO_VALUE;
+}
+
+static int new_value(struct xgraph *g, const char *name, size_t *id, irx_error *err)
+{
+	if (!name)
+		return fail(err, IRX_EFORMAT, "a value has no name");
+	*id = g->n_values++;
+	if (json_object_set_new(g->ids, name, json_integer((json_int_t)*id)))
+		return fail(err, IRX_ENOMEM, "out of memory");
+	return IRX_OK;
+}
+
+static void free_graph(struct xgraph *g);
+
+/* An attr as an operator argument; NULL/objects (symbols, graphs) -> -1. */
+static int attr_value(const json_t *v, irx_th_value *out, int float64, const char *name)
+{
+	size_t i, n;
+	json_t *e;
+
+	memset(out, 0, sizeof(*out));
+	switch (json_typeof(v)) {
+	case JSON_NULL: out->kind = IRX_TH_NONE; return 0;
+	case JSON_TRUE: case JSON_FALSE: out->kind = IRX_TH_BOOL; out->u.i = json_is_true(v); return 0;
+	case JSON_INTEGER: out->kind = IRX_TH_INT; out->u.i = json_integer_value(v); return 0;
+	case JSON_REAL: out->kind = IRX_TH_FLOAT; out->u.f = json_real_value(v); return 0;
+	case JSON_STRING: {
+		const char *s = json_string_value(v);
+		if (!strcmp(s, "NaN") || !strcmp(s, "Infinity") || !strcmp(s, "-Infinity")) {
+			out->kind = IRX_TH_FLOAT;
+			out->u.f = s[0] == 'N' ? __builtin_nan("") : s[0] == '-' ? -__builtin_inf() : __builtin_inf();
+			return 0;
+		}
+		out->kind = IRX_TH_STR;
+		out->u.s = s;
+		/* a float64 reference trace keeps every floating dtype at float64 */
+		if (float64 && !strcmp(name, "dtype") &&
+		    (!strcmp(s, "float32") || !strcmp(s, "float16") || !strcmp(s, "bfloat16")))
+			out->u.s = "float64";
+		return 0;
+	}
+	case JSON_ARRAY:
+		n = json_array_size(v);
+		out->kind = IRX_TH_INTS;
+		json_array_foreach(v, i, e) {
+			if (json_is_real(e) && out->kind != IRX_TH_BOOLS)
+				out->kind = IRX_TH_FLOATS;
+			else if (json_is_boolean(e) && !i)
+				out->kind = IRX_TH_BOOLS;
+			else if (!json_is_integer(e) && !json_is_real(e) && !json_is_boolean(e))
+				return -1;
+		}
+		if (out->kind == IRX_TH_FLOATS) {
+			double *d = calloc(n + 1, sizeof(*d));
+			if (!d)
+				return -1;
+			json_array_foreach(v, i, e)
+				d[i] = json_number_value(e);
+			out->u.floats.v = d;
+			out->u.floats.n = n;
+		} else {
+			int64_t *d = calloc(n + 1, sizeof(*d));
+			if (!d)
+				return -1;
+			json_array_foreach(v, i, e)
+				d[i] = json_is_boolean(e) ? json_is_true(e) : json_integer_value(e);
+			out->u.ints.v = d;
+			out->u.ints.n = n;
+		}
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static void free_arg(struct xarg *a)
+{
+	if (a->v.kind == IRX_TH_INTS || a->v.kind == IRX_TH_BOOLS)
+		free((void *)a->v.u.ints.v);
+	else if (a->v.kind == IRX_TH_FLOATS)
+		free((void *)a->v.u.floats.v);
+}
+
+static int has_arg(const irx_th_op *op, const char *name)
+{
+	for (size_t i = 0; i < irx_th_op_n_args(op); i++)
+		if (!strcmp(irx_th_op_arg_name(op, i), name))
+			return 1;
+	return 0;
+}
+
+/* Arguments of a dispatched node, in the order the IR gives them. */
+static int plan_args(irx_exec *x, struct xnode *n, struct problems *unsupported, irx_error *err)
+{
+	const json_t *attrs = json_object_get(n->json, "attrs");
+	const json_t *lists = json_object_get(n->json, "tensor_lists");
+	size_t cap = json_object_size(attrs) + n->n_in + 1;
+	const char *k;
+	json_t *v;
+
+	if (!(n->args = calloc(cap, sizeof(*n->args))))
+		return fail(err, IRX_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n->n_in; i++) {
+		struct xarg *a = NULL;
+		for (size_t j = 0; j < n->n_args; j++)
+			if (!strcmp(n->args[j].name, n->in[i].arg))
+				a = &n->args[j];
+		if (!a) {
+			a = &n->args[n->n_args++];
+			a->name = n->in[i].arg;
+			a->is_tensor = 1;
+			a->first_in = i;
+			a->is_list = n->in[i].in_list;
+			a->list_len = a->is_list ? (size_t)json_integer_value(json_object_get(lists, a->name)) : 0;
+		}
+		a->n_in++;
+		if (a->is_list && n->in[i].list_index >= a->list_len)
+			a->list_len = n->in[i].list_index + 1;
+	}
+	json_object_foreach((json_t *)attrs, k, v) {
+		struct xarg *a = &n->args[n->n_args];
+		if (!has_arg(n->op, k)) {
+			if (json_is_null(v))
+				continue; /* an argument this libtorch lacks, left at None */
+			problem(unsupported, "%s (node %s): libtorch %s has no argument '%s'", n->op_type,
+				n->name, irx_th_version(), k);
+			return IRX_OK;
+		}
+		if (attr_value(v, &a->v, x->o.float64, k)) {
+			problem(unsupported, "%s (node %s): argument '%s' is not a plain value "
+				"(symbolic sizes and graphs are not run)", n->op_type, n->name, k);
+			return IRX_OK;
+		}
+		a->name = k;
+		n->n_args++;
+	}
+	return IRX_OK;
+}
+
+static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **out,
+		      struct problems *unsupported, irx_error *err);
+
+/* Resolve what runs node N: an executor, the dispatcher, a decomposition. */
+static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, irx_error *err)
+{
+	char name[256], overload[128];
+	irx_error e = {0};
+	int rc;
+
+	if (xp_find_executor(n->op_type, &n->fn, &n->user))
+		return IRX_OK;
+	if (!xp_split_op_type(n->op_type, name, sizeof(name), overload, sizeof(overload))) {
+		problem(unsupported, "%s (node %s): not an operator name", n->op_type, n->name);
+		return IRX_OK;
+	}
+	rc = irx_th_op_find(&n->op, name, overload, &e);
+	if (rc == IRX_EUNSUPPORTED) {
+		if (!xp_find_decomposition(n->op_type, &n->fn, &n->user))
+			problem(unsupported, "%s (node %s)", n->op_type, n->name);
+		return IRX_OK;
+	}
+	if (rc)
+		return fail(err, rc, "%s: %s", n->op_type, e.text);
+	struct problems before = *unsupported;
+	if ((rc = plan_args(x, n, unsupported, err)))
+		return rc;
+	/* a newer argument this libtorch lacks: a decomposition may still run it */
+	if (unsupported->n > before.n && xp_find_decomposition(n->op_type, &n->fn, &n->user)) {
+		*unsupported = before;
+		irx_th_op_free(n->op);
+		n->op = NULL;
+	}
+	return IRX_OK;
+}
+
+static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct problems *unsupported,
+		     irx_error *err)
+{
+	const json_t *ins = json_object_get(n->json, "inputs"), *outs = json_object_get(n->json, "outputs");
+	const json_t *subs = json_object_get(n->json, "subgraphs");
+	const char *k;
+	json_t *v;
+	size_t i;
+	int rc;
+
+	n->name = str(n->json, "name");
+	n->op_type = str(n->json, "op_type");
+	if (!n->name || !n->op_type || !json_is_array(ins) || !json_is_array(outs))
+		return fail(err, IRX_EFORMAT, "node %s has no name, op_type, inputs or outputs",
+			    n->name ? n->name : "(unnamed)");
+	n->n_in = json_array_size(ins);
+	n->n_out = json_array_size(outs);
+	if (!(n->in = calloc(n->n_in + 1, sizeof(*n->in))) ||
+	    !(n->out = calloc(n->n_out + 1, sizeof(*n->out))) ||
+	    !(n->out_meta = calloc(n->n_out + 1, sizeof(*n->out_meta))))
+		return fail(err, IRX_ENOMEM, "out of memory");
+	json_array_foreach(ins, i, v) {
+		n->in[i].arg = str(v, "arg") ? str(v, "arg") : "";
+		n->in[i].in_list = json_is_integer(json_object_get(v, "list_index"));
+		n->in[i].list_index = (size_t)json_integer_value(json_object_get(v, "list_index"));
+		if ((n->in[i].value = value_id(g, str(v, "name"))) == NO_VALUE)
+			return fail(err, IRX_EFORMAT, "node %s: input '%s' is not defined before it",
+				    n->name, str(v, "name") ? str(v, "name") : "(unnamed)");
+	}
+	if (json_is_object(subs)) {
+		if (!(n->subgraphs = calloc(json_object_size(subs) + 1, sizeof(*n->subgraphs))))
+			return fail(err, IRX_ENOMEM, "out of memory");
+		i = 0;
+		json_object_foreach((json_t *)subs, k, v)
+			if ((rc = plan_graph(x, v, 0, &n->subgraphs[i++], unsupported, err)))
+				return rc;
+	}
+	if ((rc = resolve(x, n, unsupported, err)))
+		return rc;
+	json_array_foreach(outs, i, v) {
+		n->out_meta[i] = v;
+		if (str(v, "kind")) /* a symbolic int: dynamic shapes are not run */
+			problem(unsupported, "%s (node %s): symbolic output '%s'", n->op_type, n->name,
+				str(v, "name"));
+		if ((rc = new_value(g, str(v, "name"), &n->out[i], err)))
+			return rc;
+	}
+	return IRX_OK;
+}
+
+/* Each value dies after its last use; outputs of the graph never do. */
+static int plan_lifetimes(struct xgraph *g, const size_t *first_intermediate, irx_error *err)
+{
+	size_t *last = malloc((g->n_values + 1) * sizeof(*last));
+
+	if (!last)
+		return fail(err, IRX_ENOMEM, "out of memory");
+	for (size_t v = 0; v < g->n_values; v++)
+		last[v] = NO_VALUE;
+	for (size_t i = 0; i < g->n_nodes; i++) {
+		for (size_t k = 0; k < g->nodes[i].n_out; k++)
+			last[g->nodes[i].out[k]] = i; /* unused outputs die at once */
+		for (size_t k = 0; k < g->nodes[i].n_in; k++)
+			last[g->nodes[i].in[k].value] = i;
+	}
+	for (size_t k = 0; k < g->n_outputs; k++)
+		if (g->outputs[k] != NO_VALUE)
+			last[g->outputs[k]] = NO_VALUE;
+	for (size_t v = *first_intermediate; v < g->n_values; v++) {
+		struct xnode *n;
+		if (last[v] == NO_VALUE)
+			continue;
+		n = &g->nodes[last[v]];
+		size_t *d = realloc(n->dead, (n->n_dead + 1) * sizeof(*d));
+		if (!d) {
+			free(last);
+			return fail(err, IRX_ENOMEM, "out of memory");
+		}
+		n->dead = d;
+		n->dead[n->n_dead++] = v;
+	}
+	free(last);
+	return IRX_OK;
+}
+
+static int plan_names(struct xgraph *g, const json_t *list, irx_error *err)
+{
+	size_t i, id;
+	json_t *v;
+	int rc;
+
+	json_array_foreach(list, i, v)
+		if ((rc = new_value(g, str(v, "name"), &id, err)))
+			return rc;
+	return IRX_OK;
+}
+
+static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **out,
+		      struct problems *unsupported, irx_error *err)
+{
+	const json_t *nodes = json_object_get(gj, "nodes"), *gin = json_object_get(gj, "graph_inputs");
+	const json_t *gout = json_object_get(gj, "graph_outputs");
+	struct xgraph *g = calloc(1, sizeof(*g));
+	size_t i, first_intermediate;
+	json_t *v;
+	int rc;
+
+	*out = g;
+	if (!g || !(g->ids = json_object()))
+		return fail(err, IRX_ENOMEM, "out of memory");
+	g->json = gj;
+	if (!json_is_array(nodes) || !json_is_array(gin) || !json_is_array(gout))
+		return fail(err, IRX_EFORMAT, "a graph needs nodes, graph_inputs and graph_outputs");
+	g->n_inputs = json_array_size(gin);
+	if ((rc = plan_names(g, gin, err)) ||
+	    (top && ((rc = plan_names(g, json_object_get(gj, "weights"), err)) ||
+		     (rc = plan_names(g, json_object_get(gj, "constants"), err)))))
+		return rc;
+	first_intermediate = g->end_weights = g->n_values;
+	g->n_nodes = json_array_size(nodes);
+	if (!(g->nodes = calloc(g->n_nodes + 1, sizeof(*g->nodes))))
+		return fail(err, IRX_ENOMEM, "out of memory");
+	json_array_foreach(nodes, i, v) {
+		g->nodes[i].json = v;
+		if ((rc = plan_node(x, g, &g->nodes[i], unsupported, err)))
+			return rc;
+	}
+	g->n_outputs = json_array_size(gout);
+	if (!(g->outputs = calloc(g->n_outputs + 1, sizeof(*g->outputs))))
+		return fail(err, IRX_ENOMEM, "out of memory");
+	json_array_foreach(gout, i, v)
+		g->outputs[i] = value_id(g, str(v, "name"));
+	return plan_lifetimes(g, &first_intermediate, err);
+}
+
+static void free_graph(struct xgraph *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->n_nodes; i++) {
+		struct xnode *n = &g->nodes[i];
+		for (size_t a = 0; a < n->n_args; a++)
+			free_arg(&n->args[a]);
+		for (size_t s = 0; n->subgraphs && n->subgraphs[s]; s++)
+			free_graph(n->subgraphs[s]);
+		free(n->subgraphs);
+		irx_th_op_free(n->op);
+		free(n->in);
+		free(n->args);
+		free(n->out);
+		free(n->out_meta);
+		free(n->dead);
+	}
+	free(g->nodes);
+	free(g->outputs);
+	json_decref(g->ids);
+	free(g);
+}
+
+int irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o, irx_error *err)
+{
+	struct problems unsupported = {{0}, 0};
+	irx_exec *x = calloc(1, sizeof(*x));
+	int rc;
+
+	*out = NULL;
+	if (!x)
+		return fail(err, IRX_ENOMEM, "out of memory");
+	x->ir = ir;
+	if (o)
+		x->o = *o;
+	irx_th_set_threads(x->o.threads);
+	if (!json_is_object(ir) || strcmp(str(ir, "format") ? str(ir, "format") : "", "irx-ir")) {
+		irx_exec_free(x);
+		return fail(err, IRX_EFORMAT, "not an irx IR (no \"format\": \"irx-ir\")");
+	}
+	if ((rc = plan_graph(x, ir, 1, &x->top, &unsupported, err))) {
+		irx_exec_free(x);
+		return rc;
+	}
+	if (unsupported.n) {
+		irx_exec_free(x);
+		return fail(err, IRX_EUNSUPPORTED, "%zu operator%s cannot run with libtorch %s: %s",
+			    unsupported.n, unsupported.n == 1 ? "" : "s", irx_th_version(), unsupported.text);
+	}
+	if (!(x->values = calloc(x->top->n_values + 1, sizeof(*x->values))) ||
+	    !(x->bound = calloc(x->top->n_values + 1, sizeof(*x->bound))) ||
+	    !(x->custom = calloc(x->top->n_values + 1, 1))) {
+		irx_exec_free(x);
+		return fail(err, IRX_ENOMEM, "out of memory");
+	}
+	for (int l = 0; l < 2; l++) {
+		size_t i;
+		json_t *w;
+		json_array_foreach(json_object_get(ir, l ? "constants" : "weights"), i, w)
+			if (str(w, "kind") && !strcmp(str(w, "kind"), "custom_obj"))
+				x->custom[value_id(x->top, str(w, "name"))] = 1;
+	}
+	*out = x;
+	return IRX_OK;
+}
+
+static void release_values(irx_exec *x)
+{
+	for (size_t v = 0; x->values && v < x->top->n_values; v++)
+		if (x->values[v] && x->values[v] != x->bound[v]) {
+			irx_th_free(x->values[v]);
+			x->values[v] = NULL;
+		}
+}
+
+void irx_exec_free(irx_exec *x)
+{
+	if (!x)
+		return;
+	release_values(x);
+	for (size_t v = 0; x->bound && v < x->top->n_values; v++)
+		irx_th_free(x->bound[v]);
+	free(x->values);
+	free(x->bound);
+	free(x->custom);
+	free_graph(x->top);
+	free(x);
+}
+
+/* ---- weights ------------------------------------------------------------ */
+
+static void shape_text(char *buf, size_t size, int dtype, const int64_t *shape, int ndim)
+{
+	size_t n = (size_t)snprintf(buf, size, "%s[", irx_dtype_name(dtype) ? irx_dtype_name(dtype) : "?");
+	for (int d = 0; d < ndim && n < size; d++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%lld", d ? ", " : "", (long long)shape[d]);
+	if (n < size)
+		snprintf(buf + n, size - n, "]");
+}
+
+/* Does T have META's dtype and shape?  Describes both into the buffers. */
+static int fits(const irx_tensor *t, const json_t *meta, char *want, char *got, size_t size)
+{
+	const json_t *shape = json_object_get(meta, "shape");
+	int64_t dims[IRX_TENSOR_MAX_DIMS];
+	int ndim = (int)json_array_size(shape), dtype = irx_dtype_from_name(str(meta, "dtype"));
+	int ok = dtype == t->dtype && ndim == t->ndim;
+
+	for (int d = 0; d < ndim && d < IRX_TENSOR_MAX_DIMS; d++) {
+		dims[d] = json_integer_value(json_array_get(shape, (size_t)d));
+		ok = ok && d < t->ndim && dims[d] == t->shape[d];
+	}
+	shape_text(want, size, dtype, dims, ndim < IRX_TENSOR_MAX_DIMS ? ndim : IRX_TENSOR_MAX_DIMS);
+	shape_text(got, size, t->dtype, t->shape, t->ndim);
+	return ok;
+}
+
+static int is_float(int dtype)
+{
+	return dtype == IRX_DTYPE_FLOAT16 || dtype == IRX_DTYPE_FLOAT32 || dtype == IRX_DTYPE_BFLOAT16;
+}
+
+/* A handle for weight T: in place, except buffers (an operator may write
+ * them, and mapped pages are read-only), and float64 for a reference. */
+static int weight_handle(const irx_exec *x, const irx_tensor *t, const json_t *w, irx_th **out,
+			 irx_error *err)
+{
+	int rc, buffer = str(w, "kind") && strcmp(str(w, "kind"), "parameter");
+	irx_th *h;
+
+	rc = buffer ? irx_th_from_copy(&h, t, err) : irx_th_from_view(&h, t, err);
+	if (rc || !x->o.float64 || !is_float(t->dtype)) {
+		*out = rc ? NULL : h;
+		return rc;
+	}
+	rc = irx_th_to_dtype(out, h, IRX_DTYPE_FLOAT64, err);
+	irx_th_free(h);
+	return rc;
+}
+
+static const irx_tensor *find_in(const irx_tensors *const *w, size_t n, const char *key)
+{
+	const irx_tensor *t = NULL;
+
+	for (size_t i = 0; i < n && !t; i++)
+		t = irx_tensors_find(w[i], key);
+	return t;
+}
+
+int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_error *err)
+{
+	size_t total = 0;
+	static const char *const lists[] = {"weights", "constants"};
+	const json_t *mapping = json_object_get(x->ir, "weight_name_mapping");
+	struct problems bad = {{0}, 0};
+	size_t used = 0;
+	int rc;
+
+	for (int l = 0; l < 2; l++) {
+		size_t i;
+		json_t *wm;
+		json_array_foreach(json_object_get(x->ir, lists[l]), i, wm) {
+			const char *gname = str(wm, "name"), *key = str(mapping, gname ? gname : "");
+			const irx_tensor *t;
+			char want[256], got[256];
+			if (!gname || (str(wm, "kind") && !strcmp(str(wm, "kind"), "custom_obj")))
+				continue;
+			key = key ? key : gname;
+			if (!(t = find_in(w, n_sets, key))) {
+				problem(&bad, "'%s' is missing", key);
+				continue;
+			}
+			used++;
+			if (!fits(t, wm, want, got, sizeof(want))) {
+				problem(&bad, "'%s' is %s, the IR wants %s", key, got, want);
+				continue;
+			}
+			if (!t->data && t->numel) {
+				problem(&bad, "'%s' has no data (saved on the meta device?)", key);
+				continue;
+			}
+			size_t id = value_id(x->top, gname);
+			irx_th_free(x->bound[id]);
+			if ((rc = weight_handle(x, t, wm, &x->bound[id], err)))
+				return rc;
+		}
+	}
+	if (bad.n)
+		return fail(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s", bad.n,
+			    bad.n == 1 ? "" : "s", bad.n == 1 ? "es" : "", bad.text);
+	for (size_t i = 0; i < n_sets; i++)
+		total += irx_tensors_count(w[i]);
+	if (used < total) {
+		size_t extra = total - used;
+		if (x->o.strict)
+			return fail(err, IRX_EMISMATCH, "%zu tensor%s in the weights file %s not used by the IR (--strict)",
+				    extra, extra == 1 ? "" : "s", extra == 1 ? "is" : "are");
+		warn(x, "%zu tensor%s in the weights file %s not used by the IR", extra,
+		     extra == 1 ? "" : "s", extra == 1 ? "is" : "are");
+	}
+	return IRX_OK;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+size_t irx_exec_n_inputs(const irx_exec *x) { return x->top->n_inputs; }
+size_t irx_exec_n_outputs(const irx_exec *x) { return x->top->n_outputs; }
+
+const json_t *irx_exec_input(const irx_exec *x, size_t i)
+{
+	return json_array_get(json_object_get(x->ir, "graph_inputs"), i);
+}
+
+const json_t *irx_exec_output(const irx_exec *x, size_t i)
+{
+	return json_array_get(json_object_get(x->ir, "graph_outputs"), i);
+}
+
+irx_th *irx_exec_result(const irx_exec *x, size_t i)
+{
+	size_t id = i < x->top->n_outputs ? x->top->outputs[i] : NO_VALUE;
+
+	return id == NO_VALUE ? NULL : x->values[id];
+}
+
+static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_error *err);
+
+/* One dispatched node: arguments assembled, the call boxed. */
+static int dispatch(struct xnode *n, irx_th **vals, irx_error *err)
+{
+	irx_th_arg *args = calloc(n->n_args + 1, sizeof(*args));
+	irx_th **lists = calloc(n->n_in + 1, sizeof(*lists)), **next = lists;
+	irx_th_results *r = NULL;
+	int rc = IRX_OK;
+
+	if (!args || !lists) {
+		free(args);
+		free(lists);
+		return fail(err, IRX_ENOMEM, "out of memory");
+	}
+	for (size_t a = 0; a < n->n_args; a++) {
+		const struct xarg *xa = &n->args[a];
+		args[a].name = xa->name;
+		args[a].value = xa->v;
+		if (!xa->is_tensor)
+			continue;
+		if (!xa->is_list) {
+			args[a].value.kind = IRX_TH_TENSOR;
+			args[a].value.u.t = vals[n->in[xa->first_in].value];
+			continue;
+		}
+		args[a].value.kind = IRX_TH_TENSORS;
+		args[a].value.u.tensors.v = next;
+		args[a].value.u.tensors.n = xa->list_len;
+		for (size_t k = xa->first_in; k < n->n_in; k++)
+			if (!strcmp(n->in[k].arg, xa->name) && n->in[k].list_index < xa->list_len)
+				next[n->in[k].list_index] = vals[n->in[k].value];
+		next += xa->list_len;
+	}
+	if (!(rc = irx_th_op_call(n->op, args, n->n_args, &r, err))) {
+		for (size_t k = 0; k < n->n_out && !rc; k++) {
+			const json_t *m = n->out_meta[k];
+			const irx_th_value *v = irx_th_results_at(r, (size_t)json_integer_value(json_object_get(m, "output_index")));
+			json_t *li = json_object_get(m, "list_index");
+			irx_th *t = NULL;
+			if (v && v->kind == IRX_TH_TENSOR && !li)
+				t = v->u.t;
+			else if (v && v->kind == IRX_TH_TENSORS && json_is_integer(li) &&
+				 (size_t)json_integer_value(li) < v->u.tensors.n)
+				t = v->u.tensors.v[json_integer_value(li)];
+			if (!t)
+				rc = fail(err, IRX_EFORMAT, "output %zu ('%s') was not returned by libtorch", k,
+					  str(m, "name"));
+			else if (!(vals[n->out[k]] = irx_th_retain(t)))
+				rc = fail(err, IRX_ENOMEM, "out of memory");
+		}
+	}
+	irx_th_results_free(r);
+	free(args);
+	free(lists);
+	return rc;
+}
+
+static int run_node(irx_exec *x, struct xgraph *g, struct xnode *n, irx_th **vals, irx_error *err)
+{
+	if (n->fn) {
+		irx_exec_call c = {x, g, n, vals};
+		return n->fn(&c, n->user, err);
+	}
+	return dispatch(n, vals, err);
+}
+
+static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_error *err)
+{
+	for (size_t i = 0; i < g->n_nodes; i++) {
+		struct xnode *n = &g->nodes[i];
+		int rc = run_node(x, g, n, vals, err);
+		for (size_t k = 0; !rc && k < n->n_out; k++)
+			if (!vals[n->out[k]])
+				rc = fail(err, IRX_EFORMAT, "output %zu was not set", k);
+		if (!rc && top && x->o.on_node) {
+			irx_th **outs = malloc((n->n_out + 1) * sizeof(*outs));
+			if (!outs)
+				return fail(err, IRX_ENOMEM, "out of memory");
+			for (size_t k = 0; k < n->n_out; k++)
+				outs[k] = vals[n->out[k]];
+			rc = x->o.on_node(x->o.on_node_ctx, n->json, outs, n->n_out, err);
+			free(outs);
+		}
+		if (rc) {
+			if (err && !err->where[0])
+				snprintf(err->where, sizeof(err->where), "node %s (%s)", n->name, n->op_type);
+			return rc;
+		}
+		for (size_t d = 0; d < n->n_dead; d++) {
+			irx_th_free(vals[n->dead[d]]);
+			vals[n->dead[d]] = NULL;
+		}
+	}
+	return IRX_OK;
+}
+
+/* Inputs against the graph inputs: every problem, in one message. */
+static int check_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err)
+{
+	struct problems bad = {{0}, 0};
+
+	if (n != x->top->n_inputs)
+		return fail(err, IRX_EMISMATCH, "the IR takes %zu input%s, %zu given", x->top->n_inputs,
+			    x->top->n_inputs == 1 ? "" : "s", n);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *m = irx_exec_input(x, i);
+		char want[256], got[256];
+		irx_tensor t;
+		irx_th_view(inputs[i], &t);
+		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 && is_float(irx_dtype_from_name(str(m, "dtype"))))
+			t.dtype = irx_dtype_from_name(str(m, "dtype")); /* converted for the reference */
+		if (!fits(&t, m, want, got, sizeof(want)))
+			problem(&bad, "input %zu ('%s') is %s, the IR wants %s", i, str(m, "name"), got, want);
+	}
+	if (bad.n)
+		return fail(err, IRX_EMISMATCH, "%s", bad.text);
+	return IRX_OK;
+}
+
+int irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err)
+{
+	int rc;
+
+	release_values(x);
+	if ((rc = check_inputs(x, inputs, n, err)))
+		return rc;
+	for (size_t v = 0; v < x->top->n_values; v++)
+		x->values[v] = x->bound[v];
+	for (size_t i = 0; i < n; i++) {
+		irx_tensor t;
+		irx_th_view(inputs[i], &t);
+		if (x->o.float64 && is_float(t.dtype))
+			rc = irx_th_to_dtype(&x->values[i], inputs[i], IRX_DTYPE_FLOAT64, err);
+		else if (!(x->values[i] = irx_th_retain(inputs[i])))
+			rc = fail(err, IRX_ENOMEM, "out of memory");
+		if (rc)
+			return rc;
+	}
+	for (size_t v = x->top->n_inputs; v < x->top->end_weights; v++)
+		if (!x->values[v] && !x->custom[v])
+			return fail(err, IRX_EINVAL, "weight %zu is not bound (irx_exec_bind first)",
+				    v - x->top->n_inputs);
+	return run_graph(x, x->top, x->values, 1, err);
+}
+
+/* ---- the executor interface -------------------------------------------- */
+
+const json_t *irx_exec_call_node(const irx_exec_call *c) { return c->n->json; }
+
+irx_th *irx_exec_call_arg(const irx_exec_call *c, const char *arg, size_t list_index)
+{
+	for (size_t i = 0; i < c->n->n_in; i++)
+		if (!strcmp(c->n->in[i].arg, arg) && c->n->in[i].list_index == list_index)
+			return c->values[c->n->in[i].value];
+	return NULL;
+}
+
+size_t irx_exec_call_list_len(const irx_exec_call *c, const char *arg)
+{
+	const json_t *len = json_object_get(json_object_get(c->n->json, "tensor_lists"), arg);
+	size_t n = len ? (size_t)json_integer_value(len) : 0;
+
+	for (size_t i = 0; i < c->n->n_in; i++)
+		if (!strcmp(c->n->in[i].arg, arg) && c->n->in[i].list_index + 1 > n)
+			n = c->n->in[i].list_index + 1;
+	return n;
+}
+
+const json_t *irx_exec_call_attr(const irx_exec_call *c, const char *name)
+{
+	return json_object_get(json_object_get(c->n->json, "attrs"), name);
+}
+
+int irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *err)
+{
+	if (i >= c->n->n_out) {
+		irx_th_free(t);
+		return fail(err, IRX_EINVAL, "node %s has no output %zu", c->n->name, i);
+	}
+	irx_th_free(c->values[c->n->out[i]]);
+	c->values[c->n->out[i]] = t;
+	return IRX_OK;
+}
+
+int irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *args, size_t n,
+		     irx_th_results **out, irx_error *err)
+{
+	char name[256], overload[128];
+	irx_th_op *op;
+	int rc;
+
+	*out = NULL;
+	if (!xp_split_op_type(op_type, name, sizeof(name), overload, sizeof(overload)))
+		return fail(err, IRX_EINVAL, "'%s' is not an operator name", op_type);
+	if ((rc = irx_th_op_find(&op, name, overload, err)))
+		return rc;
+	rc = irx_th_op_call(op, args, n, out, err);
+	irx_th_op_free(op);
+	return rc;
+}
+
+int irx_exec_call_subgraph(irx_exec_call *c, const char *graph, irx_th *const *in, size_t n_in,
+			   irx_th **out, size_t n_out, irx_error *err)
+{
+	const json_t *subs = json_object_get(c->n->json, "subgraphs");
+	struct xgraph *g = NULL;
+	const char *k;
+	json_t *v;
+	size_t i = 0;
+	irx_th **vals;
+	int rc = IRX_OK;
+
+	json_object_foreach((json_t *)subs, k, v) {
+		if (!strcmp(k, graph))
+			g = c->n->subgraphs[i];
+		i++;
+	}
+	if (!g)
+		return fail(err, IRX_EFORMAT, "node %s has no subgraph '%s'", c->n->name, graph);
+	if (n_in != g->n_inputs || n_out != g->n_outputs)
+		return fail(err, IRX_EFORMAT, "subgraph '%s' takes %zu inputs and gives %zu outputs, not %zu and %zu",
+			    graph, g->n_inputs, g->n_outputs, n_in, n_out);
+	if (!(vals = calloc(g->n_values + 1, sizeof(*vals))))
+		return fail(err, IRX_ENOMEM, "out of memory");
+	for (i = 0; i < n_in && !rc; i++)
+		if (!(vals[i] = irx_th_retain(in[i])))
+			rc = fail(err, IRX_ENOMEM, "out of memory");
+	if (!rc)
+		rc = run_graph(c->x, g, vals, 0, err);
+	for (i = 0; i < n_out; i++) {
+		out[i] = NULL;
+		if (!rc && g->outputs[i] != NO_VALUE && !(out[i] = irx_th_retain(vals[g->outputs[i]])))
+			rc = fail(err, IRX_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < g->n_values; i++)
+		irx_th_free(vals[i]);
+	free(vals);
+	return rc;
+}

@@ -1,0 +1,285 @@
+/*
+ * run.c: plan an IR, bind its weights, read or make its inputs, run it,
+ * write tensors: the part irx-exec and irx-verify have in common.
+ */
+#include <config.h>
+
+#include <argp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+enum { OPT_RANDOM = 0x200, OPT_SEED, OPT_STRICT, OPT_THREADS };
+
+static const struct argp_option run_options[] = {
+	{"weights", 'w', "FILE", 0,
+	 "Weights: a torch.save state dict, a safetensors file, or a .pt2 archive that holds "
+	 "them (repeat for several files; the first that has a key wins)", 1},
+	{"inputs", 'i', "FILE", 0,
+	 "Inputs: a torch.save list or tuple (in graph-input order) or a safetensors file or "
+	 "dict (keyed by graph-input name)", 1},
+	{"random-inputs", OPT_RANDOM, NULL, 0,
+	 "Random inputs of the graph inputs' shapes and dtypes instead", 1},
+	{"seed", OPT_SEED, "N", 0, "Seed of --random-inputs (default 0)", 1},
+	{"strict", OPT_STRICT, NULL, 0, "Tensors in the weights that the IR does not use are an error", 1},
+	{"threads", OPT_THREADS, "N", 0, "Intra-op threads (default: libtorch's)", 1},
+	{0},
+};
+
+static int number(const char *s, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return !*s || *end || errno || *out > max || s[0] == '-';
+}
+
+static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct run_args *a = state->input;
+	unsigned long long n;
+
+	switch (key) {
+	case 'w':
+		if (a->n_weights == sizeof(a->weights) / sizeof(a->weights[0]))
+			argp_error(state, "at most 8 --weights files");
+		a->weights[a->n_weights++] = arg;
+		return 0;
+	case 'i': a->inputs = arg; return 0;
+	case OPT_RANDOM: a->random_inputs = 1; return 0;
+	case OPT_SEED:
+		if (number(arg, UINT64_MAX, &n))
+			argp_error(state, "--seed takes a non-negative integer, not '%s'", arg);
+		a->seed = n;
+		return 0;
+	case OPT_STRICT: a->strict = 1; return 0;
+	case OPT_THREADS:
+		if (number(arg, 4096, &n))
+			argp_error(state, "--threads takes a number from 0 to 4096, not '%s'", arg);
+		a->threads = (int)n;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (a->ir)
+			argp_error(state, "one IR at a time");
+		a->ir = arg;
+		return 0;
+	case ARGP_KEY_END:
+		if (!a->ir)
+			argp_error(state, "no IR given (use - for standard input)");
+		if (!a->n_weights)
+			argp_error(state, "--weights FILE is required");
+		if (!!a->inputs == !!a->random_inputs)
+			argp_error(state, "give --inputs FILE or --random-inputs (one of them)");
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+const struct argp run_argp = {run_options, run_parse_opt, NULL, NULL, NULL, NULL, NULL};
+
+int run_open_tensors(const char *path, irx_tensors **out)
+{
+	irx_tensors_options o = {.warn = tool_warn, .warn_ctx = (void *)path};
+	irx_error err = {0};
+	int rc = irx_tensors_open(out, path, &o, &err);
+
+	if (rc) {
+		tool_report(&err);
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}
+
+/* A .pt2 archive brings its constants as well as its weights. */
+static int open_weights(struct run *r, const char *path)
+{
+	irx_tensors_options o = {.warn = tool_warn, .warn_ctx = (void *)path, .constants = 1};
+	irx_error err = {0};
+	int rc;
+
+	if ((rc = run_open_tensors(path, &r->weights[r->n_weights])))
+		return rc;
+	if (irx_tensors_format(r->weights[r->n_weights++]) != IRX_TENSORS_PT2)
+		return EXIT_OK;
+	if (irx_tensors_open(&r->weights[r->n_weights], path, &o, &err)) {
+		tool_report(&err);
+		return EXIT_ERROR;
+	}
+	r->n_weights++;
+	return EXIT_OK;
+}
+
+const irx_tensor *run_pick(const irx_tensors *f, size_t i, const char *name)
+{
+	const char *c = irx_tensors_container(f);
+
+	if (!strcmp(c, "dict") && name && irx_tensors_find(f, name))
+		return irx_tensors_find(f, name);
+	return strcmp(c, "dict") ? irx_tensors_at(f, i) : NULL;
+}
+
+static int make_inputs(struct run *r, const struct run_args *a)
+{
+	irx_error err = {0};
+	size_t n = irx_exec_n_inputs(r->x);
+
+	if (!(r->inputs = calloc(n + 1, sizeof(*r->inputs))))
+		return tool_fail("out of memory");
+	r->n_inputs = n;
+	if (a->inputs && run_open_tensors(a->inputs, &r->input_file))
+		return EXIT_ERROR;
+	if (a->inputs && irx_tensors_count(r->input_file) != n &&
+	    strcmp(irx_tensors_container(r->input_file), "dict"))
+		return tool_fail("%s: %zu tensors, but the IR takes %zu inputs", a->inputs,
+				 irx_tensors_count(r->input_file), n);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *m = irx_exec_input(r->x, i);
+		const char *name = json_string_value(json_object_get(m, "name"));
+		int rc;
+		if (a->inputs) {
+			const irx_tensor *t = run_pick(r->input_file, i, name);
+			if (!t)
+				return tool_fail("%s: no tensor for input %zu ('%s')", a->inputs, i, name);
+			if (!t->data && t->numel)
+				return tool_fail("%s: input '%s' has no data (saved on the meta device?)",
+						 a->inputs, t->name);
+			rc = irx_th_from_view(&r->inputs[i], t, &err);
+		} else {
+			const json_t *shape = json_object_get(m, "shape");
+			int64_t dims[IRX_TENSOR_MAX_DIMS];
+			size_t d;
+			json_t *v;
+			if (json_array_size(shape) > IRX_TENSOR_MAX_DIMS)
+				return tool_fail("input '%s' has too many dimensions", name);
+			json_array_foreach(shape, d, v) {
+				if (!json_is_integer(v))
+					return tool_fail("input '%s' has a symbolic size: give --inputs", name);
+				dims[d] = json_integer_value(v);
+			}
+			rc = irx_th_random(&r->inputs[i],
+					   irx_dtype_from_name(json_string_value(json_object_get(m, "dtype"))),
+					   dims, (int)json_array_size(shape), a->seed + i, &err);
+		}
+		if (rc) {
+			snprintf(err.source, sizeof(err.source), "%s", a->inputs ? a->inputs : "random inputs");
+			tool_report(&err);
+			return EXIT_ERROR;
+		}
+	}
+	return EXIT_OK;
+}
+
+int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options *o)
+{
+	irx_exec_options opts = *o;
+	irx_error err = {0};
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	opts.strict = a->strict;
+	opts.threads = a->threads;
+	if (irx_json_load(a->ir, &r->ir, &err)) {
+		tool_report(&err);
+		return EXIT_ERROR;
+	}
+	for (size_t i = 0; i < a->n_weights; i++)
+		if ((rc = open_weights(r, a->weights[i])))
+			return rc;
+	snprintf(err.source, sizeof(err.source), "%s", a->ir);
+	if ((rc = irx_exec_new(&r->x, r->ir, &opts, &err)) ||
+	    (rc = irx_exec_bind(r->x, (const irx_tensors *const *)r->weights, r->n_weights, &err))) {
+		tool_report(&err);
+		return EXIT_ERROR;
+	}
+	return make_inputs(r, a);
+}
+
+int run_execute(struct run *r, const struct run_args *a)
+{
+	irx_error err = {0};
+
+	if (irx_exec_run(r->x, r->inputs, r->n_inputs, &err)) {
+		snprintf(err.source, sizeof(err.source), "%s", a->ir);
+		tool_report(&err);
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}
+
+void run_free(struct run *r)
+{
+	irx_exec_free(r->x);
+	for (size_t i = 0; i < r->n_inputs; i++)
+		irx_th_free(r->inputs[i]);
+	free(r->inputs);
+	irx_tensors_free(r->input_file);
+	for (size_t i = 0; i < r->n_weights; i++)
+		irx_tensors_free(r->weights[i]);
+	json_decref(r->ir);
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+int run_write(const char *path, irx_th *const *t, const char *const *names, size_t n)
+{
+	irx_tensor *views = calloc(n + 1, sizeof(*views));
+	const irx_tensor **list = calloc(n + 1, sizeof(*list));
+	irx_error err = {0};
+	struct tool_out out;
+	int rc;
+
+	if (!views || !list) {
+		free(views);
+		free(list);
+		return tool_fail("out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		irx_th_view(t[i], &views[i]);
+		views[i].name = names[i];
+		list[i] = &views[i];
+	}
+	if (!ends_with(path, ".safetensors") && !ends_with(path, ".pt") && !ends_with(path, ".pth"))
+		rc = tool_fail("%s: write .safetensors or .pt (the name says which)", path);
+	else if (!(rc = tool_out_open(&out, path))) {
+		rc = ends_with(path, ".safetensors")
+			     ? irx_safetensors_write(out.f, list, n, NULL, &err)
+			     : irx_torch_save_write(out.f, list, n, IRX_SAVE_LIST, NULL, &err);
+		if (rc) {
+			tool_out_abort(&out);
+			snprintf(err.source, sizeof(err.source), "%s", path);
+			tool_report(&err);
+			rc = EXIT_ERROR;
+		} else {
+			rc = tool_out_commit(&out);
+		}
+	}
+	free(views);
+	free(list);
+	return rc;
+}
+
+int run_dump_node(const char *dir, const json_t *node, irx_th *const *outs, size_t n)
+{
+	const json_t *metas = json_object_get(node, "outputs");
+	const char **names = calloc(n + 1, sizeof(*names));
+	char *path = NULL;
+	int rc;
+
+	if (!names || asprintf(&path, "%s/%s.safetensors", dir,
+			       json_string_value(json_object_get(node, "name"))) < 0) {
+		free(names);
+		return tool_fail("out of memory");
+	}
+	for (size_t i = 0; i < n; i++)
+		names[i] = json_string_value(json_object_get(json_array_get(metas, i), "name"));
+	rc = run_write(path, outs, names, n);
+	free(path);
+	free(names);
+	return rc;
+}

@@ -1,0 +1,55 @@
+/*
+ * run.h: what irx-exec and irx-verify share: an IR planned, its weights
+ * bound, its inputs read or made, and tensors written out.
+ */
+#ifndef IRX_TOOLS_RUN_H
+#define IRX_TOOLS_RUN_H
+
+#include <argp.h>
+
+#include "common.h"
+#include "irx/exec.h"
+
+struct run_args {
+	const char *ir;
+	const char *weights[8];   /* --weights, repeatable */
+	size_t n_weights;
+	const char *inputs;       /* --inputs FILE, or NULL */
+	int random_inputs;
+	uint64_t seed;
+	int strict, threads;
+};
+
+struct run {
+	json_t *ir;
+	irx_tensors *weights[16];
+	size_t n_weights;
+	irx_tensors *input_file;
+	irx_th **inputs;
+	size_t n_inputs;
+	irx_exec *x;
+};
+
+/* The options every running tool takes, as an argp child whose input is
+ * a struct run_args (set child_inputs[0] at ARGP_KEY_INIT). */
+extern const struct argp run_argp;
+
+/* Plan, bind and make inputs; an exit status (errors reported). */
+int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options *o);
+/* Run once; an exit status. */
+int run_execute(struct run *r, const struct run_args *a);
+void run_free(struct run *r);
+
+/* Tensors NAMES[i] = T[i] to PATH: .safetensors (keyed by name) or .pt
+ * (a list in order); an exit status. */
+int run_write(const char *path, irx_th *const *t, const char *const *names, size_t n);
+/* --dump-intermediates: NODE's outputs to DIR/<node name>.safetensors,
+ * keyed by the IR's tensor names; an exit status. */
+int run_dump_node(const char *dir, const json_t *node, irx_th *const *outs, size_t n);
+/* Read a tensor file of expected values or inputs; an exit status. */
+int run_open_tensors(const char *path, irx_tensors **out);
+/* The tensor of F for graph value I named NAME: by name when F is keyed
+ * (safetensors, a dict), by position otherwise. */
+const irx_tensor *run_pick(const irx_tensors *f, size_t i, const char *name);
+
+#endif
