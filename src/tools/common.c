@@ -13,11 +13,18 @@
 
 #include "common.h"
 
+static const char *libtorch_version;
+
+void tool_set_libtorch(const char *version)
+{
+	libtorch_version = version;
+}
+
 static void print_version(FILE *f, struct argp_state *state)
 {
-	fprintf(f, "%s (irx) %s\nlibirx %s; %zu built-in operator schemas; libtorch: not linked\n",
+	fprintf(f, "%s (irx) %s\nlibirx %s; %zu built-in operator schemas; libtorch: %s\n",
 		program_invocation_short_name, PACKAGE_VERSION, irx_version(),
-		irx_schema_builtin_count());
+		irx_schema_builtin_count(), libtorch_version ? libtorch_version : "not linked");
 }
 
 void tool_init(void)

@@ -25,6 +25,9 @@ enum tool_exit {
 /* Set argp's version hook and usage status once; call first in main. */
 void tool_init(void);
 
+/* Tools that link libtorch name its version in --version. */
+void tool_set_libtorch(const char *version);
+
 /* "irx-export: FILE: WHERE: TEXT" on stderr. */
 void tool_report(const irx_error *err);
 

@@ -93,6 +93,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	tool_init();
+	tool_set_libtorch(irx_th_version());
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
 	o.warn_ctx = (void *)a.run.ir;
 	if (a.dump_dir) {
