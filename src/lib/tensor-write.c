@@ -533,7 +533,9 @@ static void pw_tensor(struct pw *w, const irx_tensor *t, size_t key, const struc
 	/* The persistent id ('storage', class, key, location, numel). */
 	pw_tuple_open(w, 5);
 	pw_once(w, NULL, "storage");
-	pw_once(w, "torch", cls ? cls : "UntypedStorage");
+	/* torch.save names UntypedStorage by its defining module, and
+	 * torch.load(weights_only=True) allows only that name. */
+	pw_once(w, cls ? "torch" : "torch.storage", cls ? cls : "UntypedStorage");
 	snprintf(keystr, sizeof(keystr), "%zu", key);
 	pw_str(w, keystr);
 	pw_once(w, NULL, "cpu"); /* the bytes are the host copy */
