@@ -39,6 +39,7 @@ typedef struct irx_exec_options {
 	int (*on_node)(void *ctx, const json_t *node, irx_th *const *outputs, size_t n,
 		       irx_error *err);
 	void *on_node_ctx;
+	int measure;           /* track the largest live set (costs a little per node) */
 } irx_exec_options;
 
 /**
@@ -75,6 +76,13 @@ IRX_API const json_t *irx_exec_output(const irx_exec *x, size_t i);
 IRX_API int irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err);
 /** Output I of the last run; borrowed until the next run or the free. */
 IRX_API irx_th *irx_exec_result(const irx_exec *x, size_t i);
+
+/**
+ * Bytes of the bound weights and constants, and (with the measure option)
+ * the most bytes of intermediate values alive at once in any run so far,
+ * counting each storage once.
+ */
+IRX_API void irx_exec_memory(const irx_exec *x, size_t *weights, size_t *peak_live);
 
 /* ---- executors: operators that are not libtorch calls ------------------ */
 

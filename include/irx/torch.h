@@ -54,6 +54,10 @@ IRX_API void irx_th_free(irx_th *t);
  * STRIDES into the tensor; valid while T is.  NAME is left NULL.
  */
 IRX_API void irx_th_view(const irx_th *t, irx_tensor *out);
+/** The storage T views (tensors that share one have the same id), and its
+ * size in bytes: for measuring what a run holds. */
+IRX_API const void *irx_th_storage_id(const irx_th *t);
+IRX_API size_t irx_th_storage_nbytes(const irx_th *t);
 /** Random values of DTYPE and SHAPE from SEED: normal for floating point,
  * uniform in [0, 10) for integers, fair coins for bool. */
 IRX_API int irx_th_random(irx_th **out, int dtype, const int64_t *shape, int ndim,

@@ -697,6 +697,50 @@ static int run_node(irx_exec *x, struct xgraph *g, struct xnode *n, irx_th **val
 	return dispatch(n, vals, err);
 }
 
+struct held {
+	const void *id;
+	size_t bytes;
+};
+
+static int by_id(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Bytes of the distinct storages among VALS[FIRST..N). */
+static size_t held_bytes(irx_th *const *vals, size_t first, size_t n)
+{
+	struct held *h = malloc((n + 1) * sizeof(*h));
+	size_t k = 0, total = 0;
+
+	if (!h)
+		return 0;
+	for (size_t v = first; v < n; v++)
+		if (vals[v] && irx_th_storage_id(vals[v]))
+			h[k++] = (struct held){irx_th_storage_id(vals[v]), irx_th_storage_nbytes(vals[v])};
+	qsort(h, k, sizeof(*h), by_id);
+	for (size_t i = 0; i < k; i++)
+		if (!i || h[i].id != h[i - 1].id)
+			total += h[i].bytes;
+	free(h);
+	return total;
+}
+
+static void measure(irx_exec *x, struct xgraph *g, irx_th **vals)
+{
+	size_t live = held_bytes(vals, g == x->top ? g->end_weights : g->n_inputs, g->n_values);
+
+	if (live > x->peak_live)
+		x->peak_live = live;
+}
+
+void irx_exec_memory(const irx_exec *x, size_t *weights, size_t *peak_live)
+{
+	*weights = held_bytes(x->bound, 0, x->top->n_values);
+	*peak_live = x->peak_live;
+}
+
 static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_error *err)
 {
 	for (size_t i = 0; i < g->n_nodes; i++) {
@@ -719,6 +763,8 @@ static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_
 				snprintf(err->where, sizeof(err->where), "node %s (%s)", n->name, n->op_type);
 			return rc;
 		}
+		if (x->o.measure)
+			measure(x, g, vals);
 		for (size_t d = 0; d < n->n_dead; d++) {
 			irx_th_free(vals[n->dead[d]]);
 			vals[n->dead[d]] = NULL;

@@ -64,6 +64,7 @@ struct irx_exec {
 	irx_th **values;            /* of the top graph during and after a run */
 	irx_th **bound;             /* weights and constants, by value id */
 	char *custom;               /* custom objects: never bound */
+	size_t peak_live;           /* with o.measure: bytes, see irx_exec_memory() */
 };
 
 struct irx_exec_call {

@@ -7,15 +7,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "run.h"
 
 struct args {
 	struct run_args run;
 	const char *output, *dump_dir;
+	unsigned long repeat;
+	int memory;
 };
 
-enum { OPT_DUMP = 0x100 };
+enum { OPT_DUMP = 0x100, OPT_REPEAT, OPT_MEMORY };
 
 static const struct argp_option options[] = {
 	{"output", 'o', "OUT", 0,
@@ -23,6 +26,12 @@ static const struct argp_option options[] = {
 	 "in graph-output order, for torch.load); without it, print a summary of each", 0},
 	{"dump-intermediates", OPT_DUMP, "DIR", 0,
 	 "Write every node's outputs to DIR/NODE.safetensors, keyed by IR tensor name", 0},
+	{"repeat", OPT_REPEAT, "N", 0,
+	 "Run N times and report the median and fastest run time on standard error "
+	 "(for benchmarks: reading, planning and binding are not timed)", 0},
+	{"memory", OPT_MEMORY, NULL, 0,
+	 "Report on standard error the bytes of the weights and of the largest set of "
+	 "intermediate values alive at once", 0},
 	{0},
 };
 
@@ -33,6 +42,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'o': a->output = arg; return 0;
 	case OPT_DUMP: a->dump_dir = arg; return 0;
+	case OPT_MEMORY: a->memory = 1; return 0;
+	case OPT_REPEAT: {
+		char *end;
+		errno = 0;
+		a->repeat = strtoul(arg, &end, 10);
+		if (!*arg || *end || errno || a->repeat < 1 || a->repeat > 1000000 || arg[0] == '-')
+			argp_error(state, "--repeat takes a number from 1 to 1000000, not '%s'", arg);
+		return 0;
+	}
 	case ARGP_KEY_INIT: state->child_inputs[0] = &a->run; return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
@@ -83,6 +101,40 @@ static void summary(const struct run *r)
 	}
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* --repeat: N more runs, timed one by one. */
+static int time_runs(struct run *r, const struct args *a)
+{
+	double *ms = calloc(a->repeat, sizeof(*ms));
+	int rc = ms ? EXIT_OK : tool_fail("out of memory");
+
+	for (unsigned long i = 0; i < a->repeat && !rc; i++) {
+		double t0 = now_ms();
+		rc = run_execute(r, &a->run);
+		ms[i] = now_ms() - t0;
+	}
+	if (!rc) {
+		qsort(ms, a->repeat, sizeof(*ms), by_value);
+		fprintf(stderr, "%s: %lu runs: median %.3f ms, fastest %.3f ms\n",
+			program_invocation_short_name, a->repeat, ms[a->repeat / 2], ms[0]);
+	}
+	free(ms);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -102,9 +154,17 @@ int main(int argc, char **argv)
 		o.on_node = on_node;
 		o.on_node_ctx = (void *)a.dump_dir;
 	}
-	if ((rc = run_prepare(&r, &a.run, &o)) || (rc = run_execute(&r, &a.run))) {
+	o.measure = a.memory;
+	if ((rc = run_prepare(&r, &a.run, &o)) || (rc = run_execute(&r, &a.run)) ||
+	    (a.repeat && (rc = time_runs(&r, &a)))) {
 		run_free(&r);
 		return rc;
+	}
+	if (a.memory) {
+		size_t w, live;
+		irx_exec_memory(r.x, &w, &live);
+		fprintf(stderr, "%s: weights %zu bytes, largest live set %zu bytes\n",
+			program_invocation_short_name, w, live);
 	}
 	if (a.output) {
 		size_t n = irx_exec_n_outputs(r.x);

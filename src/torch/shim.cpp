@@ -457,6 +457,16 @@ void irx_th_view(const irx_th *t, irx_tensor *out)
 	out->data = t->t.numel() ? static_cast<const uint8_t *>(t->t.data_ptr()) : nullptr;
 }
 
+const void *irx_th_storage_id(const irx_th *t)
+{
+	return t->t.defined() && t->t.has_storage() ? t->t.storage().unsafeGetStorageImpl() : nullptr;
+}
+
+size_t irx_th_storage_nbytes(const irx_th *t)
+{
+	return t->t.defined() && t->t.has_storage() ? t->t.storage().nbytes() : 0;
+}
+
 int irx_th_random(irx_th **out, int dtype, const int64_t *shape, int ndim, uint64_t seed,
 		  irx_error *err)
 {
