@@ -8,11 +8,15 @@ import torch; torch.load(FILE, mmap=True, weights_only=True); then, for every
 tensor of the state dict (tied tensors once per name, like irx-dump), the sum,
 min, max and mean over its finite values and the count of non-finite ones:
 
-    floating point: finite = torch.isfinite(t); the finite values (all of t
-                    when there is no NaN or infinity, else t[finite]);
-                    sum in float64 (t.sum(dtype=torch.float64)), min, max;
-    integers, bool: the same without the finiteness test;
-    complex:        on t.abs().
+    sum = t.sum(dtype=torch.float64); when it is finite, every value is
+    (float32 and narrower cannot overflow a float64 sum), and min, max =
+    torch.aminmax(t); else the same on t[torch.isfinite(t)], and the count
+    of the rest (bool as uint8, complex as t.abs()).
+
+The isfinite mask is only built for a tensor that needs it: on this machine
+it costs more than the sum itself. Set ATEN_CPU_CAPABILITY=avx2 where torch's
+CPU detection fails (bench/tensors.sh does): torch otherwise falls back to its
+DEFAULT (non-vectorized) kernels.
 
 Prints one line to stderr with the times measured with time.perf_counter
 inside the process (interpreter start and `import torch` excluded from
@@ -34,6 +38,7 @@ t_import = time.perf_counter() - t_start
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
 
 
 def tensor_stats(t):
@@ -41,17 +46,19 @@ def tensor_stats(t):
         t = t.abs()
     elif t.dtype == torch.bool:
         t = t.to(torch.uint8)
+    if t.numel() == 0:
+        return 0.0, 0.0, 0.0, 0.0, 0
+    s = float(t.sum(dtype=torch.float64))
     nonfinite = 0
-    if t.is_floating_point():
+    if not math.isfinite(s):  # a NaN or infinity (or a float64 overflow): mask
         finite = torch.isfinite(t)
         nonfinite = t.numel() - int(finite.count_nonzero())
-        if nonfinite:
-            t = t[finite]
-    n = t.numel()
-    if n == 0:
-        return 0.0, 0.0, 0.0, 0.0, nonfinite
-    s = float(t.sum(dtype=torch.float64))
-    return s, float(t.min()), float(t.max()), s / n, nonfinite
+        t = t[finite]
+        if t.numel() == 0:
+            return 0.0, 0.0, 0.0, 0.0, nonfinite
+        s = float(t.sum(dtype=torch.float64))
+    mn, mx = torch.aminmax(t)
+    return s, float(mn), float(mx), s / t.numel(), nonfinite
 
 
 def main():

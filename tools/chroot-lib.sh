@@ -19,12 +19,27 @@ irx_clean_env=(
 )
 
 mnt=
-cleanup() {
+# Mount points made by chroot_mount_proc, unmounted by cleanup (newest first).
+irx_chroot_mounts=()
+# cleanup_bind: undo run_in_chroot's bind mount, if any.
+cleanup_bind() {
   if [ -n "$mnt" ] && mountpoint -q "$mnt"; then
     umount "$mnt" || umount -l "$mnt"
   fi
   [ -z "$mnt" ] || rmdir "$mnt" 2>/dev/null || true
   mnt=
+}
+# cleanup: undo every mount made through these helpers.
+cleanup() {
+  local i m
+  cleanup_bind
+  for ((i = ${#irx_chroot_mounts[@]} - 1; i >= 0; i--)); do
+    m=${irx_chroot_mounts[i]}
+    if mountpoint -q "$m"; then
+      umount "$m" || umount -l "$m"
+    fi
+  done
+  irx_chroot_mounts=()
 }
 trap cleanup EXIT INT TERM
 
@@ -52,7 +67,19 @@ run_in_chroot() {
   mkdir -p "$mnt"
   mount --bind "$top" "$mnt"
   chroot_exec "$root" /bin/sh -c 'cd /irx && exec "$@"' sh "$@"
-  cleanup
+  cleanup_bind
+}
+
+# chroot_mount_proc DIR: mount a proc file system on DIR/proc for the rest of
+# the run (cleanup, i.e. the EXIT trap, unmounts it). Builds and tests need it
+# for /dev/stdin, /dev/fd and /proc/self; torch reads /proc/cpuinfo and the
+# boot id. Mounted even when another run has one there (mounts stack), so
+# that each run unmounts only its own.
+chroot_mount_proc() {
+  local m=$1/proc
+  mkdir -p "$m"
+  mount -t proc proc "$m"
+  irx_chroot_mounts+=("$m")
 }
 
 # chroot_for t26|t214: print the chroot directory for that torch, creating it

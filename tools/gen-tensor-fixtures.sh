@@ -29,7 +29,12 @@ done
 
 gen=tests/fixtures/tensors/gen_tensors.py
 for v in "${versions[@]}"; do
-  out=tests/fixtures/tensors/$v
+  # Generate into a staging folder and swap it in at the end, so that a
+  # failed run keeps the old fixtures and tests running meanwhile see either
+  # the old set or the new one.
+  final=tests/fixtures/tensors/$v
+  out=tests/fixtures/tensors/.new-$v
+  rm -rf "$top/$out"
   case "$v" in
     t113)
       py=${IRX_HOST_PYTHON:-/usr/bin/python3}
@@ -42,6 +47,10 @@ for v in "${versions[@]}"; do
       run_in_chroot "$root" python3 "$gen" --out "$out"
       ;;
   esac
+  rm -rf "$top/$final.old"
+  [ ! -e "$top/$final" ] || mv "$top/$final" "$top/$final.old"
+  mv "$top/$out" "$top/$final"
+  rm -rf "$top/$final.old"
 done
 
 # MANIFEST: every fixture file of every torch, whether regenerated now or not.

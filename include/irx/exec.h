@@ -40,6 +40,8 @@ typedef struct irx_exec_options {
 		       irx_error *err);
 	void *on_node_ctx;
 	int measure;           /* track the largest live set (costs a little per node) */
+	int decompose;         /* use irx's decompositions even where libtorch has the
+	                          operator (to hold them against it) */
 } irx_exec_options;
 
 /**

@@ -243,7 +243,8 @@ static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, i
 	irx_error e = {0};
 	int rc;
 
-	if (xp_find_executor(n->op_type, &n->fn, &n->user))
+	if (xp_find_executor(n->op_type, &n->fn, &n->user) ||
+	    (x->o.decompose && xp_find_decomposition(n->op_type, &n->fn, &n->user)))
 		return IRX_OK;
 	if (!xp_split_op_type(n->op_type, name, sizeof(name), overload, sizeof(overload))) {
 		problem(unsupported, "%s (node %s): not an operator name", n->op_type, n->name);

@@ -1024,7 +1024,7 @@ static int step(struct pk_reader *r, int *stop)
 		if (op == 'd' && (r->n_stack - first) % 2)
 			return FAIL(r, "DICT with an odd number of items");
 		v = make_seq(r, op == 't' ? PK_TUPLE : op == 'l' ? PK_LIST : PK_DICT,
-			     r->stack + first, r->n_stack - first);
+			     r->stack ? r->stack + first : NULL, r->n_stack - first);
 		r->n_stack = first;
 		return push(r, v);
 	case 0x85: case 0x86: case 0x87: /* TUPLE1..3 */

@@ -136,7 +136,8 @@ static int add_tensor(irx_tensors *t, const char *name, const json_t *info, cons
 	}
 	if ((s = ts_add_storage(t, name, data + b, nbytes, NULL, NULL)) < 0)
 		return irxp_fail(err, IRX_ENOMEM, "out of memory");
-	*range = (struct range){b, e, x->name};
+	if (b < e) /* an empty range overlaps nothing and must not hide an overlap */
+		*range = (struct range){b, e, x->name};
 	return ts_bind(t, x, s, err);
 }
 

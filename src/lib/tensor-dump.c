@@ -111,6 +111,10 @@ int irxp_tensors_json(const irx_tensors *set, json_t **out, irx_error *err)
 		irx_tensor_stats s;
 		json_t *o = json_pack("{s:s,s:s,s:o}", "name", t->name, "dtype",
 				      irx_dtype_name(t->dtype), "shape", shape_json(t));
+		if (!o) { /* JSON holds UTF-8 only: fail rather than leave the tensor out */
+			rc = irxp_fail(err, IRX_EFORMAT, "tensor %zu: its name is not valid UTF-8", i);
+			break;
+		}
 		if (t->storage >= 0) {
 			if (!(rc = stats_of(set, t, &s, err)))
 				json_object_set_new(o, "stats", stats_json(&s));

@@ -315,10 +315,12 @@ int irx_zip_data_offset(const irx_zip *z, const irx_zip_entry *pub,
 
 	/* The local header's own name and extra lengths (not the central
 	 * ones) place the data. */
-	const uint8_t *p = z->stream.data + e->local;
-	if (e->local > z->stream.size || z->stream.size - e->local < 30 || memcmp(p, "PK\3\4", 4))
+	const uint8_t *p;
+	if (e->local > z->stream.size || z->stream.size - e->local < 30 ||
+	    memcmp(z->stream.data + e->local, "PK\3\4", 4))
 		return irxp_fail(err, IRX_EFORMAT, "local header of entry '%s' is invalid",
 				 pub->name);
+	p = z->stream.data + e->local;
 	off = e->local + 30 + le(p + 26, 2) + le(p + 28, 2);
 	if (off > z->stream.size || pub->csize > z->stream.size - off)
 		return irxp_fail(err, IRX_EFORMAT,

@@ -10,7 +10,7 @@
 
 #include "run.h"
 
-enum { OPT_RANDOM = 0x200, OPT_SEED, OPT_STRICT, OPT_THREADS };
+enum { OPT_RANDOM = 0x200, OPT_SEED, OPT_STRICT, OPT_THREADS, OPT_DECOMPOSE };
 
 static const struct argp_option run_options[] = {
 	{"weights", 'w', "FILE", 0,
@@ -24,6 +24,9 @@ static const struct argp_option run_options[] = {
 	{"seed", OPT_SEED, "N", 0, "Seed of --random-inputs (default 0)", 1},
 	{"strict", OPT_STRICT, NULL, 0, "Tensors in the weights that the IR does not use are an error", 1},
 	{"threads", OPT_THREADS, "N", 0, "Intra-op threads (default: libtorch's)", 1},
+	{"decompose", OPT_DECOMPOSE, NULL, 0,
+	 "Run operators that irx can decompose through their decompositions even where "
+	 "libtorch has them (to hold the decompositions against libtorch)", 1},
 	{0},
 };
 
@@ -55,6 +58,7 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 		a->seed = n;
 		return 0;
 	case OPT_STRICT: a->strict = 1; return 0;
+	case OPT_DECOMPOSE: a->decompose = 1; return 0;
 	case OPT_THREADS:
 		if (number(arg, 4096, &n))
 			argp_error(state, "--threads takes a number from 0 to 4096, not '%s'", arg);
@@ -180,6 +184,7 @@ int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options 
 	memset(r, 0, sizeof(*r));
 	opts.strict = a->strict;
 	opts.threads = a->threads;
+	opts.decompose = a->decompose;
 	if (irx_json_load(a->ir, &r->ir, &err)) {
 		tool_report(&err);
 		return EXIT_ERROR;

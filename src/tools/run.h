@@ -17,7 +17,7 @@ struct run_args {
 	const char *inputs;       /* --inputs FILE, or NULL */
 	int random_inputs;
 	uint64_t seed;
-	int strict, threads;
+	int strict, threads, decompose;
 };
 
 struct run {

@@ -3,12 +3,18 @@
 
 Usage: python3 tests/bad/make-bad.py [SRCDIR]
 
-Writes tests/bad/files/* and tests/bad/README.md (the case table) from the
+Writes tests/bad/files/* and tests/bad/README.md (the case tables) from the
 small real fixtures tests/fixtures/t26/mlp.pt2 (torch 2.6, legacy flat zip),
 tests/fixtures/t214/mlp.pt2 and tests/fixtures/t214/mlp_real.pt2 (torch 2.14,
 PT2 archive: prefix folder, data descriptors, "FB" padding, ZIP64 end
 records), by mutating them, and by hand.  Standard library only; the output
 is byte-for-byte deterministic (no clocks, no random module, fixed zip dates).
+
+The tensor-file cases (TCASES, run by tests/cli/t3002-bad-tensors.sh with
+irx-dump) are mutated from tests/fixtures/tensors/ (torch.save zips,
+safetensors, .pt2 weights); their data.pkl edits are made at opcode
+boundaries found with pickletools, and hostile pickles are written opcode
+by opcode with the p_* helpers.  Nothing here unpickles anything.
 
 The generated files are committed; tests/cli/t3001-bad-input.sh runs the
 tools on them and does not need Python.  Every case is one entry of CASES
@@ -20,6 +26,7 @@ import hashlib
 import json
 import os
 import pickle
+import pickletools
 import struct
 import sys
 import zipfile
@@ -513,6 +520,517 @@ def make_ir():
         "constants": [], "mutations": [],
     }
 
+# --------------------------------------------------------------------------
+# Tensor files (tests/cli/t3002-bad-tensors.sh, irx-dump only)
+# --------------------------------------------------------------------------
+
+TFIX = os.path.join(FIX, "tensors")
+
+
+def tfix(rel):
+    with open(os.path.join(TFIX, rel), "rb") as f:
+        return f.read()
+
+
+# The marker the exploit pickles would create in the tool's working
+# directory if anything in them ran (the test asserts it never appears).
+MARKER = "IRX-PWNED"
+
+# Pickle opcodes, written by hand (the names are pickletools').
+
+
+def p_int(i):
+    """The shortest integer opcode torch's pickler would use for I."""
+    if 0 <= i < 0x100:
+        return b"K" + bytes([i])
+    if 0 <= i < 0x10000:
+        return b"M" + struct.pack("<H", i)
+    if -0x80000000 <= i < 0x80000000:
+        return b"J" + struct.pack("<i", i)
+    n = (i.bit_length() + 8) // 8
+    return b"\x8a" + bytes([n]) + i.to_bytes(n, "little", signed=True)
+
+
+def p_str(s):
+    b = s.encode()
+    return b"X" + struct.pack("<I", len(b)) + b
+
+
+def p_global(module, name):
+    return b"c" + module.encode() + b"\n" + name.encode() + b"\n"
+
+
+def p_tuple(items):
+    return b"(" + b"".join(items) + b"t"
+
+
+def p_ints(values):
+    return p_tuple([p_int(v) for v in values])
+
+
+def p_tensor(key="0", numel=24, offset=0, size=(2, 3, 4), stride=(12, 4, 1),
+             storage="FloatStorage"):
+    """torch._utils._rebuild_tensor_v2 of storage KEY, as torch.save writes it."""
+    pid = p_tuple([p_str("storage"), p_global("torch", storage), p_str(key), p_str("cpu"),
+                   p_int(numel)])
+    args = p_tuple([pid + b"Q", p_int(offset), p_ints(size), p_ints(stride), b"\x89",
+                    p_global("collections", "OrderedDict") + b")R"])
+    return p_global("torch._utils", "_rebuild_tensor_v2") + args + b"R"
+
+
+PROTO2 = b"\x80\x02"
+STOP = b"."
+
+
+def pkl_ops(pkl):
+    """[(opcode name, argument, position, end)] of a pickle."""
+    ops = list(pickletools.genops(pkl))
+    return [(op.name, arg, pos, ops[k + 1][2] if k + 1 < len(ops) else len(pkl))
+            for k, (op, arg, pos) in enumerate(ops)]
+
+
+def splice(data, pos, end, new):
+    return data[:pos] + new + data[end:]
+
+
+def tensor_ops(pkl, key):
+    """The ops of the tensor stored under dict key KEY: {"numel": op of the
+    persistent id's size, "key": op of the storage key, "rebuild": op that
+    pushes _rebuild_tensor_v2, "offset": op, "size": [ops], "stride": [ops],
+    "size_tuple": (pos, end) of the whole size tuple, "stride_tuple": same}."""
+    ops = pkl_ops(pkl)
+    k = next(i for i, o in enumerate(ops) if o[0] == "BINUNICODE" and o[1] == key)
+    pid = next(i for i in range(k, len(ops)) if ops[i][0] == "BINPERSID")
+    t = pid - 1
+    while not ops[t][0].startswith("TUPLE"):
+        t -= 1
+    res = {"numel": ops[t - 1], "rebuild": ops[k + 2], "offset": ops[pid + 1],
+           "key": next(o for o in ops[k + 1:t] if o[0] == "BINUNICODE" and o[1].isdigit())}
+    i = pid + 2
+    for field in ("size", "stride"):
+        start = ops[i][2]
+        if ops[i][0] == "MARK":
+            i += 1
+        ints = []
+        while ops[i][0] in ("BININT1", "BININT2", "BININT", "LONG1"):
+            ints.append(ops[i])
+            i += 1
+        assert ops[i][0] in ("TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_TUPLE"), ops[i]
+        res[field] = ints
+        res[field + "_tuple"] = (start, ops[i][3])
+        i += 1
+        if ops[i][0] == "BINPUT":
+            i += 1
+    return res
+
+
+def entry(data, name):
+    return dict((i.filename, b) for i, b in zip_entries(data))[name]
+
+
+def ts_with_pickle(base, prefix, pkl):
+    """The torch.save zip BASE with PREFIX/data.pkl replaced by PKL."""
+    return pt2_replace(base, prefix + "data.pkl", pkl)
+
+
+def st_split(data):
+    """(header dict, data bytes) of a safetensors file."""
+    n = struct.unpack("<Q", data[:8])[0]
+    return json.loads(data[8:8 + n]), data[8 + n:]
+
+
+def st_join(header, body):
+    """A safetensors file the way the safetensors library writes it: compact
+    JSON padded with spaces to a multiple of 8."""
+    text = header if isinstance(header, bytes) else \
+        json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text + body
+
+
+def st_with(data, mutate):
+    header, body = st_split(data)
+    mutate(header)
+    return st_join(header, body)
+
+
+TCASES = []  # (file, bytes, what is wrong, irx-dump arguments, exit status, should mention)
+
+
+def tcase(name, data, what, args, rc, mention):
+    TCASES.append((name, data, what, args, rc, mention))
+
+
+def exploit(callee, arg):
+    """A data.pkl that, unpickled by Python, would run CALLEE(ARG) through
+    GLOBAL + REDUCE and create the marker file."""
+    module, name = callee.rsplit(".", 1)
+    return PROTO2 + p_global(module, name) + p_tuple([arg]) + b"R" + STOP
+
+
+def make_torch_save_cases():
+    sd = tfix("t214/state_dict.pt")   # prefix state_dict/, an OrderedDict of 9 tensors
+    tp = tfix("t214/tensor.pt")       # prefix tensor/, one float32 [2, 3, 4] tensor
+    pkl = entry(sd, "state_dict/data.pkl")
+    pk = "state_dict/data.pkl"
+    tpk = "tensor/data.pkl"
+    ops = pkl_ops(pkl)
+    at = "entry '%s': pickle offset %%d" % pk
+
+    def sd_pkl(name, new, what, mention):
+        tcase(name, ts_with_pickle(sd, "state_dict/", new), what, "", 2, mention)
+
+    def tp_pkl(name, new, what, mention):
+        tcase(name, ts_with_pickle(tp, "tensor/", new), what, "", 2, mention)
+
+    # --- truncated data.pkl --------------------------------------------------
+    sd_pkl("ts-pkl-cut-1.pt",
+           pkl[:1], "data.pkl cut after 1 byte (inside PROTO)",
+           at % 0 + ",truncated")
+    sd_pkl("ts-pkl-cut-global.pt",
+           pkl[:12], "data.pkl cut at byte 12, inside the first GLOBAL's module name",
+           at % 2 + ",truncated GLOBAL")
+    s = next(o for o in ops if o[1] == "conv.weight")
+    sd_pkl("ts-pkl-cut-string.pt",
+           pkl[:s[2] + 8], "data.pkl cut inside BINUNICODE 'conv.weight' (offset %d)" % s[2],
+           at % s[2] + ",truncated")
+    mid = next(o for o in ops if o[2] >= len(pkl) // 2)
+    sd_pkl("ts-pkl-cut-middle.pt",
+           pkl[:mid[2]], "data.pkl cut at offset %d, between two opcodes mid-way" % mid[2],
+           at % mid[2] + ",no STOP")
+    sd_pkl("ts-pkl-cut-stop.pt",
+           pkl[:-1], "data.pkl without its final STOP",
+           at % (len(pkl) - 1) + ",no STOP")
+
+    # --- opcodes torch never writes ---------------------------------------
+    f = tensor_ops(pkl, "conv.weight")
+    rg = next(o for o in ops if o[2] > f["stride_tuple"][1] and o[0] == "NEWFALSE")
+    sd_pkl("ts-opcode-unknown.pt",
+           splice(pkl, rg[2], rg[3], b"\xff"),
+           "conv.weight's requires_grad NEWFALSE replaced by 0xff (no such opcode)",
+           at % rg[2] + ",0xff")
+    # INST (protocol 0) imports and calls in one opcode: os.system(...)
+    inst = PROTO2 + b"(" + p_str("touch " + MARKER) + b"ios\nsystem\n" + STOP
+    tp_pkl("ts-inst-os-system.pt", inst,
+           "data.pkl is MARK, 'touch %s', INST os system: Python would run the command"
+           % MARKER, "entry '%s': pickle offset %d,'i'" % (tpk, inst.index(b"ios\n")))
+
+    # --- refused globals: nothing runs ------------------------------------
+    cmd = p_str("touch " + MARKER)
+    for fname, callee, arg, what in (
+            ("ts-global-os-system.pt", "os.system", cmd, "os.system('touch %s')"),
+            ("ts-global-posix-system.pt", "posix.system", cmd, "posix.system('touch %s')"),
+            ("ts-global-builtins-eval.pt", "builtins.eval",
+             p_str("__import__('os').system('touch %s')" % MARKER),
+             "builtins.eval(\"__import__('os').system('touch %s')\")"),
+            ("ts-global-builtin-exec.pt", "__builtin__.exec",
+             p_str("import os; os.system('touch %s')" % MARKER),
+             "__builtin__.exec(\"import os; os.system('touch %s')\") (Python 2 name, "
+             "mapped to builtins by Python 3)"),
+            ("ts-global-subprocess-popen.pt", "subprocess.Popen",
+             b"]" + b"(" + p_str("touch") + p_str(MARKER) + b"e",
+             "subprocess.Popen(['touch', '%s'])")):
+        tp_pkl(fname, exploit(callee, arg),
+               "data.pkl is GLOBAL + REDUCE of " + what % MARKER + ": refused by name, "
+               "nothing runs",
+               "entry '%s': pickle offset 2,'%s'" % (tpk, callee))
+    sg = (b"\x80\x04" + b"\x8c\x02os\x94" + b"\x8c\x06system\x94" + b"\x93\x94"
+          + b"\x8c" + bytes([len("touch " + MARKER)]) + ("touch " + MARKER).encode()
+          + b"\x94\x85\x94R\x94" + STOP)
+    tp_pkl("ts-stack-global-os-system.pt", sg,
+           "protocol 4 data.pkl: STACK_GLOBAL 'os' 'system', then REDUCE ('touch %s')" % MARKER,
+           "entry '%s': pickle offset %d,'os.system'" % (tpk, sg.index(b"\x93")))
+    b = tensor_ops(pkl, "conv.bias")["rebuild"]
+    assert b[0] == "BINGET"
+    sd_pkl("ts-global-load-from-bytes.pt",
+           splice(pkl, b[2], b[3], p_global("torch.storage", "_load_from_bytes")),
+           "conv.bias is rebuilt by torch.storage._load_from_bytes (an unpickler inside "
+           "the pickle) instead of _rebuild_tensor_v2",
+           at % b[2] + ",torch.storage._load_from_bytes")
+
+    # --- the memo -----------------------------------------------------------
+    g = next(o for o in ops if o[0] == "BINGET")
+    sd_pkl("ts-memo-get-unset.pt",
+           splice(pkl, g[2], g[3], b"h\xc8"), "BINGET 200: a memo slot never stored",
+           at % g[2] + ",200")
+    sd_pkl("ts-memo-get-huge.pt",
+           splice(pkl, g[2], g[3], b"j\xff\xff\xff\xff"), "LONG_BINGET 0xffffffff",
+           at % g[2] + ",4294967295")
+    p = next(o for o in ops if o[0] == "BINPUT")
+    sd_pkl("ts-memo-put-huge.pt",
+           splice(pkl, p[2], p[3], b"r\xff\xff\xff\xff"),
+           "LONG_BINPUT 0xffffffff (a 32 GB memo if believed)",
+           at % p[2] + ",4294967295")
+
+    # --- shapes of the object graph ------------------------------------------
+    n = 100000
+    tp_pkl("ts-deep-list.pt", PROTO2 + b"]" * n + b"a" * (n - 1) + STOP,
+           "100000 EMPTY_LIST, 99999 APPEND: lists nested 100000 deep (legal pickle; "
+           "refused when walked)", "entry '%s',deeper than 200" % tpk)
+    tp_pkl("ts-deep-mark.pt", PROTO2 + b"(" * n + b"l" * n + STOP,
+           "100000 MARK, 100000 LIST: lists nested 100000 deep",
+           "entry '%s',deeper than 200" % tpk)
+    tp_pkl("ts-deep-mark-open.pt", PROTO2 + b"(" * n + b"N" + STOP,
+           "100000 MARKs never closed, then None and STOP",
+           "entry '%s',100000 marks" % tpk)
+    loop = (PROTO2 + b"}q\x00(" + p_str("w") + p_tensor() + p_str("loop")
+            + b"]q\x01h\x01a" + b"u" + STOP)
+    tp_pkl("ts-list-cycle.pt", loop,
+           "{'w': tensor, 'loop': L} where L = [L] (a cycle through the memo)",
+           "entry '%s',deeper than 200" % tpk)
+    dag = PROTO2 + p_tensor() + b"q\x000"       # t, memo 0, popped
+    for lvl in range(1, 62):                    # level n: [level n-1, level n-1], memo n
+        dag += b"0" if lvl > 1 else b""
+        dag += b"]q" + bytes([lvl]) + b"(h" + bytes([lvl - 1]) + b"h" + bytes([lvl - 1]) + b"e"
+    tp_pkl("ts-dag-bomb.pt", dag + STOP,
+           "x = [t, t], then 60 levels of [x, x]: 2^61 paths to one tensor in 1.4 KB",
+           "entry '%s',more often than the pickle is long" % tpk)
+
+    # --- storages -------------------------------------------------------------
+    w = tensor_ops(pkl, "conv.weight")
+    sd_pkl("ts-storage-too-big.pt",
+           splice(pkl, w["numel"][2], w["numel"][3], p_int(1000)),
+           "conv.weight's storage claims 1000 float32, entry state_dict/data/0 holds 216 bytes",
+           "entry '%s',state_dict/data/0,4000" % pk)
+    sd_pkl("ts-storage-size-overflow.pt",
+           splice(pkl, w["numel"][2], w["numel"][3], p_int(1 << 62)),
+           "conv.weight's storage claims 2^62 float32 (byte count overflows)",
+           "entry '%s',storage '0'" % pk)
+    c = tensor_ops(pkl, "conv.bias")
+    sd_pkl("ts-storage-twice.pt",
+           splice(pkl, c["key"][2], c["key"][3], p_str("0")),
+           "conv.bias names storage '0' (54 float32) with 3 elements: one storage described "
+           "twice, differently", "entry '%s',storage '0'" % pk)
+    tcase("ts-data-entry-missing.pt", pt2_replace(sd, "state_dict/data/7", drop=True),
+          "entry state_dict/data/7 (fc.weight's storage) is missing", "", 2,
+          "entry '%s',state_dict/data/7" % pk)
+
+    # --- tensor layouts -------------------------------------------------------
+    o = c["offset"]
+    sd_pkl("ts-offset-outside.pt",
+           splice(pkl, o[2], o[3], p_int(2)),
+           "conv.bias (3 float32 in a 12-byte storage) starts at element 2",
+           "entry '%s',conv.bias,20" % pk)
+    last = w["stride"][-1]
+    sd_pkl("ts-stride-outside.pt",
+           splice(pkl, last[2], last[3], p_int(7)),
+           "conv.weight [3, 2, 3, 3] with strides (18, 9, 3, 7) reaches past its storage",
+           "entry '%s',conv.weight" % pk)
+    s0 = c["stride"][0]
+    sd_pkl("ts-stride-negative.pt",
+           splice(pkl, s0[2], s0[3], p_int(-1)), "conv.bias's stride is -1",
+           "entry '%s',pickle offset,stride,-1" % pk)
+    z0 = c["size"][0]
+    sd_pkl("ts-size-negative.pt",
+           splice(pkl, z0[2], z0[3], p_int(-3)), "conv.bias's size is -3",
+           "entry '%s',pickle offset,size,-3" % pk)
+    sd_pkl("ts-size-overflow.pt",
+           splice(pkl, w["size"][0][2], w["size"][1][3], p_int(1 << 62) + p_int(1 << 62)),
+           "conv.weight's size is (2^62, 2^62, 3, 3): the element count overflows int64",
+           "entry '%s',conv.weight,overflows" % pk)
+    st = c["size_tuple"][0]
+    sd_pkl("ts-ndim-65.pt",
+           splice(pkl, st, c["stride_tuple"][1], p_ints([1] * 65) + p_ints([1] * 65)),
+           "conv.bias has 65 dimensions", "entry '%s',pickle offset,65" % pk)
+
+    # --- numbers and strings --------------------------------------------------
+    sd_pkl("ts-long1-9-bytes.pt",
+           splice(pkl, o[2], o[3], b"\x8a\x09" + b"\x01" * 9),
+           "conv.bias's storage offset is a 9-byte LONG1", at % o[2] + ",9 bytes")
+    sd_pkl("ts-long4-huge.pt",
+           splice(pkl, o[2], o[3], b"\x8b\xff\xff\xff\xff"),
+           "conv.bias's storage offset is a LONG4 of 4294967295 bytes (past the end)",
+           at % o[2])
+    sd_pkl("ts-binunicode-past-end.pt",
+           splice(pkl, s[2], s[2] + 5, b"X\xff\xff\xff\x7f"),
+           "BINUNICODE 'conv.weight' claims 2147483647 bytes", at % s[2] + ",2147483647")
+    sd_pkl("ts-binunicode8-huge.pt",
+           splice(pkl, s[2], s[2] + 5, b"\x8d" + struct.pack("<Q", 1 << 63)),
+           "BINUNICODE8 'conv.weight' claims 2^63 bytes", at % s[2] + ",9223372036854775808")
+
+    # --- other entries ----------------------------------------------------------
+    tcase("ts-byteorder-garbage.pt",
+          pt2_replace(sd, "state_dict/byteorder", b"middle\xff\x01endian"),
+          "byteorder is 'middle\\xff\\x01endian'", "", 2, "entry 'state_dict/byteorder'")
+    tcase("ts-byteorder-huge.pt", pt2_replace(sd, "state_dict/byteorder", b"little" * 200),
+          "byteorder is 1200 bytes long", "", 2, "entry 'state_dict/byteorder'")
+    P = zip_index(sd)["entries"][pk]
+    crc = struct.unpack("<I", sd[P["cd"] + CD_CRC:P["cd"] + CD_CRC + 4])[0] ^ 0x1
+    tcase("ts-pkl-bad-crc.pt", patch(sd, P["cd"] + CD_CRC, "<I", crc),
+          "data.pkl's CRC-32 in the central directory is wrong", "", 2, pk)
+    D = zip_index(sd)["entries"]["state_dict/data/7"]
+    bad = bytearray(sd)
+    bad[D["data"] + 5] ^= 0x40
+    tcase("ts-payload-bad-crc.pt", bytes(bad),
+          "one byte of state_dict/data/7 (fc.weight) flipped: its CRC-32 does not match; "
+          "reading it is fine, --check exits 1", "--check", 1, "state_dict/data/7")
+
+
+def make_safetensors_cases():
+    src = tfix("t214/state_dict.safetensors")
+    header, body = st_split(src)
+    hlen = struct.unpack("<Q", src[:8])[0]
+
+    def sv(name, data, what, mention, rc=2):
+        tcase(name, data, what, "", rc, mention)
+
+    def setter_at(name, field, value):
+        def mutate(h):
+            if value is None:
+                del h[name][field]
+            else:
+                h[name][field] = value
+        return mutate
+
+    sv("st-header-len-past-end.safetensors", patch(src, 0, "<Q", len(src) + 1),
+       "header length is one more than the file size", "header length")
+    sv("st-header-len-2-63.safetensors", patch(src, 0, "<Q", 1 << 63),
+       "header length is 2^63", "header length")
+    text = src[8:8 + hlen]
+    k = text.index(b',"data_offsets"')
+    sv("st-header-not-json.safetensors",
+       src[:8] + text[:k] + b"@@@" + text[k + 3:] + src[8 + hlen:],
+       "three bytes of the header JSON replaced by '@@@' (between two members)", "header")
+    # (padded by 8 more spaces so that its length, 648 = 0x288, does not
+    # begin with the bytes of a pickle PROTO opcode as 640 = 0x280 would)
+    arr = st_join(b"[" + json.dumps(header, separators=(",", ":")).encode() + b"]" + b" " * 8,
+                  body)
+    sv("st-header-array.safetensors", arr,
+       "the header is a JSON array (not recognised as safetensors: the file is "
+       "no tensor file)", "")
+    sv("st-tensor-not-object.safetensors",
+       st_with(src, lambda h: h.__setitem__("conv.bias", 5)),
+       "conv.bias's header entry is 5", "header: /conv.bias,conv.bias")
+    sv("st-offsets-past-end.safetensors",
+       st_with(src, setter_at("fc.weight", "data_offsets", [300, 4000])),
+       "fc.weight's data_offsets [300, 4000] end past the data (492 bytes)",
+       "header: /fc.weight/data_offsets")
+    sv("st-offsets-reversed.safetensors",
+       st_with(src, setter_at("conv.bias", "data_offsets", [68, 56])),
+       "conv.bias's data_offsets are [68, 56] (end before begin)",
+       "header: /conv.bias/data_offsets")
+    sv("st-offsets-not-pair.safetensors",
+       st_with(src, setter_at("conv.bias", "data_offsets", [56])),
+       "conv.bias's data_offsets is [56]", "header: /conv.bias/data_offsets")
+    sv("st-overlap.safetensors",
+       st_with(src, setter_at("conv.bias", "data_offsets", [50, 62])),
+       "conv.bias's range [50, 62] overlaps bn.weight's [44, 56]",
+       "header: /conv.bias/data_offsets,bn.weight")
+    def behind_empty(h):
+        h["fc.bias"].update(shape=[0], data_offsets=[310, 310])
+        h["conv.bias"]["data_offsets"] = [320, 332]
+    sv("st-overlap-behind-empty.safetensors", st_with(src, behind_empty),
+       "conv.bias's range [320, 332] lies inside fc.weight's [300, 492], with the empty "
+       "fc.bias [310, 310] sorting between them",
+       "header: /conv.bias/data_offsets,fc.weight")
+    sv("st-size-mismatch.safetensors",
+       st_with(src, setter_at("conv.bias", "shape", [4])),
+       "conv.bias's shape is [4] (16 bytes) for a 12-byte range",
+       "header: /conv.bias/data_offsets,16,12")
+    sv("st-dtype-unknown.safetensors",
+       st_with(src, setter_at("conv.bias", "dtype", "Q4_K")),
+       "conv.bias's dtype is 'Q4_K'", "header: /conv.bias/dtype,Q4_K")
+    sv("st-dtype-missing.safetensors",
+       st_with(src, setter_at("conv.bias", "dtype", None)),
+       "conv.bias has no dtype", "header: /conv.bias/dtype")
+    sv("st-shape-negative.safetensors",
+       st_with(src, setter_at("conv.bias", "shape", [-3])),
+       "conv.bias's shape is [-3]", "header: /conv.bias/shape")
+    sv("st-shape-float.safetensors",
+       st_with(src, setter_at("conv.bias", "shape", [3.0])),
+       "conv.bias's shape is [3.0]", "header: /conv.bias/shape")
+    sv("st-shape-string.safetensors",
+       st_with(src, setter_at("conv.bias", "shape", ["3"])),
+       "conv.bias's shape is [\"3\"]", "header: /conv.bias/shape")
+    sv("st-shape-65-dims.safetensors",
+       st_with(src, setter_at("conv.bias", "shape", [1] * 62 + [3, 1, 1])),
+       "conv.bias's shape has 65 dimensions", "header: /conv.bias/shape")
+    sv("st-shape-overflow.safetensors",
+       st_with(src, setter_at("conv.bias", "shape", [1 << 62, 1 << 62, 3])),
+       "conv.bias's shape is [2^62, 2^62, 3]: the element count overflows int64",
+       "conv.bias")
+    sv("st-metadata-not-object.safetensors",
+       st_with(src, lambda h: h.__setitem__("__metadata__", ["pt"])),
+       "__metadata__ is [\"pt\"]", "header: /__metadata__")
+    sv("st-metadata-not-string.safetensors",
+       st_with(src, lambda h: h["__metadata__"].__setitem__("step", 5)),
+       "__metadata__ has \"step\": 5", "header: /__metadata__/step")
+    end = max(v["data_offsets"][1] for k, v in header.items() if k != "__metadata__")
+    sv("st-trunc-data.safetensors", src[:8 + hlen + end - 4],
+       "the file cut 4 bytes before the end of the data (fc.weight's range)",
+       "header: /fc.weight/data_offsets")
+
+
+def make_pt2_weight_cases():
+    w29 = tfix("t214/weights.pt2")   # prefix weights/, raw weights with a config
+    cfg_name = "weights/data/weights/model_weights_config.json"
+    cfg = json.loads(entry(w29, cfg_name))
+
+    def with_config(mutate):
+        doc = json.loads(json.dumps(cfg))
+        mutate(doc["config"])
+        return pt2_replace(w29, cfg_name, dumps(doc))
+
+    def pv(name, data, what, mention):
+        tcase(name, data, what, "", 2, mention)
+
+    at = "entry '%s': /config/" % cfg_name
+    pv("pt2w-missing-entry.pt2",
+       with_config(lambda c: c["lin.bias"].__setitem__("path_name", "weight_9")),
+       "lin.bias's path_name is weight_9 (no such entry)",
+       at + "lin.bias/path_name,weights/data/weights/weight_9")
+    # The entry exists under that name, so only the name itself is wrong.
+    slash = with_config(lambda c: c["lin.bias"].__setitem__("path_name", "sub/weight_1"))
+    ents = zip_entries(slash)
+    i = next(k for k, (info, _) in enumerate(ents)
+             if info.filename == "weights/data/weights/weight_1")
+    ents.insert(i + 1, ("weights/data/weights/sub/weight_1", ents[i][1]))
+    pv("pt2w-path-slash.pt2", pt2_write(ents),
+       "lin.bias's path_name is 'sub/weight_1' (a folder; the entry exists)",
+       at + "lin.bias/path_name")
+    pv("pt2w-no-tensor-meta.pt2",
+       with_config(lambda c: c["running"].__delitem__("tensor_meta")),
+       "running has no tensor_meta", at + "running/tensor_meta")
+    pv("pt2w-sizes-not-ints.pt2",
+       with_config(lambda c: c["lin.weight"]["tensor_meta"].__setitem__(
+           "sizes", [{"as_int": "3"}, {"as_int": 4}])),
+       "lin.weight's sizes are [{\"as_int\": \"3\"}, {\"as_int\": 4}]",
+       at + "lin.weight/tensor_meta")
+    pv("pt2w-dtype-99.pt2",
+       with_config(lambda c: c["lin.bias"]["tensor_meta"].__setitem__("dtype", 99)),
+       "lin.bias's dtype is 99 (no such ScalarType)", at + "lin.bias/tensor_meta,lin.bias")
+    pv("pt2w-stride-outside.pt2",
+       with_config(lambda c: c["lin.weight"]["tensor_meta"].__setitem__(
+           "strides", [{"as_int": 40}, {"as_int": 1}])),
+       "lin.weight [3, 4] with strides (40, 1) reaches past its 48-byte file",
+       "entry 'weights/data/weights/weight_0',lin.weight")
+    pv("pt2w-weight-short.pt2", pt2_replace(w29, "weights/data/weights/weight_0", b"\0" * 20),
+       "weight_0 (lin.weight, 3x4 float32 = 48 bytes) holds 20 bytes",
+       "entry 'weights/data/weights/weight_0',lin.weight,48,20")
+    pv("pt2w-config-invalid.pt2", pt2_replace(w29, cfg_name, b'{"config": {"lin.weight": '),
+       "model_weights_config.json is not valid JSON", "entry '%s'" % cfg_name)
+    pv("pt2w-config-not-object.pt2", pt2_replace(w29, cfg_name, b'{"config": [1, 2]}'),
+       "model_weights_config.json's config is an array", at[:-1])
+
+    legacy = tfix("t26/weights.pt2")  # torch 2.6: serialized_state_dict.pt is a torch.save zip
+    nested = entry(legacy, "serialized_state_dict.pt")
+    pv("pt2l-nested-trunc.pt2",
+       legacy_replace(legacy, "serialized_state_dict.pt", nested[:len(nested) // 2]),
+       "legacy .pt2 whose serialized_state_dict.pt is cut in half",
+       "entry 'serialized_state_dict.pt'")
+    bad = pt2_replace(nested, "archive/data.pkl",
+                      exploit("os.system", p_str("touch " + MARKER)))
+    pv("pt2l-nested-os-system.pt2", legacy_replace(legacy, "serialized_state_dict.pt", bad),
+       "legacy .pt2 whose serialized_state_dict.pt's data.pkl is os.system('touch %s')"
+       % MARKER,
+       "entry 'serialized_state_dict.pt': entry 'archive/data.pkl': pickle offset 2,os.system")
+
+
+def make_tensor_cases():
+    make_torch_save_cases()
+    make_safetensors_cases()
+    make_pt2_weight_cases()
+
 
 README_HEAD = """\
 # Bad-input suite
@@ -553,15 +1071,82 @@ JSON pointers into the entry named before them.
 """
 
 
+README_TENSORS = """
+## Tensor files
+
+Malformed torch.save zips (`ts-*.pt`), safetensors files
+(`st-*.safetensors`) and the weights of .pt2 archives (`pt2w-*.pt2`: torch
+>= 2.9 raw weights with a config, `pt2l-*.pt2`: legacy nested
+serialized_state_dict.pt), run through `irx-dump` by
+`tests/cli/t3002-bad-tensors.sh`.  They are mutated from the real
+fixtures `tests/fixtures/tensors/t214/state_dict.pt`, `tensor.pt`,
+`state_dict.safetensors`, `weights.pt2` and `t26/weights.pt2` (zips are
+rebuilt in torch's own layout, so every CRC is right unless the case says
+otherwise), or, for the pickles that are hostile in shape rather than in
+detail, written by hand opcode by opcode (`p_*` helpers).
+
+Every case runs three times: `irx-dump FILE`, `irx-dump --stats FILE` and
+`irx-dump --format=json -o OUT FILE`; each must give the exit status below,
+one line on stderr naming the file and each mention, no sanitizer report,
+stay within `ulimit -v` 4 GB, and leave no OUT behind.  Mentions are the
+place: `entry 'E'` names the zip entry (nested: the outer entry first),
+`pickle offset N` the opcode that failed, `header: /P` a JSON pointer into
+the safetensors header, `/config/...` a pointer into a .pt2 weights config,
+and tensor names are quoted as they are in the file.
+
+The exploit cases (`ts-global-*`, `ts-stack-global-*`, `ts-inst-*`,
+`pt2l-nested-os-system.pt2`) hold pickles that Python's own `pickle.loads`
+would act on: each would run `touch IRX-PWNED` (the test proves it once
+with python3, when there is one, in a scratch directory).  irx-dump runs in
+a directory of its own and the test asserts that `IRX-PWNED` never appears
+there.
+
+Deep and self-referencing object graphs are legal pickles: the reader is
+not recursive (100000 levels cost a few MB and no C stack) and builds
+them; the walk that names tensors refuses containers nested deeper than
+200 levels (a cycle is infinitely deep) and stops after visiting more
+containers and tensors than the pickle has bytes (plus 1024), so a DAG
+whose paths double at every level cannot take exponential time.  Both are
+exit 2: no real checkpoint is shaped like that.
+
+`ts-payload-bad-crc.pt` opens and dumps (exit 0, with and without
+`--stats`: payload CRCs are only verified on request); `irx-dump --check`
+exits 1 and names the entry.  The test also runs irx-dump on the real
+fixtures `quantized.pt` and `sparse.pt` of torch 1.13, 2.6 and 2.14 (exit
+2 naming the tensor, `q` or `s`) and `legacy_format.pt` of torch 1.13 and
+2.14 (the pre-1.6 format, exit 2).
+
+Why these: truncations at several depths (inside an opcode, inside an
+argument, between opcodes, before STOP) because every read of an argument
+is a bounds check; opcodes and globals that run code in Python
+(REDUCE/INST/STACK_GLOBAL of `os`, `posix`, `subprocess`, `eval`, `exec`,
+`torch.storage._load_from_bytes`) because refusing them is the reader's
+security promise; memo indices and lengths near 2^32 and 2^63 because
+they size allocations; nesting, cycles and DAGs because a naive walk
+recurses or explodes; storage sizes, offsets, strides, sizes and
+dimensions because they decide which bytes a tensor's data pointer may
+reach; byteorder, CRCs, quantized/sparse and the pre-1.6 format because
+they are real files irx must refuse by name rather than misread.  The
+safetensors cases cover every field of the header and its length prefix
+(including an overlap hidden behind an empty tensor, which the reader
+once missed), and the .pt2 cases the weights config of torch >= 2.9 and
+the nested torch.save zip of torch 2.1-2.7.
+
+| file | what is wrong | irx-dump arguments | exit | error mentions |
+|---|---|---|---|---|
+"""
+
+
 def main():
     # The PT2 writer must reproduce real archives exactly.
     for src in (T214, T214R):
         if pt2_write(zip_entries(src)) != src:
             sys.exit("make-bad.py: pt2_write does not reproduce a torch 2.14 fixture")
     make_cases()
+    make_tensor_cases()
     os.makedirs(OUTDIR, exist_ok=True)
     names = set()
-    for name, data, _, _, _ in CASES:
+    for name, data in [c[:2] for c in CASES] + [c[:2] for c in TCASES]:
         assert name not in names, name
         names.add(name)
         with open(os.path.join(OUTDIR, name), "wb") as f:
@@ -573,9 +1158,16 @@ def main():
         what = what.replace("|", "\\|")
         rows.append("| `%s` | %s | %s | %s |" % (
             name, what, tool, "`%s`" % mention if mention else "(the file)"))
+    trows = []
+    for name, data, what, args, rc, mention in TCASES:
+        what = what.replace("|", "\\|")
+        trows.append("| `%s` | %s | %s | %d | %s |" % (
+            name, what, "`%s`" % args if args else "", rc,
+            ", ".join("`%s`" % m for m in mention.split(",")) if mention else "(the file)"))
     with open(os.path.join(SRCDIR, "tests", "bad", "README.md"), "w") as f:
-        f.write(README_HEAD + "\n".join(rows) + "\n")
-    print("make-bad.py: %d files in %s" % (len(CASES), os.path.relpath(OUTDIR, SRCDIR)))
+        f.write(README_HEAD + "\n".join(rows) + "\n" + README_TENSORS + "\n".join(trows) + "\n")
+    print("make-bad.py: %d files in %s" % (len(CASES) + len(TCASES),
+                                           os.path.relpath(OUTDIR, SRCDIR)))
 
 
 if __name__ == "__main__":

@@ -85,11 +85,10 @@ seed() { # target, folder
 		done ;;
 	esac
 	# inputs that once failed, kept so every run tries them again
-	if [ -d "$top/tests/fuzz/regress/$1" ]; then
-		for f in "$top/tests/fuzz/regress/$1"/*; do
-			[ -f "$f" ] && cp "$f" "$2/"
-		done
-	fi
+	case $1 in torch-save) r=pickle ;; *) r=$1 ;; esac
+	for f in "$top/tests/fuzz/regress/$r"/*; do
+		[ -f "$f" ] && cp "$f" "$2/"
+	done
 	return 0
 }
 
