@@ -633,13 +633,94 @@ irx_th *irx_exec_result(const irx_exec *x, size_t i)
 
 static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_error *err);
 
+static int is_half(const irx_th *t)
+{
+	irx_tensor v;
+
+	if (!t)
+		return 0;
+	irx_th_view(t, &v);
+	return v.dtype == IRX_DTYPE_FLOAT16 || v.dtype == IRX_DTYPE_BFLOAT16;
+}
+
+/* libtorch 1.13 has no CPU kernels in half precision for some operators
+ * ("addmm_impl_cpu_" not implemented for 'Half'). */
+static int half_missing(const irx_error *err)
+{
+	return err && strstr(err->text, "not implemented for") &&
+	       (strstr(err->text, "'Half'") || strstr(err->text, "'BFloat16'"));
+}
+
+/* The same call with half-precision tensors widened to float32; the
+ * caller narrows the results back to the IR's dtypes. */
+static int call_widened(const irx_th_op *op, irx_th_arg *args, size_t n, irx_th_results **r,
+			irx_error *err)
+{
+	size_t cap = 0, used = 0;
+	irx_th **tmp = NULL;
+	int rc = IRX_OK;
+
+	for (size_t a = 0; a < n; a++)
+		cap += args[a].value.kind == IRX_TH_TENSOR ? 1
+		     : args[a].value.kind == IRX_TH_TENSORS ? args[a].value.u.tensors.n : 0;
+	if (!(tmp = calloc(cap + 1, sizeof(*tmp))))
+		return fail(err, IRX_ENOMEM, "out of memory");
+	for (size_t a = 0; a < n && !rc; a++) {
+		irx_th_value *v = &args[a].value;
+		if (v->kind == IRX_TH_TENSOR && is_half(v->u.t)) {
+			rc = irx_th_to_dtype(&tmp[used], v->u.t, IRX_DTYPE_FLOAT32, err);
+			v->u.t = tmp[used++];
+		} else if (v->kind == IRX_TH_TENSORS) {
+			irx_th **list = (irx_th **)v->u.tensors.v; /* our own scratch array */
+			for (size_t k = 0; k < v->u.tensors.n && !rc; k++)
+				if (is_half(list[k])) {
+					rc = irx_th_to_dtype(&tmp[used], list[k], IRX_DTYPE_FLOAT32, err);
+					list[k] = tmp[used++];
+				}
+		}
+	}
+	if (!rc)
+		rc = irx_th_op_call(op, args, n, r, err);
+	for (size_t i = 0; i < used; i++)
+		irx_th_free(tmp[i]);
+	free(tmp);
+	return rc;
+}
+
+/* Result K of a dispatched node, in the IR's dtype. */
+static int take_output(struct xnode *n, size_t k, const irx_th_results *r, int widened,
+		       irx_th **out, irx_error *err)
+{
+	const json_t *m = n->out_meta[k];
+	const irx_th_value *v = irx_th_results_at(r, (size_t)json_integer_value(json_object_get(m, "output_index")));
+	json_t *li = json_object_get(m, "list_index");
+	int want = irx_dtype_from_name(str(m, "dtype"));
+	irx_th *t = NULL;
+	irx_tensor view;
+
+	if (v && v->kind == IRX_TH_TENSOR && !li)
+		t = v->u.t;
+	else if (v && v->kind == IRX_TH_TENSORS && json_is_integer(li) &&
+		 (size_t)json_integer_value(li) < v->u.tensors.n)
+		t = v->u.tensors.v[json_integer_value(li)];
+	if (!t)
+		return fail(err, IRX_EFORMAT, "output %zu ('%s') was not returned by libtorch", k,
+			    str(m, "name"));
+	irx_th_view(t, &view);
+	if (widened && want > 0 && view.dtype != want)
+		return irx_th_to_dtype(out, t, want, err);
+	if (!(*out = irx_th_retain(t)))
+		return fail(err, IRX_ENOMEM, "out of memory");
+	return IRX_OK;
+}
+
 /* One dispatched node: arguments assembled, the call boxed. */
 static int dispatch(struct xnode *n, irx_th **vals, irx_error *err)
 {
 	irx_th_arg *args = calloc(n->n_args + 1, sizeof(*args));
 	irx_th **lists = calloc(n->n_in + 1, sizeof(*lists)), **next = lists;
 	irx_th_results *r = NULL;
-	int rc = IRX_OK;
+	int rc = IRX_OK, widened = 0;
 
 	if (!args || !lists) {
 		free(args);
@@ -665,24 +746,14 @@ static int dispatch(struct xnode *n, irx_th **vals, irx_error *err)
 				next[n->in[k].list_index] = vals[n->in[k].value];
 		next += xa->list_len;
 	}
-	if (!(rc = irx_th_op_call(n->op, args, n->n_args, &r, err))) {
-		for (size_t k = 0; k < n->n_out && !rc; k++) {
-			const json_t *m = n->out_meta[k];
-			const irx_th_value *v = irx_th_results_at(r, (size_t)json_integer_value(json_object_get(m, "output_index")));
-			json_t *li = json_object_get(m, "list_index");
-			irx_th *t = NULL;
-			if (v && v->kind == IRX_TH_TENSOR && !li)
-				t = v->u.t;
-			else if (v && v->kind == IRX_TH_TENSORS && json_is_integer(li) &&
-				 (size_t)json_integer_value(li) < v->u.tensors.n)
-				t = v->u.tensors.v[json_integer_value(li)];
-			if (!t)
-				rc = fail(err, IRX_EFORMAT, "output %zu ('%s') was not returned by libtorch", k,
-					  str(m, "name"));
-			else if (!(vals[n->out[k]] = irx_th_retain(t)))
-				rc = fail(err, IRX_ENOMEM, "out of memory");
-		}
+	rc = irx_th_op_call(n->op, args, n->n_args, &r, err);
+	if (rc && half_missing(err)) {
+		memset(err, 0, sizeof(*err));
+		widened = 1;
+		rc = call_widened(n->op, args, n->n_args, &r, err);
 	}
+	for (size_t k = 0; k < n->n_out && !rc; k++)
+		rc = take_output(n, k, r, widened, &vals[n->out[k]], err);
 	irx_th_results_free(r);
 	free(args);
 	free(lists);

@@ -71,7 +71,7 @@ static int blob_new(irx_blob **out, const char *name, irx_error *err)
 
 int irx_blob_open(irx_blob **out, const char *path, irx_error *err)
 {
-	irx_blob *b;
+	irx_blob *b = NULL;
 	struct stat st;
 	int fd, rc;
 

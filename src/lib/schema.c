@@ -323,8 +323,9 @@ int irx_schema_parse(const char *text, irx_schema **out, irx_error *err)
 	if (!open || open == w)
 		goto bad;
 	*open = '\0';
-	s->pub.name = trim(w);
-	if ((dot = strchr(strstr(s->pub.name, "::") ? strstr(s->pub.name, "::") : s->pub.name, '.'))) {
+	w = trim(w);
+	s->pub.name = w;
+	if ((dot = strchr(strstr(w, "::") ? strstr(w, "::") : w, '.'))) {
 		*dot = '\0';
 		s->pub.overload = dot + 1;
 	} else {

@@ -252,7 +252,7 @@ static int file_sink(void *ctx, const void *p, size_t len, irx_error *err)
 
 static int st_write_header(FILE *f, const char *text, irx_error *err)
 {
-	static const char spaces[8] = "        ";
+	static const char spaces[] = "        ";
 	size_t len = strlen(text), padded = (len + 7) & ~(size_t)7;
 	uint8_t head[8];
 	int rc;

@@ -170,6 +170,20 @@ int64_t memory_format_named(const char *name)
 	throw std::runtime_error(std::string("unknown memory format '") + name + "'");
 }
 
+/* A dtype, layout or memory format by name, as the int libtorch 1.13's
+ * schemas type them. */
+int64_t enum_named(const char *name)
+{
+	const char *bare = strncmp(name, "torch.", 6) ? name : name + 6;
+	int d = irx_dtype_from_name(bare);
+
+	if (d > 0)
+		return static_cast<int64_t>(need_scalar_type(d));
+	if (!strcmp(bare, "strided") || !strcmp(bare, "sparse_coo"))
+		return layout_named(bare);
+	return memory_format_named(bare);
+}
+
 /* ---- values ----------------------------------------------------------- */
 
 const irx_th_value none_value = {IRX_TH_NONE, {0}};
@@ -230,8 +244,8 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 	if (irx_compat::is_int_kind(k)) {
 		if (v.kind == IRX_TH_INT || v.kind == IRX_TH_BOOL)
 			return v.u.i;
-		if (v.kind == IRX_TH_STR) /* int-coded enums passed by name */
-			return static_cast<int64_t>(scalar_type_named(v.u.s));
+		if (v.kind == IRX_TH_STR) /* libtorch 1.13 types dtypes, layouts and memory formats as int */
+			return enum_named(v.u.s);
 		throw bad();
 	}
 	if (irx_compat::is_float_kind(k)) {
