@@ -117,15 +117,17 @@ static int add_tensor(irx_tensors *t, const char *name, const json_t *info, cons
 		if (nonneg(json_array_get(shape, i), (uint64_t *)&sh[i]) || sh[i] < 0)
 			return fail_at(err, IRX_EFORMAT, name, "shape",
 				       "tensor '%s': a size is not a non-negative integer", name);
-	for (size_t i = nd, stride = 1; i-- > 0;) {
-		st[i] = (int64_t)stride;
-		stride *= sh[i] ? (size_t)sh[i] : 1; /* overflow is caught by ts_check_shape */
-	}
 	x->ndim = (int)nd;
 	x->shape = sh;
-	x->strides = st;
-	if ((rc = ts_check_shape(x, err)))
+	x->strides = st; /* zero until the element count is known to fit */
+	if ((rc = ts_check_shape(x, err))) {
+		irxp_where(err, "header: /%s/shape", name);
 		return rc;
+	}
+	for (size_t i = nd, stride = 1; i-- > 0;) {
+		st[i] = (int64_t)stride;
+		stride *= sh[i] ? (size_t)sh[i] : 1;
+	}
 	nbytes = (uint64_t)x->numel * irx_dtype_size(x->dtype);
 	if (nbytes != e - b) {
 		char detail[96];

@@ -181,15 +181,22 @@ static void row(int dtype, const uint8_t *p, int64_t n, int64_t step, struct acc
 
 /*
  * Merge dimensions that step through memory as one (a contiguous tensor
- * becomes a single row) and drop size-1 ones, so rows are long.
+ * becomes a single row) and drop size-1 ones, so rows are long.  Stride-0
+ * dimensions (an expand) repeat the same elements: they are dropped too,
+ * and *REPEAT says how many times each element counts.
  */
-static int collapse(const irx_tensor *t, int64_t *shape, int64_t *strides)
+static int collapse(const irx_tensor *t, int64_t *shape, int64_t *strides, uint64_t *repeat)
 {
 	int n = 0;
 
+	*repeat = 1;
 	for (int d = 0; d < t->ndim; d++) {
 		if (t->shape[d] == 1)
 			continue;
+		if (t->strides[d] == 0) {
+			*repeat *= (uint64_t)t->shape[d]; /* no overflow: numel fits */
+			continue;
+		}
 		if (n && strides[n - 1] == t->shape[d] * t->strides[d]) {
 			shape[n - 1] *= t->shape[d];
 			strides[n - 1] = t->strides[d];
@@ -211,6 +218,7 @@ int irx_tensor_stats_of(const irx_tensor *t, irx_tensor_stats *out, irx_error *e
 	int64_t idx[IRX_TENSOR_MAX_DIMS] = {0}, shape[IRX_TENSOR_MAX_DIMS], strides[IRX_TENSOR_MAX_DIMS];
 	size_t es = irx_dtype_size(t->dtype);
 	struct acc a = {0, INFINITY, -INFINITY, 0, 0};
+	uint64_t repeat;
 	int ndim, last;
 
 	memset(out, 0, sizeof(*out));
@@ -221,7 +229,7 @@ int irx_tensor_stats_of(const irx_tensor *t, irx_tensor_stats *out, irx_error *e
 		return irxp_fail(err, IRX_EINVAL, "tensor '%s' has no data", t->name ? t->name : "");
 	if (t->numel == 0)
 		return IRX_OK;
-	ndim = collapse(t, shape, strides);
+	ndim = collapse(t, shape, strides, &repeat);
 	last = ndim - 1;
 	/* odometer over the outer dimensions; each step is one row */
 	for (;;) {
@@ -235,13 +243,13 @@ int irx_tensor_stats_of(const irx_tensor *t, irx_tensor_stats *out, irx_error *e
 		if (d < 0)
 			break;
 	}
-	out->count = a.count;
-	out->nonfinite = a.nonfinite;
+	out->count = a.count * repeat;
+	out->nonfinite = a.nonfinite * repeat;
 	if (a.count) {
-		out->sum = a.sum;
+		out->sum = a.sum * (double)repeat;
 		out->min = a.min;
 		out->max = a.max;
-		out->mean = a.sum / (double)a.count;
+		out->mean = a.sum / (double)a.count; /* repeats change nothing */
 	}
 	return IRX_OK;
 }

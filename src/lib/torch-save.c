@@ -19,6 +19,10 @@
 
 /* How deep containers may nest: deeper is hostile, not a state dict. */
 #define MAX_DEPTH 200
+/* Names: each at most this long, and all of them together at most
+ * NAME_FACTOR times the pickle's length (each tensor copies its path). */
+#define MAX_NAME 65536
+#define NAME_FACTOR 64
 
 struct walk {
 	irx_tensors *t;
@@ -29,6 +33,7 @@ struct walk {
 	size_t visits, max_visits;
 	char *name;             /* the dotted path being walked */
 	size_t len, cap;
+	uint64_t name_bytes, max_name_bytes;
 	int big_endian;
 	irx_error *err;
 };
@@ -37,6 +42,8 @@ static int name_push(struct walk *w, const char *part, size_t n)
 {
 	size_t need = w->len + (w->len ? 1 : 0) + n + 1;
 
+	if (need > MAX_NAME)
+		return irxp_fail(w->err, IRX_EFORMAT, "a tensor's name is longer than %d bytes", MAX_NAME);
 	if (need > w->cap) {
 		size_t cap = need * 2;
 		char *p = realloc(w->name, cap);
@@ -98,6 +105,9 @@ static int add_tensor(struct walk *w, const struct pk_tensor *p)
 	int64_t *shape, *strides;
 	int storage, rc;
 
+	if ((w->name_bytes += w->len + 1) > w->max_name_bytes)
+		return irxp_fail(w->err, IRX_EFORMAT, "the tensors' names take more than %d times "
+				 "the pickle's length", NAME_FACTOR);
 	if (!x || !(x->name = ts_strdup(w->t, w->len ? w->name : "0")) ||
 	    !(x->device = ts_strdup(w->t, p->device ? p->device : "cpu")) ||
 	    !(shape = ts_alloc(w->t, dims)) || !(strides = ts_alloc(w->t, dims)))
@@ -279,6 +289,7 @@ int ts_read_torch_save(irx_tensors *t, const irx_zip *z, irx_error *err)
 		goto done;
 	w.prefix = prefix;
 	w.max_visits = len + 1024;
+	w.max_name_bytes = (uint64_t)len * NAME_FACTOR + 65536;
 	if (!(w.storage_map = malloc((pk_n_storages(w.r) + 1) * sizeof(int)))) {
 		rc = irxp_fail(err, IRX_ENOMEM, "out of memory");
 		goto done;

@@ -328,6 +328,25 @@ static void payloads_are_mapped(void **state)
 	irx_tensors_free(set);
 }
 
+/* An expanded tensor (stride 0) is its few elements many times over:
+ * statistics must not walk 2^40 of them. */
+static void expanded_stats_count_repeats(void **state)
+{
+	const float data[2] = {1.5f, -2.0f};
+	const int64_t shape[3] = {1 << 20, 2, 1 << 20}, strides[3] = {0, 1, 0};
+	irx_tensor t = {.name = "x", .dtype = IRX_DTYPE_FLOAT32, .ndim = 3, .shape = shape,
+			.strides = strides, .numel = (int64_t)1 << 41, .storage = 0,
+			.data = (const uint8_t *)data};
+	irx_tensor_stats s;
+
+	(void)state;
+	assert_int_equal(irx_tensor_stats_of(&t, &s, NULL), 0);
+	assert_true(s.count == (uint64_t)1 << 41);
+	assert_true(s.min == -2.0 && s.max == 1.5);
+	assert_true(s.sum == -0.5 * (double)((uint64_t)1 << 40));
+	assert_true(s.mean == -0.25);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -335,6 +354,7 @@ int main(void)
 		cmocka_unit_test(tied_weights_share_one_mapping),
 		cmocka_unit_test(big_endian_matches_little),
 		cmocka_unit_test(payloads_are_mapped),
+		cmocka_unit_test(expanded_stats_count_repeats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
