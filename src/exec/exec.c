@@ -69,6 +69,8 @@ static void problem(struct problems *p, const char *fmt, ...)
 		vsnprintf(p->text + len, sizeof(p->text) - len, fmt, ap);
 		va_end(ap);
 	}
+	if (strlen(p->text) == sizeof(p->text) - 1) /* full: say that more were cut */
+		memcpy(p->text + sizeof(p->text) - 5, " ...", 5);
 }
 
 int xp_split_op_type(const char *op_type, char *name, size_t nsize, char *overload, size_t osize)

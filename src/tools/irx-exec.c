@@ -27,8 +27,8 @@ static const struct argp_option options[] = {
 	{"dump-intermediates", OPT_DUMP, "DIR", 0,
 	 "Write every node's outputs to DIR/NODE.safetensors, keyed by IR tensor name", 0},
 	{"repeat", OPT_REPEAT, "N", 0,
-	 "Run N times and report the median and fastest run time on standard error "
-	 "(for benchmarks: reading, planning and binding are not timed)", 0},
+	 "After the run, run N more times and report their median and fastest time on "
+	 "standard error (for benchmarks: reading, planning and binding are not timed)", 0},
 	{"memory", OPT_MEMORY, NULL, 0,
 	 "Report on standard error the bytes of the weights and of the largest set of "
 	 "intermediate values alive at once", 0},

@@ -73,8 +73,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_TRACE: a->trace = arg; return 0;
 	case ARGP_KEY_INIT: state->child_inputs[0] = &a->run; return 0;
 	case ARGP_KEY_END:
-		if (!a->per_node && !!a->expected == !!a->reference)
-			argp_error(state, "give --expected FILE or --reference MODEL (one of them)");
+		if (a->expected && a->reference)
+			argp_error(state, "give --expected FILE or --reference MODEL, not both");
+		if (!a->per_node && !a->expected && !a->reference)
+			argp_error(state, "give --expected FILE or --reference MODEL (or --per-node)");
 		if (a->trace && !a->per_node)
 			argp_error(state, "--trace goes with --per-node");
 		return 0;
@@ -111,16 +113,32 @@ static void index_text(char *buf, size_t size, const irx_tensor *t, int64_t flat
 		snprintf(buf + n, size - n, "]");
 }
 
-static json_t *result_json(const char *name, const irx_tensor *got, const irx_compare_result *c)
+/* "float32[2, 3]" */
+static void meta_text(char *buf, size_t size, const irx_tensor *t)
+{
+	size_t n = (size_t)snprintf(buf, size, "%s[", irx_dtype_name(t->dtype) ? irx_dtype_name(t->dtype) : "?");
+
+	for (int d = 0; d < t->ndim && n < size; d++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%lld", d ? ", " : "", (long long)t->shape[d]);
+	if (n < size)
+		snprintf(buf + n, size - n, "]");
+}
+
+static json_t *result_json(const char *name, const irx_tensor *got, const irx_tensor *want,
+			   const irx_compare_result *c)
 {
 	json_t *o = json_pack("{s:s,s:b,s:f,s:f,s:f,s:f,s:I,s:I}", "name", name, "match", c->match,
 			      "rtol", c->rtol, "atol", c->atol, "max_abs", c->max_abs, "max_rel",
 			      c->max_rel, "mismatched", (json_int_t)c->mismatched, "count",
 			      (json_int_t)c->count);
-	if (c->shape_differs)
-		json_object_set_new(o, "error", json_string("shapes differ"));
-	else if (c->dtype_differs)
-		json_object_set_new(o, "error", json_string("dtypes differ"));
+	if (c->shape_differs || c->dtype_differs) {
+		char g[256], w[256];
+		meta_text(g, sizeof(g), got);
+		meta_text(w, sizeof(w), want);
+		json_object_set_new(o, "error", json_string(c->shape_differs ? "shapes differ" : "dtypes differ"));
+		json_object_set_new(o, "got_meta", json_string(g));
+		json_object_set_new(o, "want_meta", json_string(w));
+	}
 	if (c->worst >= 0) {
 		json_t *idx = json_array();
 		int64_t flat = c->worst;
@@ -143,9 +161,11 @@ static void result_text(const char *name, const irx_tensor *got, const irx_tenso
 	char idx[256];
 
 	if (c->shape_differs || c->dtype_differs) {
+		char g[256], w[256];
+		meta_text(g, sizeof(g), got);
+		meta_text(w, sizeof(w), want);
 		printf("%s: MISMATCH: %s differ (got %s, want %s)\n", name,
-		       c->shape_differs ? "shapes" : "dtypes", irx_dtype_name(got->dtype),
-		       irx_dtype_name(want->dtype));
+		       c->shape_differs ? "shapes" : "dtypes", g, w);
 		return;
 	}
 	printf("%s: %s  max abs %.3g  max rel %.3g  (rtol %g, atol %g", name,
@@ -203,7 +223,8 @@ fail:
 	return rc ? EXIT_ERROR : EXIT_OK;
 }
 
-static int compare_outputs(const struct args *a, const struct run *r)
+/* Compare the outputs of run R; PER_NODE (taken) joins a JSON report. */
+static int compare_outputs(const struct args *a, const struct run *r, json_t *per_node)
 {
 	irx_tensors *expected = NULL;
 	irx_th_results *ref = NULL;
@@ -211,11 +232,16 @@ static int compare_outputs(const struct args *a, const struct run *r)
 	size_t n = irx_exec_n_outputs(r->x), bad = 0;
 	int rc = a->expected ? run_open_tensors(a->expected, &expected) : run_reference(a, r, &ref);
 
-	if (rc)
+	if (rc) {
+		json_decref(per_node);
 		return rc;
+	}
 	if (ref && irx_th_results_count(ref) != n)
 		rc = tool_fail("%s: the model returns %zu tensors, the IR %zu", a->reference,
 			       irx_th_results_count(ref), n);
+	else if (expected && strcmp(irx_tensors_container(expected), "dict") && irx_tensors_count(expected) != n)
+		rc = tool_fail("%s: %zu tensors, but the IR gives %zu outputs", a->expected,
+			       irx_tensors_count(expected), n);
 	for (size_t i = 0; i < n && !rc; i++) {
 		const char *name = json_string_value(json_object_get(irx_exec_output(r->x, i), "name"));
 		irx_th *t = irx_exec_result(r->x, i);
@@ -246,7 +272,7 @@ static int compare_outputs(const struct args *a, const struct run *r)
 		}
 		bad += !c.match;
 		if (a->json)
-			json_array_append_new(report, result_json(name ? name : "?", &got, &c));
+			json_array_append_new(report, result_json(name ? name : "?", &got, want, &c));
 		else
 			result_text(name ? name : "?", &got, want, &c);
 	}
@@ -254,12 +280,15 @@ static int compare_outputs(const struct args *a, const struct run *r)
 		json_t *doc = json_pack("{s:b,s:I,s:I,s:o}", "match", !bad, "outputs", (json_int_t)n,
 					"mismatched", (json_int_t)bad, "results", report);
 		report = NULL;
+		if (per_node)
+			json_object_set(doc, "per_node", per_node);
 		rc = tool_write_json(NULL, doc, 0);
 		json_decref(doc);
 	} else if (!rc) {
 		printf("%s: %zu of %zu outputs match\n", a->run.ir, n - bad, n);
 	}
 	json_decref(report);
+	json_decref(per_node);
 	irx_tensors_free(expected);
 	irx_th_results_free(ref);
 	if (!rc && fflush(stdout))
@@ -272,6 +301,7 @@ static int compare_outputs(const struct args *a, const struct run *r)
 struct per_node {
 	const struct args *a;
 	const char *dir;
+	size_t compared;          /* nodes the trace had a record of */
 	const json_t *culprit;    /* the first node beyond tolerance */
 	char detail[512];
 };
@@ -285,37 +315,47 @@ static int dump_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n,
 	return IRX_EIO;
 }
 
-/* Compare a node's outputs with the trace; stop at the first that differs. */
+/* Compare a node's outputs with the trace; stop at the first that differs.
+ * Tolerances are those of the IR's dtype, not of a float64 trace's. */
 static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n, irx_error *err)
 {
 	struct per_node *p = ctx;
-	char *path = NULL;
+	const json_t *metas = json_object_get(node, "outputs");
 	irx_tensors *ref = NULL;
-	irx_tensors_options o = {0};
+	char *path = NULL;
 
 	if (asprintf(&path, "%s/%s.safetensors", p->dir, json_string_value(json_object_get(node, "name"))) < 0)
 		return IRX_ENOMEM;
-	if (access(path, R_OK) || irx_tensors_open(&ref, path, &o, NULL)) {
+	if (access(path, R_OK) || irx_tensors_open(&ref, path, NULL, NULL)) {
 		free(path);
 		return IRX_OK; /* the trace has no record of this node: nothing to hold it to */
 	}
 	free(path);
+	p->compared++;
 	for (size_t i = 0; i < n; i++) {
-		const char *name = json_string_value(json_object_get(json_array_get(json_object_get(node, "outputs"), i), "name"));
+		const char *name = json_string_value(json_object_get(json_array_get(metas, i), "name"));
 		const irx_tensor *want = irx_tensors_find(ref, name ? name : "");
+		double rtol = p->a->rtol, atol = p->a->atol;
 		irx_compare_result c;
 		irx_tensor got;
 		if (!want)
 			continue;
 		irx_th_view(outs[i], &got);
-		if (irx_compare(&got, want, p->a->rtol, p->a->atol, &c, err))
+		if (rtol < 0 || atol < 0) {
+			double r, t;
+			irx_compare_defaults(got.dtype, &r, &t);
+			rtol = rtol < 0 ? r : rtol;
+			atol = atol < 0 ? t : atol;
+		}
+		if (irx_compare(&got, want, rtol, atol, &c, err))
 			break;
 		/* float32 against a float64 trace: compared by value, dtypes may differ */
-		if (!c.match && !(c.dtype_differs && !c.mismatched && !c.shape_differs)) {
+		if (c.shape_differs || c.mismatched) {
 			p->culprit = node;
 			snprintf(p->detail, sizeof(p->detail), "output '%s': max abs %.3g, max rel %.3g, "
-				 "%llu of %llu elements beyond rtol %g, atol %g", name, c.max_abs, c.max_rel,
-				 (unsigned long long)c.mismatched, (unsigned long long)c.count, c.rtol, c.atol);
+				 "%llu of %llu elements beyond rtol %g, atol %g%s", name, c.max_abs, c.max_rel,
+				 (unsigned long long)c.mismatched, (unsigned long long)c.count, c.rtol, c.atol,
+				 c.shape_differs ? " (shapes differ)" : "");
 			irx_tensors_free(ref);
 			return IRX_EMISMATCH;
 		}
@@ -324,15 +364,33 @@ static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n
 	return err->code ? err->code : IRX_OK;
 }
 
+static json_t *culprit_json(const struct per_node *p)
+{
+	const json_t *n = p->culprit, *in;
+	json_t *inputs = json_array();
+	size_t i;
+
+	json_array_foreach(json_object_get(n, "inputs"), i, in)
+		json_array_append_new(inputs, json_pack("{s:O,s:O,s:O}", "name", json_object_get(in, "name"),
+			"arg", json_object_get(in, "arg") ? json_object_get(in, "arg") : json_null(),
+			"producer_node", json_object_get(in, "producer_node") ? json_object_get(in, "producer_node") : json_null()));
+	return json_pack("{s:O,s:O,s:s,s:O,s:O,s:o}", "node", json_object_get(n, "name"), "op_type",
+			 json_object_get(n, "op_type"), "detail", p->detail, "module_path",
+			 json_object_get(n, "module_path") ? json_object_get(n, "module_path") : json_null(),
+			 "source", json_object_get(n, "source") ? json_object_get(n, "source") : json_null(),
+			 "inputs", inputs);
+}
+
 static void explain(const struct per_node *p)
 {
 	const json_t *n = p->culprit, *in;
+	const char *module = json_string_value(json_object_get(n, "module_path"));
 	size_t i;
 
 	printf("first divergence: node %s (%s)\n  %s\n", json_string_value(json_object_get(n, "name")),
 	       json_string_value(json_object_get(n, "op_type")), p->detail);
-	if (json_is_string(json_object_get(n, "module_path")))
-		printf("  module: %s (%s)\n", json_string_value(json_object_get(n, "module_path")),
+	if (module)
+		printf("  module: %s (%s)\n", *module ? module : "(the model itself)",
 		       json_is_string(json_object_get(n, "module_type"))
 			       ? json_string_value(json_object_get(n, "module_type")) : "?");
 	if (json_is_string(json_object_get(n, "source")))
@@ -363,51 +421,87 @@ static void remove_trace(const char *dir)
 	rmdir(dir);
 }
 
-static int per_node(const struct args *a)
+/* The IR in float64, node by node, into a new directory in TMPDIR. */
+static int float64_trace(const struct args *a, char **dir)
 {
-	char tmpl[] = "/tmp/irx-verify-trace.XXXXXX";
-	struct per_node p = {a, a->trace, NULL, ""};
-	irx_exec_options o = {.warn = tool_warn, .warn_ctx = (void *)a->run.ir};
+	irx_exec_options o = {.warn = tool_warn, .warn_ctx = (void *)a->run.ir, .float64 = 1};
+	const char *tmp = getenv("TMPDIR");
 	struct run r;
 	int rc;
 
-	if (!p.dir) { /* the reference: the same IR in float64 */
-		if (!(p.dir = mkdtemp(tmpl)))
-			return tool_fail("cannot create a directory for the trace: %s", strerror(errno));
-		o.float64 = 1;
-		o.on_node = dump_cb;
-		o.on_node_ctx = (void *)p.dir;
-		rc = run_prepare(&r, &a->run, &o);
-		if (!rc)
-			rc = run_execute(&r, &a->run);
-		run_free(&r);
-		if (rc)
-			return rc;
-	}
-	o.float64 = 0;
-	o.on_node = check_cb;
-	o.on_node_ctx = &p;
-	if ((rc = run_prepare(&r, &a->run, &o))) {
-		run_free(&r);
+	if (asprintf(dir, "%s/irx-verify-trace.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+		return tool_fail("out of memory");
+	if (!mkdtemp(*dir)) {
+		rc = tool_fail("cannot create a directory for the trace in %s: %s",
+			       tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		free(*dir);
+		*dir = NULL;
 		return rc;
 	}
+	o.on_node = dump_cb;
+	o.on_node_ctx = *dir;
+	if (!(rc = run_prepare(&r, &a->run, &o)))
+		rc = run_execute(&r, &a->run);
+	run_free(&r);
+	return rc;
+}
+
+static int per_node(const struct args *a)
+{
+	struct per_node p = {a, a->trace, 0, NULL, ""};
+	irx_exec_options o = {.warn = tool_warn, .warn_ctx = (void *)a->run.ir};
+	char *own = NULL;
 	irx_error err = {0};
-	rc = irx_exec_run(r.x, r.inputs, r.n_inputs, &err);
-	if (rc == IRX_EMISMATCH && p.culprit) {
-		explain(&p);
-		rc = EXIT_NEGATIVE;
-	} else if (rc) {
-		snprintf(err.source, sizeof(err.source), "%s", a->run.ir);
-		tool_report(&err);
-		rc = EXIT_ERROR;
-	} else {
-		printf("%s: every node matches the reference trace (%s)\n", a->run.ir,
-		       a->trace ? a->trace : "float64");
-		rc = a->expected || a->reference ? compare_outputs(a, &r) : EXIT_OK;
+	struct run r;
+	int rc;
+
+	if (a->trace && access(a->trace, R_OK | X_OK))
+		return tool_fail("%s: cannot read the trace: %s", a->trace, strerror(errno));
+	if (!a->trace && (rc = float64_trace(a, &own))) {
+		if (own)
+			remove_trace(own);
+		free(own);
+		return rc;
+	}
+	if (own)
+		p.dir = own;
+	o.on_node = check_cb;
+	o.on_node_ctx = &p;
+	if (!(rc = run_prepare(&r, &a->run, &o))) {
+		rc = irx_exec_run(r.x, r.inputs, r.n_inputs, &err);
+		if (rc == IRX_EMISMATCH && p.culprit) {
+			rc = EXIT_NEGATIVE;
+		} else if (rc) {
+			snprintf(err.source, sizeof(err.source), "%s", a->run.ir);
+			tool_report(&err);
+			rc = EXIT_ERROR;
+		} else if (!p.compared) {
+			rc = tool_fail("%s: the trace has no record of any node of %s", p.dir, a->run.ir);
+		}
+	}
+	if (rc == EXIT_NEGATIVE || rc == EXIT_OK) {
+		json_t *doc = a->json ? json_pack("{s:b,s:s,s:I}", "match", !p.culprit, "trace",
+						  a->trace ? a->trace : "float64", "nodes_compared",
+						  (json_int_t)p.compared) : NULL;
+		if (doc && p.culprit)
+			json_object_set_new(doc, "first_divergence", culprit_json(&p));
+		if (!a->json && p.culprit)
+			explain(&p);
+		else if (!a->json)
+			printf("%s: every node matches the reference trace (%s; %zu nodes compared)\n",
+			       a->run.ir, a->trace ? a->trace : "float64", p.compared);
+		if (rc == EXIT_OK && (a->expected || a->reference))
+			rc = compare_outputs(a, &r, doc);
+		else if (doc) {
+			int wrc = tool_write_json(NULL, doc, 0);
+			json_decref(doc);
+			rc = wrc ? wrc : rc;
+		}
 	}
 	run_free(&r);
-	if (!a->trace)
-		remove_trace(p.dir);
+	if (own)
+		remove_trace(own);
+	free(own);
 	return rc;
 }
 
@@ -427,7 +521,7 @@ int main(int argc, char **argv)
 		return per_node(&a);
 	o.warn_ctx = (void *)a.run.ir;
 	if (!(rc = run_prepare(&r, &a.run, &o)) && !(rc = run_execute(&r, &a.run)))
-		rc = compare_outputs(&a, &r);
+		rc = compare_outputs(&a, &r, NULL);
 	run_free(&r);
 	return rc;
 }

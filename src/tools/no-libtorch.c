@@ -1,10 +1,12 @@
 /*
  * no-libtorch.c: irx-exec and irx-verify in a build without libtorch.
- * They run tensors, so they need it; they say so rather than pretend.
+ * They run tensors, so they need it; they say so rather than pretend,
+ * whatever the command line (only --help, --usage and --version work).
  */
 #include <config.h>
 
 #include <argp.h>
+#include <string.h>
 
 #include "common.h"
 
@@ -18,7 +20,12 @@ static const struct argp argp = {
 int main(int argc, char **argv)
 {
 	tool_init();
-	argp_parse(&argp, argc, argv, ARGP_NO_ARGS | ARGP_IN_ORDER, NULL, NULL);
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-?") || !strcmp(argv[i], "--usage") ||
+		    !strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+			char *args[] = {argv[0], argv[i], NULL};
+			argp_parse(&argp, 2, args, 0, NULL, NULL);
+		}
 	return tool_fail("this irx was built without libtorch, which %s needs: install libtorch "
 			 "(Debian: libtorch-dev) and configure with --with-libtorch",
 			 program_invocation_short_name);
