@@ -1,10 +1,11 @@
 /*
  * irx/blob.h: the bytes of one input, mapped when it is a regular file.
  *
- * A regular file is mapped read-only (nothing is copied; pages are read
- * when touched), anything else (stdin, a pipe) is read into memory.  Every
- * reader in libirx works on a blob, so a stored zip entry or a tensor
- * payload is a pointer into it.
+ * A regular file is mapped privately (nothing is copied; pages are read
+ * when touched, and a page written by an operator that updates a tensor
+ * in place becomes a private copy: the file never changes); anything else
+ * (stdin, a pipe) is read into memory.  Every reader in libirx works on a
+ * blob, so a stored zip entry or a tensor payload is a pointer into it.
  */
 #ifndef IRX_BLOB_H
 #define IRX_BLOB_H

@@ -131,6 +131,10 @@ static int attr_value(const json_t *v, irx_th_value *out, int float64, const cha
 		}
 		out->kind = IRX_TH_STR;
 		out->u.s = s;
+		/* a program exported on the meta device names it wherever an
+		 * operator takes a device: here, everything runs on the CPU */
+		if (!strcmp(name, "device") && !strncmp(s, "meta", 4))
+			out->u.s = "cpu";
 		/* a float64 reference trace keeps every floating dtype at float64 */
 		if (float64 && !strcmp(name, "dtype") &&
 		    (!strcmp(s, "float32") || !strcmp(s, "float16") || !strcmp(s, "bfloat16")))

@@ -94,7 +94,10 @@ int irx_blob_open(irx_blob **out, const char *path, irx_error *err)
 		goto fail_fd;
 	}
 	if (S_ISREG(st.st_mode) && st.st_size > 0) {
-		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		/* Private and writable: pages are shared with the page cache until
+		 * written, and a write (an operator updating a tensor in place)
+		 * goes to a private copy, never to the file. */
+		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 		if (p == MAP_FAILED) {
 			rc = irxp_fail(err, IRX_EIO, "cannot map: %s", strerror(errno));
 			goto fail_fd;

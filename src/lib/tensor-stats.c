@@ -215,6 +215,15 @@ static int collapse(const irx_tensor *t, int64_t *shape, int64_t *strides, uint6
 
 int irx_tensor_stats_of(const irx_tensor *t, irx_tensor_stats *out, irx_error *err)
 {
+	int64_t rowmajor[IRX_TENSOR_MAX_DIMS];
+	irx_tensor dense;
+
+	if (!t->strides && t->ndim > 0 && t->ndim <= IRX_TENSOR_MAX_DIMS) { /* NULL: row-major */
+		irxp_contiguous_strides(t->ndim, t->shape, rowmajor);
+		dense = *t;
+		dense.strides = rowmajor;
+		t = &dense;
+	}
 	int64_t idx[IRX_TENSOR_MAX_DIMS] = {0}, shape[IRX_TENSOR_MAX_DIMS], strides[IRX_TENSOR_MAX_DIMS];
 	size_t es = irx_dtype_size(t->dtype);
 	struct acc a = {0, INFINITY, -INFINITY, 0, 0};

@@ -149,7 +149,7 @@ static int make_inputs(struct run *r, const struct run_args *a)
 			if (!t->data && t->numel)
 				return tool_fail("%s: input '%s' has no data (saved on the meta device?)",
 						 a->inputs, t->name);
-			rc = irx_th_from_view(&r->inputs[i], t, &err);
+			rc = irx_th_from_copy(&r->inputs[i], t, &err); /* a model may write its inputs; mapped pages are read-only */
 		} else {
 			const json_t *shape = json_object_get(m, "shape");
 			int64_t dims[IRX_TENSOR_MAX_DIMS];

@@ -57,14 +57,31 @@ struct irx_th_results {
 
 namespace {
 
-/* The first line of a message: libtorch's run over several. */
+/*
+ * One line from a message that libtorch spreads over several: the first
+ * line that says something, except that a TorchScript traceback ("The
+ * following operation failed ...", then the script) ends with the cause
+ * ("RuntimeError: ..."), which is the line worth showing.
+ */
 void set_error(irx_error *err, int code, const char *what)
 {
+	const char *line = what, *best = NULL;
+
 	if (!err || err->code)
 		return;
 	err->code = code;
-	size_t n = strcspn(what, "\n");
-	snprintf(err->text, sizeof(err->text), "%.*s", (int)n, what);
+	for (const char *p = what; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		size_t n = strcspn(p, "\n");
+		if (!best && n && strspn(p, " \t") < n)
+			best = p;
+		if (!strncmp(p, "RuntimeError: ", 14) || !strncmp(p, "Unknown builtin op", 18))
+			line = p + (p[0] == 'R' ? 14 : 0);
+	}
+	if (line == what && best)
+		line = best;
+	snprintf(err->text, sizeof(err->text), "%.*s", (int)strcspn(line, "\n"), line);
+	if (!err->text[0])
+		snprintf(err->text, sizeof(err->text), "libtorch failed without a message");
 }
 
 /* Run F, turning every exception into an irx_error. */
@@ -73,7 +90,8 @@ template <typename F> int guarded(irx_error *err, F f)
 	try {
 		return f();
 	} catch (const c10::Error &e) {
-		set_error(err, IRX_EFORMAT, irx_compat::message(e));
+		const char *m = irx_compat::message(e);
+		set_error(err, IRX_EFORMAT, m && *m ? m : e.what());
 	} catch (const std::bad_alloc &) {
 		set_error(err, IRX_ENOMEM, "out of memory");
 	} catch (const std::exception &e) {

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2086 # compiler flags and target lists split on purpose
 # Build the libFuzzer targets with clang (Debian: clang, libclang-rt-14-dev)
 # against the library's sources, seed them from the fixtures, and run each
 # for SECONDS (default 600):
@@ -113,7 +114,6 @@ run_one() {
 	dict="$top/tests/fuzz/$t.dict"
 	[ -f "$dict" ] && opts="$opts -dict=$dict"
 	rm -f "$work/fuzz-$t.status"
-	# shellcheck disable=SC2086
 	if (cd "$work" && ./fuzz-$t $opts ${IRX_FUZZ_ARGS:-} -artifact_prefix="$work/fuzz-$t-" \
 		"corpus-$t" "seeds-$t" >"fuzz-$t.log" 2>&1); then
 		echo ok >"$work/fuzz-$t.status"

@@ -1,0 +1,105 @@
+#!/bin/sh
+# t7003-runtime-fixtures.sh: every model of tests/fixtures/rt26 and rt214
+# (exported on the meta device by torch 2.6 and 2.14, with real weights,
+# inputs, the eager outputs and a TorchScript trace recorded by torch):
+# convert the meta archive, then
+#   - irx-exec with the state dict reproduces the recorded outputs;
+#   - irx-verify --expected and --reference (the trace run by the linked
+#     libtorch with the same weights) exit 0;
+#   - irx-verify with one weight changed exits 1 and names the output.
+# Runs against whichever libtorch irx-exec links (1.13 on the host, 2.14
+# in tools/check-sid.sh): operators 1.13 lacks run through decompositions.
+. "$IRX_SRCDIR/tests/cli/lib.sh"
+
+"$BIN/irx-exec" --version >"$TMP/v" 2>&1 || true
+grep -q "libtorch: [0-9]" "$TMP/v" || skip "irx-exec is built without libtorch"
+libtorch=$(sed -n 's/.*libtorch: //p' "$TMP/v")
+
+# Scale the largest float32 tensor of a safetensors file by 1.5 and shift
+# it by 0.25 (standard library only): a weight that no longer fits the
+# model.  Prints the tensor's name.
+perturb() {
+	"$PYTHON3" - "$1" "$2" <<'PY'
+import json, struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+floats = [(i["data_offsets"][1] - i["data_offsets"][0], k) for k, i in header.items()
+          if k != "__metadata__" and i["dtype"] == "F32"]
+if not floats:
+    sys.exit(3)
+size, name = max(floats)
+b, e = header[name]["data_offsets"]
+for at in range(8 + n + b, 8 + n + e, 4):
+    (v,) = struct.unpack("<f", data[at:at + 4])
+    data[at:at + 4] = struct.pack("<f", v * 1.5 + 0.25)
+open(sys.argv[2], "wb").write(data)
+print(name)
+PY
+}
+
+checked=0
+for dir in "$FIXTURES/rt26" "$FIXTURES/rt214"; do
+	[ -d "$dir" ] || continue
+	v=$(basename "$dir")
+	for cap in "$dir"/*.capture.json; do
+		[ -e "$cap" ] || continue
+		name=$(basename "$cap" .capture.json)
+		f="$dir/$name"
+		ir="$TMP/$v-$name.ir.json"
+		w="-w $f.state_dict.pt"
+		[ -f "$f.constants.pt" ] && w="$w -w $f.constants.pt"
+		if ! "$BIN/irx-export" "$f.pt2" 2>"$TMP/err" | "$BIN/irx-convert" >"$ir" 2>>"$TMP/err"; then
+			# dynamic shapes: converted with --allow-dynamic, refused by the executor by name
+			"$BIN/irx-export" "$f.pt2" | "$BIN/irx-convert" --allow-dynamic >"$ir"
+			# shellcheck disable=SC2086
+			expect_rc 2 "$BIN/irx-exec" "$ir" $w -i "$f.inputs.pt" && grep -q "symbolic" "$TMP/err" &&
+				pass "$v/$name: symbolic sizes are refused clearly" || fail "$v/$name: $(cat "$TMP/err")"
+			continue
+		fi
+		# shellcheck disable=SC2086
+		if expect_rc 0 "$BIN/irx-verify" "$ir" $w -i "$f.inputs.pt" --expected "$f.expected.pt"; then
+			pass "$v/$name: matches torch's recorded outputs (libtorch $libtorch)"
+		else
+			cat "$TMP/out"
+			continue
+		fi
+		# shellcheck disable=SC2086
+		expect_rc 0 "$BIN/irx-exec" "$ir" $w -i "$f.inputs.pt" -o "$TMP/out.pt" &&
+			expect_rc 0 "$BIN/irx-verify" "$ir" $w -i "$f.inputs.pt" --expected "$TMP/out.pt" &&
+			pass "$v/$name: irx-exec -o out.pt holds the same outputs"
+		if [ -f "$f.reference.pt" ]; then
+			set +e
+			# shellcheck disable=SC2086
+			"$BIN/irx-verify" "$ir" $w -i "$f.inputs.pt" --reference "$f.reference.pt" >"$TMP/out" 2>"$TMP/err"
+			rc=$?
+			set -e
+			if [ "$rc" = 0 ]; then
+				pass "$v/$name: matches the TorchScript model run by libtorch $libtorch"
+			elif [ "$rc" = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "reference.pt:" "$TMP/err"; then
+				# a trace from a newer torch that this libtorch cannot run
+				# (an operator it lacks, a kernel it has not): said in one line
+				echo "note: $v/$name: libtorch $libtorch cannot run the trace: $(cut -c1-160 "$TMP/err")"
+			else
+				fail "$v/$name: --reference exited $rc: $(head -c 300 "$TMP/err") $(cat "$TMP/out")"
+			fi
+		fi
+		if [ -f "$f.state_dict.safetensors" ]; then
+			changed=$(perturb "$f.state_dict.safetensors" "$TMP/changed.safetensors") || changed=
+		fi
+		if [ -n "${changed:-}" ]; then
+			w2="-w $TMP/changed.safetensors"
+			[ -f "$f.constants.pt" ] && w2="$w2 -w $f.constants.pt"
+			# shellcheck disable=SC2086
+			expect_rc 1 "$BIN/irx-verify" "$ir" $w2 -i "$f.inputs.pt" --expected "$f.expected.pt" &&
+				grep -q "MISMATCH" "$TMP/out" &&
+				pass "$v/$name: changing $changed is caught (exit 1): $(grep MISMATCH "$TMP/out" | head -1 | cut -c1-60)" ||
+				fail "$v/$name: a changed weight went unnoticed: $(cat "$TMP/out")"
+		fi
+		changed=
+		checked=$((checked + 1))
+	done
+done
+[ "$checked" -gt 0 ] || skip "no runtime fixtures"
+echo "# $checked models checked against libtorch $libtorch"
+finish

@@ -1,0 +1,70 @@
+#!/bin/bash
+# Regenerate the runtime test fixtures (meta-device .pt2 exports with real
+# weights, inputs, eager outputs and TorchScript references; see
+# tests/fixtures/gen_runtime.py) with real PyTorch in Debian chroots:
+#   torch 2.6  (trixie chroot) -> tests/fixtures/rt26/
+#   torch 2.14 (sid chroot)    -> tests/fixtures/rt214/  (+ .safetensors, transformers models)
+#
+#   tools/gen-runtime-fixtures.sh [t26|t214 ...] [-- extra gen_runtime.py args, e.g. --only mlp]
+#
+# Needs root (chroot, mount --bind). The chroots are created by
+# tools/mkchroot.sh when missing (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID override
+# their locations). It runs in a private mount namespace (unshare -m) when
+# it can, so that other scripts using the chroots meanwhile do no harm. Each folder gets a MANIFEST (size, sha256 of every file)
+# and a README.md naming the models; the output is byte-identical from run
+# to run.
+set -euo pipefail
+
+# Run in a mount namespace of our own (see run_private below).
+if [ -z "${IRX_RT_UNSHARED:-}" ] && command -v unshare >/dev/null 2>&1; then
+  IRX_RT_UNSHARED=1 exec unshare --mount --propagation private "$0" "$@"
+fi
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+versions=()
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    t26|t214) versions+=("$1") ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "usage: $0 [t26|t214 ...] [-- gen_runtime.py args]" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ ${#versions[@]} -gt 0 ] || versions=(t26 t214)
+
+. "$top/tools/chroot-lib.sh"   # cleanup trap, run_in_chroot, chroot_for
+
+# run_private DIR CMD...: run_in_chroot, safe beside other scripts that use
+# the same chroot. The repository must be at the chroot's /irx (the path is
+# written into the TorchScript references), where the other scripts of
+# tools/ mount and unmount theirs: in the private mount namespace their
+# mounts do not cover ours, and a file left in the directory underneath for
+# the time of the run keeps their cleanup's rmdir from detaching it (an
+# rmdir detaches a mount point of every namespace). Without unshare this is
+# run_in_chroot.
+run_private() {
+  local root=$1; shift
+  [ -n "${IRX_RT_UNSHARED:-}" ] || { run_in_chroot "$root" "$@"; return; }
+  local under rc=0
+  mkdir -p "$root/irx"
+  under=$(mktemp -d)
+  mount --bind "$root" "$under"          # not --rbind: the directory underneath
+  touch "$under/irx/.gen-runtime-busy.$$"
+  mount --bind "$top" "$root/irx"
+  chroot_exec "$root" /bin/sh -c 'cd /irx && exec "$@"' sh "$@" || rc=$?
+  umount "$root/irx"
+  rm -f "$under/irx/.gen-runtime-busy.$$"
+  umount "$under"
+  rmdir "$under"
+  return $rc
+}
+
+status=0
+for v in "${versions[@]}"; do
+  root=$(chroot_for "$v")
+  echo "== $v in $root" >&2
+  run_private "$root" python3 tests/fixtures/gen_runtime.py --out "tests/fixtures/r$v" "${extra[@]}" || status=$?
+done
+du -sh "$top"/tests/fixtures/rt* >&2 || true
+exit $status

@@ -1,0 +1,672 @@
+#!/usr/bin/env python3
+"""Capture a PyTorch model for irx: a meta-device export plus real weights,
+inputs and the outputs eager PyTorch gives for them.
+
+    python3 tools/irx-capture.py [options] MODULE:FACTORY OUTDIR
+    python3 tools/irx-capture.py [options] path/to/file.py:FACTORY OUTDIR
+
+FACTORY is called with no arguments and returns (model, inputs), or
+(model, inputs, dynamic_shapes): inputs is a tensor or a tuple of the
+model's positional arguments (tensors, possibly nested in tuples, lists and
+dicts). The weights are whatever the factory made; the random generators are
+seeded (--seed, default 0) before it is called.
+
+OUTDIR then holds (with --name NAME every file is NAME.<file> instead):
+
+  model.pt2               torch.export.save of the model exported on the meta
+                          device: the program, no weight data
+  state_dict.pt           torch.save(model.state_dict()), real weights
+  state_dict.safetensors  the same in safetensors, when the safetensors module
+                          is there (tied weights are written once per name)
+  constants.pt            only for models that have them: the values of the
+                          non-persistent buffers and tensor constants the
+                          program reads (not in a state dict, and meta in the
+                          archive), torch.save of a dict keyed by their names
+                          in the program
+  inputs.pt               torch.save(list of the input tensors), the pytree
+                          leaves of the inputs, in the program's input order
+  expected.pt             torch.save(list of the output tensors) of the eager
+                          model on those inputs, in the program's output order
+                          (the pytree leaves of the output)
+  reference.pt            torch.jit.trace of the real model (TorchScript, real
+                          weights inside) returning the same flat outputs;
+                          left out, with a note, when tracing fails
+  capture.json            what was captured: torch version, inputs and outputs
+                          (shape, dtype), operators in the program (and those
+                          that name the meta device in an argument, such as
+                          arange(device=meta): an executor must run them on
+                          its own device), notes
+
+Then convert the meta export and check it with the real weights:
+
+    irx-export OUTDIR/model.pt2 | irx-convert > model.ir.json
+    irx-verify -w OUTDIR/state_dict.pt [-w OUTDIR/constants.pt] \\
+        -i OUTDIR/inputs.pt --expected=OUTDIR/expected.pt model.ir.json
+    irx-verify -w OUTDIR/state_dict.pt -i OUTDIR/inputs.pt \\
+        --reference=OUTDIR/reference.pt model.ir.json
+
+As a module (the file name has a dash, so load it by path):
+
+    spec = importlib.util.spec_from_file_location("irx_capture", "tools/irx-capture.py")
+    cap = importlib.util.module_from_spec(spec); spec.loader.exec_module(cap)
+    cap.capture(model, (x,), "out/")
+
+Needs torch >= 2.1 (torch.export); 2.6 and 2.14 are tested.
+"""
+
+import argparse
+import copy
+import importlib
+import importlib.util
+import json
+import os
+import random
+import sys
+import warnings
+
+__all__ = ["CaptureError", "capture", "check_capture", "load_factory", "main"]
+
+_SUFFIX = {
+    "pt2": "model.pt2",
+    "state_dict": "state_dict.pt",
+    "safetensors": "state_dict.safetensors",
+    "constants": "constants.pt",
+    "inputs": "inputs.pt",
+    "expected": "expected.pt",
+    "reference": "reference.pt",
+    "json": "capture.json",
+}
+
+
+class CaptureError(RuntimeError):
+    """A model that cannot be captured, or a torch that cannot capture."""
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError as e:
+        raise CaptureError(f"irx-capture needs PyTorch: {e}") from None
+    ver = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2] if p.isdigit())
+    if ver < (2, 1) or not hasattr(torch, "export") and not _has_export():
+        raise CaptureError(
+            f"irx-capture needs torch >= 2.1 (torch.export); this is torch {torch.__version__}")
+    return torch
+
+
+def _has_export():
+    try:
+        import torch.export  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def paths(out_dir, name=None):
+    """The files capture() writes, {kind: path}: kinds pt2, state_dict,
+    safetensors, constants, inputs, expected, reference, json."""
+    if name:
+        return {k: os.path.join(out_dir, f"{name}.{v[len('model.'):] if k == 'pt2' else v}")
+                for k, v in _SUFFIX.items()}
+    return {k: os.path.join(out_dir, v) for k, v in _SUFFIX.items()}
+
+
+def seed_all(seed=0):
+    import torch
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    try:
+        import numpy
+
+        numpy.random.seed(seed)
+    except ImportError:
+        pass
+
+
+def _dtype_str(dt):
+    s = str(dt)
+    return s[len("torch."):] if s.startswith("torch.") else s
+
+
+def _own(t):
+    """A detached, contiguous copy with its own storage (outputs may be views
+    of an input or of each other; torch.save would write the whole storage)."""
+    import torch
+
+    return t.detach().clone(memory_format=torch.contiguous_format)
+
+
+def _leaves(tree, what):
+    import torch
+    import torch.utils._pytree as pytree
+
+    leaves = pytree.tree_leaves(tree)
+    for i, v in enumerate(leaves):
+        if not isinstance(v, torch.Tensor):
+            raise CaptureError(f"{what} leaf {i} is a {type(v).__name__}, not a tensor; "
+                               "irx-capture handles tensor inputs and outputs only")
+    return leaves
+
+
+def _clone_tree(tree):
+    import torch
+    import torch.utils._pytree as pytree
+
+    return pytree.tree_map(lambda v: _own(v) if isinstance(v, torch.Tensor) else v, tree)
+
+
+def _to_meta_tree(tree):
+    import torch
+    import torch.utils._pytree as pytree
+
+    return pytree.tree_map(lambda v: v.to("meta") if isinstance(v, torch.Tensor) else v, tree)
+
+
+def _to_meta_model(model, notes):
+    """A copy of model on the meta device. Module.to() moves parameters and
+    buffers; plain tensor attributes (lifted as constants by torch.export)
+    are moved here too."""
+    import torch
+
+    m = copy.deepcopy(model).to("meta")
+    moved = []
+    for mname, mod in m.named_modules():
+        for k, v in list(vars(mod).items()):
+            if isinstance(v, torch.Tensor) and not isinstance(v, torch.nn.Parameter) and v.device.type != "meta":
+                setattr(mod, k, v.to("meta"))
+                moved.append(f"{mname}.{k}" if mname else k)
+    if moved:
+        notes.append("plain tensor attributes moved to meta (values in constants.pt): " + ", ".join(moved))
+    return m
+
+
+def _export(model, args, dynamic_shapes, strict):
+    import torch
+
+    kw = {} if dynamic_shapes is None else {"dynamic_shapes": dynamic_shapes}
+    modes = [False, True] if strict is None else [bool(strict)]
+    first = None
+    for s in modes:
+        try:
+            return torch.export.export(model, args, strict=s, **kw), f"strict={s}"
+        except Exception as e:  # try the other tracer (torch 2.6 sometimes needs strict=True)
+            first = first or e
+    raise first
+
+
+def _resolve(model, target):
+    obj = model
+    for part in target.split("."):
+        if not hasattr(obj, part):
+            return None
+        obj = getattr(obj, part)
+    return obj
+
+
+def _graph_ops(ep):
+    """Unique call_function targets: top-level graph, then nested graphs
+    (the branches and bodies of higher-order operators), then those of them
+    that name the meta device in an argument (arange(device=meta), ...)."""
+    import operator
+
+    import torch
+    import torch.fx
+
+    def name(t):
+        if isinstance(t, torch._ops.OpOverload):
+            return str(t)
+        if isinstance(t, torch._ops.HigherOrderOperator):
+            return "higher_order." + t.name()
+        return f"{getattr(t, '__module__', None) or 'builtins'}.{getattr(t, '__name__', str(t))}"
+
+    meta = torch.device("meta")
+    found = []
+
+    def see(a):
+        if isinstance(a, torch.device) and a == meta:
+            found.append(a)
+        return a
+
+    top, nested, on_meta = set(), set(), set()
+    for gm_name, gm in ep.graph_module.named_modules():
+        graph = getattr(gm, "graph", None)
+        if graph is None:
+            continue
+        for n in graph.nodes:
+            if n.op == "call_function" and n.target is not operator.getitem:
+                (nested if gm_name else top).add(name(n.target))
+                found.clear()
+                torch.fx.node.map_aggregate((n.args, n.kwargs), see)
+                if found:
+                    on_meta.add(name(n.target))
+    return sorted(top), sorted(nested - top), sorted(on_meta)
+
+
+def _tensor_desc(t):
+    import torch
+
+    d = {"shape": list(t.shape), "dtype": _dtype_str(t.dtype)}
+    if t.dtype.is_floating_point or t.dtype.is_complex:
+        f = t.detach().to(torch.float64) if not t.dtype.is_complex else t.detach().abs().to(torch.float64)
+        fin = torch.isfinite(f)
+        d["nonfinite"] = int((~fin).sum())
+        d["max_abs"] = float(f[fin].abs().max()) if bool(fin.any()) else None
+    return d
+
+
+def _check_signature(ep, inputs, outputs):
+    """The program's user inputs and outputs must line up with the flattened
+    eager ones: count, dtype, and every static dimension."""
+    import torch
+    from torch.export.graph_signature import InputKind, OutputKind
+
+    nodes = {n.name: n for n in ep.graph.nodes}
+    user_in = [s.arg.name for s in ep.graph_signature.input_specs
+               if s.kind == InputKind.USER_INPUT and hasattr(s.arg, "name")]
+    user_out = [getattr(s.arg, "name", None) for s in ep.graph_signature.output_specs
+                if s.kind == OutputKind.USER_OUTPUT]
+    for what, names, tensors in (("input", user_in, inputs), ("output", user_out, outputs)):
+        if len(names) != len(tensors):
+            raise CaptureError(f"the program has {len(names)} user {what}s, the eager model {len(tensors)}")
+        for i, (n, t) in enumerate(zip(names, tensors)):
+            v = nodes[n].meta.get("val") if n in nodes else None
+            if not isinstance(v, torch.Tensor):
+                continue
+            if v.dtype != t.dtype or v.dim() != t.dim():
+                raise CaptureError(f"{what} {i} ({n}): program has {v.dtype} rank {v.dim()}, "
+                                   f"eager {t.dtype} rank {t.dim()}")
+            for a, b in zip(v.shape, t.shape):
+                if isinstance(a, int) and a != b:
+                    raise CaptureError(f"{what} {i} ({n}): program shape {list(v.shape)}, eager {list(t.shape)}")
+
+
+class _Flat:
+    """Built lazily (needs torch): a wrapper whose forward returns the flat
+    tuple of output leaves, so that a trace returns what expected.pt holds."""
+
+    cls = None
+
+    @classmethod
+    def make(cls, model):
+        import torch
+        import torch.utils._pytree as pytree
+
+        if cls.cls is None:
+            class IrxFlatOutputs(torch.nn.Module):
+                def __init__(self, inner):
+                    super().__init__()
+                    self.inner = inner
+
+                def forward(self, *args):
+                    return tuple(pytree.tree_leaves(self.inner(*args)))
+
+            cls.cls = IrxFlatOutputs
+        return cls.cls(model)
+
+
+def _is_flat(out):
+    import torch
+
+    if isinstance(out, torch.Tensor):
+        return True
+    return type(out) in (tuple, list) and all(isinstance(v, torch.Tensor) for v in out)
+
+
+def _trace(pristine, args, eager_out, path, notes):
+    """torch.jit.trace a copy of the model and save it; returns a short status."""
+    import torch
+
+    m = copy.deepcopy(pristine)
+    wrapped = not _is_flat(eager_out)
+    if wrapped:
+        m = _Flat.make(m)
+    try:
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            traced = torch.jit.trace(m, tuple(_clone_tree(args)), strict=False, check_trace=False)
+            # tracing ran forward once: undo what it did to the buffers
+            # (in-place updates) so the saved module starts where the model did
+            ref = dict(pristine.state_dict(keep_vars=True))
+            for k, v in traced.state_dict().items():
+                src = ref.get(k[len("inner."):] if wrapped else k)
+                if src is not None and src.shape == v.shape:
+                    v.copy_(src)
+            torch.jit.save(traced, path)
+    except Exception as e:
+        if os.path.exists(path):
+            os.unlink(path)
+        msg = str(e).strip().splitlines()
+        notes.append(f"no reference.pt: torch.jit.trace failed: {type(e).__name__}: {msg[0] if msg else ''}"[:400])
+        return "failed"
+    if wrapped:
+        notes.append("reference.pt wraps the model (submodule 'inner') to return the flat tuple of outputs")
+    return "wrapped" if wrapped else "ok"
+
+
+def _safetensors(sd, path, notes):
+    try:
+        from safetensors.torch import save_file
+    except ImportError:
+        notes.append("no state_dict.safetensors: the safetensors module is not installed")
+        return False
+    out, seen, tied = {}, {}, []
+    for k, v in sd.items():
+        v = v.detach()
+        key = (v.untyped_storage().data_ptr(), v.untyped_storage().nbytes()) if v.numel() else None
+        if key is not None and key in seen:
+            tied.append(f"{k}={seen[key]}")
+        elif key is not None:
+            seen[key] = k
+        out[k] = _own(v)   # safetensors refuses shared storages: one copy per name
+    meta = {"format": "pt"}
+    if tied:
+        meta["irx_tied"] = ",".join(tied)
+        notes.append("state_dict.safetensors: tied weights written once per name (" + ", ".join(tied) + ")")
+    save_file(out, path, metadata=meta)
+    return True
+
+
+def capture(model, example_inputs, out_dir, name=None, dynamic_shapes=None, *, seed=0,
+            decompose=False, strict=None, reference=True, safetensors=True):
+    """Capture model for irx into out_dir (see the module docstring for the
+    files). example_inputs: a tensor or a tuple of positional arguments.
+    decompose: save ep.run_decompositions() (core ATen) instead of the
+    exported program. strict: None tries torch.export's non-strict tracer,
+    then the strict one. Returns the capture.json document (a dict)."""
+    torch = _torch()
+    from torch.export.graph_signature import InputKind
+
+    if isinstance(example_inputs, torch.Tensor):
+        example_inputs = (example_inputs,)
+    args = tuple(example_inputs)
+    os.makedirs(out_dir, exist_ok=True)
+    p = paths(out_dir, name)
+    for f in p.values():
+        if os.path.exists(f):
+            os.unlink(f)
+    notes = []
+
+    # (a) seed, eval; a pristine copy that nothing runs on
+    seed_all(seed)
+    model.eval()
+    pristine = copy.deepcopy(model)
+    in_leaves = [_own(t) for t in _leaves(args, "input")]
+
+    # (e) the program, saved below once checked against the eager outputs:
+    # exported first, before anything whose memory use may vary from run to
+    # run (torch writes the id() of graphs into a decomposed program's node
+    # metadata; with address randomisation off they then repeat)
+    seed_all(seed)
+    meta_model = _to_meta_model(pristine, notes)
+    ep, how = _export(meta_model, _to_meta_tree(args), dynamic_shapes, strict)
+    if decompose:
+        ep = ep.run_decompositions()
+
+    # (b) eager outputs, on a copy (forward may update buffers or inputs in place)
+    with torch.no_grad():
+        seed_all(seed)
+        eager_out = copy.deepcopy(pristine)(*_clone_tree(args))
+    out_leaves = [_own(t) for t in _leaves(eager_out, "output")]
+
+    # (c) state dict (+ safetensors)
+    sd = {k: v.detach() for k, v in pristine.state_dict().items()}
+    torch.save(pristine.state_dict(), p["state_dict"])
+    has_st = safetensors and _safetensors(sd, p["safetensors"], notes)
+
+    # (d) inputs and outputs
+    torch.save(in_leaves, p["inputs"])
+    torch.save(out_leaves, p["expected"])
+
+    # (e) continued: the program's inputs and outputs must line up with these
+    _check_signature(ep, in_leaves, out_leaves)
+    torch.export.save(ep, p["pt2"])
+
+    # constants the program reads that no state dict holds: their values from
+    # the real model (the archive's copies are meta)
+    consts, missing = {}, []
+    for s in ep.graph_signature.input_specs:
+        if s.kind == InputKind.CONSTANT_TENSOR or (s.kind == InputKind.BUFFER and not s.persistent):
+            c = ep.constants.get(s.target)
+            if isinstance(c, torch.Tensor) and c.device.type != "meta":
+                continue  # made in forward, real values are in the archive
+            v = _resolve(pristine, s.target)
+            if isinstance(v, torch.Tensor):
+                consts[s.target] = _own(v)
+            else:
+                missing.append(s.target)
+    if consts:
+        torch.save(consts, p["constants"])
+    if missing:
+        notes.append("constants with no value anywhere (meta in the archive, not attributes of the model): "
+                     + ", ".join(missing))
+
+    # (f) TorchScript reference
+    ref = _trace(pristine, args, eager_out, p["reference"], notes) if reference else "not asked"
+
+    top, nested, on_meta = _graph_ops(ep)
+    doc = {
+        "name": name or "model",
+        "torch_version": torch.__version__,
+        "export": how + (", run_decompositions" if decompose else ""),
+        "seed": seed,
+        "files": {k: os.path.basename(v) for k, v in p.items() if os.path.exists(v) or k == "json"},
+        "inputs": [_tensor_desc(t) for t in in_leaves],
+        "outputs": [_tensor_desc(t) for t in out_leaves],
+        "state_dict": len(sd),
+        "constants": sorted(consts),
+        "reference": ref,
+        "ops": top,
+        "subgraph_ops": nested,
+        "meta_device_ops": on_meta,
+        "notes": notes,
+    }
+    if not has_st:
+        doc["files"].pop("safetensors", None)
+    with open(p["json"], "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+        f.write("\n")
+    return doc
+
+
+def _same(a, b, exact):
+    import torch
+
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False, f"{list(a.shape)} {a.dtype} vs {list(b.shape)} {b.dtype}"
+    if a.dtype.is_floating_point or a.dtype.is_complex:
+        if exact:
+            ok = torch.equal(torch.nan_to_num(a, nan=0.0), torch.nan_to_num(b, nan=0.0)) and \
+                torch.equal(torch.isnan(a), torch.isnan(b))
+        else:
+            ok = torch.allclose(a, b, rtol=1e-5, atol=1e-6, equal_nan=True)
+        fa, fb = a.to(torch.float64), b.to(torch.float64)
+        fin = torch.isfinite(fa) & torch.isfinite(fb)
+        diff = float((fa[fin] - fb[fin]).abs().max()) if bool(fin.any()) else 0.0
+        return ok, f"max |diff| {diff:.3g}"
+    return torch.equal(a, b), "integer/bool"
+
+
+def _compare(got, want, exact):
+    if len(got) != len(want):
+        return False, f"{len(got)} outputs, expected {len(want)}"
+    worst = []
+    for i, (g, w) in enumerate(zip(got, want)):
+        ok, why = _same(g, w, exact)
+        if not ok:
+            return False, f"output {i}: {why}"
+        worst.append(why)
+    return True, "; ".join(worst)
+
+
+def _demeta_graph(gm):
+    """A meta export names the meta device wherever an operator takes one
+    (arange(..., device=meta), _assert_tensor_metadata(device=meta), ...):
+    run it on the CPU instead, as an executor of the program must."""
+    import torch
+    import torch.fx
+
+    meta = torch.device("meta")
+    cpu = torch.device("cpu")
+
+    def fix(a):
+        return cpu if isinstance(a, torch.device) and a == meta else a
+
+    for mod in gm.modules():
+        graph = getattr(mod, "graph", None)
+        if not isinstance(graph, torch.fx.Graph):
+            continue
+        changed = False
+        for n in graph.nodes:
+            args = torch.fx.node.map_aggregate(n.args, fix)
+            kwargs = torch.fx.node.map_aggregate(n.kwargs, fix)
+            if args != n.args or kwargs != n.kwargs:
+                n.args, n.kwargs = args, kwargs
+                changed = True
+        if changed:
+            mod.recompile()
+
+
+def check_capture(fresh_model, out_dir, name=None):
+    """Check a capture with torch itself: load state_dict.pt (and
+    constants.pt) into fresh_model (built like the captured one, any weights),
+    run inputs.pt and compare with expected.pt bit for bit; run reference.pt
+    (allclose); load model.pt2 back, put the real weights into it and run it
+    (allclose). Returns {"eager": ..., "reference": ..., "pt2": ...}, each
+    (ok, detail) or None when not applicable; raises nothing for a mismatch."""
+    torch = _torch()
+    import torch.utils._pytree as pytree
+
+    p = paths(out_dir, name)
+    kw = {"weights_only": True} if "weights_only" in torch.load.__code__.co_varnames else {}
+    sd = torch.load(p["state_dict"], **kw)
+    inputs = torch.load(p["inputs"], **kw)
+    expected = torch.load(p["expected"], **kw)
+    consts = torch.load(p["constants"], **kw) if os.path.exists(p["constants"]) else {}
+    res = {}
+
+    def run(m):
+        with torch.no_grad():
+            out = m(*[t.clone() for t in inputs])
+        return [t.detach() for t in pytree.tree_leaves(out)]
+
+    fresh_model.eval()
+    fresh_model.load_state_dict(sd, strict=True)
+    with torch.no_grad():
+        for k, v in consts.items():
+            t = _resolve(fresh_model, k)
+            if isinstance(t, torch.Tensor) and t.shape == v.shape:
+                t.copy_(v)
+    res["eager"] = _compare(run(fresh_model), expected, exact=True)
+
+    res["reference"] = None
+    if os.path.exists(p["reference"]):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # Python 3.14: "torch.jit.load is not supported"
+            ts = torch.jit.load(p["reference"])
+        res["reference"] = _compare(run(ts), expected, exact=False)
+
+    try:
+        ep = torch.export.load(p["pt2"])
+        gm = ep.module()
+        _demeta_graph(gm)
+        gm.load_state_dict(sd, strict=False, assign=True)
+        for k, v in consts.items():
+            parent, _, leaf = k.rpartition(".")
+            owner = _resolve(gm, parent) if parent else gm
+            if owner is None:
+                raise CaptureError(f"constant {k} has no place in the unlifted module")
+            if leaf in getattr(owner, "_buffers", {}):
+                owner._buffers[leaf] = v.clone()
+            else:
+                setattr(owner, leaf, v.clone())
+        left = [n for n, t in list(gm.named_parameters()) + list(gm.named_buffers()) if t.device.type == "meta"]
+        left += [n for n, t in vars(gm).items() if isinstance(t, torch.Tensor) and t.device.type == "meta"]
+        if left:
+            res["pt2"] = (False, "meta tensors left after loading the weights: " + ", ".join(left))
+        else:
+            res["pt2"] = _compare(run(gm), expected, exact=False)
+    except Exception as e:
+        msg = str(e).strip().splitlines()
+        res["pt2"] = (None, f"not checked: {type(e).__name__}: {msg[0] if msg else ''}"[:300])
+    return res
+
+
+def load_factory(spec):
+    """'pkg.module:factory' or 'path/to/file.py:factory' -> the callable."""
+    mod_name, sep, attr = spec.rpartition(":")
+    if not sep or not mod_name or not attr:
+        raise CaptureError(f"{spec}: expected MODULE:FACTORY or FILE.py:FACTORY")
+    if mod_name.endswith(".py") or os.sep in mod_name:
+        if not os.path.isfile(mod_name):
+            raise CaptureError(f"{mod_name}: no such file")
+        modname = "irx_capture_user_" + os.path.splitext(os.path.basename(mod_name))[0].replace("-", "_")
+        s = importlib.util.spec_from_file_location(modname, mod_name)
+        mod = importlib.util.module_from_spec(s)
+        sys.modules[modname] = mod
+        sys.path.insert(0, os.path.dirname(os.path.abspath(mod_name)))
+        s.loader.exec_module(mod)
+    else:
+        mod = importlib.import_module(mod_name)
+    fn = getattr(mod, attr, None)
+    if not callable(fn):
+        raise CaptureError(f"{spec}: {attr} is not a callable in {mod_name}")
+    return fn
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        prog="irx-capture.py",
+        description="Export a model on the meta device and save real weights, inputs and "
+                    "eager outputs for irx-verify.",
+        epilog="FACTORY() returns (model, inputs) or (model, inputs, dynamic_shapes).")
+    ap.add_argument("factory", metavar="MODULE:FACTORY", help="e.g. mymodels:make or path/to/file.py:make")
+    ap.add_argument("out_dir", metavar="OUTDIR")
+    ap.add_argument("--name", help="file prefix: NAME.pt2, NAME.state_dict.pt, ... (default model.pt2, state_dict.pt, ...)")
+    ap.add_argument("--seed", type=int, default=0, help="seed for random, torch and numpy (default 0)")
+    ap.add_argument("--decompose", action="store_true", help="save ep.run_decompositions() (core ATen)")
+    ap.add_argument("--strict", choices=("auto", "yes", "no"), default="auto",
+                    help="torch.export tracer (default: non-strict, then strict)")
+    ap.add_argument("--no-reference", action="store_true", help="do not write the TorchScript reference.pt")
+    ap.add_argument("--no-safetensors", action="store_true", help="do not write state_dict.safetensors")
+    ap.add_argument("--check", action="store_true",
+                    help="then load what was written back with torch and compare (builds the model again)")
+    a = ap.parse_args(argv)
+    try:
+        _torch()
+        fn = load_factory(a.factory)
+        seed_all(a.seed)
+        try:
+            made = fn()
+        except Exception as e:
+            raise CaptureError(f"{a.factory}(): {type(e).__name__}: {e}") from None
+        if not isinstance(made, tuple) or len(made) not in (2, 3):
+            raise CaptureError(f"{a.factory}() must return (model, inputs) or (model, inputs, dynamic_shapes)")
+        model, inputs = made[0], made[1]
+        dyn = made[2] if len(made) == 3 else None
+        strict = {"auto": None, "yes": True, "no": False}[a.strict]
+        doc = capture(model, inputs, a.out_dir, name=a.name, dynamic_shapes=dyn, seed=a.seed,
+                      decompose=a.decompose, strict=strict, reference=not a.no_reference,
+                      safetensors=not a.no_safetensors)
+    except CaptureError as e:
+        print(f"irx-capture: {e}", file=sys.stderr)
+        return 2
+    print(f"irx-capture: {a.out_dir}: {', '.join(sorted(doc['files'].values()))}", file=sys.stderr)
+    for n in doc["notes"]:
+        print(f"irx-capture: note: {n}", file=sys.stderr)
+    if a.check:
+        seed_all(a.seed + 1)
+        res = check_capture(fn()[0], a.out_dir, a.name)
+        bad = False
+        for k, v in res.items():
+            if v is None:
+                continue
+            print(f"irx-capture: check {k}: {'ok' if v[0] else 'skipped' if v[0] is None else 'FAILED'}: {v[1]}",
+                  file=sys.stderr)
+            bad |= v[0] is False
+        return 1 if bad else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
