@@ -29,6 +29,22 @@ typedef struct irx_convert_options {
 	void *warn_ctx;
 } irx_convert_options;
 
+/**
+ * A conversion hook (the original framework's register_op): called with
+ * each node of OP_TYPE after irx has converted it, with the program's node
+ * (borrowed) and the IR node (NODE, to change in place: rename op_type,
+ * rewrite attrs, add fields a backend wants).  Nonzero fails the
+ * conversion, naming the node.
+ */
+typedef int (*irx_convert_hook)(const json_t *program_node, json_t *node, void *user,
+				irx_error *err);
+
+/**
+ * Run HOOK on every node whose op_type is OP_TYPE ("*": every node), in
+ * registration order.  Not thread-safe: register before converting.
+ */
+IRX_API int irx_convert_register(const char *op_type, irx_convert_hook hook, void *user);
+
 /** Convert PROGRAM (borrowed).  @param out new reference to the IR. */
 IRX_API int irx_convert(const json_t *program, const irx_convert_options *opts,
 			json_t **out, irx_error *err);

@@ -568,6 +568,44 @@ static int node_outputs(struct conv *c, struct scope *s, const json_t *node, jso
 	return IRX_OK;
 }
 
+struct hook {
+	char *op_type;
+	irx_convert_hook fn;
+	void *user;
+};
+
+static struct hook *hooks;
+static size_t n_hooks;
+
+int irx_convert_register(const char *op_type, irx_convert_hook fn, void *user)
+{
+	struct hook *h = realloc(hooks, (n_hooks + 1) * sizeof(*h));
+
+	if (!h)
+		return IRX_ENOMEM;
+	hooks = h;
+	if (!(h[n_hooks].op_type = strdup(op_type)))
+		return IRX_ENOMEM;
+	h[n_hooks].fn = fn;
+	h[n_hooks++].user = user;
+	return IRX_OK;
+}
+
+static int run_hooks(struct conv *c, const json_t *node, json_t *out)
+{
+	const char *op = json_string_value(json_object_get(out, "op_type"));
+
+	for (size_t i = 0; i < n_hooks; i++) {
+		int rc;
+		if (strcmp(hooks[i].op_type, "*") && (!op || strcmp(hooks[i].op_type, op)))
+			continue;
+		if ((rc = hooks[i].fn(node, out, hooks[i].user, c->err)))
+			return c->err && c->err->code ? c->err->code
+			       : cfail(c, rc, "a conversion hook for %s failed", op ? op : "?");
+	}
+	return IRX_OK;
+}
+
 static int convert_node(struct conv *c, struct scope *s, const json_t *node, json_t *nodes)
 {
 	json_t *out, *x;
@@ -589,6 +627,10 @@ static int convert_node(struct conv *c, struct scope *s, const json_t *node, jso
 	for (size_t i = 0; i < 3; i++)
 		if ((x = json_object_get(node, provenance[i])))
 			json_object_set(out, provenance[i], x);
+	if (n_hooks && (rc = run_hooks(c, node, out))) {
+		json_decref(out);
+		return rc;
+	}
 	return json_array_append_new(nodes, out) ? OOM(c) : IRX_OK;
 }
 

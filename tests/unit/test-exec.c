@@ -1,0 +1,190 @@
+/*
+ * test-exec.c: the C face of libtorch (irx/torch.h) and the executor
+ * registry (irx/exec.h), against whichever libtorch is linked.
+ */
+#include "unit.h"
+
+#include "irx/exec.h"
+#include "irx/torch.h"
+
+static irx_th *tensor_of(const float *v, const int64_t *shape, const int64_t *strides, int ndim,
+			 int64_t numel)
+{
+	irx_tensor t = {.name = "t", .dtype = IRX_DTYPE_FLOAT32, .ndim = ndim, .shape = shape,
+			.strides = strides, .numel = numel, .data = (const uint8_t *)v};
+	irx_th *h = NULL;
+
+	assert_int_equal(irx_th_from_view(&h, &t, NULL), 0);
+	return h;
+}
+
+/* Borrowed in: the tensor is the caller's bytes, not a copy of them. */
+static void views_are_not_copies(void **state)
+{
+	float v[6] = {1, 2, 3, 4, 5, 6};
+	const int64_t shape[2] = {2, 3}, strides[2] = {3, 1};
+	irx_th *h = tensor_of(v, shape, strides, 2, 6);
+	irx_tensor back;
+
+	(void)state;
+	irx_th_view(h, &back);
+	assert_ptr_equal(back.data, (const uint8_t *)v);
+	assert_int_equal(back.dtype, IRX_DTYPE_FLOAT32);
+	assert_int_equal(back.ndim, 2);
+	assert_int_equal(back.shape[1], 3);
+	irx_th_free(h);
+}
+
+/* A boxed call by schema name, defaults from the live schema. */
+static void operators_are_called_by_name(void **state)
+{
+	float a[3] = {1, 2, 3}, b[3] = {10, 20, 30};
+	const int64_t shape[1] = {3}, strides[1] = {1};
+	irx_th *x = tensor_of(a, shape, strides, 1, 3), *y = tensor_of(b, shape, strides, 1, 3);
+	irx_th_arg args[] = {
+		{"self", {.kind = IRX_TH_TENSOR, .u.t = x}},
+		{"other", {.kind = IRX_TH_TENSOR, .u.t = y}},
+		/* alpha left out: the schema's default, 1 */
+	};
+	irx_th_results *r = NULL;
+	irx_th_op *op = NULL;
+	irx_tensor out;
+	float got[3];
+
+	(void)state;
+	assert_int_equal(irx_th_op_find(&op, "aten::add", "Tensor", NULL), 0);
+	assert_non_null(strstr(irx_th_op_schema(op), "alpha"));
+	assert_int_equal(irx_th_op_call(op, args, 2, &r, NULL), 0);
+	assert_int_equal(irx_th_results_count(r), 1);
+	irx_th_view(irx_th_results_at(r, 0)->u.t, &out);
+	memcpy(got, out.data, sizeof(got));
+	assert_true(got[0] == 11 && got[1] == 22 && got[2] == 33);
+	irx_th_results_free(r);
+	irx_th_op_free(op);
+	irx_th_free(x);
+	irx_th_free(y);
+}
+
+/* libtorch's exceptions come back as one line, never a backtrace. */
+static void errors_are_one_line(void **state)
+{
+	float a[3] = {1, 2, 3};
+	const int64_t s3[1] = {3}, s2[1] = {2}, st[1] = {1};
+	irx_th *x = tensor_of(a, s3, st, 1, 3), *y = tensor_of(a, s2, st, 1, 2);
+	irx_th_arg args[] = {
+		{"self", {.kind = IRX_TH_TENSOR, .u.t = x}},
+		{"other", {.kind = IRX_TH_TENSOR, .u.t = y}},
+	};
+	irx_error err = {0};
+	irx_th_results *r = NULL;
+	irx_th_op *op = NULL;
+
+	(void)state;
+	assert_int_equal(irx_th_op_find(&op, "aten::add", "Tensor", NULL), 0);
+	assert_int_not_equal(irx_th_op_call(op, args, 2, &r, &err), 0);
+	assert_null(r);
+	assert_null(strchr(err.text, '\n'));
+	assert_non_null(strstr(err.text, "size"));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(irx_th_op_call(op, args, 1, &r, &err), IRX_EINVAL); /* other missing */
+	assert_non_null(strstr(err.text, "'other'"));
+	irx_th_op_free(op);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(irx_th_op_find(&op, "aten::no_such_op", "", &err), IRX_EUNSUPPORTED);
+	assert_non_null(strstr(err.text, "no_such_op"));
+	irx_th_free(x);
+	irx_th_free(y);
+}
+
+/* A user's executor for a custom operator runs in place of the dispatcher. */
+static int twice(irx_exec_call *c, void *user, irx_error *err)
+{
+	irx_th_arg args[] = {
+		{"self", {.kind = IRX_TH_TENSOR, .u.t = irx_exec_call_arg(c, "x", 0)}},
+		{"other", {.kind = IRX_TH_FLOAT, .u.f = *(const double *)user}},
+	};
+	irx_th_results *r;
+	int rc = irx_exec_call_op(c, "aten.mul.Scalar", args, 2, &r, err);
+
+	if (!rc)
+		rc = irx_exec_call_set_output(c, 0, irx_th_retain(irx_th_results_at(r, 0)->u.t), err);
+	irx_th_results_free(r);
+	return rc;
+}
+
+static const char *const custom_ir =
+	"{\"format\": \"irx-ir\", \"format_version\": 1, \"model_name\": \"m\","
+	" \"graph_inputs\": [{\"name\": \"x\", \"shape\": [3], \"dtype\": \"float32\"}],"
+	" \"graph_outputs\": [{\"name\": \"y\", \"shape\": [3], \"dtype\": \"float32\"}],"
+	" \"weights\": [], \"constants\": [], \"weight_name_mapping\": {},"
+	" \"nodes\": [{\"name\": \"t\", \"op_type\": \"mylib.twice.default\","
+	"   \"inputs\": [{\"name\": \"x\", \"arg\": \"x\", \"arg_index\": 0}],"
+	"   \"outputs\": [{\"name\": \"y\", \"shape\": [3], \"dtype\": \"float32\", \"output_index\": 0}],"
+	"   \"attrs\": {}}]}";
+
+static void custom_executors_run(void **state)
+{
+	static const double factor = 2.5;
+	float a[3] = {1, 2, 4};
+	const int64_t shape[1] = {3}, strides[1] = {1};
+	json_t *ir = json_loads(custom_ir, 0, NULL);
+	irx_error err = {0};
+	irx_exec *x = NULL;
+	irx_th *in;
+	irx_tensor out;
+	float got[3];
+
+	(void)state;
+	assert_non_null(ir);
+	/* unregistered: planning names the operator and refuses */
+	assert_int_equal(irx_exec_new(&x, ir, NULL, &err), IRX_EUNSUPPORTED);
+	assert_non_null(strstr(err.text, "mylib.twice.default"));
+	assert_int_equal(irx_exec_register("mylib.twice.default", twice, (void *)&factor), 0);
+	assert_int_equal(irx_exec_new(&x, ir, NULL, NULL), 0);
+	assert_int_equal(irx_exec_bind(x, NULL, 0, NULL), 0);
+	in = tensor_of(a, shape, strides, 1, 3);
+	assert_int_equal(irx_exec_run(x, &in, 1, NULL), 0);
+	irx_th_view(irx_exec_result(x, 0), &out);
+	memcpy(got, out.data, sizeof(got));
+	assert_true(got[0] == 2.5f && got[1] == 5.0f && got[2] == 10.0f);
+	irx_th_free(in);
+	irx_exec_free(x);
+	json_decref(ir);
+}
+
+/* The conversion hook (register_op) changes nodes as they are made. */
+static int rename_relu(const json_t *program_node, json_t *node, void *user, irx_error *err)
+{
+	json_object_set_new(node, "op_type", json_string((const char *)user));
+	return IRX_OK;
+}
+
+static void conversion_hooks_run(void **state)
+{
+	json_t *program = export_fixture("t214/mlp.pt2"), *ir = NULL;
+	size_t i, renamed = 0;
+	json_t *n;
+
+	(void)state;
+	assert_int_equal(irx_convert_register("aten.relu.default", rename_relu, "mylib.relu"), 0);
+	assert_int_equal(irx_convert(program, NULL, &ir, NULL), 0);
+	json_array_foreach(json_object_get(ir, "nodes"), i, n) {
+		assert_string_not_equal(json_string_value(json_object_get(n, "op_type")), "aten.relu.default");
+		renamed += !strcmp(json_string_value(json_object_get(n, "op_type")), "mylib.relu");
+	}
+	assert_int_equal(renamed, 1);
+	json_decref(ir);
+	json_decref(program);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(views_are_not_copies),
+		cmocka_unit_test(operators_are_called_by_name),
+		cmocka_unit_test(errors_are_one_line),
+		cmocka_unit_test(custom_executors_run),
+		cmocka_unit_test(conversion_hooks_run),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
