@@ -561,16 +561,36 @@ static const irx_tensor *find_in(const irx_tensors *const *w, size_t n, const ch
 	return t;
 }
 
+/* Tensors of the sets that the IR has no use for (a key shadowed by an
+ * earlier set is not counted), named in a message. */
+static size_t unused(const irx_tensors *const *w, size_t n_sets, const json_t *keys,
+		     struct problems *names)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < n_sets; i++)
+		for (size_t k = 0; k < irx_tensors_count(w[i]); k++) {
+			const char *name = irx_tensors_at(w[i], k)->name;
+			if (json_object_get(keys, name))
+				continue;
+			n++;
+			problem(names, "'%s'", name);
+		}
+	return n;
+}
+
 int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_error *err)
 {
-	size_t total = 0;
 	static const char *const lists[] = {"weights", "constants"};
 	const json_t *mapping = json_object_get(x->ir, "weight_name_mapping");
-	struct problems bad = {{0}, 0};
-	size_t used = 0;
-	int rc;
+	struct problems bad = {{0}, 0}, extra_names = {{0}, 0};
+	json_t *keys = json_object();
+	size_t extra;
+	int rc = IRX_OK;
 
-	for (int l = 0; l < 2; l++) {
+	if (!keys)
+		return fail(err, IRX_ENOMEM, "out of memory");
+	for (int l = 0; l < 2 && !rc; l++) {
 		size_t i;
 		json_t *wm;
 		json_array_foreach(json_object_get(x->ir, lists[l]), i, wm) {
@@ -580,11 +600,11 @@ int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_e
 			if (!gname || (str(wm, "kind") && !strcmp(str(wm, "kind"), "custom_obj")))
 				continue;
 			key = key ? key : gname;
+			json_object_set_new(keys, key, json_true());
 			if (!(t = find_in(w, n_sets, key))) {
 				problem(&bad, "'%s' is missing", key);
 				continue;
 			}
-			used++;
 			if (!fits(t, wm, want, got, sizeof(want))) {
 				problem(&bad, "'%s' is %s, the IR wants %s", key, got, want);
 				continue;
@@ -596,22 +616,22 @@ int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_e
 			size_t id = value_id(x->top, gname);
 			irx_th_free(x->bound[id]);
 			if ((rc = weight_handle(x, t, wm, &x->bound[id], err)))
-				return rc;
+				break;
 		}
 	}
+	extra = rc || bad.n ? 0 : unused(w, n_sets, keys, &extra_names);
+	json_decref(keys);
+	if (rc)
+		return rc;
 	if (bad.n)
 		return fail(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s", bad.n,
 			    bad.n == 1 ? "" : "s", bad.n == 1 ? "es" : "", bad.text);
-	for (size_t i = 0; i < n_sets; i++)
-		total += irx_tensors_count(w[i]);
-	if (used < total) {
-		size_t extra = total - used;
-		if (x->o.strict)
-			return fail(err, IRX_EMISMATCH, "%zu tensor%s in the weights file %s not used by the IR (--strict)",
-				    extra, extra == 1 ? "" : "s", extra == 1 ? "is" : "are");
-		warn(x, "%zu tensor%s in the weights file %s not used by the IR", extra,
-		     extra == 1 ? "" : "s", extra == 1 ? "is" : "are");
-	}
+	if (extra && x->o.strict)
+		return fail(err, IRX_EMISMATCH, "%zu tensor%s of the weights %s not used by the IR (--strict): %s",
+			    extra, extra == 1 ? "" : "s", extra == 1 ? "is" : "are", extra_names.text);
+	if (extra)
+		warn(x, "%zu tensor%s of the weights %s not used by the IR: %s", extra,
+		     extra == 1 ? "" : "s", extra == 1 ? "is" : "are", extra_names.text);
 	return IRX_OK;
 }
 
@@ -857,8 +877,8 @@ static int check_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error 
 	struct problems bad = {{0}, 0};
 
 	if (n != x->top->n_inputs)
-		return fail(err, IRX_EMISMATCH, "the IR takes %zu input%s, %zu given", x->top->n_inputs,
-			    x->top->n_inputs == 1 ? "" : "s", n);
+		return fail(err, IRX_EMISMATCH, "the IR takes %zu input%s, %zu %s given", x->top->n_inputs,
+			    x->top->n_inputs == 1 ? "" : "s", n, n == 1 ? "was" : "were");
 	for (size_t i = 0; i < n; i++) {
 		const json_t *m = irx_exec_input(x, i);
 		char want[256], got[256];

@@ -240,8 +240,9 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 		rc = tool_fail("%s: the model returns %zu tensors, the IR %zu", a->reference,
 			       irx_th_results_count(ref), n);
 	else if (expected && strcmp(irx_tensors_container(expected), "dict") && irx_tensors_count(expected) != n)
-		rc = tool_fail("%s: %zu tensors, but the IR gives %zu outputs", a->expected,
-			       irx_tensors_count(expected), n);
+		rc = tool_fail("%s: %zu tensor%s, but the IR gives %zu output%s", a->expected,
+			       irx_tensors_count(expected), irx_tensors_count(expected) == 1 ? "" : "s",
+			       n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n && !rc; i++) {
 		const char *name = json_string_value(json_object_get(irx_exec_output(r->x, i), "name"));
 		irx_th *t = irx_exec_result(r->x, i);

@@ -136,8 +136,9 @@ static int make_inputs(struct run *r, const struct run_args *a)
 		return EXIT_ERROR;
 	if (a->inputs && irx_tensors_count(r->input_file) != n &&
 	    strcmp(irx_tensors_container(r->input_file), "dict"))
-		return tool_fail("%s: %zu tensors, but the IR takes %zu inputs", a->inputs,
-				 irx_tensors_count(r->input_file), n);
+		return tool_fail("%s: %zu tensor%s, but the IR takes %zu input%s", a->inputs,
+				 irx_tensors_count(r->input_file), irx_tensors_count(r->input_file) == 1 ? "" : "s",
+				 n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		const json_t *m = irx_exec_input(r->x, i);
 		const char *name = json_string_value(json_object_get(m, "name"));
@@ -149,7 +150,7 @@ static int make_inputs(struct run *r, const struct run_args *a)
 			if (!t->data && t->numel)
 				return tool_fail("%s: input '%s' has no data (saved on the meta device?)",
 						 a->inputs, t->name);
-			rc = irx_th_from_copy(&r->inputs[i], t, &err); /* a model may write its inputs; mapped pages are read-only */
+			rc = irx_th_from_copy(&r->inputs[i], t, &err); /* a model may update its inputs in place: each run gets them fresh */
 		} else {
 			const json_t *shape = json_object_get(m, "shape");
 			int64_t dims[IRX_TENSOR_MAX_DIMS];
