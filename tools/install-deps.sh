@@ -3,7 +3,11 @@
 # newer.  Runs apt-get only for packages that are missing.
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config libjansson-dev
-libminizip-dev zlib1g-dev libcmocka-dev python3"
+libminizip-dev zlib1g-dev libcmocka-dev python3 libtorch-dev python3-torch"
+# libtorch-dev: the C++ shim behind irx-exec and irx-verify (Debian's 1.13).
+# python3-torch: torch 1.13 loads the files irx writes in the tests.
+# Chroots with torch 2.6 and 2.14 (tools/mkchroot.sh) also need mmdebstrap.
+[ "${IRX_CHROOTS:-1}" = 0 ] || pkgs="$pkgs mmdebstrap"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
