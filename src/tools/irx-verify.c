@@ -228,13 +228,15 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 {
 	irx_tensors *expected = NULL;
 	irx_th_results *ref = NULL;
-	json_t *report = json_array();
+	json_t *report;
 	size_t n = irx_exec_n_outputs(r->x), bad = 0;
 	int rc = a->expected ? run_open_tensors(a->expected, &expected) : run_reference(a, r, &ref);
 
-	if (rc) {
+	if (rc || !(report = json_array())) {
 		json_decref(per_node);
-		return rc;
+		irx_th_results_free(ref);
+		irx_tensors_free(expected);
+		return rc ? rc : tool_fail("out of memory");
 	}
 	if (ref && irx_th_results_count(ref) != n)
 		rc = tool_fail("%s: the model returns %zu tensors, the IR %zu", a->reference,
