@@ -102,43 +102,146 @@ double irxp_scalar(int dtype, const uint8_t *p, double *imag)
 
 #define LOAD(type, p) ({ type v_; memcpy(&v_, (p), sizeof(v_)); v_; })
 
+/*
+ * A block of contiguous float32: sum (in double), min and max of its first
+ * *DONE elements (a multiple of the vector width).  There is no test per
+ * element for NaN and infinity: one makes the block's double sum
+ * non-finite (finite float32 values cannot overflow it), and the caller
+ * then takes the block again one by one.  Accumulators stay in registers.
+ */
+#if defined(__x86_64__) && defined(__SSE2__)
+#include <immintrin.h>
+
+static int64_t block_f32_sse2(const uint8_t *q, int64_t k, double *sum, float *lo, float *hi)
+{
+	__m128d s0 = _mm_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+	__m128 lo0 = _mm_set1_ps(INFINITY), lo1 = lo0, hi0 = _mm_set1_ps(-INFINITY), hi1 = hi0;
+	float l4[4], h4[4];
+	double s[2];
+	int64_t i = 0;
+
+	for (; i + 8 <= k; i += 8) {
+		__m128 x0 = _mm_loadu_ps((const float *)(q + i * 4));
+		__m128 x1 = _mm_loadu_ps((const float *)(q + i * 4 + 16));
+		s0 = _mm_add_pd(s0, _mm_cvtps_pd(x0));
+		s1 = _mm_add_pd(s1, _mm_cvtps_pd(_mm_movehl_ps(x0, x0)));
+		s2 = _mm_add_pd(s2, _mm_cvtps_pd(x1));
+		s3 = _mm_add_pd(s3, _mm_cvtps_pd(_mm_movehl_ps(x1, x1)));
+		lo0 = _mm_min_ps(lo0, x0), lo1 = _mm_min_ps(lo1, x1);
+		hi0 = _mm_max_ps(hi0, x0), hi1 = _mm_max_ps(hi1, x1);
+	}
+	_mm_storeu_pd(s, _mm_add_pd(_mm_add_pd(s0, s1), _mm_add_pd(s2, s3)));
+	_mm_storeu_ps(l4, _mm_min_ps(lo0, lo1));
+	_mm_storeu_ps(h4, _mm_max_ps(hi0, hi1));
+	*sum = s[0] + s[1];
+	*lo = INFINITY, *hi = -INFINITY;
+	for (int l = 0; l < 4; l++) {
+		*lo = l4[l] < *lo ? l4[l] : *lo;
+		*hi = h4[l] > *hi ? h4[l] : *hi;
+	}
+	return i;
+}
+
+__attribute__((target("avx2")))
+static int64_t block_f32_avx2(const uint8_t *q, int64_t k, double *sum, float *lo, float *hi)
+{
+	__m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
+	__m256 lo0 = _mm256_set1_ps(INFINITY), lo1 = lo0, hi0 = _mm256_set1_ps(-INFINITY), hi1 = hi0;
+	float l8[8], h8[8];
+	double s[4];
+	int64_t i = 0;
+
+	for (; i + 16 <= k; i += 16) {
+		__m256 x0 = _mm256_loadu_ps((const float *)(q + i * 4));
+		__m256 x1 = _mm256_loadu_ps((const float *)(q + i * 4 + 32));
+		s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(x0)));
+		s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(x0, 1)));
+		s2 = _mm256_add_pd(s2, _mm256_cvtps_pd(_mm256_castps256_ps128(x1)));
+		s3 = _mm256_add_pd(s3, _mm256_cvtps_pd(_mm256_extractf128_ps(x1, 1)));
+		lo0 = _mm256_min_ps(lo0, x0), lo1 = _mm256_min_ps(lo1, x1);
+		hi0 = _mm256_max_ps(hi0, x0), hi1 = _mm256_max_ps(hi1, x1);
+	}
+	_mm256_storeu_pd(s, _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
+	_mm256_storeu_ps(l8, _mm256_min_ps(lo0, lo1));
+	_mm256_storeu_ps(h8, _mm256_max_ps(hi0, hi1));
+	*sum = (s[0] + s[1]) + (s[2] + s[3]);
+	*lo = INFINITY, *hi = -INFINITY;
+	for (int l = 0; l < 8; l++) {
+		*lo = l8[l] < *lo ? l8[l] : *lo;
+		*hi = h8[l] > *hi ? h8[l] : *hi;
+	}
+	return i;
+}
+
+static int64_t block_f32(const uint8_t *q, int64_t k, double *sum, float *lo, float *hi)
+{
+	static int avx2 = -1; /* asked once; a race only asks twice */
+
+	if (avx2 < 0)
+		avx2 = __builtin_cpu_supports("avx2");
+	return avx2 ? block_f32_avx2(q, k, sum, lo, hi) : block_f32_sse2(q, k, sum, lo, hi);
+}
+#else
+static int64_t block_f32(const uint8_t *q, int64_t k, double *sum, float *lo, float *hi)
+{
+	double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	int64_t i = 0;
+
+	*lo = INFINITY, *hi = -INFINITY;
+	for (; i + 4 <= k; i += 4) {
+		float v[4];
+		memcpy(v, q + i * 4, sizeof(v));
+		s0 += v[0], s1 += v[1], s2 += v[2], s3 += v[3];
+		for (int l = 0; l < 4; l++) {
+			*lo = v[l] < *lo ? v[l] : *lo;
+			*hi = v[l] > *hi ? v[l] : *hi;
+		}
+	}
+	*sum = (s0 + s1) + (s2 + s3);
+	return i;
+}
+#endif
+
 static void row_f32_dense(const uint8_t *p, int64_t n, struct acc *a)
 {
-	enum { LANES = 8, BLOCK = 4096 };
+	enum { BLOCK = 4096 };
 
 	for (int64_t done = 0; done < n;) {
-		int64_t k = n - done < BLOCK ? n - done : BLOCK;
+		int64_t k = n - done < BLOCK ? n - done : BLOCK, i;
 		const uint8_t *q = p + done * 4;
-		double s[LANES] = {0};
-		float lo[LANES], hi[LANES];
-		uint32_t bad = 0;
-		int64_t i = 0;
+		double s;
+		float lo, hi;
 
-		for (int l = 0; l < LANES; l++)
-			lo[l] = INFINITY, hi[l] = -INFINITY;
-		for (; i + LANES <= k; i += LANES) {
-			for (int l = 0; l < LANES; l++) {
-				float v = LOAD(float, q + (i + l) * 4);
-				uint32_t bits = LOAD(uint32_t, q + (i + l) * 4);
-				bad |= (bits & 0x7f800000u) == 0x7f800000u;
-				s[l] += v;
-				lo[l] = v < lo[l] ? v : lo[l];
-				hi[l] = v > hi[l] ? v : hi[l];
-			}
-		}
-		if (bad) { /* a NaN or infinity: take this block one by one */
+		i = block_f32(q, k, &s, &lo, &hi);
+		if (!isfinite(s)) { /* a NaN or infinity: take this block one by one */
 			for (i = 0; i < k; i++)
 				take(a, LOAD(float, q + i * 4));
 		} else {
-			for (int l = 0; l < LANES; l++) {
-				a->sum += s[l];
-				a->min = lo[l] < a->min ? lo[l] : a->min;
-				a->max = hi[l] > a->max ? hi[l] : a->max;
+			a->sum += s;
+			if (i) {
+				a->min = lo < a->min ? lo : a->min;
+				a->max = hi > a->max ? hi : a->max;
 			}
 			a->count += (uint64_t)i;
 			for (; i < k; i++)
 				take(a, LOAD(float, q + i * 4));
 		}
+		done += k;
+	}
+}
+
+/* Contiguous bfloat16: widened exactly to float32 a block at a time (on
+ * the stack, in L1), then summed as float32. */
+static void row_bf16_dense(const uint8_t *p, int64_t n, struct acc *a)
+{
+	enum { BLOCK = 4096 };
+	uint32_t buf[BLOCK];
+
+	for (int64_t done = 0; done < n;) {
+		int64_t k = n - done < BLOCK ? n - done : BLOCK;
+		for (int64_t i = 0; i < k; i++)
+			buf[i] = (uint32_t)LOAD(uint16_t, p + (done + i) * 2) << 16;
+		row_f32_dense((const uint8_t *)buf, k, a);
 		done += k;
 	}
 }
@@ -155,7 +258,12 @@ static void row(int dtype, const uint8_t *p, int64_t n, int64_t step, struct acc
 		break;
 	case IRX_DTYPE_FLOAT64: EACH(LOAD(double, p)); break;
 	case IRX_DTYPE_FLOAT16: EACH(from_half(LOAD(uint16_t, p))); break;
-	case IRX_DTYPE_BFLOAT16: EACH(from_bf16(LOAD(uint16_t, p))); break;
+	case IRX_DTYPE_BFLOAT16:
+		if (step == 2)
+			row_bf16_dense(p, n, a);
+		else
+			EACH(from_bf16(LOAD(uint16_t, p)));
+		break;
 	case IRX_DTYPE_FLOAT8_E4M3FN: EACH(from_fp8(*p, 4, 7, 0)); break;
 	case IRX_DTYPE_FLOAT8_E5M2: EACH(from_fp8(*p, 5, 15, 0)); break;
 	case IRX_DTYPE_FLOAT8_E4M3FNUZ: EACH(from_fp8(*p, 4, 8, 1)); break;
