@@ -1,0 +1,83 @@
+# exec-lib.sh: what t7001 and t7002 share (sourced after lib.sh): skip
+# without libtorch or tests/tensor-copy, and st(), a safetensors editor
+# in the standard library of Python.
+"$BIN/irx-exec" --version >"$TMP/v" 2>&1 || true
+grep -q "libtorch: [0-9]" "$TMP/v" || skip "irx-exec is built without libtorch"
+COPY="$IRX_BUILDDIR/tests/tensor-copy"
+[ -x "$COPY" ] || skip "no $COPY (built by make check)"
+EXEC="$BIN/irx-exec"
+VERIFY="$BIN/irx-verify"
+
+# st.py: safetensors files made and edited with the standard library.
+cat >"$TMP/st.py" <<'PY'
+import json, struct, sys
+
+SIZE = {"F64": 8, "F32": 4, "I64": 8, "I32": 4, "U8": 1, "BOOL": 1}
+FMT = {"F64": "d", "F32": "f", "I64": "q", "I32": "i", "U8": "B", "BOOL": "?"}
+ST = {"float64": "F64", "float32": "F32", "int64": "I64", "int32": "I32", "bool": "BOOL"}
+
+def load(path):
+    b = open(path, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    h.pop("__metadata__", None)
+    t = {}
+    for k, v in h.items():
+        s, e = v["data_offsets"]
+        t[k] = [v["dtype"], v["shape"], b[8 + n + s:8 + n + e]]
+    return t
+
+def save(path, t):
+    h, data = {}, b""
+    for k, (dt, shape, raw) in t.items():
+        h[k] = {"dtype": dt, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    hb = json.dumps(h).encode()
+    hb += b" " * (-len(hb) % 8)
+    open(path, "wb").write(struct.pack("<Q", len(hb)) + hb + data)
+
+def unpack(dt, raw):
+    return list(struct.unpack("<%d%s" % (len(raw) // SIZE[dt], FMT[dt]), raw))
+
+def pack(dt, vals):
+    conv = float if dt[0] == "F" else bool if dt == "BOOL" else int
+    return struct.pack("<%d%s" % (len(vals), FMT[dt]), *[conv(v) for v in vals])
+
+def dims(s):
+    return [int(d) for d in s.split(",") if d]
+
+args = sys.argv[1:]
+cmd = args.pop(0)
+if cmd == "new":  # new OUT NAME:DTYPE:D0,D1 ...: small deterministic values
+    out, t = args.pop(0), {}
+    for spec in args:
+        name, dt, shape = spec.split(":")
+        n = 1
+        for d in dims(shape):
+            n *= d
+        t[name] = [dt, dims(shape), pack(dt, [(i % 7) * 0.25 - 0.5 if dt[0] == "F" else i % 3 for i in range(n)])]
+    save(out, t)
+    sys.exit(0)
+src, out = args.pop(0), args.pop(0)
+t = load(src)
+if cmd == "add":        # add KEY INDEX DELTA: one element changed
+    dt, shape, raw = t[args[0]]
+    v = unpack(dt, raw)
+    v[int(args[1])] += float(args[2])
+    t[args[0]][2] = pack(dt, v)
+elif cmd == "drop":     # drop KEY
+    del t[args[0]]
+elif cmd == "cast":     # cast KEY DTYPE: values converted
+    dt, shape, raw = t[args[0]]
+    t[args[0]] = [args[1], shape, pack(args[1], unpack(dt, raw))]
+elif cmd == "shape":    # shape KEY D0,D1: the same bytes, another shape
+    t[args[0]][1] = dims(args[1])
+elif cmd == "consts":   # consts ORACLE: add the constants an oracle lists, with its values
+    for c in json.load(open(args[0]))["constants"]:
+        dt = ST[c["dtype"]]
+        t[c["name"]] = [dt, c["shape"], pack(dt, c["values"])]
+else:
+    sys.exit("st.py: unknown command " + cmd)
+save(out, t)
+PY
+st() { "$PYTHON3" "$TMP/st.py" "$@"; }
