@@ -202,8 +202,7 @@ static irx_tensors *new_set(const irx_tensors_options *o)
 	return t;
 }
 
-/* Point every tensor at its storage bytes again (storages may have
- * moved), and index the names. */
+/* Index the names, for irx_tensors_find(). */
 static int finish(irx_tensors *t, irx_error *err)
 {
 	t->slots = 16;
@@ -216,12 +215,6 @@ static int finish(irx_tensors *t, irx_error *err)
 		while (t->by_name[h])
 			h = (h + 1) & (t->slots - 1);
 		t->by_name[h] = (uint32_t)(i + 1);
-	}
-	for (size_t i = 0; i < t->n; i++) {
-		irx_tensor *x = &t->tensors[i];
-		if (x->storage >= 0 && t->storages[x->storage].data)
-			x->data = t->storages[x->storage].data +
-				  (x->numel ? (uint64_t)x->offset * irx_dtype_size(x->dtype) : 0);
 	}
 	return IRX_OK;
 }

@@ -96,23 +96,38 @@ int run_open_tensors(const char *path, irx_tensors **out)
 	return EXIT_OK;
 }
 
-/* A .pt2 archive brings its constants as well as its weights. */
+/* A .pt2 archive brings its constants as well as its weights: the
+ * archive is opened once and both are read from it. */
 static int open_weights(struct run *r, const char *path)
 {
-	irx_tensors_options o = {.warn = tool_warn, .warn_ctx = (void *)path, .constants = 1};
+	irx_tensors_options o = {.warn = tool_warn, .warn_ctx = (void *)path};
 	irx_error err = {0};
-	int rc;
+	irx_archive *a;
+	irx_blob *b;
 
-	if ((rc = run_open_tensors(path, &r->weights[r->n_weights])))
-		return rc;
+	if (irx_blob_open(&b, path, &err))
+		goto fail;
+	if (irx_blob_size(b) < 2 || memcmp(irx_blob_data(b), "PK", 2)) {
+		if (irx_tensors_open_blob(&r->weights[r->n_weights], b, &o, &err))
+			goto fail;
+		r->n_weights++;
+		return EXIT_OK;
+	}
+	if (irx_archive_open_blob(&a, b, &err))
+		goto fail;
+	r->archives[r->n_archives++] = a;
+	if (irx_tensors_open_archive(&r->weights[r->n_weights], a, &o, &err))
+		goto fail;
 	if (irx_tensors_format(r->weights[r->n_weights++]) != IRX_TENSORS_PT2)
 		return EXIT_OK;
-	if (irx_tensors_open(&r->weights[r->n_weights], path, &o, &err)) {
-		tool_report(&err);
-		return EXIT_ERROR;
-	}
+	o.constants = 1;
+	if (irx_tensors_open_archive(&r->weights[r->n_weights], a, &o, &err))
+		goto fail;
 	r->n_weights++;
 	return EXIT_OK;
+fail:
+	tool_report(&err);
+	return EXIT_ERROR;
 }
 
 const irx_tensor *run_pick(const irx_tensors *f, size_t i, const char *name)
@@ -223,6 +238,8 @@ void run_free(struct run *r)
 	irx_tensors_free(r->input_file);
 	for (size_t i = 0; i < r->n_weights; i++)
 		irx_tensors_free(r->weights[i]);
+	for (size_t i = 0; i < r->n_archives; i++)
+		irx_archive_free(r->archives[i]);
 	json_decref(r->ir);
 }
 

@@ -24,6 +24,8 @@ struct run {
 	json_t *ir;
 	irx_tensors *weights[16];
 	size_t n_weights;
+	irx_archive *archives[8];  /* .pt2 weights: opened once, read twice */
+	size_t n_archives;
 	irx_tensors *input_file;
 	irx_th **inputs;
 	size_t n_inputs;
