@@ -42,7 +42,21 @@ typedef struct irx_exec_options {
 	int measure;           /* track the largest live set (costs a little per node) */
 	int decompose;         /* use irx's decompositions even where libtorch has the
 	                          operator (to hold them against it) */
+	/* Operators ("aten.from_file.default", or "aten.from_file" for every
+	 * overload) to run although irx_schema_refusal() refuses them. */
+	const char *const *allow_ops;
+	size_t n_allow_ops;
+	/* Bounds; 0 takes the default, SIZE_MAX / UINT64_MAX is no bound. */
+	size_t max_memory;       /* bytes libtorch may hold; default half the RAM */
+	uint64_t max_elements;   /* elements one node reads and writes; default 2^32 */
+	uint64_t max_iterations; /* of one while_loop; default 2^20 */
 } irx_exec_options;
+
+/* The defaults of the bounds above. */
+#define IRX_EXEC_MAX_ELEMENTS (UINT64_C(1) << 32)
+#define IRX_EXEC_MAX_ITERATIONS (UINT64_C(1) << 20)
+/** The default of max_memory: half the machine's physical memory. */
+IRX_API size_t irx_exec_default_max_memory(void);
 
 /**
  * Plan IR: resolve every node (subgraphs included) to an executor, a

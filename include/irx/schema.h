@@ -83,6 +83,14 @@ IRX_API int irx_schema_registry_lookup(irx_schema_registry *r, const char *op_ty
  * schema, as opposed to "higher_order.cond" or a Python callable. */
 IRX_API int irx_schema_is_operator(const char *op_type);
 
+/**
+ * Why irx refuses to run the operator of schema S, or NULL when it may
+ * (src/lib/op-policy.c, irx-exec(1)): an operator outside the aten and
+ * prims namespaces, one with a str argument that names a file, or one
+ * that returns nothing and writes no tensor.  The reason is static text.
+ */
+IRX_API const char *irx_schema_refusal(const irx_schema *s);
+
 /** Number of schemas in the built-in table. */
 IRX_API size_t irx_schema_builtin_count(void);
 

@@ -130,6 +130,25 @@ IRX_API int irx_th_op_arg_has_default(const irx_th_op *op, size_t i);
 IRX_API int irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
 			   irx_th_results **out, irx_error *err);
 
+/**
+ * Check ARGS against OP's schema as irx_th_op_call() would convert them,
+ * without calling: every value that is not a tensor is converted and its
+ * enums (dtype, layout, memory format, reduction, device, ...) checked
+ * against the linked libtorch.  The error names the argument.
+ */
+IRX_API int irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
+			    irx_error *err);
+
+/** Call FN with the schema of every operator the linked libtorch has. */
+IRX_API void irx_th_each_schema(void (*fn)(void *ctx, const char *schema), void *ctx);
+
+/**
+ * Hold libtorch's CPU allocations to BYTES in all (0: no limit): past it,
+ * an allocation fails and so does the operator that asked, with an error.
+ * Process-wide; the allocator is installed at the first nonzero limit.
+ */
+IRX_API void irx_th_set_memory_limit(size_t bytes);
+
 /* ---- TorchScript -------------------------------------------------------- */
 
 /** Load a TorchScript archive (torch.jit.save) on the CPU, in eval mode. */

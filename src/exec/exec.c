@@ -19,9 +19,7 @@
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static int fail(irx_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(irx_error *err, int code, const char *fmt, ...)
+int xp_fail(irx_error *err, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -98,13 +96,24 @@ static size_t value_id(const struct xgraph *g, const char *name)
 	return v ? (size_t)json_integer_value(v) : NO_VALUE;
 }
 
-static int new_value(struct xgraph *g, const char *name, size_t *id, irx_error *err)
+/* A new value of G, described by META (a TensorMeta or Weight). */
+static int new_value(struct xgraph *g, const json_t *meta, size_t *id, irx_error *err)
 {
+	const char *name = str(meta, "name");
+	const json_t **m;
+	int rc;
+
 	if (!name)
-		return fail(err, IRX_EFORMAT, "a value has no name");
+		return xp_fail(err, IRX_EFORMAT, "a value has no name");
+	if ((rc = xp_check_dtype(meta, err)))
+		return rc;
+	if (!(m = realloc(g->meta, (g->n_values + 1) * sizeof(*m))))
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
+	g->meta = m;
+	g->meta[g->n_values] = meta;
 	*id = g->n_values++;
 	if (json_object_set_new(g->ids, name, json_integer((json_int_t)*id)))
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	return IRX_OK;
 }
 
@@ -191,6 +200,27 @@ static int has_arg(const irx_th_op *op, const char *name)
 	return 0;
 }
 
+/* The node's values (not its tensors) as libtorch would take them: an
+ * enum out of range or a name irx does not know is refused before any
+ * node runs. */
+static int check_args(struct xnode *n, irx_error *err)
+{
+	irx_th_arg *args = calloc(n->n_args + 1, sizeof(*args));
+	irx_error e = {0};
+	size_t k = 0;
+
+	if (!args)
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
+	for (size_t a = 0; a < n->n_args; a++)
+		if (!n->args[a].is_tensor)
+			args[k++] = (irx_th_arg){n->args[a].name, n->args[a].v};
+	irx_th_op_check(n->op, args, k, &e);
+	free(args);
+	if (e.code)
+		return xp_fail(err, IRX_EFORMAT, "node %s (%s): %s", n->name, n->op_type, e.text);
+	return IRX_OK;
+}
+
 /* Arguments of a dispatched node, in the order the IR gives them. */
 static int plan_args(irx_exec *x, struct xnode *n, struct problems *unsupported, irx_error *err)
 {
@@ -201,7 +231,7 @@ static int plan_args(irx_exec *x, struct xnode *n, struct problems *unsupported,
 	json_t *v;
 
 	if (!(n->args = calloc(cap, sizeof(*n->args))))
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n->n_in; i++) {
 		struct xarg *a = NULL;
 		for (size_t j = 0; j < n->n_args; j++)
@@ -236,7 +266,7 @@ static int plan_args(irx_exec *x, struct xnode *n, struct problems *unsupported,
 		a->name = k;
 		n->n_args++;
 	}
-	return IRX_OK;
+	return check_args(n, err);
 }
 
 static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **out,
@@ -247,6 +277,7 @@ static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, i
 {
 	char name[256], overload[128];
 	irx_error e = {0};
+	const char *why;
 	int rc;
 
 	if (xp_find_executor(n->op_type, &n->fn, &n->user) ||
@@ -263,7 +294,10 @@ static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, i
 		return IRX_OK;
 	}
 	if (rc)
-		return fail(err, rc, "%s: %s", n->op_type, e.text);
+		return xp_fail(err, rc, "%s: %s", n->op_type, e.text);
+	if ((why = xp_refusal(&x->o, n->op_type, n->op)))
+		return xp_fail(err, IRX_EUNSUPPORTED, "node %s: operator %s is refused: %s "
+			       "(--allow-op=%s runs it)", n->name, n->op_type, why, n->op_type);
 	struct problems before = *unsupported;
 	if ((rc = plan_args(x, n, unsupported, err)))
 		return rc;
@@ -289,41 +323,41 @@ static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct prob
 	n->name = str(n->json, "name");
 	n->op_type = str(n->json, "op_type");
 	if (!n->name || !n->op_type || !json_is_array(ins) || !json_is_array(outs))
-		return fail(err, IRX_EFORMAT, "node %s has no name, op_type, inputs or outputs",
+		return xp_fail(err, IRX_EFORMAT, "node %s has no name, op_type, inputs or outputs",
 			    n->name ? n->name : "(unnamed)");
 	n->n_in = json_array_size(ins);
 	n->n_out = json_array_size(outs);
 	if (!(n->in = calloc(n->n_in + 1, sizeof(*n->in))) ||
 	    !(n->out = calloc(n->n_out + 1, sizeof(*n->out))) ||
 	    !(n->out_meta = calloc(n->n_out + 1, sizeof(*n->out_meta))))
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	json_array_foreach(ins, i, v) {
 		n->in[i].arg = str(v, "arg") ? str(v, "arg") : "";
 		n->in[i].in_list = json_is_integer(json_object_get(v, "list_index"));
 		n->in[i].list_index = (size_t)json_integer_value(json_object_get(v, "list_index"));
 		if ((n->in[i].value = value_id(g, str(v, "name"))) == NO_VALUE)
-			return fail(err, IRX_EFORMAT, "node %s: input '%s' is not defined before it",
+			return xp_fail(err, IRX_EFORMAT, "node %s: input '%s' is not defined before it",
 				    n->name, str(v, "name") ? str(v, "name") : "(unnamed)");
 	}
 	if (json_is_object(subs)) {
 		if (!(n->subgraphs = calloc(json_object_size(subs) + 1, sizeof(*n->subgraphs))))
-			return fail(err, IRX_ENOMEM, "out of memory");
+			return xp_fail(err, IRX_ENOMEM, "out of memory");
 		i = 0;
 		json_object_foreach((json_t *)subs, k, v)
 			if ((rc = plan_graph(x, v, 0, &n->subgraphs[i++], unsupported, err)))
 				return rc;
 	}
-	if ((rc = resolve(x, n, unsupported, err)))
+	if ((rc = resolve(x, n, unsupported, err)) || (rc = xp_check_bodies(n, err)))
 		return rc;
 	json_array_foreach(outs, i, v) {
 		n->out_meta[i] = v;
 		if (str(v, "kind")) /* a symbolic int: dynamic shapes are not run */
 			problem(unsupported, "%s (node %s): symbolic output '%s'", n->op_type, n->name,
 				str(v, "name"));
-		if ((rc = new_value(g, str(v, "name"), &n->out[i], err)))
+		if ((rc = new_value(g, v, &n->out[i], err)))
 			return rc;
 	}
-	return IRX_OK;
+	return xp_check_bounds(x, g, n, err);
 }
 
 /* Each value dies after its last use; outputs of the graph never do. */
@@ -332,7 +366,7 @@ static int plan_lifetimes(struct xgraph *g, const size_t *first_intermediate, ir
 	size_t *last = malloc((g->n_values + 1) * sizeof(*last));
 
 	if (!last)
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	for (size_t v = 0; v < g->n_values; v++)
 		last[v] = NO_VALUE;
 	for (size_t i = 0; i < g->n_nodes; i++) {
@@ -352,7 +386,7 @@ static int plan_lifetimes(struct xgraph *g, const size_t *first_intermediate, ir
 		size_t *d = realloc(n->dead, (n->n_dead + 1) * sizeof(*d));
 		if (!d) {
 			free(last);
-			return fail(err, IRX_ENOMEM, "out of memory");
+			return xp_fail(err, IRX_ENOMEM, "out of memory");
 		}
 		n->dead = d;
 		n->dead[n->n_dead++] = v;
@@ -368,7 +402,7 @@ static int plan_names(struct xgraph *g, const json_t *list, irx_error *err)
 	int rc;
 
 	json_array_foreach(list, i, v)
-		if ((rc = new_value(g, str(v, "name"), &id, err)))
+		if ((rc = new_value(g, v, &id, err)))
 			return rc;
 	return IRX_OK;
 }
@@ -385,10 +419,10 @@ static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **ou
 
 	*out = g;
 	if (!g || !(g->ids = json_object()))
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	g->json = gj;
 	if (!json_is_array(nodes) || !json_is_array(gin) || !json_is_array(gout))
-		return fail(err, IRX_EFORMAT, "a graph needs nodes, graph_inputs and graph_outputs");
+		return xp_fail(err, IRX_EFORMAT, "a graph needs nodes, graph_inputs and graph_outputs");
 	g->n_inputs = json_array_size(gin);
 	if ((rc = plan_names(g, gin, err)) ||
 	    (top && ((rc = plan_names(g, json_object_get(gj, "weights"), err)) ||
@@ -397,7 +431,7 @@ static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **ou
 	first_intermediate = g->end_weights = g->n_values;
 	g->n_nodes = json_array_size(nodes);
 	if (!(g->nodes = calloc(g->n_nodes + 1, sizeof(*g->nodes))))
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	json_array_foreach(nodes, i, v) {
 		g->nodes[i].json = v;
 		if ((rc = plan_node(x, g, &g->nodes[i], unsupported, err)))
@@ -405,7 +439,7 @@ static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **ou
 	}
 	g->n_outputs = json_array_size(gout);
 	if (!(g->outputs = calloc(g->n_outputs + 1, sizeof(*g->outputs))))
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	json_array_foreach(gout, i, v)
 		g->outputs[i] = value_id(g, str(v, "name"));
 	return plan_lifetimes(g, &first_intermediate, err);
@@ -431,6 +465,7 @@ static void free_graph(struct xgraph *g)
 	}
 	free(g->nodes);
 	free(g->outputs);
+	free(g->meta);
 	json_decref(g->ids);
 	free(g);
 }
@@ -443,14 +478,16 @@ int irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o, ir
 
 	*out = NULL;
 	if (!x)
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	x->ir = ir;
 	if (o)
 		x->o = *o;
+	xp_resolve_bounds(&x->o);
 	irx_th_set_threads(x->o.threads);
+	irx_th_set_memory_limit(x->o.max_memory == SIZE_MAX ? 0 : x->o.max_memory);
 	if (!json_is_object(ir) || strcmp(str(ir, "format") ? str(ir, "format") : "", "irx-ir")) {
 		irx_exec_free(x);
-		return fail(err, IRX_EFORMAT, "not an irx IR (no \"format\": \"irx-ir\")");
+		return xp_fail(err, IRX_EFORMAT, "not an irx IR (no \"format\": \"irx-ir\")");
 	}
 	if ((rc = plan_graph(x, ir, 1, &x->top, &unsupported, err))) {
 		irx_exec_free(x);
@@ -458,14 +495,14 @@ int irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o, ir
 	}
 	if (unsupported.n) {
 		irx_exec_free(x);
-		return fail(err, IRX_EUNSUPPORTED, "%zu operator%s cannot run with libtorch %s: %s",
+		return xp_fail(err, IRX_EUNSUPPORTED, "%zu operator%s cannot run with libtorch %s: %s",
 			    unsupported.n, unsupported.n == 1 ? "" : "s", irx_th_version(), unsupported.text);
 	}
 	if (!(x->values = calloc(x->top->n_values + 1, sizeof(*x->values))) ||
 	    !(x->bound = calloc(x->top->n_values + 1, sizeof(*x->bound))) ||
 	    !(x->custom = calloc(x->top->n_values + 1, 1))) {
 		irx_exec_free(x);
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	}
 	for (int l = 0; l < 2; l++) {
 		size_t i;
@@ -513,7 +550,7 @@ static void shape_text(char *buf, size_t size, int dtype, const int64_t *shape, 
 }
 
 /* Does T have META's dtype and shape?  Describes both into the buffers. */
-static int fits(const irx_tensor *t, const json_t *meta, char *want, char *got, size_t size)
+int xp_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, size_t size)
 {
 	const json_t *shape = json_object_get(meta, "shape");
 	int64_t dims[IRX_TENSOR_MAX_DIMS];
@@ -529,7 +566,7 @@ static int fits(const irx_tensor *t, const json_t *meta, char *want, char *got, 
 	return ok;
 }
 
-static int is_float(int dtype)
+int xp_is_float(int dtype)
 {
 	return dtype == IRX_DTYPE_FLOAT16 || dtype == IRX_DTYPE_FLOAT32 || dtype == IRX_DTYPE_BFLOAT16;
 }
@@ -543,7 +580,7 @@ static int weight_handle(const irx_exec *x, const irx_tensor *t, const json_t *w
 	irx_th *h;
 
 	rc = buffer ? irx_th_from_copy(&h, t, err) : irx_th_from_view(&h, t, err);
-	if (rc || !x->o.float64 || !is_float(t->dtype)) {
+	if (rc || !x->o.float64 || !xp_is_float(t->dtype)) {
 		*out = rc ? NULL : h;
 		return rc;
 	}
@@ -589,7 +626,7 @@ int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_e
 	int rc = IRX_OK;
 
 	if (!keys)
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	for (int l = 0; l < 2 && !rc; l++) {
 		size_t i;
 		json_t *wm;
@@ -605,7 +642,7 @@ int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_e
 				problem(&bad, "'%s' is missing", key);
 				continue;
 			}
-			if (!fits(t, wm, want, got, sizeof(want))) {
+			if (!xp_fits(t, wm, want, got, sizeof(want))) {
 				problem(&bad, "'%s' is %s, the IR wants %s", key, got, want);
 				continue;
 			}
@@ -624,10 +661,10 @@ int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_e
 	if (rc)
 		return rc;
 	if (bad.n)
-		return fail(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s", bad.n,
+		return xp_fail(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s", bad.n,
 			    bad.n == 1 ? "" : "s", bad.n == 1 ? "es" : "", bad.text);
 	if (extra && x->o.strict)
-		return fail(err, IRX_EMISMATCH, "%zu tensor%s of the weights %s not used by the IR (--strict): %s",
+		return xp_fail(err, IRX_EMISMATCH, "%zu tensor%s of the weights %s not used by the IR (--strict): %s",
 			    extra, extra == 1 ? "" : "s", extra == 1 ? "is" : "are", extra_names.text);
 	if (extra)
 		warn(x, "%zu tensor%s of the weights %s not used by the IR: %s", extra,
@@ -690,7 +727,7 @@ static int call_widened(const irx_th_op *op, irx_th_arg *args, size_t n, irx_th_
 		cap += args[a].value.kind == IRX_TH_TENSOR ? 1
 		     : args[a].value.kind == IRX_TH_TENSORS ? args[a].value.u.tensors.n : 0;
 	if (!(tmp = calloc(cap + 1, sizeof(*tmp))))
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	for (size_t a = 0; a < n && !rc; a++) {
 		irx_th_value *v = &args[a].value;
 		if (v->kind == IRX_TH_TENSOR && is_half(v->u.t)) {
@@ -730,13 +767,13 @@ static int take_output(struct xnode *n, size_t k, const irx_th_results *r, int w
 		 (size_t)json_integer_value(li) < v->u.tensors.n)
 		t = v->u.tensors.v[json_integer_value(li)];
 	if (!t)
-		return fail(err, IRX_EFORMAT, "output %zu ('%s') was not returned by libtorch", k,
+		return xp_fail(err, IRX_EFORMAT, "output %zu ('%s') was not returned by libtorch", k,
 			    str(m, "name"));
 	irx_th_view(t, &view);
 	if (widened && want > 0 && view.dtype != want)
 		return irx_th_to_dtype(out, t, want, err);
 	if (!(*out = irx_th_retain(t)))
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	return IRX_OK;
 }
 
@@ -751,7 +788,7 @@ static int dispatch(struct xnode *n, irx_th **vals, irx_error *err)
 	if (!args || !lists) {
 		free(args);
 		free(lists);
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	}
 	for (size_t a = 0; a < n->n_args; a++) {
 		const struct xarg *xa = &n->args[a];
@@ -846,11 +883,13 @@ static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_
 		int rc = run_node(x, g, n, vals, err);
 		for (size_t k = 0; !rc && k < n->n_out; k++)
 			if (!vals[n->out[k]])
-				rc = fail(err, IRX_EFORMAT, "output %zu was not set", k);
+				rc = xp_fail(err, IRX_EFORMAT, "output %zu was not set", k);
+		if (!rc)
+			rc = xp_check_claims(x, n, vals, err);
 		if (!rc && top && x->o.on_node) {
 			irx_th **outs = malloc((n->n_out + 1) * sizeof(*outs));
 			if (!outs)
-				return fail(err, IRX_ENOMEM, "out of memory");
+				return xp_fail(err, IRX_ENOMEM, "out of memory");
 			for (size_t k = 0; k < n->n_out; k++)
 				outs[k] = vals[n->out[k]];
 			rc = x->o.on_node(x->o.on_node_ctx, n->json, outs, n->n_out, err);
@@ -877,20 +916,20 @@ static int check_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error 
 	struct problems bad = {{0}, 0};
 
 	if (n != x->top->n_inputs)
-		return fail(err, IRX_EMISMATCH, "the IR takes %zu input%s, %zu %s given", x->top->n_inputs,
+		return xp_fail(err, IRX_EMISMATCH, "the IR takes %zu input%s, %zu %s given", x->top->n_inputs,
 			    x->top->n_inputs == 1 ? "" : "s", n, n == 1 ? "was" : "were");
 	for (size_t i = 0; i < n; i++) {
 		const json_t *m = irx_exec_input(x, i);
 		char want[256], got[256];
 		irx_tensor t;
 		irx_th_view(inputs[i], &t);
-		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 && is_float(irx_dtype_from_name(str(m, "dtype"))))
+		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 && xp_is_float(irx_dtype_from_name(str(m, "dtype"))))
 			t.dtype = irx_dtype_from_name(str(m, "dtype")); /* converted for the reference */
-		if (!fits(&t, m, want, got, sizeof(want)))
+		if (!xp_fits(&t, m, want, got, sizeof(want)))
 			problem(&bad, "input %zu ('%s') is %s, the IR wants %s", i, str(m, "name"), got, want);
 	}
 	if (bad.n)
-		return fail(err, IRX_EMISMATCH, "%s", bad.text);
+		return xp_fail(err, IRX_EMISMATCH, "%s", bad.text);
 	return IRX_OK;
 }
 
@@ -906,16 +945,16 @@ int irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err)
 	for (size_t i = 0; i < n; i++) {
 		irx_tensor t;
 		irx_th_view(inputs[i], &t);
-		if (x->o.float64 && is_float(t.dtype))
+		if (x->o.float64 && xp_is_float(t.dtype))
 			rc = irx_th_to_dtype(&x->values[i], inputs[i], IRX_DTYPE_FLOAT64, err);
 		else if (!(x->values[i] = irx_th_retain(inputs[i])))
-			rc = fail(err, IRX_ENOMEM, "out of memory");
+			rc = xp_fail(err, IRX_ENOMEM, "out of memory");
 		if (rc)
 			return rc;
 	}
 	for (size_t v = x->top->n_inputs; v < x->top->end_weights; v++)
 		if (!x->values[v] && !x->custom[v])
-			return fail(err, IRX_EINVAL, "weight %zu is not bound (irx_exec_bind first)",
+			return xp_fail(err, IRX_EINVAL, "weight %zu is not bound (irx_exec_bind first)",
 				    v - x->top->n_inputs);
 	return run_graph(x, x->top, x->values, 1, err);
 }
@@ -952,7 +991,7 @@ int irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *e
 {
 	if (i >= c->n->n_out) {
 		irx_th_free(t);
-		return fail(err, IRX_EINVAL, "node %s has no output %zu", c->n->name, i);
+		return xp_fail(err, IRX_EINVAL, "node %s has no output %zu", c->n->name, i);
 	}
 	irx_th_free(c->values[c->n->out[i]]);
 	c->values[c->n->out[i]] = t;
@@ -963,15 +1002,20 @@ int irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *ar
 		     irx_th_results **out, irx_error *err)
 {
 	char name[256], overload[128];
+	const char *why;
 	irx_th_op *op;
 	int rc;
 
 	*out = NULL;
 	if (!xp_split_op_type(op_type, name, sizeof(name), overload, sizeof(overload)))
-		return fail(err, IRX_EINVAL, "'%s' is not an operator name", op_type);
+		return xp_fail(err, IRX_EINVAL, "'%s' is not an operator name", op_type);
 	if ((rc = irx_th_op_find(&op, name, overload, err)))
 		return rc;
-	rc = irx_th_op_call(op, args, n, out, err);
+	if ((why = xp_refusal(&c->x->o, op_type, op)))
+		rc = xp_fail(err, IRX_EUNSUPPORTED, "operator %s is refused: %s (--allow-op=%s runs it)",
+			     op_type, why, op_type);
+	else
+		rc = irx_th_op_call(op, args, n, out, err);
 	irx_th_op_free(op);
 	return rc;
 }
@@ -993,21 +1037,21 @@ int irx_exec_call_subgraph(irx_exec_call *c, const char *graph, irx_th *const *i
 		i++;
 	}
 	if (!g)
-		return fail(err, IRX_EFORMAT, "node %s has no subgraph '%s'", c->n->name, graph);
+		return xp_fail(err, IRX_EFORMAT, "node %s has no subgraph '%s'", c->n->name, graph);
 	if (n_in != g->n_inputs || n_out != g->n_outputs)
-		return fail(err, IRX_EFORMAT, "subgraph '%s' takes %zu inputs and gives %zu outputs, not %zu and %zu",
+		return xp_fail(err, IRX_EFORMAT, "subgraph '%s' takes %zu inputs and gives %zu outputs, not %zu and %zu",
 			    graph, g->n_inputs, g->n_outputs, n_in, n_out);
 	if (!(vals = calloc(g->n_values + 1, sizeof(*vals))))
-		return fail(err, IRX_ENOMEM, "out of memory");
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	for (i = 0; i < n_in && !rc; i++)
 		if (!(vals[i] = irx_th_retain(in[i])))
-			rc = fail(err, IRX_ENOMEM, "out of memory");
+			rc = xp_fail(err, IRX_ENOMEM, "out of memory");
 	if (!rc)
 		rc = run_graph(c->x, g, vals, 0, err);
 	for (i = 0; i < n_out; i++) {
 		out[i] = NULL;
 		if (!rc && g->outputs[i] != NO_VALUE && !(out[i] = irx_th_retain(vals[g->outputs[i]])))
-			rc = fail(err, IRX_ENOMEM, "out of memory");
+			rc = xp_fail(err, IRX_ENOMEM, "out of memory");
 	}
 	for (i = 0; i < g->n_values; i++)
 		irx_th_free(vals[i]);

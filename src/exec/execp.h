@@ -55,6 +55,7 @@ struct xgraph {
 	size_t n_inputs;            /* graph inputs are values 0 .. n_inputs-1 */
 	size_t end_weights;         /* top graph: weights and constants up to here */
 	size_t *outputs, n_outputs; /* SIZE_MAX: not a tensor */
+	const json_t **meta;        /* value id -> its TensorMeta in the IR */
 };
 
 struct irx_exec {
@@ -73,6 +74,21 @@ struct irx_exec_call {
 	struct xnode *n;
 	irx_th **values;
 };
+
+/* exec.c */
+int xp_fail(irx_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Does T have META's dtype and shape?  Describes both into the buffers. */
+int xp_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, size_t size);
+int xp_is_float(int dtype);
+
+/* guard.c: what the executor refuses (see there) */
+void xp_resolve_bounds(irx_exec_options *o);
+/* Why the policy refuses OP (OP_TYPE in the IR), or NULL. */
+const char *xp_refusal(const irx_exec_options *o, const char *op_type, const irx_th_op *op);
+int xp_check_dtype(const json_t *meta, irx_error *err);
+int xp_check_bounds(const irx_exec *x, const struct xgraph *g, const struct xnode *n, irx_error *err);
+int xp_check_bodies(const struct xnode *n, irx_error *err);
+int xp_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *vals, irx_error *err);
 
 /* executors.c */
 int xp_find_executor(const char *op_type, irx_executor_fn *fn, void **user);

@@ -5,6 +5,8 @@
  */
 #include <config.h>
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,7 +224,14 @@ static int hop_while(irx_exec_call *c, void *user, irx_error *err)
 		args[i] = irx_th_retain(irx_exec_call_arg(c, "carried_inputs", i));
 	for (size_t i = 0; i < na; i++)
 		args[nc + i] = irx_th_retain(irx_exec_call_arg(c, "additional_inputs", i));
-	while (!rc) {
+	for (uint64_t round = 0; !rc; round++) {
+		if (round == c->x->o.max_iterations) {
+			char m[96];
+			snprintf(m, sizeof(m), "the loop goes on past --max-iterations=%llu",
+				 (unsigned long long)c->x->o.max_iterations);
+			rc = err_at(err, IRX_EUNSUPPORTED, m);
+			break;
+		}
 		if ((rc = irx_exec_call_subgraph(c, graph_attr(c, "cond_fn"), args, nc + na, &pred_t, 1, err)) ||
 		    (rc = truth(pred_t, NULL, &more, err)))
 			break;
@@ -261,6 +270,7 @@ static const struct {
 	{"aten._assert_async.msg", no_op},
 	{"aten._assert_async.default", no_op},
 	{"aten._assert_scalar.default", no_op},
+	{"aten._linalg_check_errors.default", no_op},
 	{"aten._functional_assert_async.msg", no_op},
 	{"aten._functional_assert_scalar.default", no_op},
 	{"aten.sym_constrain_range.default", no_op},

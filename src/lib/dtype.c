@@ -59,6 +59,8 @@ size_t irx_dtype_size(int d)
 
 int irx_dtype_from_name(const char *name)
 {
+	if (!name)
+		return IRX_DTYPE_UNKNOWN;
 	if (strncmp(name, "torch.", 6) == 0)
 		name += 6;
 	for (int d = 1; d < IRX_DTYPE_LIMIT; d++)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "irx/schema.h"
 #include "run.h"
 
 struct args {
@@ -18,7 +19,7 @@ struct args {
 	int memory;
 };
 
-enum { OPT_DUMP = 0x100, OPT_REPEAT, OPT_MEMORY };
+enum { OPT_DUMP = 0x100, OPT_REPEAT, OPT_MEMORY, OPT_LIST_REFUSED };
 
 static const struct argp_option options[] = {
 	{"output", 'o', "OUT", 0,
@@ -32,8 +33,70 @@ static const struct argp_option options[] = {
 	{"memory", OPT_MEMORY, NULL, 0,
 	 "Report on standard error the bytes of the weights and of the largest set of "
 	 "intermediate values alive at once", 0},
+	{"list-refused-ops", OPT_LIST_REFUSED, NULL, 0,
+	 "List the operators of the linked libtorch that the operator policy refuses, with "
+	 "the reason, and exit", 0},
 	{0},
 };
+
+/* The refused operators, as "op_type<TAB>reason" lines. */
+struct refused {
+	char **lines;
+	size_t n, cap;
+	int failed;
+};
+
+static void note_refused(void *ctx, const char *text)
+{
+	struct refused *r = ctx;
+	irx_schema *s;
+	const char *why;
+	char *line = NULL;
+
+	if (irx_schema_parse(text, &s, NULL)) {
+		r->failed = 1;
+		return;
+	}
+	if ((why = irx_schema_refusal(s))) {
+		const char *colons = strstr(s->name, "::");
+		if (r->n == r->cap) {
+			char **l = realloc(r->lines, (r->cap = r->cap * 2 + 64) * sizeof(*l));
+			if (!l)
+				r->failed = 1;
+			else
+				r->lines = l;
+		}
+		if (r->n < r->cap &&
+		    asprintf(&line, "%.*s.%s.%s\t%s", colons ? (int)(colons - s->name) : 0, s->name,
+			     colons ? colons + 2 : s->name, *s->overload ? s->overload : "default", why) >= 0)
+			r->lines[r->n++] = line;
+		else
+			r->failed = 1;
+	}
+	irx_schema_free(s);
+}
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --list-refused-ops: an exit status. */
+static int list_refused(void)
+{
+	struct refused r = {NULL, 0, 0, 0};
+
+	irx_th_each_schema(note_refused, &r);
+	qsort(r.lines, r.n, sizeof(*r.lines), by_string);
+	for (size_t i = 0; i < r.n; i++) {
+		puts(r.lines[i]);
+		free(r.lines[i]);
+	}
+	free(r.lines);
+	if (r.failed)
+		return tool_fail("libtorch %s: some schemas could not be read", irx_th_version());
+	return fflush(stdout) ? tool_fail("cannot write: %s", strerror(errno)) : EXIT_OK;
+}
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -43,6 +106,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'o': a->output = arg; return 0;
 	case OPT_DUMP: a->dump_dir = arg; return 0;
 	case OPT_MEMORY: a->memory = 1; return 0;
+	case OPT_LIST_REFUSED: exit(list_refused());
 	case OPT_REPEAT: {
 		char *end;
 		errno = 0;

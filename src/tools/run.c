@@ -10,7 +10,10 @@
 
 #include "run.h"
 
-enum { OPT_RANDOM = 0x200, OPT_SEED, OPT_STRICT, OPT_THREADS, OPT_DECOMPOSE };
+enum {
+	OPT_RANDOM = 0x200, OPT_SEED, OPT_STRICT, OPT_THREADS, OPT_DECOMPOSE, OPT_ALLOW_OP,
+	OPT_MAX_MEMORY, OPT_MAX_ELEMENTS, OPT_MAX_ITERATIONS
+};
 
 static const struct argp_option run_options[] = {
 	{"weights", 'w', "FILE", 0,
@@ -27,6 +30,17 @@ static const struct argp_option run_options[] = {
 	{"decompose", OPT_DECOMPOSE, NULL, 0,
 	 "Run operators that irx can decompose through their decompositions even where "
 	 "libtorch has them (to hold the decompositions against libtorch)", 1},
+	{NULL, 0, NULL, 0, "Untrusted IRs (see irx-exec(1), SECURITY):", 2},
+	{"allow-op", OPT_ALLOW_OP, "OP", 0,
+	 "Run operator OP (aten.from_file.default, or aten.from_file for every overload) "
+	 "although the operator policy refuses it (repeatable)", 2},
+	{"max-memory", OPT_MAX_MEMORY, "BYTES", 0,
+	 "Refuse a node whose outputs, or libtorch's allocations in all, would pass BYTES "
+	 "(suffixes K, M, G, T; 'none'; default: half the RAM)", 2},
+	{"max-elements", OPT_MAX_ELEMENTS, "N", 0,
+	 "Refuse a node that reads and writes more than N elements (default 2^32; 'none')", 2},
+	{"max-iterations", OPT_MAX_ITERATIONS, "N", 0,
+	 "Stop a while_loop that runs more than N times (default 2^20; 'none')", 2},
 	{0},
 };
 
@@ -37,6 +51,37 @@ static int number(const char *s, unsigned long long max, unsigned long long *out
 	errno = 0;
 	*out = strtoull(s, &end, 10);
 	return !*s || *end || errno || *out > max || s[0] == '-';
+}
+
+/* A bound: a count with an optional binary suffix (K, M, G, T when
+ * SUFFIXES), or "none" (the largest value: no bound). */
+static int bound(const char *s, int suffixes, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	unsigned long long n;
+	char digits[32];
+	const char *u;
+	size_t len = strlen(s);
+
+	if (!strcmp(s, "none")) {
+		*out = UINT64_MAX;
+		return 0;
+	}
+	if (!len || len >= sizeof(digits))
+		return 1;
+	memcpy(digits, s, len + 1);
+	u = suffixes && len > 1 ? strchr(units, digits[len - 1]) : NULL;
+	if (u && *u)
+		digits[len - 1] = 0;
+	if (number(digits, UINT64_MAX, &n) || !n)
+		return 1;
+	for (int shift = u && *u ? 10 * (int)(u - units + 1) : 0; shift; shift -= 10) {
+		if (n > UINT64_MAX >> 10)
+			return 1;
+		n <<= 10;
+	}
+	*out = n;
+	return 0;
 }
 
 static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
@@ -58,6 +103,26 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 		a->seed = n;
 		return 0;
 	case OPT_STRICT: a->strict = 1; return 0;
+	case OPT_ALLOW_OP:
+		if (a->n_allow_ops == sizeof(a->allow_ops) / sizeof(a->allow_ops[0]))
+			argp_error(state, "at most 64 --allow-op operators");
+		a->allow_ops[a->n_allow_ops++] = arg;
+		return 0;
+	case OPT_MAX_MEMORY: {
+		uint64_t b;
+		if (bound(arg, 1, &b))
+			argp_error(state, "--max-memory takes a positive number of bytes (K, M, G, T) or none, not '%s'", arg);
+		a->max_memory = b > SIZE_MAX ? SIZE_MAX : (size_t)b;
+		return 0;
+	}
+	case OPT_MAX_ELEMENTS:
+		if (bound(arg, 0, &a->max_elements))
+			argp_error(state, "--max-elements takes a positive number or none, not '%s'", arg);
+		return 0;
+	case OPT_MAX_ITERATIONS:
+		if (bound(arg, 0, &a->max_iterations))
+			argp_error(state, "--max-iterations takes a positive number or none, not '%s'", arg);
+		return 0;
 	case OPT_DECOMPOSE: a->decompose = 1; return 0;
 	case OPT_THREADS:
 		if (number(arg, 4096, &n))
@@ -201,6 +266,11 @@ int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options 
 	opts.strict = a->strict;
 	opts.threads = a->threads;
 	opts.decompose = a->decompose;
+	opts.allow_ops = a->allow_ops;
+	opts.n_allow_ops = a->n_allow_ops;
+	opts.max_memory = a->max_memory;
+	opts.max_elements = a->max_elements;
+	opts.max_iterations = a->max_iterations;
 	if (irx_json_load(a->ir, &r->ir, &err)) {
 		tool_report(&err);
 		return EXIT_ERROR;

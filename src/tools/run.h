@@ -18,6 +18,10 @@ struct run_args {
 	int random_inputs;
 	uint64_t seed;
 	int strict, threads, decompose;
+	const char *allow_ops[64]; /* --allow-op, repeatable */
+	size_t n_allow_ops;
+	size_t max_memory;         /* 0: the library's defaults */
+	uint64_t max_elements, max_iterations;
 };
 
 struct run {

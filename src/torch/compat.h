@@ -12,6 +12,20 @@
 #define IRX_TORCH_AT_LEAST(maj, min) \
 	(TORCH_VERSION_MAJOR > (maj) || (TORCH_VERSION_MAJOR == (maj) && TORCH_VERSION_MINOR >= (min)))
 
+/* c10::Allocator::allocate lost its const in 2.3, which also added the
+ * pure virtual copy_data. */
+#if IRX_TORCH_AT_LEAST(2, 3)
+#define IRX_ALLOCATE_CONST
+#define IRX_ALLOCATOR_COPY_DATA \
+	void copy_data(void *dest, const void *src, std::size_t count) const override \
+	{ \
+		default_copy_data(dest, src, count); \
+	}
+#else
+#define IRX_ALLOCATE_CONST const
+#define IRX_ALLOCATOR_COPY_DATA
+#endif
+
 namespace irx_compat {
 
 /* SymInt arguments (torch >= 2.0) take plain ints in boxed calls. */

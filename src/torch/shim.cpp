@@ -11,9 +11,13 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/dispatch/Dispatcher.h>
+#include <c10/core/CPUAllocator.h>
+#include <c10/core/impl/alloc_cpu.h>
 #include <torch/script.h>
 
+#include <atomic>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <sstream>
 #include <string>
@@ -94,6 +98,8 @@ template <typename F> int guarded(irx_error *err, F f)
 		set_error(err, IRX_EFORMAT, m && *m ? m : e.what());
 	} catch (const std::bad_alloc &) {
 		set_error(err, IRX_ENOMEM, "out of memory");
+	} catch (const std::invalid_argument &e) {
+		set_error(err, IRX_EINVAL, e.what());
 	} catch (const std::exception &e) {
 		set_error(err, IRX_EFORMAT, e.what());
 	} catch (...) {
@@ -107,6 +113,61 @@ int fail(irx_error *err, int code, const std::string &text)
 	set_error(err, code, text.c_str());
 	return code;
 }
+
+/* ---- memory ----------------------------------------------------------- */
+
+/*
+ * libtorch's CPU allocator with a budget.  The IR states every output's
+ * size, and the planner holds nodes to --max-memory by those claims; this
+ * holds libtorch to it whatever an operator's arguments make it allocate
+ * (aten::zeros of a size the IR understates), so that a lie is an error
+ * naming the node instead of the kernel's OOM killer.  Each block carries
+ * its size in front (64 bytes keep the 64-byte alignment alloc_cpu gives);
+ * the data pointer is its own context, as the default allocator's is.
+ */
+class budget_allocator final : public c10::Allocator {
+public:
+	mutable std::atomic<size_t> limit{0}, held{0};
+
+	c10::DataPtr allocate(size_t n) IRX_ALLOCATE_CONST override
+	{
+		size_t now = held.fetch_add(n) + n, max = limit.load();
+		if (max && now > max) {
+			held.fetch_sub(n);
+			throw std::runtime_error("allocating " + std::to_string(n) + " bytes would take libtorch past --max-memory (" +
+						 std::to_string(max) + " bytes, " + std::to_string(now - n) +
+						 " held)");
+		}
+		uint8_t *base;
+		try {
+			base = static_cast<uint8_t *>(c10::alloc_cpu(n + header));
+		} catch (...) {
+			held.fetch_sub(n);
+			throw;
+		}
+		*reinterpret_cast<size_t *>(base) = n;
+		return {base + header, base + header, &release, c10::Device(c10::DeviceType::CPU)};
+	}
+	c10::DeleterFnPtr raw_deleter() const override { return &release; }
+	IRX_ALLOCATOR_COPY_DATA
+
+	static budget_allocator &get()
+	{
+		static budget_allocator a;
+		return a;
+	}
+
+private:
+	static constexpr size_t header = 64;
+	static void release(void *p)
+	{
+		if (!p)
+			return;
+		uint8_t *base = static_cast<uint8_t *>(p) - header;
+		get().held.fetch_sub(*reinterpret_cast<size_t *>(base));
+		c10::free_cpu(base);
+	}
+};
 
 /* ---- dtypes ----------------------------------------------------------- */
 
@@ -202,6 +263,71 @@ int64_t enum_named(const char *name)
 	return memory_format_named(bare);
 }
 
+/*
+ * Range checks of the integers libtorch casts to its enums without
+ * looking: a dtype of 9999 is an out-of-bounds table read inside ATen.
+ * Only values this libtorch defines (and, for dtypes, that irx knows)
+ * pass.  libtorch 1.13 types dtypes, layouts and memory formats as int,
+ * so there the argument's name says which enum it is.
+ */
+enum class enum_kind { none, dtype, layout, memory_format, reduction, grid_mode };
+
+enum_kind enum_of(c10::TypeKind k, const std::string &arg)
+{
+	switch (k) {
+	case c10::TypeKind::ScalarTypeType: return enum_kind::dtype;
+	case c10::TypeKind::LayoutType: return enum_kind::layout;
+	case c10::TypeKind::MemoryFormatType: return enum_kind::memory_format;
+	default: break;
+	}
+	if (!irx_compat::is_int_kind(k))
+		return enum_kind::none;
+	if (arg == "dtype" || (arg.size() > 6 && !arg.compare(arg.size() - 6, 6, "_dtype")))
+		return enum_kind::dtype;
+	if (arg == "layout")
+		return enum_kind::layout;
+	if (arg == "memory_format")
+		return enum_kind::memory_format;
+	if (arg == "reduction")
+		return enum_kind::reduction;
+	if (arg == "interpolation_mode" || arg == "padding_mode")
+		return enum_kind::grid_mode;
+	return enum_kind::none;
+}
+
+int64_t checked_enum(enum_kind e, int64_t i)
+{
+	int64_t limit = 0;
+	const char *what = "";
+
+	switch (e) {
+	case enum_kind::none: return i;
+	case enum_kind::dtype:
+		if (i >= 0 && i < static_cast<int64_t>(c10::ScalarType::NumOptions) &&
+		    dtype_of(static_cast<c10::ScalarType>(i)) != IRX_DTYPE_UNKNOWN)
+			return i;
+		limit = -1, what = "dtype";
+		break;
+	case enum_kind::layout: limit = static_cast<int64_t>(c10::Layout::NumOptions), what = "layout"; break;
+	case enum_kind::memory_format:
+		limit = static_cast<int64_t>(c10::MemoryFormat::NumOptions), what = "memory format";
+		break;
+	case enum_kind::reduction: limit = at::Reduction::END, what = "reduction"; break;
+	case enum_kind::grid_mode: limit = 3, what = "grid sampler mode"; break;
+	}
+	if (i >= 0 && i < limit)
+		return i;
+	throw std::runtime_error(std::to_string(i) + " is not a " + what + " of libtorch " TORCH_VERSION);
+}
+
+/* Devices irx runs on: the CPU (a meta device was made the CPU already). */
+c10::Device checked_device(const char *s)
+{
+	if (strcmp(s, "cpu") && strncmp(s, "cpu:", 4))
+		throw std::runtime_error(std::string("device '") + s + "' is not one irx runs on (cpu)");
+	return c10::Device(std::string(s));
+}
+
 /* ---- values ----------------------------------------------------------- */
 
 const irx_th_value none_value = {IRX_TH_NONE, {0}};
@@ -249,8 +375,7 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 	}
 	c10::TypeKind k = type->kind();
 	auto bad = [&]() {
-		return std::runtime_error("argument '" + arg + "' of type " + type_name(declared) +
-					  " cannot take this value");
+		return std::runtime_error("type " + type_name(declared) + " cannot take this value");
 	};
 	if (k == c10::TypeKind::TensorType) {
 		if (v.kind == IRX_TH_TENSOR)
@@ -261,7 +386,7 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 	}
 	if (irx_compat::is_int_kind(k)) {
 		if (v.kind == IRX_TH_INT || v.kind == IRX_TH_BOOL)
-			return v.u.i;
+			return checked_enum(enum_of(k, arg), v.u.i);
 		if (v.kind == IRX_TH_STR) /* libtorch 1.13 types dtypes, layouts and memory formats as int */
 			return enum_named(v.u.s);
 		throw bad();
@@ -289,23 +414,23 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 		if (v.kind == IRX_TH_STR)
 			return static_cast<int64_t>(scalar_type_named(v.u.s));
 		if (v.kind == IRX_TH_INT)
-			return v.u.i;
+			return checked_enum(enum_of(k, arg), v.u.i);
 		throw bad();
 	case c10::TypeKind::LayoutType:
 		if (v.kind == IRX_TH_STR)
 			return layout_named(v.u.s);
 		if (v.kind == IRX_TH_INT)
-			return v.u.i;
+			return checked_enum(enum_of(k, arg), v.u.i);
 		throw bad();
 	case c10::TypeKind::MemoryFormatType:
 		if (v.kind == IRX_TH_STR)
 			return memory_format_named(v.u.s);
 		if (v.kind == IRX_TH_INT)
-			return v.u.i;
+			return checked_enum(enum_of(k, arg), v.u.i);
 		throw bad();
 	case c10::TypeKind::DeviceObjType:
 		if (v.kind == IRX_TH_STR)
-			return c10::Device(std::string(v.u.s));
+			return checked_device(v.u.s);
 		throw bad();
 	case c10::TypeKind::GeneratorType:
 		if (v.kind == IRX_TH_NONE)
@@ -315,11 +440,16 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 		c10::TypePtr elem = type->expectRef<c10::ListType>().getElementType();
 		c10::TypeKind ek = elem->kind();
 		if (irx_compat::is_int_kind(ek)) {
+			std::vector<int64_t> l;
 			if (v.kind == IRX_TH_INTS)
-				return std::vector<int64_t>(v.u.ints.v, v.u.ints.v + v.u.ints.n);
-			if (v.kind == IRX_TH_INT) /* int[2] stride=1 */
-				return std::vector<int64_t>(1, v.u.i);
-			throw bad();
+				l.assign(v.u.ints.v, v.u.ints.v + v.u.ints.n);
+			else if (v.kind == IRX_TH_INT) /* int[2] stride=1 */
+				l.assign(1, v.u.i);
+			else
+				throw bad();
+			for (int64_t &i : l)
+				i = checked_enum(enum_of(ek, arg), i);
+			return l;
 		}
 		if (irx_compat::is_float_kind(ek) && v.kind == IRX_TH_FLOATS)
 			return std::vector<double>(v.u.floats.v, v.u.floats.v + v.u.floats.n);
@@ -347,9 +477,36 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 		throw bad();
 	}
 	default:
-		throw std::runtime_error("argument '" + arg + "' has type " + type_name(declared) +
-					 ", which irx does not pass");
+		throw std::runtime_error("type " + type_name(declared) + " is not one irx passes");
 	}
+}
+
+/* Argument P's IValue; what is wrong with it is said of the argument. */
+c10::IValue arg_ivalue(const c10::Argument &p, const irx_th_value &v)
+{
+	try {
+		return to_ivalue(p.type(), v, p.name());
+	} catch (const std::exception &e) {
+		throw std::runtime_error("argument '" + p.name() + "': " + e.what());
+	}
+}
+
+/* Which parameter of SCHEMA each of ARGS gives, by name. */
+std::vector<const irx_th_value *> match_args(const c10::FunctionSchema &schema, const irx_th_arg *args,
+					     size_t n_args)
+{
+	const auto &params = schema.arguments();
+	std::vector<const irx_th_value *> given(params.size(), nullptr);
+
+	for (size_t i = 0; i < n_args; i++) {
+		size_t p = 0;
+		while (p < params.size() && params[p].name() != args[i].name)
+			p++;
+		if (p == params.size())
+			throw std::invalid_argument(schema.name() + " has no argument '" + args[i].name + "'");
+		given[p] = &args[i].value;
+	}
+	return given;
 }
 
 irx_th *own(irx_th_results *r, at::Tensor t)
@@ -423,6 +580,15 @@ extern "C" {
 const char *irx_th_version(void)
 {
 	return TORCH_VERSION;
+}
+
+void irx_th_set_memory_limit(size_t bytes)
+{
+	static std::once_flag installed;
+
+	budget_allocator::get().limit = bytes;
+	if (bytes)
+		std::call_once(installed, [] { c10::SetCPUAllocator(&budget_allocator::get(), UINT8_MAX); });
 }
 
 void irx_th_set_threads(int n)
@@ -595,21 +761,12 @@ int irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
 	return guarded(err, [&]() -> int {
 		const c10::FunctionSchema &schema = op->handle.schema();
 		const auto &params = schema.arguments();
-		std::vector<const irx_th_value *> given(params.size(), nullptr);
-		for (size_t i = 0; i < n_args; i++) {
-			size_t p = 0;
-			while (p < params.size() && params[p].name() != args[i].name)
-				p++;
-			if (p == params.size())
-				return fail(err, IRX_EINVAL,
-					    schema.name() + " has no argument '" + args[i].name + "'");
-			given[p] = &args[i].value;
-		}
+		std::vector<const irx_th_value *> given = match_args(schema, args, n_args);
 		torch::jit::Stack stack;
 		stack.reserve(params.size());
 		for (size_t p = 0; p < params.size(); p++) {
 			if (given[p])
-				stack.push_back(to_ivalue(params[p].type(), *given[p], params[p].name()));
+				stack.push_back(arg_ivalue(params[p], *given[p]));
 			else if (params[p].default_value())
 				stack.push_back(*params[p].default_value());
 			else
@@ -630,6 +787,32 @@ int irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
 		*out = r;
 		return IRX_OK;
 	});
+}
+
+int irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args, irx_error *err)
+{
+	return guarded(err, [&]() -> int {
+		const auto &params = op->handle.schema().arguments();
+		std::vector<const irx_th_value *> given = match_args(op->handle.schema(), args, n_args);
+		for (size_t p = 0; p < params.size(); p++)
+			if (given[p] && given[p]->kind != IRX_TH_TENSOR && given[p]->kind != IRX_TH_TENSORS)
+				arg_ivalue(params[p], *given[p]);
+		return IRX_OK;
+	});
+}
+
+void irx_th_each_schema(void (*fn)(void *ctx, const char *schema), void *ctx)
+{
+	auto &d = c10::Dispatcher::singleton();
+
+	for (const c10::OperatorName &name : d.getAllOpNames()) {
+		auto h = d.findSchema(name);
+		if (!h)
+			continue;
+		std::ostringstream s;
+		s << h->schema();
+		fn(ctx, s.str().c_str());
+	}
 }
 
 int irx_th_module_load(irx_th_module **out, const char *path, irx_error *err)

@@ -184,6 +184,67 @@ static void schema_string_defaults_and_varargs(void **state)
 	assert_false(irx_schema_is_operator("torch._functorch.predispatch.lazy_load_decompositions"));
 }
 
+/* The operator policy (op-policy.c) over torch 2.14's own schemas: the
+ * operators that reach files, print, seed or only check are refused, and
+ * nothing else of aten and prims is (the exporter's assertions run as
+ * irx's executors). */
+static void schema_refusal_policy(void **state)
+{
+	static const char *const refused[] = {
+		"aten::_assert_async", "aten::_assert_async.msg", "aten::_assert_scalar",
+		"aten::_assert_tensor_metadata", "aten::_backward", "aten::_cufft_clear_plan_cache",
+		"aten::_cufft_set_plan_cache_max_size", "aten::_linalg_check_errors", "aten::_print",
+		"aten::_propagate_xla_data", "aten::_validate_compressed_sparse_indices",
+		"aten::_validate_sparse_bsc_tensor_args", "aten::_validate_sparse_bsr_tensor_args",
+		"aten::_validate_sparse_compressed_tensor_args", "aten::_validate_sparse_coo_tensor_args",
+		"aten::_validate_sparse_csc_tensor_args", "aten::_validate_sparse_csr_tensor_args",
+		"aten::backward", "aten::backward.TensorList", "aten::dist_backward", "aten::from_file",
+		"aten::from_file.out", "aten::manual_seed", "aten::save", "aten::set_grad_enabled",
+		"aten::sym_constrain_range", "aten::sym_constrain_range_for_size", "aten::warn",
+		"prims::_sink_tokens",
+	};
+	static const struct { const char *text, *why; } made_up[] = {
+		{"quantized::add(Tensor qa, Tensor qb, float scale, int zero_point) -> Tensor qc", "namespace"},
+		{"prim::Print(...) -> ()", "namespace"},
+		{"aten::load(str? path=None) -> Tensor", "file name"},
+		{"aten::dump(Tensor x, str[] dirs) -> Tensor", "file name"},
+		{"aten::scatter_reduce.two(Tensor self, int dim, Tensor index, Tensor src, str reduce) -> Tensor", NULL},
+		{"aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)", NULL},
+		{"aten::_foreach_add_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()", NULL},
+	};
+	char path[1024], line[8192], name[512];
+	size_t n = 0;
+	snprintf(path, sizeof(path), "%s/data/aten-schemas.txt", IRX_SRCDIR);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		irx_schema *s;
+		int listed = 0;
+		if (line[0] == '#')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		assert_int_equal(irx_schema_parse(line, &s, NULL), IRX_OK);
+		snprintf(name, sizeof(name), "%s%s%s", s->name, *s->overload ? "." : "", s->overload);
+		for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
+			listed |= !strcmp(refused[i], name);
+		if (listed != !!irx_schema_refusal(s))
+			fail_msg("%s: %s", line, listed ? "not refused" : irx_schema_refusal(s));
+		n += listed;
+		irx_schema_free(s);
+	}
+	fclose(f);
+	assert_int_equal(n, sizeof(refused) / sizeof(refused[0]));
+	for (size_t i = 0; i < sizeof(made_up) / sizeof(made_up[0]); i++) {
+		irx_schema *s;
+		const char *why;
+		assert_int_equal(irx_schema_parse(made_up[i].text, &s, NULL), IRX_OK);
+		why = irx_schema_refusal(s);
+		if (made_up[i].why ? !why || !strstr(why, made_up[i].why) : why != NULL)
+			fail_msg("%s: %s", made_up[i].text, why ? why : "not refused");
+		irx_schema_free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +257,7 @@ int main(void)
 		cmocka_unit_test(schema_user_file_adds_and_overrides),
 		cmocka_unit_test(schema_every_builtin_parses),
 		cmocka_unit_test(schema_string_defaults_and_varargs),
+		cmocka_unit_test(schema_refusal_policy),
 	};
 	return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
 }
