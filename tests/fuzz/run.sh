@@ -5,7 +5,8 @@
 # for SECONDS (default 600):
 #   tests/fuzz/run.sh [SECONDS] [TARGET ...]
 # Targets (tests/fuzz/fuzz-TARGET.c): json program archive pickle
-# safetensors zip by default; torch-save on request.  SECONDS 0 only
+# safetensors zip by default; torch-save and exec (the planner and the
+# executor, with libtorch; needs a configured and built tree) on request.  SECONDS 0 only
 # builds and seeds.  Environment:
 #   IRX_FUZZ_DIR   work folder (default /var/tmp/irx-fuzz): binaries,
 #                  corpora (corpus-TARGET), logs (fuzz-TARGET.log), and
@@ -68,6 +69,17 @@ PY
 fx="$top/tests/fixtures"
 seed() { # target, folder
 	case $1 in
+	exec) # the runtime fixtures' IRs, weights and constants made graph inputs
+		for f in "$fx"/rt214/*.pt2; do
+			"$top/src/tools/irx-export" "$f" 2>/dev/null | "$top/src/tools/irx-convert" - 2>/dev/null |
+				"$py" -c '
+import json, sys
+ir = json.load(sys.stdin)
+ir["graph_inputs"] += [{k: w[k] for k in ("name", "shape", "dtype")}
+                       for w in ir.pop("weights") + ir.pop("constants") if w.get("dtype")]
+ir["weights"], ir["constants"] = [], []
+json.dump(ir, sys.stdout)' >"$2/$(basename "$f" .pt2).ir.json" || rm -f "$2/$(basename "$f" .pt2).ir.json"
+		done ;;
 	archive)
 		for f in "$fx"/t26/*.pt2 "$fx"/t214/*.pt2; do cp "$f" "$2/"; done ;;
 	json|program)
@@ -93,10 +105,32 @@ seed() { # target, folder
 	return 0
 }
 
+# exec: the executor and the C++ shim too, linked with the libtorch that
+# configure found (its flags read from the Makefile).
+mkvar() { sed -n "s/^$1 = //p" "$top/Makefile"; }
+exec_objs() {
+	cxx=${CXX_FUZZ:-clang++}
+	for f in "$top"/src/exec/*.c; do
+		$cc -g -O1 -fsanitize=fuzzer-no-link $san $inc -I"$top/src/exec" \
+			-c -o "$work/obj-exec-$(basename "$f" .c).o" "$f"
+	done
+	$cxx -g -O1 $san $inc $(mkvar LIBTORCH_CXXSTD) $(mkvar LIBTORCH_CPPFLAGS) \
+		-c -o "$work/obj-exec-shim.o" "$top/src/torch/shim.cpp"
+}
+
 for t in $targets; do
 	[ -f "$top/tests/fuzz/fuzz-$t.c" ] || { echo "no target $t" >&2; exit 2; }
-	$cc -g -O1 -fsanitize=fuzzer $san $inc -o "$work/fuzz-$t" \
-		"$top/tests/fuzz/fuzz-$t.c" "$lib" -ljansson -lminizip -lz -lm
+	if [ "$t" = exec ]; then
+		[ -n "$(mkvar LIBTORCH_LIBS)" ] || { echo "exec: configure found no libtorch" >&2; exit 2; }
+		exec_objs
+		$cc -g -O1 -fsanitize=fuzzer-no-link $san $inc -c -o "$work/fuzz-exec.o" "$top/tests/fuzz/fuzz-exec.c"
+		${CXX_FUZZ:-clang++} -g -fsanitize=fuzzer $san -o "$work/fuzz-exec" "$work/fuzz-exec.o" \
+			"$work"/obj-exec-*.o "$lib" $(mkvar LIBTORCH_LDFLAGS) $(mkvar LIBTORCH_LIBS) \
+			-ljansson -lminizip -lz -lm
+	else
+		$cc -g -O1 -fsanitize=fuzzer $san $inc -o "$work/fuzz-$t" \
+			"$top/tests/fuzz/fuzz-$t.c" "$lib" -ljansson -lminizip -lz -lm
+	fi
 	mkdir -p "$work/seeds-$t" "$work/corpus-$t"
 	seed "$t" "$work/seeds-$t"
 done
