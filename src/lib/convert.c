@@ -736,7 +736,9 @@ static json_t *payload_entries(const json_t *list, json_t *mapping)
 	return out;
 }
 
-/* Model name: the source file's base name without extension. */
+/* Model name: the source file's base name without extension.  source.file
+ * is already escaped (irx_escape) and so valid UTF-8; cut at '/' and '.',
+ * it stays so. */
 static json_t *model_name(const json_t *program)
 {
 	const char *file = json_string_value(json_object_get(json_object_get(program, "source"), "file"));
@@ -848,7 +850,7 @@ int irx_convert(const json_t *program, const irx_convert_options *opts, json_t *
 	x = json_object_get(program, "source");
 	ir = json_pack("{s:s,s:i,s:o,s:o}", "format", IRX_IR_FORMAT, "format_version",
 		       IRX_IR_FORMAT_VERSION, "model_name",
-		       c.o->model_name ? json_string(c.o->model_name) : model_name(program),
+		       c.o->model_name ? irxp_json_escaped(c.o->model_name) : model_name(program),
 		       "source", json_is_object(x) ? json_incref(x) : json_object());
 	nodes = json_array();
 	mapping = json_object();
