@@ -9,10 +9,16 @@
  * libirx never prints and never exits; tools render the record as one line:
  *   PROGRAM: SOURCE: WHERE: TEXT
  * where SOURCE is the file, WHERE the place inside it (zip entry, JSON
- * path, pickle offset), and TEXT what is wrong.
+ * path, pickle offset), and TEXT what is wrong.  File, entry and tensor
+ * names are copied into the record as the input gave them, newlines,
+ * terminal escapes and bytes that are not UTF-8 included: print each field
+ * through irx_escape(), as the tools do.
  */
 #ifndef IRX_ERROR_H
 #define IRX_ERROR_H
+
+#include <stddef.h>
+#include <stdio.h>
 
 #include "irx/common.h"
 
@@ -35,7 +41,8 @@ typedef struct irx_error {
 	char text[512];   /* what is wrong: lowercase, no full stop */
 } irx_error;
 
-/** Receives a warning (one line, no newline); CTX is the caller's. */
+/** Receives a warning (no newline of its own; names in it are as the input
+ * gave them: print it through irx_escape()); CTX is the caller's. */
 typedef void (*irx_warn_fn)(void *ctx, const char *msg);
 
 /** A short name for a status code ("format error", ...). */
@@ -43,6 +50,29 @@ IRX_API const char *irx_status_str(int code);
 
 /** Reset an error record to "no error". */
 IRX_API void irx_error_clear(irx_error *e);
+
+/**
+ * Escape LEN bytes at S so that they print as one line without terminal
+ * controls and are valid UTF-8 (fit for a JSON string):
+ *   backslash            -> \\
+ *   newline, tab, CR     -> \n, \t, \r
+ *   other bytes < 0x20, 0x7f, the C1 controls U+0080..U+009F (each of
+ *   their two bytes), and every byte that is not part of valid UTF-8
+ *                        -> \xNN (two lower-case hex digits)
+ * Everything else (printable ASCII, valid UTF-8) is copied.  The escaping
+ * is reversible.  Writes at most SIZE bytes including the NUL to DST,
+ * never half an escape or half a character, and returns the length of the
+ * whole escaped text (as snprintf does).
+ */
+IRX_API size_t irx_escape(char *dst, size_t size, const char *s, size_t len);
+
+/** irx_escape() of the string S into new memory (irx_free), or NULL when
+ * out of memory. */
+IRX_API char *irx_escape_dup(const char *s);
+
+/** Print the string S escaped by irx_escape() to F, left-aligned and
+ * padded to WIDTH columns (0: no padding). */
+IRX_API void irx_escape_print(FILE *f, const char *s, int width);
 
 IRX_END_DECLS
 

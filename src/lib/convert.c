@@ -103,29 +103,102 @@ static int produce(struct conv *c, struct scope *s, const char *name, json_t *pr
 
 /* ---- symbolic sizes ------------------------------------------------------ */
 
-/* First symbol name in an expression such as "2*s77 + 1". */
-static void first_symbol(const char *expr, char *out, size_t size)
+/* sympy's names for constants, which are not symbols of the program. */
+static int is_constant(const char *p, size_t n)
 {
-	const char *p = expr;
+	static const char *const names[] = {"oo", "zoo", "nan", "True", "False"};
 
-	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && !strncmp(p, names[i], n))
+			return 1;
+	return 0;
+}
+
+/* The next symbol name in EXPR (such as "2*s77 + max(1, s0)") from P on,
+ * into OUT; function names (max, floor) are skipped.  Returns where to go
+ * on from, or NULL at the end. */
+static const char *next_symbol(const char *expr, const char *p, char *out, size_t size)
+{
 	while (*p) {
-		if (isalpha((unsigned char)*p) && (p == expr || !isalnum((unsigned char)p[-1]))) {
+		if (isalpha((unsigned char)*p) &&
+		    (p == expr || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.'))) {
 			size_t n = 0;
-			while ((isalnum((unsigned char)p[n]) || p[n] == '_') && n + 1 < size)
+			while (isalnum((unsigned char)p[n]) || p[n] == '_')
 				n++;
-			/* skip function names: max(, floor( */
-			if (p[n] != '(') {
-				memcpy(out, p, n);
-				out[n] = '\0';
-				return;
+			if (p[n] != '(' && !is_constant(p, n)) {
+				snprintf(out, size, "%.*s", (int)n, p);
+				return p + n;
 			}
 			p += n;
 			continue;
 		}
 		p++;
 	}
-	snprintf(out, size, "%s", expr);
+	return NULL;
+}
+
+/* First symbol name in an expression such as "2*s77 + 1". */
+static void first_symbol(const char *expr, char *out, size_t size)
+{
+	if (!next_symbol(expr, expr, out, size))
+		snprintf(out, size, "%s", expr);
+}
+
+/* Every symbol in EXPR must be one the program declares: its bounds are in
+ * range_constraints, and a size nobody declared cannot be given a value
+ * (nor checked against one) by anything that reads the IR. */
+static int check_declared(struct conv *c, const char *expr, const char *what, const char *path)
+{
+	char sym[64];
+
+	for (const char *p = expr; (p = next_symbol(expr, p, sym, sizeof(sym)));) {
+		if (json_object_get(c->ranges, sym))
+			continue;
+		snprintf(c->where, sizeof(c->where), "%s", path);
+		return cfail(c, IRX_EFORMAT, "symbolic size '%s' in %s ('%s') is not declared in "
+			     "range_constraints", sym, what, expr);
+	}
+	return IRX_OK;
+}
+
+/* The symbols of GRAPH's tensor shapes and symbolic values, and of its
+ * subgraphs', are all declared. */
+static int check_symbols(struct conv *c, const json_t *graph, const char *path)
+{
+	char here[256], what[160];
+	const char *name;
+	json_t *info, *d, *node, *in, *sub;
+	size_t i, j;
+	int rc;
+
+	json_object_foreach(json_object_get(graph, "values"), name, info) {
+		json_array_foreach(json_object_get(info, "shape"), i, d) {
+			if (!json_is_string(d))
+				continue;
+			snprintf(here, sizeof(here), "%s/values/%s/shape/%zu", path, name, i);
+			snprintf(what, sizeof(what), "the shape of tensor '%s'", name);
+			if ((rc = check_declared(c, json_string_value(d), what, here)))
+				return rc;
+		}
+	}
+	json_object_foreach(json_object_get(graph, "sym_values"), name, info) {
+		if (!json_is_string(d = json_object_get(info, "value")))
+			continue;
+		snprintf(here, sizeof(here), "%s/sym_values/%s/value", path, name);
+		snprintf(what, sizeof(what), "symbolic value '%s'", name);
+		if ((rc = check_declared(c, json_string_value(d), what, here)))
+			return rc;
+	}
+	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
+		json_array_foreach(json_object_get(node, "inputs"), j, in) {
+			if (!(sub = json_object_get(json_object_get(json_object_get(in, "arg"), "graph"), "graph")))
+				continue;
+			snprintf(here, sizeof(here), "%s/nodes/%zu/inputs/%zu/arg/graph/graph", path, i, j);
+			if ((rc = check_symbols(c, sub, here)))
+				return rc;
+		}
+	}
+	return IRX_OK;
 }
 
 static const char *symbolic_dim(const json_t *info)
@@ -678,7 +751,8 @@ static int convert_graph(struct conv *c, const json_t *graph, json_t *out_nodes,
 				json_object_set_new(s.producers, json_string_value(t), json_null());
 		}
 	}
-	if (!c->o->allow_dynamic && top && (rc = check_static(c, &s, graph, "/graph")))
+	if (top && ((rc = check_symbols(c, graph, "/graph")) ||
+		    (!c->o->allow_dynamic && (rc = check_static(c, &s, graph, "/graph")))))
 		goto out;
 	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
 		snprintf(c->where, sizeof(c->where), "%s/nodes/%zu (node '%s')",
@@ -736,7 +810,9 @@ static json_t *payload_entries(const json_t *list, json_t *mapping)
 	return out;
 }
 
-/* Model name: the source file's base name without extension. */
+/* Model name: the source file's base name without extension.  source.file
+ * is already escaped (irx_escape) and so valid UTF-8; cut at '/' and '.',
+ * it stays so. */
 static json_t *model_name(const json_t *program)
 {
 	const char *file = json_string_value(json_object_get(json_object_get(program, "source"), "file"));
@@ -848,7 +924,7 @@ int irx_convert(const json_t *program, const irx_convert_options *opts, json_t *
 	x = json_object_get(program, "source");
 	ir = json_pack("{s:s,s:i,s:o,s:o}", "format", IRX_IR_FORMAT, "format_version",
 		       IRX_IR_FORMAT_VERSION, "model_name",
-		       c.o->model_name ? json_string(c.o->model_name) : model_name(program),
+		       c.o->model_name ? irxp_json_escaped(c.o->model_name) : model_name(program),
 		       "source", json_is_object(x) ? json_incref(x) : json_object());
 	nodes = json_array();
 	mapping = json_object();

@@ -23,15 +23,15 @@ static void put_meta(FILE *f, const json_t *m)
 	json_t *d;
 	size_t i;
 
-	fprintf(f, "%s[", json_is_string(json_object_get(m, "dtype"))
-			      ? json_string_value(json_object_get(m, "dtype")) : "?");
+	irx_escape_print(f, str(m, "dtype"), 0);
+	putc('[', f);
 	json_array_foreach(json_object_get(m, "shape"), i, d) {
 		if (i)
 			fputs(", ", f);
 		if (json_is_integer(d))
 			fprintf(f, "%lld", (long long)json_integer_value(d));
 		else
-			fputs(json_is_string(d) ? json_string_value(d) : "?", f);
+			irx_escape_print(f, json_is_string(d) ? json_string_value(d) : "?", 0);
 	}
 	putc(']', f);
 }
@@ -45,7 +45,7 @@ static void put_tensor_list(FILE *f, const json_t *list)
 		if (i)
 			fputs(", ", f);
 		if (json_object_get(m, "kind") && !json_object_get(m, "dtype")) {
-			fputs(str(m, "name"), f);
+			irx_escape_print(f, str(m, "name"), 0);
 			continue;
 		}
 		put_meta(f, m);
@@ -59,10 +59,12 @@ static void put_tensor_table(FILE *f, const char *title, const json_t *list)
 
 	fprintf(f, "%s (%zu):\n", title, json_array_size(list));
 	json_array_foreach(list, i, m) {
-		fprintf(f, "  %-32s ", str(m, "name"));
+		fputs("  ", f);
+		irx_escape_print(f, str(m, "name"), 32);
+		putc(' ', f);
 		put_meta(f, m);
 		if (json_is_string(json_object_get(m, "kind")))
-			fprintf(f, "  %s", json_string_value(json_object_get(m, "kind")));
+			fputs("  ", f), irx_escape_print(f, str(m, "kind"), 0);
 		if (json_is_false(json_object_get(m, "has_data")))
 			fputs("  (no data)", f);
 		putc('\n', f);
@@ -75,8 +77,11 @@ static void text_nodes(FILE *f, const json_t *nodes, int depth)
 	size_t i;
 
 	json_array_foreach(nodes, i, node) {
-		fprintf(f, "%*s%-28s %-40s (", depth * 2, "",
-			str(node, "name"), str(node, "op_type"));
+		fprintf(f, "%*s", depth * 2, "");
+		irx_escape_print(f, str(node, "name"), 28);
+		putc(' ', f);
+		irx_escape_print(f, str(node, "op_type"), 40);
+		fputs(" (", f);
 		put_tensor_list(f, json_object_get(node, "inputs"));
 		fputs(") -> (", f);
 		put_tensor_list(f, json_object_get(node, "outputs"));
@@ -90,7 +95,9 @@ static void text_nodes(FILE *f, const json_t *nodes, int depth)
 		const char *k;
 		json_t *sub;
 		json_object_foreach(json_object_get(node, "subgraphs"), k, sub) {
-			fprintf(f, "%*s  subgraph %s:\n", depth * 2, "", k);
+			fprintf(f, "%*s  subgraph ", depth * 2, "");
+			irx_escape_print(f, k, 0);
+			fputs(":\n", f);
 			text_nodes(f, json_object_get(sub, "nodes"), depth + 2);
 		}
 	}
@@ -118,7 +125,8 @@ static void text_counts(FILE *f, const json_t *counts)
 
 	fprintf(f, "operators (%zu):\n", json_object_size(counts));
 	json_object_foreach((json_t *)counts, k, v)
-		fprintf(f, "  %6lld  %s\n", (long long)json_integer_value(v), k);
+		fprintf(f, "  %6lld  ", (long long)json_integer_value(v)),
+			irx_escape_print(f, k, 0), putc('\n', f);
 }
 
 int irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt)
@@ -146,7 +154,9 @@ int irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt)
 		return rc;
 	}
 	const char *model = json_string_value(json_object_get(ir, "model_name"));
-	fprintf(f, "IR of model '%s': %zu nodes\n", model ? model : "?", json_array_size(nodes));
+	fputs("IR of model '", f);
+	irx_escape_print(f, model ? model : "?", 0);
+	fprintf(f, "': %zu nodes\n", json_array_size(nodes));
 	put_tensor_table(f, "graph inputs", json_object_get(ir, "graph_inputs"));
 	put_tensor_table(f, "graph outputs", json_object_get(ir, "graph_outputs"));
 	put_tensor_table(f, "weights", json_object_get(ir, "weights"));
@@ -188,23 +198,26 @@ static void text_program(FILE *f, const json_t *s)
 	const char *k;
 	json_t *v;
 
-	fprintf(f, "program: %lld nodes, schema %lld.%lld, torch %s, layout %s\n",
+	fprintf(f, "program: %lld nodes, schema %lld.%lld, torch ",
 		(long long)json_integer_value(json_object_get(s, "n_nodes")),
 		(long long)json_integer_value(json_object_get(sv, "major")),
-		(long long)json_integer_value(json_object_get(sv, "minor")),
-		json_is_string(json_object_get(src, "torch_version"))
-			? json_string_value(json_object_get(src, "torch_version")) : "unknown",
-		json_is_string(json_object_get(src, "layout"))
-			? json_string_value(json_object_get(src, "layout")) : "unknown");
-	fputs("inputs:", f);
+		(long long)json_integer_value(json_object_get(sv, "minor")));
+	irx_escape_print(f, json_is_string(json_object_get(src, "torch_version"))
+			 ? str(src, "torch_version") : "unknown", 0);
+	fputs(", layout ", f);
+	irx_escape_print(f, json_is_string(json_object_get(src, "layout"))
+			 ? str(src, "layout") : "unknown", 0);
+	fputs("\ninputs:", f);
 	json_object_foreach(json_object_get(s, "inputs"), k, v)
-		fprintf(f, " %lld %s", (long long)json_integer_value(v), k);
+		fprintf(f, " %lld ", (long long)json_integer_value(v)), irx_escape_print(f, k, 0);
 	fputs("\noutputs:", f);
 	json_object_foreach(json_object_get(s, "outputs"), k, v)
-		fprintf(f, " %lld %s", (long long)json_integer_value(v), k);
+		fprintf(f, " %lld ", (long long)json_integer_value(v)), irx_escape_print(f, k, 0);
 	putc('\n', f);
-	json_object_foreach(json_object_get(s, "range_constraints"), k, v)
-		fprintf(f, "symbol %s: ", k), irx_json_write(f, v, IRX_JSON_COMPACT);
+	json_object_foreach(json_object_get(s, "range_constraints"), k, v) {
+		fputs("symbol ", f), irx_escape_print(f, k, 0), fputs(": ", f);
+		irx_json_write(f, v, IRX_JSON_COMPACT);
+	}
 	put_tensor_table(f, "weights", json_object_get(s, "weights"));
 	text_counts(f, json_object_get(s, "operators"));
 }
@@ -259,13 +272,14 @@ int irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
 
 	for (size_t i = 0; i < irx_zip_n_entries(z); i++) {
 		const irx_zip_entry *e = irx_zip_entry_at(z, i);
-		json_array_append_new(entries, json_pack("{s:s,s:I,s:s}", "name", e->name,
+		/* An entry's name is any bytes: escaped, as JSON holds UTF-8 only. */
+		json_array_append_new(entries, json_pack("{s:o,s:I,s:s}", "name", irxp_json_escaped(e->name),
 			"bytes", (json_int_t)e->usize, "method", e->method == 0 ? "stored"
 			: e->method == 8 ? "deflated" : "other"));
 	}
-	doc = json_pack("{s:s,s:s,s:s?,s:o}", "kind", "archive", "layout",
+	doc = json_pack("{s:s,s:s,s:o?,s:o}", "kind", "archive", "layout",
 			irx_archive_kind_name(irx_archive_kind(a)), "container_version",
-			irx_archive_version(a), "entries", entries);
+			irxp_json_escaped(irx_archive_version(a)), "entries", entries);
 	if (program)
 		json_object_set_new(doc, "program", program_summary(program));
 	if (fmt == IRX_DUMP_JSON) {
@@ -274,12 +288,15 @@ int irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
 		if (!rc && irx_json_write(f, doc, IRX_JSON_PRETTY))
 			rc = irxp_fail(err, IRX_EIO, "cannot write");
 	} else {
-		fprintf(f, "archive: %s (%s), %zu entries\n", irx_archive_path(a),
-			irx_archive_kind_name(irx_archive_kind(a)), irx_zip_n_entries(z));
+		fputs("archive: ", f);
+		irx_escape_print(f, irx_archive_path(a), 0);
+		fprintf(f, " (%s), %zu entries\n", irx_archive_kind_name(irx_archive_kind(a)),
+			irx_zip_n_entries(z));
 		for (size_t i = 0; i < irx_zip_n_entries(z); i++) {
 			const irx_zip_entry *e = irx_zip_entry_at(z, i);
-			fprintf(f, "  %12llu  %s%s\n", (unsigned long long)e->usize, e->name,
-				e->method == 8 ? "  (deflated)" : "");
+			fprintf(f, "  %12llu  ", (unsigned long long)e->usize);
+			irx_escape_print(f, e->name, 0);
+			fputs(e->method == 8 ? "  (deflated)\n" : "\n", f);
 		}
 		if (program) {
 			text_program(f, json_object_get(doc, "program"));

@@ -55,14 +55,6 @@ void irx_error_clear(irx_error *e)
 		memset(e, 0, sizeof(*e));
 }
 
-/* A diagnostic is one line: newlines and other controls become spaces. */
-static void one_line(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20)
-			*s = ' ';
-}
-
 int irxp_fail(irx_error *e, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -73,7 +65,6 @@ int irxp_fail(irx_error *e, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->text, sizeof(e->text), fmt, ap);
 	va_end(ap);
-	one_line(e->text);
 	return code;
 }
 
@@ -86,7 +77,6 @@ void irxp_where(irx_error *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->where, sizeof(e->where), fmt, ap);
 	va_end(ap);
-	one_line(e->where);
 }
 
 void irxp_where_prefix(irx_error *e, const char *fmt, ...)
@@ -104,7 +94,6 @@ void irxp_where_prefix(irx_error *e, const char *fmt, ...)
 		snprintf(e->where, sizeof(e->where), "%s: %s", head, old);
 	else
 		snprintf(e->where, sizeof(e->where), "%s", head);
-	one_line(e->where);
 }
 
 void irxp_source(irx_error *e, const char *source)
@@ -157,6 +146,5 @@ void irxp_warn(irx_warn_fn fn, void *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	one_line(msg);
 	fn(ctx, msg);
 }

@@ -53,7 +53,8 @@ static int check_meta(struct check *k, const char *where, const json_t *m)
 	if (!json_is_string(dtype) || !irx_dtype_from_name(json_string_value(dtype)) ||
 	    strcmp(irx_dtype_name(irx_dtype_from_name(json_string_value(dtype))),
 		   json_string_value(dtype))) {
-		problem(k, where, "tensor '%s' has an unknown dtype", json_string_value(name));
+		problem(k, where, "tensor '%s' has an unknown dtype '%s'", json_string_value(name),
+			json_is_string(dtype) ? json_string_value(dtype) : "(not a string)");
 		bad = -1;
 	}
 	if (!json_is_array(shape)) {
@@ -126,6 +127,29 @@ static void check_use(struct check *k, struct scope *s, const char *where, const
 static void check_graph(struct check *k, const json_t *g, const char *path, int top,
 			const json_t *ir);
 
+/* A graph that a higher-order node's attrs name ({"graph": NAME}) must
+ * have its body in the node's subgraphs: an executor would find nothing to
+ * run. */
+static void check_graph_refs(struct check *k, const char *where, const json_t *node)
+{
+	const json_t *subs = json_object_get(node, "subgraphs");
+	const char *key;
+	json_t *v, *g;
+	char w2[800];
+
+	json_object_foreach(json_object_get(node, "attrs"), key, v) {
+		if (!json_is_object(v) || json_object_size(v) != 1 || !(g = json_object_get(v, "graph")))
+			continue;
+		snprintf(w2, sizeof(w2), "%s/attrs/%s", where, key);
+		if (!json_is_string(g))
+			problem(k, w2, "graph reference of node '%s' is not a string",
+				json_string_value(json_object_get(node, "name")));
+		else if (!json_is_object(json_object_get(subs, json_string_value(g))))
+			problem(k, w2, "node '%s' names graph '%s', which is not in its subgraphs",
+				json_string_value(json_object_get(node, "name")), json_string_value(g));
+	}
+}
+
 static void check_nodes(struct check *k, struct scope *s, const json_t *nodes, const char *path)
 {
 	json_t *node_names = json_object(), *node, *m;
@@ -168,6 +192,7 @@ static void check_nodes(struct check *k, struct scope *s, const json_t *nodes, c
 			snprintf(w2, sizeof(w2), "%s/subgraphs/%s", where, sk);
 			check_graph(k, sub, w2, 0, NULL);
 		}
+		check_graph_refs(k, where, node);
 		json_array_foreach(outputs, j, m) {
 			char w2[700];
 			json_t *pn = json_object_get(m, "producer_node"), *pi = json_object_get(m, "producer_output_idx");

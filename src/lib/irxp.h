@@ -37,6 +37,10 @@ size_t irxp_path_key(struct irxp_path *p, const char *key);
 size_t irxp_path_index(struct irxp_path *p, size_t i);
 void irxp_path_pop(struct irxp_path *p, size_t mark);
 
+/* escape.c: a name from the input as a JSON string, escaped by
+ * irx_escape(); NULL when S is NULL or out of memory. */
+json_t *irxp_json_escaped(const char *s);
+
 /*
  * Warnings go to a caller's callback (tools print them); NULL drops them.
  */

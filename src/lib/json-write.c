@@ -19,10 +19,18 @@ static void write_string(FILE *f, const char *s, size_t len)
 	putc_unlocked('"', f);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		/* DEL and the C1 controls (U+0080..U+009F, 0xc2 0x80..0x9f) are
+		 * escaped too: JSON shown on a terminal must not drive it. */
+		int c1 = c == 0xc2 && i + 1 < len && ((unsigned char)s[i + 1] & 0xe0) == 0x80;
+		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f && !c1)
 			continue;
 		fwrite_unlocked(s + run, 1, i - run, f);
 		run = i + 1;
+		if (c1) {
+			fprintf(f, "\\u%04x", (unsigned char)s[++i]);
+			run = i + 1;
+			continue;
+		}
 		switch (c) {
 		case '"': fputs_unlocked("\\\"", f); break;
 		case '\\': fputs_unlocked("\\\\", f); break;

@@ -1355,10 +1355,12 @@ static void entry_context(irx_error *err, const char *entry)
 
 static int list_payloads(const irx_archive *a, const char *model, json_t *doc, irx_error *err);
 
+/* The file's name is escaped (irx_escape): a path is any bytes, JSON holds
+ * UTF-8 only, and a reader can undo the escaping. */
 static json_t *new_doc(const irx_export_options *o, const char *file)
 {
-	return json_pack("{s:s,s:i,s:{s:s?}}", "format", IRX_PROGRAM_FORMAT, "format_version",
-			 IRX_PROGRAM_FORMAT_VERSION, "source", "file", file);
+	return json_pack("{s:s,s:i,s:{s:o?}}", "format", IRX_PROGRAM_FORMAT, "format_version",
+			 IRX_PROGRAM_FORMAT_VERSION, "source", "file", irxp_json_escaped(file));
 }
 
 int irx_program_normalize(const uint8_t *data, size_t len, const irx_export_options *o,
@@ -1710,12 +1712,13 @@ int irx_program_export(const irx_archive *a, const irx_export_options *o, json_t
 	src = json_object_get(doc, "source");
 	models = json_array();
 	for (size_t i = 0; i < irx_archive_n_models(a); i++)
-		json_array_append_new(models, json_string(irx_archive_model(a, i)));
+		json_array_append_new(models, irxp_json_escaped(irx_archive_model(a, i)));
 	json_object_set_new(src, "layout", json_string(irx_archive_kind_name(irx_archive_kind(a))));
+	/* Entry and model names come from the zip: escaped like the file's. */
 	json_object_set_new(src, "container_version", irx_archive_version(a)
-			    ? json_string(irx_archive_version(a)) : json_null());
-	json_object_set_new(src, "entry", json_string(entry));
-	json_object_set_new(src, "model", json_string(model));
+			    ? irxp_json_escaped(irx_archive_version(a)) : json_null());
+	json_object_set_new(src, "entry", irxp_json_escaped(entry));
+	json_object_set_new(src, "model", irxp_json_escaped(model));
 	json_object_set_new(src, "models", models);
 	if ((rc = list_payloads(a, model, doc, err))) {
 		json_decref(doc);

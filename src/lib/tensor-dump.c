@@ -183,7 +183,8 @@ static void put_header(FILE *f, const irx_tensors *set, const char *title, int w
 	fputc('\n', f);
 	for (size_t i = 0; i < irx_tensors_n_metadata(set); i++) {
 		const char *k = irx_tensors_metadata_key(set, i);
-		fprintf(f, "metadata %s: %s\n", k, irx_tensors_metadata(set, k));
+		fputs("metadata ", f), irx_escape_print(f, k, 0), fputs(": ", f);
+		irx_escape_print(f, irx_tensors_metadata(set, k), 0), putc('\n', f);
 	}
 	fprintf(f, "%-*s  %-13s %-20s %12s  %s\n", w_name, "name", "dtype", "shape", "bytes", "data");
 }
@@ -194,7 +195,9 @@ int irxp_tensors_text(FILE *f, const irx_tensors *set, const char *title, int wi
 	int w_name = 4;
 
 	for (size_t i = 0; i < irx_tensors_count(set); i++) {
-		int n = (int)strlen(irx_tensors_at(set, i)->name);
+		const char *name = irx_tensors_at(set, i)->name;
+		/* names are printed escaped: the column fits what is printed */
+		int n = (int)irx_escape(NULL, 0, name, strlen(name));
 		w_name = n > w_name ? (n < 60 ? n : 60) : w_name;
 	}
 	size_t *first = sharers(set);
@@ -207,12 +210,14 @@ int irxp_tensors_text(FILE *f, const irx_tensors *set, const char *title, int wi
 		size_t others;
 		const char *with = sharer(set, first, i, &others);
 		put_shape(shape, sizeof(shape), t);
-		fprintf(f, "%-*s  %-13s %-20s %12llu  ", w_name, t->name, irx_dtype_name(t->dtype), shape,
+		irx_escape_print(f, t->name, w_name);
+		fprintf(f, "  %-13s %-20s %12llu  ", irx_dtype_name(t->dtype), shape,
 			(unsigned long long)irx_tensor_nbytes(t));
 		if (t->storage < 0)
-			fprintf(f, "no data (%s)", t->device);
+			fputs("no data (", f), irx_escape_print(f, t->device, 0), putc(')', f);
 		else if (with)
-			fprintf(f, "shares storage with %s%s", with, others > 1 ? " and others" : "");
+			fputs("shares storage with ", f), irx_escape_print(f, with, 0),
+				fputs(others > 1 ? " and others" : "", f);
 		else
 			fputs("yes", f);
 		if (with_stats && t->storage >= 0) {

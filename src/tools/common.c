@@ -34,32 +34,44 @@ void tool_init(void)
 	argp_err_exit_status = EXIT_USAGE;
 }
 
+/* Every part of a message is escaped (irx_escape): whatever a file or
+ * tensor name holds, a diagnostic stays one line and cannot drive the
+ * terminal. */
 void tool_report(const irx_error *e)
 {
 	fprintf(stderr, "%s: ", program_invocation_short_name);
 	if (e->source[0])
-		fprintf(stderr, "%s: ", e->source);
+		irx_escape_print(stderr, e->source, 0), fputs(": ", stderr);
 	if (e->where[0])
-		fprintf(stderr, "%s: ", e->where);
-	fprintf(stderr, "%s\n", e->text[0] ? e->text : irx_status_str(e->code));
+		irx_escape_print(stderr, e->where, 0), fputs(": ", stderr);
+	irx_escape_print(stderr, e->text[0] ? e->text : irx_status_str(e->code), 0);
+	putc('\n', stderr);
 }
 
 int tool_fail(const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "%s: ", program_invocation_short_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	irx_escape_print(stderr, n >= 0 ? msg : "out of memory", 0);
 	putc('\n', stderr);
+	if (n >= 0)
+		free(msg);
 	return EXIT_ERROR;
 }
 
 void tool_warn(void *ctx, const char *msg)
 {
-	fprintf(stderr, "%s: warning: %s%s%s\n", program_invocation_short_name,
-		ctx ? (const char *)ctx : "", ctx ? ": " : "", msg);
+	fprintf(stderr, "%s: warning: ", program_invocation_short_name);
+	if (ctx)
+		irx_escape_print(stderr, ctx, 0), fputs(": ", stderr);
+	irx_escape_print(stderr, msg, 0);
+	putc('\n', stderr);
 }
 
 void tool_keep(json_t *doc)

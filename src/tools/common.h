@@ -28,10 +28,10 @@ void tool_init(void);
 /* Tools that link libtorch name its version in --version. */
 void tool_set_libtorch(const char *version);
 
-/* "irx-export: FILE: WHERE: TEXT" on stderr. */
+/* "irx-export: FILE: WHERE: TEXT" on stderr, each part escaped. */
 void tool_report(const irx_error *err);
 
-/* A printf-style error line with the tool's name; returns EXIT_ERROR. */
+/* A printf-style error line with the tool's name, escaped; returns EXIT_ERROR. */
 int tool_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Warnings from libirx, as "irx-export: warning: ..." lines. */

@@ -86,7 +86,12 @@ static void print_problem(void *ctx, const char *where, const char *msg)
 {
 	struct problems *p = ctx;
 
-	fprintf(p->f, "%s: %s: %s\n", p->file, *where ? where : "/", msg);
+	irx_escape_print(p->f, p->file, 0);
+	fputs(": ", p->f);
+	irx_escape_print(p->f, *where ? where : "/", 0);
+	fputs(": ", p->f);
+	irx_escape_print(p->f, msg, 0);
+	putc('\n', p->f);
 }
 
 static int check_ir(const struct args *a, const json_t *doc, FILE *f)
@@ -102,8 +107,7 @@ static int check_ir(const struct args *a, const json_t *doc, FILE *f)
 		return EXIT_ERROR;
 	}
 	if (n)
-		fprintf(stderr, "%s: %s: %zu problem%s\n", program_invocation_short_name, a->input, n,
-			n == 1 ? "" : "s");
+		tool_fail("%s: %zu problem%s", a->input, n, n == 1 ? "" : "s");
 	return n ? EXIT_NEGATIVE : EXIT_OK;
 }
 

@@ -1137,12 +1137,93 @@ the nested torch.save zip of torch 2.1-2.7.
 """
 
 
+# --------------------------------------------------------------------------
+# Undeclared symbols, unknown dtypes, missing subgraphs (the "untrusted
+# archives and IRs" checks of irx-convert and irx-dump --check)
+# --------------------------------------------------------------------------
+
+T214D = open(os.path.join(FIX, "t214", "dynamic.pt2"), "rb").read()
+
+
+def make_hop_ir(false_graph=True):
+    """make_ir() with a higher_order.cond node over linear_1 whose branches
+    are one relu each."""
+    ir = make_ir()
+
+    def t(name, producer=None, extra=None):
+        v = {"name": name, "shape": [3, 2], "dtype": "float32",
+             "producer_node": producer, "producer_output_idx": 0 if producer else None}
+        v.update(extra or {})
+        return v
+
+    def branch():
+        return {"graph_inputs": [t("a")],
+                "nodes": [{"name": "r", "op_type": "aten.relu.default",
+                           "inputs": [t("a", None, {"arg": "self", "arg_index": 0})],
+                           "outputs": [t("r", "r", {"output_index": 0})],
+                           "attrs": {}, "schema": "builtin"}],
+                "graph_outputs": [t("r", "r")]}
+    subgraphs = {"true_graph_0": branch()}
+    if false_graph:
+        subgraphs["false_graph_0"] = branch()
+    ir["nodes"].append({
+        "name": "cond", "op_type": "higher_order.cond",
+        "inputs": [t("linear_1", "linear_1", {"arg": "operands", "arg_index": 3,
+                                              "list_index": 0})],
+        "outputs": [t("cond", "cond", {"output_index": 0})],
+        "attrs": {"pred": True, "true_fn": {"graph": "true_graph_0"},
+                  "false_fn": {"graph": "false_graph_0"}},
+        "subgraphs": subgraphs, "schema": "none"})
+    ir["graph_outputs"] = [t("cond", "cond")]
+    return ir
+
+
+def make_untrusted_ir_cases():
+    def ir_case(name, ir, what, rc_what, mention):
+        case(name, (json.dumps(ir, indent=1) + "\n").encode(), what + rc_what,
+             "dump --check", mention)
+
+    if pt2_write(zip_entries(T214D)) != T214D:
+        sys.exit("make-bad.py: pt2_write does not reproduce t214/dynamic.pt2")
+    # Inside an expression: irx-export declares (unbounded) a symbol that
+    # stands alone as a size, but not one that only appears in a product.
+    undeclared = {"as_expr": {"expr_str": "Mul(Integer(2), Symbol('u5', positive=True, "
+                                          "integer=True))", "hint": {"as_int": 6}}}
+    data = pt2_with(setter(["graph_module", "graph", "tensor_values", "view", "sizes", 0],
+                           undeclared), T214D, "dynamic/models/model.json")
+    case("dynamic-undeclared-symbol.pt2", data,
+         "t214/dynamic.pt2 whose tensor view has the size 2*u5, u5 a symbol "
+         "range_constraints does not declare (refused with and without --allow-dynamic)", "export+convert",
+         "/graph/values/view/shape/0, 'u5'")
+
+    ir = make_ir()
+    ir["graph_inputs"][0]["dtype"] = "float128"
+    ir["nodes"][1]["outputs"][0]["dtype"] = "float128"
+    ir["weights"][3]["dtype"] = "float128"
+    ir_case("ir-dtype-float128.ir.json", ir,
+            "IR whose graph input x, relu's output and weight p_fc2_bias have the dtype "
+            "float128", ": --check exits 1",
+            "/graph_inputs/0, /nodes/1/outputs/0, /weights/3, float128 (stdout)")
+    ir_case("ir-hop-valid.ir.json", make_hop_ir(),
+            "control: make_ir() plus a higher_order.cond node with both branches",
+            ", --check exits 0", "")
+    ir = make_hop_ir()
+    ir["nodes"][3]["subgraphs"]["false_graph_0"]["nodes"][0]["outputs"][0]["dtype"] = "float128"
+    ir_case("ir-subgraph-dtype-float128.ir.json", ir,
+            "cond's false branch's relu output has the dtype float128", ": --check exits 1",
+            "/nodes/3/subgraphs/false_graph_0/nodes/0/outputs/0, float128 (stdout)")
+    ir_case("ir-subgraph-missing.ir.json", make_hop_ir(false_graph=False),
+            "cond's attrs name false_graph_0, which is not in its subgraphs",
+            ": --check exits 1", "/nodes/3/attrs/false_fn, false_graph_0 (stdout)")
+
+
 def main():
     # The PT2 writer must reproduce real archives exactly.
     for src in (T214, T214R):
         if pt2_write(zip_entries(src)) != src:
             sys.exit("make-bad.py: pt2_write does not reproduce a torch 2.14 fixture")
     make_cases()
+    make_untrusted_ir_cases()
     make_tensor_cases()
     os.makedirs(OUTDIR, exist_ok=True)
     names = set()

@@ -99,6 +99,12 @@ dump-not-ir.json|dump|--check|2|irx-ir
 convert-invalid.json|dump|--check|2|
 ir-valid.ir.json|dump|--check|0|
 ir-dangling.ir.json|dump|--check|1|/nodes/1/inputs/0,ghost
+dynamic-undeclared-symbol.pt2|export+convert||2|/graph/values/view/shape/0,'u5'
+dynamic-undeclared-symbol.pt2|export+convert|--allow-dynamic|2|/graph/values/view/shape/0,'u5'
+ir-dtype-float128.ir.json|dump|--check|1|/graph_inputs/0,/nodes/1/outputs/0,/weights/3,float128
+ir-hop-valid.ir.json|dump|--check|0|
+ir-subgraph-dtype-float128.ir.json|dump|--check|1|/nodes/3/subgraphs/false_graph_0/nodes/0/outputs/0,float128
+ir-subgraph-missing.ir.json|dump|--check|1|/nodes/3/attrs/false_fn,false_graph_0
 '
 
 mkdir "$TMP/dir.pt2"

@@ -145,6 +145,26 @@ static void convert_dynamic_refused_then_kept(void **state)
 	json_decref(ir);
 }
 
+/* A symbol that range_constraints does not declare, in a symbolic value's
+ * expression, is refused with or without allow_dynamic. */
+static void convert_undeclared_symbol_is_an_error(void **state)
+{
+	json_t *p = export_fixture("t214/dynamic.pt2"), *ir;
+	json_t *sv = json_object_get(json_object_get(p, "graph"), "sym_values");
+
+	json_object_set_new(json_object_get(sv, "mul"), "value", json_string("2*s77 + max(1, q9)"));
+	for (int dyn = 0; dyn < 2; dyn++) {
+		irx_convert_options o = {.allow_dynamic = dyn};
+		irx_error err = {0};
+		assert_int_equal(irx_convert(p, &o, &ir, &err), IRX_EFORMAT);
+		assert_null(ir);
+		assert_non_null(strstr(err.text, "'q9'"));
+		assert_null(strstr(err.text, "'max'"));
+		assert_string_equal(err.where, "/graph/sym_values/mul/value");
+	}
+	json_decref(p);
+}
+
 static void convert_dangling_input_is_an_error(void **state)
 {
 	json_t *p = export_fixture("t214/mlp.pt2"), *ir;
@@ -190,6 +210,7 @@ int main(void)
 		cmocka_unit_test(convert_hop_bodies),
 		cmocka_unit_test(convert_weights_tied_and_constants),
 		cmocka_unit_test(convert_dynamic_refused_then_kept),
+		cmocka_unit_test(convert_undeclared_symbol_is_an_error),
 		cmocka_unit_test(convert_dangling_input_is_an_error),
 		cmocka_unit_test(convert_is_deterministic),
 		cmocka_unit_test(convert_refuses_other_documents),

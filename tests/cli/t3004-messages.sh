@@ -1,0 +1,78 @@
+#!/bin/sh
+# t3004-messages.sh: file and tensor names that hold newlines, terminal
+# escapes and bytes that are not UTF-8 are printed escaped (irx_escape:
+# "\n", "\x1b", "\xff", "\\"), an error stays one line on stderr, and a
+# valid archive under such a name exports, converts and dumps.
+. "$IRX_SRCDIR/tests/cli/lib.sh"
+
+SRC="$FIXTURES/t214/mlp.pt2"
+[ -f "$SRC" ] || skip "no $SRC"
+NL='
+'
+ESC=$(printf '\033')
+FF=$(printf '\377')
+
+# lib.sh's expect_rc uses $want: the escaped name is $esc.
+# no_raw_controls FILE: no byte below 0x20 but the line ends, no DEL, no 0xff.
+no_raw_controls() {
+	if LC_ALL=C tr -d '\n' <"$1" | LC_ALL=C grep -q "$(printf '[\001-\037\177\377]')"; then
+		fail "raw control bytes in $(basename "$1"): $(od -c "$1" | head -5)"
+		return 1
+	fi
+	return 0
+}
+
+# NAME|ESCAPED: a file name and how messages print it.
+for spec in "a${NL}b|a\\nb" "e${ESC}[2Jx|e\\x1b[2Jx" "f${FF}g|f\\xffg" 'back\slash|back\\slash'; do
+	name=${spec%%|*}
+	esc=${spec#*|}
+	f="$TMP/$name.pt2"
+	cp "$SRC" "$f"
+	# A valid archive under the name: export, convert, dump succeed.
+	if expect_rc 0 "$BIN/irx-export" -o "$TMP/p.json" "$f" &&
+	   expect_rc 0 "$BIN/irx-convert" -o "$TMP/ir.json" "$TMP/p.json" &&
+	   expect_rc 0 "$BIN/irx-dump" "$f"; then
+		pass "valid archive named '$esc'"
+	fi
+	# Provenance in JSON: the name escaped, the model name from it.
+	if grep -qF "\"file\": \"$(printf '%s' "$TMP/$esc.pt2" | sed 's/\\/\\\\/g')\"" "$TMP/p.json" &&
+	   grep -qF "\"model_name\": \"$(printf '%s' "$esc" | sed 's/\\/\\\\/g')\"" "$TMP/ir.json"; then
+		pass "source.file and model_name of '$esc' escaped"
+	else
+		fail "'$esc': source.file or model_name not escaped: $(grep -E '"(file|model_name)"' "$TMP/p.json" "$TMP/ir.json")"
+	fi
+	expect_rc 0 "$BIN/irx-dump" "$f" && grep -qF "archive: $TMP/$esc.pt2 (pt2)" "$TMP/out" &&
+		no_raw_controls "$TMP/out" && pass "irx-dump names '$esc' escaped"
+	# A corrupt copy: one line on stderr, the name escaped, no raw controls.
+	head -c 3000 "$SRC" >"$f"
+	for tool in irx-export irx-dump; do
+		expect_rc 2 "$BIN/$tool" "$f" && expect_one_line_naming "$TMP/$esc.pt2" &&
+			no_raw_controls "$TMP/err" && pass "$tool: corrupt '$esc': one escaped line"
+	done
+	rm -f "$f"
+done
+
+# A tool's own message (tool_fail) escapes too: --check of an archive.
+cp "$SRC" "$TMP/c${ESC}]0;x${NL}.pt2"
+expect_rc 2 "$BIN/irx-dump" --check "$TMP/c${ESC}]0;x${NL}.pt2" &&
+	expect_one_line_naming "$TMP/c\\x1b]0;x\\n.pt2" && no_raw_controls "$TMP/err" &&
+	pass "tool_fail escapes the file name"
+
+# A safetensors file whose tensor names hold a newline, an escape sequence,
+# a C1 control (U+009B, CSI) and a backslash: written by hand.
+header='{"a\nb":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"c\u001b[2Jd":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"e\u009bf":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"g\\h":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}}'
+st="$TMP/names.safetensors"
+"${PYTHON3}" -c 'import struct,sys; h=sys.argv[1].encode(); sys.stdout.buffer.write(struct.pack("<Q", len(h)) + h + bytes(16))' "$header" >"$st" 2>/dev/null ||
+	skip "no python3 to write the safetensors file"
+if expect_rc 0 "$BIN/irx-dump" "$st"; then
+	for n in 'a\nb' 'c\x1b[2Jd' 'e\xc2\x9bf' 'g\\h'; do
+		grep -qF -- "$n " "$TMP/out" || fail "tensor '$n' not listed escaped: $(cat "$TMP/out")"
+	done
+	no_raw_controls "$TMP/out" && ! grep -q "$(printf '\302\233')" "$TMP/out" &&
+		pass "tensor names listed escaped"
+	[ "$(wc -l <"$TMP/out")" -eq 6 ] || fail "table of 4 tensors is not 6 lines: $(cat "$TMP/out")"
+fi
+# JSON output carries the names as JSON strings, C1 escaped too.
+expect_rc 0 "$BIN/irx-dump" --format=json "$st" && grep -qF '"e\u009bf"' "$TMP/out" &&
+	grep -qF '"a\nb"' "$TMP/out" && no_raw_controls "$TMP/out" && pass "JSON output escapes names"
+finish
