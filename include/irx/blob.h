@@ -42,6 +42,27 @@ IRX_API const char *irx_blob_name(const irx_blob *b);
 IRX_API void irx_blob_release(const irx_blob *b, const void *p, size_t n);
 IRX_API void irx_blob_free(irx_blob *b);
 
+/*
+ * Limits on what an untrusted input may make libirx read into memory.  A
+ * regular file is mapped, not read, and has none.  Each limit is, in this
+ * order: the value given to irx_limit_set(), the environment variable
+ * (bytes, or a number with K, M, G or T for powers of 1024), the default.
+ *   IRX_LIMIT_INFLATE  what one deflated zip entry may inflate to
+ *                      (IRX_MAX_INFLATE; default 1 GiB: torch stores
+ *                      tensor data uncompressed, and the program JSON of a
+ *                      70B-parameter model is about 10 MB)
+ *   IRX_LIMIT_STREAM   what is read from stdin, a pipe or a FIFO
+ *                      (IRX_MAX_STDIN; default 4 GiB)
+ * A larger input fails with IRX_EFORMAT naming the limit.
+ */
+enum irx_limit { IRX_LIMIT_INFLATE, IRX_LIMIT_STREAM };
+#define IRX_DEFAULT_MAX_INFLATE ((uint64_t)1 << 30)
+#define IRX_DEFAULT_MAX_STDIN ((uint64_t)4 << 30)
+
+/** Set limit WHICH to BYTES for this process; 0 goes back to the
+ * environment or the default.  Not thread-safe: set before reading. */
+IRX_API void irx_limit_set(enum irx_limit which, uint64_t bytes);
+
 IRX_END_DECLS
 
 #endif

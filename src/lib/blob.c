@@ -23,22 +23,41 @@ struct irx_blob {
 	char *name;
 };
 
+/*
+ * A pipe or FIFO read whole into memory, at most the stream limit: the
+ * buffer never grows past limit + 1 bytes, and holding that many means
+ * the input is too large.
+ */
 static int read_stream(int fd, uint8_t **out, size_t *outlen, irx_error *err)
 {
 	size_t cap = 1 << 16, len = 0;
-	uint8_t *buf = malloc(cap), *nbuf;
+	uint64_t limit;
+	uint8_t *buf, *nbuf;
 	ssize_t n;
+	int rc;
 
-	if (!buf)
+	if ((rc = irxp_limit(IRX_LIMIT_STREAM, &limit, err)))
+		return rc;
+	if (limit >= SIZE_MAX)
+		limit = SIZE_MAX - 1;
+	if (!(buf = malloc(cap)))
 		return irxp_fail(err, IRX_ENOMEM, "cannot allocate input buffer");
 	for (;;) {
+		if (len > limit) {
+			free(buf);
+			return irxp_fail(err, IRX_EFORMAT,
+					 "input from a pipe or other non-regular file is larger than "
+					 "the limit of %llu bytes (%s raises it)",
+					 (unsigned long long)limit, irxp_limit_env(IRX_LIMIT_STREAM));
+		}
 		if (len == cap) {
-			if (cap > SIZE_MAX / 2 || !(nbuf = realloc(buf, cap * 2))) {
+			size_t ncap = cap > (limit + 1) / 2 ? (size_t)limit + 1 : cap * 2;
+			if (!(nbuf = realloc(buf, ncap))) {
 				free(buf);
 				return irxp_fail(err, IRX_ENOMEM, "input too large for memory");
 			}
 			buf = nbuf;
-			cap *= 2;
+			cap = ncap;
 		}
 		n = read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)

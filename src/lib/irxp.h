@@ -77,6 +77,18 @@ static inline size_t irxp_str_hash(const char *k)
 #define strtok(a, b) sorry_strtok_is_banned
 
 
+/*
+ * untrusted.c: limits on what an input may make libirx read into memory
+ * (the caller's, else the environment's, else the default; a malformed
+ * environment value is IRX_EINVAL) and the check of a name taken from a
+ * file (no NUL or other control character).  WHAT says which name
+ * ("entry name", "tensor name").
+ */
+#include "irx/blob.h"
+int irxp_limit(enum irx_limit which, uint64_t *out, irx_error *err);
+const char *irxp_limit_env(enum irx_limit which);
+int irxp_check_name(const char *what, const char *name, size_t len, irx_error *err);
+
 /* json-lenient.c: parse torch's JSON (bare NaN/Infinity, lone surrogates). */
 int irxp_json_parse(const uint8_t *data, size_t len, json_t **out, irx_error *err);
 

@@ -12,7 +12,9 @@
  * program's JSON is mostly plain ASCII strings, which are copied once,
  * straight from the input, instead of character by character.  Input is
  * hostile: depth is bounded, UTF-8 is validated, numbers are checked, and
- * every error names its byte offset.
+ * every error names its byte offset.  What two readers could read two
+ * ways is refused: a key given twice in one object (the error names its
+ * JSON pointer) and \u0000 (irx holds strings as C strings).
  */
 #include <config.h>
 
@@ -30,7 +32,24 @@ struct reader {
 	irx_error *err;
 	char *scratch;      /* decoding buffer for strings with escapes */
 	size_t scratch_cap;
+	/* A duplicate key's JSON pointer, built from the inside out while
+	 * the error unwinds: nothing is spent on paths when all is well. */
+	int dup;
+	char at[480];
+	size_t at_len;
 };
+
+/* Put "/SEG" in front of the duplicate's path (dropped when it is full:
+ * the innermost part is the useful one). */
+static void at_prepend(struct reader *r, const char *seg, size_t n)
+{
+	if (!r->dup || r->at_len + n + 1 >= sizeof(r->at))
+		return;
+	memmove(r->at + n + 1, r->at, r->at_len + 1);
+	r->at[0] = '/';
+	memcpy(r->at + 1, seg, n);
+	r->at_len += n + 1;
+}
 
 static json_t *bad(struct reader *r, const char *what)
 {
@@ -226,6 +245,10 @@ static int string(struct reader *r, const char **s, size_t *len)
 				r->p = q;
 				return bad(r, "bad \\u escape"), -1;
 			}
+			if (u == 0) { /* strings are C strings: it would end them early */
+				r->p = q;
+				return bad(r, "\\u0000 in a string"), -1;
+			}
 			if (u >= 0xd800 && u <= 0xdbff && r->end - q >= 12 && q[6] == '\\' && q[7] == 'u' &&
 			    (lo = hex4(q + 8)) >= 0xdc00 && lo <= 0xdfff) {
 				cp = 0x10000 + ((unsigned)(u - 0xd800) << 10) + (unsigned)(lo - 0xdc00);
@@ -313,8 +336,10 @@ static json_t *array(struct reader *r)
 		r->p++;
 		return a;
 	}
-	for (;;) {
+	for (size_t i = 0;; i++) {
 		if (!(v = value(r)) || json_array_append_new(a, v)) {
+			char num[24];
+			at_prepend(r, num, (size_t)snprintf(num, sizeof(num), "%zu", i));
 			json_decref(a);
 			return NULL;
 		}
@@ -330,6 +355,17 @@ static json_t *array(struct reader *r)
 		json_decref(a);
 		return bad(r, "expected ',' or ']'");
 	}
+}
+
+/*
+ * A key given twice: jansson keeps the last value, Python's json the last,
+ * other readers the first.  Refused, so that there is one reading.
+ */
+static int duplicate(struct reader *r, const char *key)
+{
+	irxp_fail(r->err, IRX_EFORMAT, "duplicate key '%.200s'", key);
+	r->dup = 1;
+	return -1;
 }
 
 static json_t *object(struct reader *r)
@@ -373,7 +409,12 @@ static json_t *object(struct reader *r)
 		}
 		r->p++;
 		v = value(r);
+		size_t before = json_object_size(o);
 		int rc = v ? json_object_setn_new_nocheck(o, key, len, v) : -1;
+		if (!rc && json_object_size(o) == before)
+			rc = duplicate(r, key);
+		if (rc)
+			at_prepend(r, key, len);
 		if (key != small)
 			free(key);
 		if (rc) {
@@ -437,7 +478,7 @@ static json_t *value(struct reader *r)
 int irxp_json_parse(const uint8_t *data, size_t len, json_t **out, irx_error *err)
 {
 	struct reader r = {(const char *)data, (const char *)data, (const char *)data + len, 0, err,
-			   NULL, 0};
+			   NULL, 0, 0, "", 0};
 	json_t *v;
 
 	*out = NULL;
@@ -450,6 +491,8 @@ int irxp_json_parse(const uint8_t *data, size_t len, json_t **out, irx_error *er
 		}
 	}
 	free(r.scratch);
+	if (r.dup)
+		irxp_where(err, "%s", r.at);
 	if (!v)
 		return err && err->code ? err->code : IRX_EFORMAT;
 	*out = v;

@@ -975,7 +975,15 @@ static int step(struct pk_reader *r, int *stop)
 				    (unsigned long long)n);
 		return 0;
 	case 0x95: /* FRAME */
-		return arg_uint(r, 8, &n);
+		/* Python's unpickler reads a frame's bytes ahead and fails when
+		 * they are not all there: a frame running past the end is a
+		 * truncated pickle, whatever its opcodes would say. */
+		if (arg_uint(r, 8, &n))
+			return -1;
+		if (n > r->len - r->pos)
+			return FAIL(r, "FRAME of %llu bytes runs past the end of the pickle (%zu bytes left)",
+				    (unsigned long long)n, r->len - r->pos);
+		return 0;
 	case '.': /* STOP */
 		*stop = 1;
 		return 0;

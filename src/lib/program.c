@@ -87,6 +87,34 @@ static json_t *need(struct norm *n, const json_t *o, const char *key, json_type 
 	return v;
 }
 
+/*
+ * A string that becomes a name in the IR (a node, a tensor, a weight): no
+ * control characters, which would print as something else; the error is
+ * at the current path.
+ */
+static int name_ok(struct norm *n, const char *s, size_t len)
+{
+	if (!irxp_check_name("name", s, len, n->err))
+		return 0;
+	irxp_where(n->err, "%s", n->path.len ? n->path.buf : "/");
+	return -1;
+}
+
+/* A required string member that becomes a name. */
+static json_t *need_name(struct norm *n, const json_t *o, const char *key)
+{
+	json_t *v = need(n, o, key, JSON_STRING);
+	size_t mark;
+
+	if (!v)
+		return NULL;
+	mark = irxp_path_key(&n->path, key);
+	if (name_ok(n, json_string_value(v), json_string_length(v)))
+		return NULL;
+	irxp_path_pop(&n->path, mark);
+	return v;
+}
+
 /* An optional member: NULL when absent or null, error when of another type. */
 static int optional(struct norm *n, const json_t *o, const char *key, json_type type,
 		    json_t **out)
@@ -401,8 +429,9 @@ static json_t *norm_tensor_name(struct norm *n, const json_t *v)
 	json_t *name;
 
 	if (json_is_string(v))
-		return json_string(json_string_value(v));
-	if (!(name = need(n, v, "name", JSON_STRING)))
+		return name_ok(n, json_string_value(v), json_string_length(v)) ? NULL
+			: json_string(json_string_value(v));
+	if (!(name = need_name(n, v, "name")))
 		return NULL;
 	return json_string(json_string_value(name));
 }
@@ -856,6 +885,8 @@ static json_t *norm_node(struct norm *n, const json_t *v, json_t *used)
 		return fail(n, IRX_EFORMAT, "node must be an object");
 	if (!(target = need(n, v, "target", JSON_STRING)))
 		return NULL;
+	if (json_is_string(x = member(v, "name")) && !need_name(n, v, "name"))
+		return NULL;
 	mark = irxp_path_key(&n->path, "inputs");
 	inputs = member(v, "inputs") ? norm_list(n, member(v, "inputs"), norm_named_arg)
 				     : json_array();
@@ -905,7 +936,7 @@ static json_t *norm_map(struct norm *n, const json_t *v,
 		return OOM(n);
 	json_object_foreach((json_t *)v, k, x) {
 		size_t mark = irxp_path_key(&n->path, k);
-		if (put(n, out, k, f(n, x))) {
+		if (name_ok(n, k, strlen(k)) || put(n, out, k, f(n, x))) {
 			json_decref(out);
 			return NULL;
 		}
@@ -1073,7 +1104,7 @@ static json_t *norm_spec(struct norm *n, const json_t *v, const struct spec_kind
 			return OOM(n);
 		if (!strcmp(k->tag, "constant_input")) {
 			/* {name, value: ConstantValue} */
-			if (!(x = need(n, payload, "name", JSON_STRING)))
+			if (!(x = need_name(n, payload, "name")))
 				goto fail;
 			json_object_set_new(out, "name", json_string(json_string_value(x)));
 			size_t m2 = irxp_path_key(&n->path, "value");
@@ -1097,14 +1128,14 @@ static json_t *norm_spec(struct norm *n, const json_t *v, const struct spec_kind
 				json_object_set(out, "value", a);
 			json_decref(a);
 		} else {
-			if (!(x = need(n, arg, "name", JSON_STRING)))
+			if (!(x = need_name(n, arg, "name")))
 				goto fail;
 			json_object_set_new(out, "name", json_string(json_string_value(x)));
 			if ((x = member(arg, "class_fqn")) && json_is_string(x))
 				json_object_set(out, "class_fqn", x);
 		}
 		if (k->target_key) {
-			if (!(x = need(n, payload, k->target_key, JSON_STRING)))
+			if (!(x = need_name(n, payload, k->target_key)))
 				goto fail;
 			json_object_set_new(out, "target", json_string(json_string_value(x)));
 		}

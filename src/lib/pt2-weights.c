@@ -143,6 +143,10 @@ static int config_tensor(struct config_walk *w, const char *fqn, const json_t *p
 	irx_tensor *x;
 	int n_strides, storage = -1, rc;
 
+	if ((rc = irxp_check_name("tensor name", fqn, strlen(fqn), w->err))) {
+		irxp_where(w->err, "entry '%s': /config/%s", w->config_entry, fqn);
+		return rc;
+	}
 	if (!json_is_string(path) || strchr(json_string_value(path), '/'))
 		return fail_in(w, IRX_EFORMAT, fqn, "path_name", "'%s': path_name is not a file name",
 			       fqn);

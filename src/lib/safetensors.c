@@ -95,6 +95,10 @@ static int add_tensor(irx_tensors *t, const char *name, const json_t *info, cons
 	size_t nd;
 	int rc, s;
 
+	if ((rc = irxp_check_name("tensor name", name, strlen(name), err))) {
+		irxp_where(err, "header: /%s", name);
+		return rc;
+	}
 	if (!json_is_object(info))
 		return fail_at(err, IRX_EFORMAT, name, NULL, "tensor '%s' is not an object", name);
 	if (!json_is_array(shape) || (nd = json_array_size(shape)) > IRX_TENSOR_MAX_DIMS)

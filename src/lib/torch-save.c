@@ -138,8 +138,9 @@ static int key_text(struct walk *w, const struct pk_value *k, char *buf, size_t 
 {
 	switch (k->kind) {
 	case PK_STR:
-		if (memchr(k->u.str.s, '\0', k->u.str.len))
-			return irxp_fail(w->err, IRX_EFORMAT, "a dict key contains a NUL character");
+		/* a pickle string may hold anything; a name may not */
+		if (irxp_check_name("dict key", k->u.str.s, k->u.str.len, w->err))
+			return IRX_EFORMAT;
 		*text = k->u.str.s;
 		*n = k->u.str.len;
 		return IRX_OK;

@@ -159,7 +159,11 @@ static int central_record(irx_zip *z, uint64_t off, struct entry *e, irx_error *
 	return IRX_OK;
 }
 
-/* Names are looked up once per tensor: a hash table, not a scan. */
+/*
+ * Names are looked up once per tensor: a hash table, not a scan.  A name
+ * that is there twice is refused: one reader takes the first, another
+ * the last.
+ */
 static int index_names(irx_zip *z, irx_error *err)
 {
 	z->slots = 16;
@@ -168,10 +172,50 @@ static int index_names(irx_zip *z, irx_error *err)
 	if (!(z->by_name = calloc(z->slots, sizeof(*z->by_name))))
 		return irxp_fail(err, IRX_ENOMEM, "cannot allocate zip index");
 	for (size_t i = 0; i < z->n; i++) {
-		size_t h = irxp_str_hash(z->entries[i].pub.name) & (z->slots - 1);
-		while (z->by_name[h])
-			h = (h + 1) & (z->slots - 1);
+		const char *name = z->entries[i].pub.name;
+		size_t h = irxp_str_hash(name) & (z->slots - 1);
+		for (; z->by_name[h]; h = (h + 1) & (z->slots - 1))
+			if (!strcmp(z->entries[z->by_name[h] - 1].pub.name, name))
+				return irxp_fail(err, IRX_EFORMAT,
+						 "entry '%s' is in the central directory twice "
+						 "(readers would disagree on which one is meant)", name);
 		z->by_name[h] = (uint32_t)(i + 1);
+	}
+	return IRX_OK;
+}
+
+/*
+ * What makes an entry mean different things to different readers: a name
+ * with a control character (a NUL ends it early in C), a name that is not
+ * a plain relative path (an absolute one, a backslash, which Windows tools
+ * take for a separator, an empty, "." or ".." component, which tools that
+ * normalize paths resolve and others do not), and encryption (general
+ * purpose bit 0, bit 6 for strong encryption: the bytes are not what
+ * they claim).  A trailing '/' (a folder entry) is fine.
+ */
+static int entry_name_ok(const char *name, size_t len, unsigned long flag, irx_error *err)
+{
+	const char *c, *slash;
+	size_t n;
+	int rc;
+
+	if ((rc = irxp_check_name("entry name", name, len, err)))
+		return rc;
+	if (flag & 0x41)
+		return irxp_fail(err, IRX_EUNSUPPORTED, "entry '%s' is encrypted (flag 0x%04lx)",
+				 name, flag & 0xffff);
+	if (strchr(name, '\\'))
+		return irxp_fail(err, IRX_EFORMAT, "entry name '%s' holds a backslash", name);
+	for (c = name; *c; c = slash + 1) {
+		slash = strchr(c, '/');
+		n = slash ? (size_t)(slash - c) : strlen(c);
+		if ((n == 0 && (slash || c == name)) || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return irxp_fail(err, IRX_EFORMAT,
+					 "entry name '%s' is not a plain relative path "
+					 "(absolute, or an empty, '.' or '..' folder)", name);
+		if (!slash || !slash[1])
+			break;
 	}
 	return IRX_OK;
 }
@@ -201,11 +245,14 @@ static int collect(irx_zip *z, irx_error *err)
 		if (!(name = malloc(fi.size_filename + 1)))
 			return irxp_fail(err, IRX_ENOMEM, "cannot allocate entry name");
 		if (unzGetCurrentFileInfo64(z->uf, &fi, name, fi.size_filename + 1,
-					    NULL, 0, NULL, 0) != UNZ_OK ||
-		    strlen(name) != fi.size_filename) {
+					    NULL, 0, NULL, 0) != UNZ_OK) {
 			free(name);
 			return irxp_fail(err, IRX_EFORMAT,
 					 "central directory record %zu has a bad name", z->n);
+		}
+		if ((rc = entry_name_ok(name, fi.size_filename, fi.flag, err))) {
+			free(name);
+			return rc;
 		}
 		e = &z->entries[z->n];
 		memset(e, 0, sizeof(*e));
@@ -338,12 +385,25 @@ static int inflate_entry(const irx_zip_entry *e, const uint8_t *src,
 	uint8_t *buf;
 	int r;
 
+	uint64_t limit;
+	int rc;
+
 	/* Deflate cannot expand data by more than 1032:1; a larger claim is
-	 * a lie meant to make us allocate. */
+	 * a lie meant to make us allocate.  A true claim is still bounded:
+	 * a megabyte of deflate stream may honestly inflate to a gigabyte.
+	 * Inflating stops at the declared size, so checking that bounds the
+	 * work and the memory. */
 	if (e->usize / 1032 > e->csize || e->usize > SIZE_MAX - 1)
 		return irxp_fail(err, IRX_EFORMAT,
 				 "entry '%s' claims an impossible size %llu", e->name,
 				 (unsigned long long)e->usize);
+	if ((rc = irxp_limit(IRX_LIMIT_INFLATE, &limit, err)))
+		return rc;
+	if (e->usize > limit)
+		return irxp_fail(err, IRX_EFORMAT,
+				 "entry '%s' inflates to %llu bytes, more than the limit of %llu (%s raises it)",
+				 e->name, (unsigned long long)e->usize, (unsigned long long)limit,
+				 irxp_limit_env(IRX_LIMIT_INFLATE));
 	if (!(buf = malloc(e->usize ? e->usize : 1)))
 		return irxp_fail(err, IRX_ENOMEM, "cannot allocate %llu bytes for entry '%s'",
 				 (unsigned long long)e->usize, e->name);

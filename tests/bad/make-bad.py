@@ -483,6 +483,208 @@ def make_cases():
          "JSON that is not an irx-ir document", "dump --check", "irx-ir")
 
 
+# --------------------------------------------------------------------------
+# One reading only, and bounded reading (the "untrusted inputs" cases)
+# --------------------------------------------------------------------------
+
+
+def renamed(data, rename):
+    """The entries of a PT2-layout archive, each name passed through RENAME."""
+    return pt2_write([(rename(i.filename), b) for i, b in zip_entries(data)])
+
+
+def cd_flag(data, name, flag):
+    """DATA with entry NAME's central-directory general-purpose flag set to FLAG."""
+    return patch(data, zip_index(data)["entries"][name]["cd"] + 8, "<H", flag)
+
+
+def dup_first_key(text, anchor, key_json):
+    """TEXT (JSON) with KEY_JSON (a `"k": v` member) put right after ANCHOR,
+    before the object's own members: the object then has key k twice."""
+    k = text.index(anchor) + len(anchor)
+    return text[:k] + key_json + b", " + text[k:]
+
+
+def deflate_bomb(entries, name, head, fill, total):
+    """A legacy zip of ENTRIES where entry NAME is HEAD followed by FILL bytes
+    up to TOTAL bytes, deflated (level 9, streamed: never all in memory).
+    Its sizes and CRC are honest: only its ratio is hostile."""
+    import io
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for info, payload in entries:
+            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            zi.create_system = 3
+            zi.external_attr = 0o600 << 16
+            if info.filename != name:
+                zi.compress_type = zipfile.ZIP_STORED
+                z.writestr(zi, payload)
+                continue
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.file_size = total
+            with z.open(zi, "w") as f:
+                f.write(head)
+                chunk = fill * (1 << 20)
+                left = total - len(head)
+                while left:
+                    f.write(chunk[:min(left, len(chunk))])
+                    left -= min(left, len(chunk))
+    return buf.getvalue()
+
+
+def make_untrusted_cases():
+    legacy_text = dict((i.filename, b) for i, b in zip_entries(T26))[LEGACY_PROGRAM]
+    pt2_text = dict((i.filename, b) for i, b in zip_entries(T214))[PT2_PROGRAM]
+    first = zip_entries(T214)[0][0].filename   # "mlp/..." : the first central record
+
+    # --- bounded reading: an honest deflate stream of 1 MB inflating to 1 GiB
+    GIB = 1 << 30
+    case("deflate-bomb.pt2",
+         deflate_bomb(zip_entries(T26), LEGACY_PROGRAM, legacy_text, b" ",
+                      GIB + (1 << 20)),
+         "the program entry is the program JSON followed by spaces, 1 GiB + 1 MiB in all, "
+         "deflated to about 1 MB: valid JSON with honest sizes and CRC, but past the "
+         "1 GiB inflate limit", "export",
+         LEGACY_PROGRAM + ",limit of 1073741824,IRX_MAX_INFLATE")
+
+    # --- zip entries that two readers read two ways -------------------------
+    ents = zip_entries(T214)
+    i = next(k for k, (info, _) in enumerate(ents) if info.filename == PT2_PROGRAM)
+    other = dumps(pt2_program()).replace(b'"relu"', b'"sigmoid"')
+    ents.insert(i + 1, (PT2_PROGRAM, other))
+    case("zip-dup-entry.pt2", pt2_write(ents),
+         "mlp/models/model.json is in the central directory twice, with different programs",
+         "export", PT2_PROGRAM + ",twice")
+    ents = zip_entries(T26)
+    ents.append((LEGACY_PROGRAM, ents[[e[0].filename for e in ents].index(LEGACY_PROGRAM)][1]))
+    case("zip-dup-entry-legacy.pt2", pt2_write(ents),
+         "serialized_exported_program.json twice (the same bytes), at the end of the directory",
+         "export", LEGACY_PROGRAM + ",twice")
+    case("zip-encrypted.pt2", cd_flag(T26, LEGACY_PROGRAM, 0x0001),
+         "program entry flagged encrypted (general-purpose bit 0); the bytes are plain",
+         "export", LEGACY_PROGRAM + ",encrypted")
+    case("zip-strong-encrypted.pt2", cd_flag(T214, PT2_PROGRAM, 0x0808 | 0x0040),
+         "models/model.json flagged with strong encryption (bit 6 alone)",
+         "export", PT2_PROGRAM + ",encrypted")
+    for tag, prefix, what in (("dotdot", "../", "'..'"), ("dot", "./", "'.'"),
+                              ("empty", "/", "empty (names start with '/')"),
+                              ("absolute", "/tmp/mlp/", "absolute ('/tmp/mlp/')")):
+        case("pt2-prefix-%s.pt2" % tag,
+             renamed(T214, lambda n, p=prefix: p + n[len("mlp/"):]),
+             "t214/mlp.pt2 with its prefix folder mlp/ renamed: %s" % what, "export",
+             prefix + first[len("mlp/"):] + ",not a plain relative path")
+    ents = zip_entries(T214)
+    ents.append(("mlp/extra/../../evil.json", b"{}"))
+    case("zip-name-dotdot.pt2", pt2_write(ents),
+         "an extra entry mlp/extra/../../evil.json", "export",
+         "mlp/extra/../../evil.json,not a plain relative path")
+    ents = zip_entries(T214)
+    ents.append(("mlp\\extra\\evil.json", b"{}"))
+    case("zip-name-backslash.pt2", pt2_write(ents),
+         "an extra entry mlp\\\\extra\\\\evil.json (backslashes)", "export",
+         "mlp\\extra\\evil.json,backslash")
+    case("zip-name-nul.pt2",
+         renamed(T214, lambda n: n + "\0.txt" if n == PT2_PROGRAM else n),
+         "models/model.json named mlp/models/model.json\\0.txt (a NUL inside the name)",
+         "export", "mlp/models/model.json?.txt,0x00")
+    case("zip-name-control.pt2",
+         renamed(T214, lambda n: n.replace("models/", "models/\x1b[2J") if n == PT2_PROGRAM
+                 else n),
+         "models/model.json named with an ANSI escape (ESC [2J) before model.json",
+         "export", "entry name,0x1b")
+
+    # --- JSON: duplicate keys, \u0000, control characters in names ----------
+    case("json-dup-key.pt2",
+         legacy_replace(T26, LEGACY_PROGRAM,
+                        dup_first_key(legacy_text, b'"tensor_values": {',
+                                      b'"x": {"dtype": 7, "sizes": [], "strides": [], '
+                                      b'"storage_offset": {"as_int": 0}, "layout": 0, '
+                                      b'"device": {"type": "cpu"}, "requires_grad": false}')),
+         "tensor_values has \"x\" twice, first as a float64 scalar", "export",
+         LEGACY_PROGRAM + ",/graph_module/graph/tensor_values/x,duplicate key")
+    case("pt2-json-dup-key.pt2",
+         pt2_replace(T214, PT2_PROGRAM,
+                     pt2_text.replace(b'"target": "torch.ops.aten.relu.default"',
+                                      b'"target": "torch.ops.aten.sigmoid.default", '
+                                      b'"target": "torch.ops.aten.relu.default"', 1)),
+         "nodes[1] has \"target\" twice (sigmoid, then relu)", "export",
+         PT2_PROGRAM + ",/graph_module/graph/nodes/1/target,duplicate key")
+    case("json-nul-escape.pt2",
+         legacy_replace(T26, LEGACY_PROGRAM,
+                        legacy_text.replace(b'"fc1.weight"', b'"fc1.weight\\u0000x"', 1)),
+         "the first \"fc1.weight\" in the program JSON is \"fc1.weight\\u0000x\"", "export",
+         LEGACY_PROGRAM + ",\\u0000")
+    assert b'null, "name": "relu"}' in pt2_text
+    case("json-node-name-control.pt2",
+         pt2_replace(T214, PT2_PROGRAM,
+                     pt2_text.replace(b'null, "name": "relu"}', b'null, "name": "relu\\u0007"}', 1)),
+         "node relu is named \"relu\\u0007\" (BEL)", "export",
+         PT2_PROGRAM + ",/graph_module/graph/nodes/1/name,0x07")
+
+    def weight_name(d):
+        spec = d["graph_module"]["signature"]["input_specs"][0]["parameter"]
+        spec["parameter_name"] = "fc1.weight\x7f"
+    case("json-weight-name-control.pt2", pt2_with(weight_name),
+         "input_specs[0]'s parameter_name is \"fc1.weight\\u007f\" (DEL)", "export",
+         PT2_PROGRAM + ",/graph_module/signature/input_specs/0/parameter/parameter_name,0x7f")
+
+    def tensor_name(d):
+        graph(d)["inputs"][0]["as_tensor"]["name"] = "x\x1b[8m"
+    case("json-tensor-name-control.pt2", legacy_with(tensor_name),
+         "graph input 0 is the tensor \"x\\u001b[8m\" (an ANSI escape)", "export",
+         LEGACY_PROGRAM + ",/graph_module/graph/inputs/0/as_tensor/name,0x1b")
+    ir_text = (json.dumps(make_ir(), indent=1) + "\n").encode()
+    case("ir-dup-key.ir.json",
+         ir_text.replace(b'"name": "relu",', b'"name": "relu",\n  "name": "sigmoid",', 1),
+         "IR whose nodes[1] has \"name\" twice", "dump --check",
+         "/nodes/1/name,duplicate key")
+    case("convert-dup-key.json",
+         b'{"format": "irx-program", "format_version": 1, "format": "irx-ir"}\n',
+         "irx-program document with \"format\" twice", "convert",
+         "/format,duplicate key")
+
+    # --- tensor files (t3002) ------------------------------------------------
+    sd = tfix("t214/state_dict.pt")
+    pkl = entry(sd, "state_dict/data.pkl")
+    for tag, bad_key, code in (("control", "conv\x1b[2J.weight", "0x1b"),
+                               ("nul", "conv\0.weight", "0x00")):
+        raw = bad_key.encode()
+        new = pkl.replace(b"X\x0b\x00\x00\x00conv.weight",
+                          b"X" + struct.pack("<I", len(raw)) + raw, 1)
+        assert new != pkl
+        tcase("ts-key-%s.pt" % tag, ts_with_pickle(sd, "state_dict/", new),
+              "the state dict key conv.weight is %r" % bad_key, "", 2,
+              "entry 'state_dict/data.pkl',dict key," + code)
+    tp = tfix("t214/tensor.pt")
+    frame = b"\x80\x04\x95" + struct.pack("<Q", 1000) + b"N."
+    tcase("ts-frame-past-end.pt", ts_with_pickle(tp, "tensor/", frame),
+          "protocol 4 data.pkl whose FRAME claims 1000 bytes, 2 are left", "", 2,
+          "entry 'tensor/data.pkl': pickle offset 2,FRAME,1000")
+    st = tfix("t214/state_dict.safetensors")
+    sh, body = st_split(st)
+    text = json.dumps(sh, separators=(",", ":")).encode()
+    k = text.index(b'"conv.bias":')
+    dup = text[:k] + b'"conv.bias":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},' + text[k:]
+    tcase("st-dup-key.safetensors", st_join(dup, body),
+          "conv.bias is in the header twice, first as an empty tensor", "", 2,
+          "header: /conv.bias,duplicate key 'conv.bias'")
+    tcase("st-name-control.safetensors",
+          st_join(text.replace(b'"conv.bias"', b'"conv\\u0001bias"', 1), body),
+          "conv.bias is named \"conv\\u0001bias\"", "", 2, "header: /conv,0x01")
+    w29 = tfix("t214/weights.pt2")
+    cfg_name = "weights/data/weights/model_weights_config.json"
+    cfg = entry(w29, cfg_name)
+    k = cfg.index(b'"lin.bias":')
+    tcase("pt2w-config-dup-key.pt2",
+          pt2_replace(w29, cfg_name, cfg[:k] + cfg[k:].replace(b'"lin.bias":', b'"lin.weight":', 1)),
+          "the weights config names lin.weight twice (lin.bias renamed)", "", 2,
+          "entry '%s': /config/lin.weight,duplicate key 'lin.weight'" % cfg_name)
+    tcase("pt2w-name-control.pt2",
+          pt2_replace(w29, cfg_name, cfg.replace(b'"lin.bias":', b'"lin\\u0001bias":', 1)),
+          "the weights config names lin.bias \"lin\\u0001bias\"", "", 2,
+          "entry '%s': /config/lin,0x01" % cfg_name)
+
+
 def make_ir():
     """A small valid IR (the mlp of the fixtures), written by hand."""
     def t(name, shape, producer=None, extra=None):
@@ -1224,6 +1426,7 @@ def main():
             sys.exit("make-bad.py: pt2_write does not reproduce a torch 2.14 fixture")
     make_cases()
     make_untrusted_ir_cases()
+    make_untrusted_cases()
     make_tensor_cases()
     os.makedirs(OUTDIR, exist_ok=True)
     names = set()

@@ -6,7 +6,8 @@
 # names the file and contains each MENTION (the place: zip entry, JSON
 # path, value name), not crash or trip a sanitizer, stay within
 # `ulimit -v` 4 GB, and, run again with -o OUT, leave neither OUT nor
-# OUT.tmp* behind.  Exit-1 cases (dump --check finding problems) must list
+# OUT.tmp* behind; a victim file in the test's folder must be unchanged
+# (checksum and metadata) after all cases.  Exit-1 cases (dump --check finding problems) must list
 # each MENTION on stdout.
 #
 # IRX_TEST_WRAPPER, when set, is put in front of every tool command (e.g.
@@ -74,6 +75,26 @@ json-schema-major-99.pt2|export||2|serialized_exported_program.json,/schema_vers
 json-dtype-77.pt2|export||2|mlp/models/model.json,/graph_module/graph/tensor_values/linear/dtype,77
 json-size-negative.pt2|export||2|serialized_exported_program.json,/graph_module/graph/tensor_values/x/sizes/0,-5
 json-size-overflow.pt2|export||2|mlp/models/model.json,/graph_module/graph/tensor_values/x/sizes
+deflate-bomb.pt2|export||2|serialized_exported_program.json,limit of 1073741824,IRX_MAX_INFLATE
+zip-dup-entry.pt2|export||2|mlp/models/model.json,twice
+zip-dup-entry-legacy.pt2|export||2|serialized_exported_program.json,twice
+zip-encrypted.pt2|export||2|serialized_exported_program.json,encrypted
+zip-strong-encrypted.pt2|export||2|mlp/models/model.json,encrypted
+pt2-prefix-dotdot.pt2|export||2|../data/weights/weight_0,not a plain relative path
+pt2-prefix-dot.pt2|export||2|./data/weights/weight_0,not a plain relative path
+pt2-prefix-empty.pt2|export||2|'/data/weights/weight_0',not a plain relative path
+pt2-prefix-absolute.pt2|export||2|/tmp/mlp/data/weights/weight_0,not a plain relative path
+zip-name-dotdot.pt2|export||2|mlp/extra/../../evil.json,not a plain relative path
+zip-name-backslash.pt2|export||2|mlp\extra\evil.json,backslash
+zip-name-nul.pt2|export||2|mlp/models/model.json?.txt,0x00
+zip-name-control.pt2|export||2|entry name,0x1b
+json-dup-key.pt2|export||2|serialized_exported_program.json,/graph_module/graph/tensor_values/x,duplicate key
+pt2-json-dup-key.pt2|export||2|mlp/models/model.json,/graph_module/graph/nodes/1/target,duplicate key
+json-nul-escape.pt2|export||2|serialized_exported_program.json,\u0000
+json-node-name-control.pt2|export||2|mlp/models/model.json,/graph_module/graph/nodes/1/name,0x07
+json-weight-name-control.pt2|export||2|mlp/models/model.json,/graph_module/signature/input_specs/0/parameter/parameter_name,0x7f
+json-tensor-name-control.pt2|export||2|serialized_exported_program.json,/graph_module/graph/inputs/0/as_tensor/name,0x1b
+zip-dup-entry.pt2|dump||2|mlp/models/model.json,twice
 @missing|export||2|
 @dir|export||2|
 fixture:t214/mlp.pt2|export|--model nosuch|2|nosuch
@@ -85,6 +106,7 @@ convert-array.json|convert||2|
 convert-not-program.json|convert||2|irx-program
 convert-ir-input.json|convert||2|irx-program
 convert-format-version-99.json|convert||2|/format_version
+convert-dup-key.json|convert||2|/format,duplicate key
 text.pt2|convert||2|
 @missing|convert||2|
 @dir|convert||2|
@@ -105,9 +127,16 @@ ir-dtype-float128.ir.json|dump|--check|1|/graph_inputs/0,/nodes/1/outputs/0,/wei
 ir-hop-valid.ir.json|dump|--check|0|
 ir-subgraph-dtype-float128.ir.json|dump|--check|1|/nodes/3/subgraphs/false_graph_0/nodes/0/outputs/0,float128
 ir-subgraph-missing.ir.json|dump|--check|1|/nodes/3/attrs/false_fn,false_graph_0
+ir-dup-key.ir.json|dump|--check|2|/nodes/1/name,duplicate key
 '
 
 mkdir "$TMP/dir.pt2"
+# A victim: a file beside the inputs and outputs that no case may touch
+# (a reader must write nothing but its output, and that only on success).
+VICTIM="$TMP/victim.pt2"
+cp "$FIXTURES/t214/mlp.pt2" "$VICTIM"
+victim_sum=$(cksum <"$VICTIM")
+victim_ls=$(ls -l "$VICTIM")
 SANITIZED=
 grep -q 'fsanitize=address' "$IRX_BUILDDIR/Makefile" 2>/dev/null && SANITIZED=1
 
@@ -222,6 +251,11 @@ printf '%s\n' "$CASES" | while IFS='|' read -r file tool args want mentions; do
 		;;
 	esac
 done >"$TMP/log"
+if [ "$(cksum <"$VICTIM")" != "$victim_sum" ] || [ "$(ls -l "$VICTIM")" != "$victim_ls" ]; then
+	echo "FAIL: $VICTIM changed while the cases ran" >>"$TMP/log"
+else
+	echo "ok: $VICTIM unchanged after every case" >>"$TMP/log"
+fi
 cat "$TMP/log"
 n_fail=$(grep -c '^FAIL' "$TMP/log" || :)
 echo "$(grep -c '^ok' "$TMP/log" || :) ok, $n_fail failure(s) over $(printf '%s\n' "$CASES" | grep -c '|') cases"

@@ -104,6 +104,13 @@ pt2w-config-invalid.pt2||2|entry 'weights/data/weights/model_weights_config.json
 pt2w-config-not-object.pt2||2|entry 'weights/data/weights/model_weights_config.json': /config
 pt2l-nested-trunc.pt2||2|entry 'serialized_state_dict.pt'
 pt2l-nested-os-system.pt2||2|entry 'serialized_state_dict.pt': entry 'archive/data.pkl': pickle offset 2,os.system
+ts-key-control.pt||2|entry 'state_dict/data.pkl',dict key,0x1b
+ts-key-nul.pt||2|entry 'state_dict/data.pkl',dict key,0x00
+ts-frame-past-end.pt||2|entry 'tensor/data.pkl': pickle offset 2,FRAME,1000
+st-dup-key.safetensors||2|header: /conv.bias,duplicate key 'conv.bias'
+st-name-control.safetensors||2|header: /conv,0x01
+pt2w-config-dup-key.pt2||2|entry 'weights/data/weights/model_weights_config.json': /config/lin.weight,duplicate key 'lin.weight'
+pt2w-name-control.pt2||2|entry 'weights/data/weights/model_weights_config.json': /config/lin,0x01
 ts-payload-bad-crc.pt||0|
 ts-payload-bad-crc.pt|--stats|0|
 fixture:tensors/t113/quantized.pt||2|entry 'quantized/data.pkl',tensor 'q',quantized
@@ -123,6 +130,11 @@ ts-stack-global-os-system.pt pt2l-nested-os-system.pt2'
 SANITIZED=
 grep -q 'fsanitize=address' "$IRX_BUILDDIR/Makefile" 2>/dev/null && SANITIZED=1
 mkdir "$TMP/cwd" "$TMP/o"
+# A victim beside the working directory: no case may change it.
+VICTIM="$TMP/victim.pt"
+cp "$FIXTURES/tensors/t214/state_dict.pt" "$VICTIM"
+victim_sum=$(cksum <"$VICTIM")
+victim_ls=$(ls -l "$VICTIM")
 
 # --- the exploits are real ----------------------------------------------------
 # Python's pickle acts on each exploit's data.pkl (found in the zip, or in
@@ -258,6 +270,9 @@ printf '%s\n' "$CASES" | while IFS='|' read -r file args want mentions; do
 		no_output "$label --format=json -o" || :
 	fi
 done >"$TMP/log"
+if [ "$(cksum <"$VICTIM")" != "$victim_sum" ] || [ "$(ls -l "$VICTIM")" != "$victim_ls" ]; then
+	echo "FAIL: $VICTIM changed while the cases ran" >>"$TMP/log"
+fi
 cat "$TMP/log"
 n_fail=$(( n_fail + $(grep -c '^FAIL' "$TMP/log" || :) ))
 echo "$(grep -c '^ok: dump' "$TMP/log" || :) ok over $(printf '%s\n' "$CASES" | grep -c '|') runs of $(printf '%s\n' "$CASES" | cut -d'|' -f1 | sort -u | grep -c .) files, $n_fail failure(s)"

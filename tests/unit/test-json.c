@@ -60,13 +60,42 @@ static void json_writer_shortest_floats_and_order(void **state)
 static void json_escapes_and_unicode(void **state)
 {
 	json_t *v = parse("[\"a\\n\\\"\\\\\\/\\t\", \"\\u00e9\\ud83d\\ude00\", \"\xc3\xa9 raw\", "
-			  "\"plain \\u0041\", {\"k\": 1, \"k\": 2}]");
+			  "\"plain \\u0041\"]");
 	assert_string_equal(json_string_value(json_array_get(v, 0)), "a\n\"\\/\t");
 	assert_string_equal(json_string_value(json_array_get(v, 1)), "\xc3\xa9\xf0\x9f\x98\x80");
 	assert_string_equal(json_string_value(json_array_get(v, 2)), "\xc3\xa9 raw");
 	assert_string_equal(json_string_value(json_array_get(v, 3)), "plain A");
-	/* duplicate keys: the last one wins, as in Python */
-	assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 4), "k")), 2);
+	json_decref(v);
+}
+
+/* What readers could read two ways is refused: a key given twice (named by
+ * its JSON pointer, however deep) and \u0000 in a string or a key. */
+static void json_one_reading_only(void **state)
+{
+	static const struct {
+		const char *text, *where, *what;
+	} cases[] = {
+		{"{\"k\": 1, \"k\": 2}", "/k", "duplicate key 'k'"},
+		{"{\"a\": [0, {\"b\": {\"k\": 1, \"j\": 2, \"k\": 1}}]}", "/a/1/b/k",
+		 "duplicate key 'k'"},
+		{"[[], [1, {\"x\": {}, \"x\": {}}]]", "/1/1/x", "duplicate key 'x'"},
+		{"[\"a\\u0000b\"]", "byte 3", "\\u0000"},
+		{"{\"a\\u0000\": 1, \"a\": 2}", "byte 3", "\\u0000"},
+	};
+	json_t *v;
+	irx_error err;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		irx_error_clear(&err);
+		assert_int_equal(irx_json_parse((const uint8_t *)cases[i].text, strlen(cases[i].text),
+						&v, &err), IRX_EFORMAT);
+		assert_null(v);
+		assert_string_equal(err.where, cases[i].where);
+		assert_non_null(strstr(err.text, cases[i].what));
+	}
+	/* the same key in two objects is no duplicate */
+	v = parse("[{\"k\": 1}, {\"k\": 2, \"kk\": 3}]");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(v, 1), "kk")), 3);
 	json_decref(v);
 }
 
@@ -117,6 +146,7 @@ int main(void)
 		cmocka_unit_test(json_invalid_reports_position),
 		cmocka_unit_test(json_writer_shortest_floats_and_order),
 		cmocka_unit_test(json_escapes_and_unicode),
+		cmocka_unit_test(json_one_reading_only),
 		cmocka_unit_test(json_numbers),
 		cmocka_unit_test(json_rejects_hostile_input),
 	};
