@@ -68,7 +68,7 @@ static const struct argp argp = {
 
 static int on_node(void *ctx, const json_t *node, irx_th *const *outs, size_t n, irx_error *err)
 {
-	if (run_dump_node(ctx, node, outs, n) == EXIT_OK)
+	if (run_dump_node(ctx, node, outs, n, NULL) == EXIT_OK)
 		return IRX_OK;
 	err->code = IRX_EIO;
 	snprintf(err->text, sizeof(err->text), "cannot write the outputs of node %s",
