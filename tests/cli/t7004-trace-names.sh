@@ -159,7 +159,7 @@ assert d["match"] is True and d["nodes_compared"] == int(sys.argv[2]), d' "$TMP/
 
 # Its own float64 trace: the same names, and nothing left in TMPDIR.
 # shellcheck disable=SC2086
-TMPDIR="$TMP/vt" expect_rc 0 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node &&
+expect_rc 0 env TMPDIR="$TMP/vt" "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node &&
 	grep -qF "every node matches the reference trace (float64; $n nodes compared)" "$TMP/out" &&
 	[ -z "$(ls -A "$TMP/vt")" ] &&
 	pass "irx-verify --per-node (float64): $n nodes compared, its trace removed" ||
