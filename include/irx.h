@@ -18,5 +18,6 @@
 #include "irx/convert.h"
 #include "irx/ir.h"
 #include "irx/dump.h"
+#include "irx/trace.h"
 
 #endif

@@ -26,7 +26,8 @@ static const struct argp_option options[] = {
 	 "Write the outputs to OUT: .safetensors (keyed by graph-output name) or .pt (a list "
 	 "in graph-output order, for torch.load); without it, print a summary of each", 0},
 	{"dump-intermediates", OPT_DUMP, "DIR", 0,
-	 "Write every node's outputs to DIR/NODE.safetensors, keyed by IR tensor name", 0},
+	 "Write every node's outputs to DIR, one NODE.safetensors per node keyed by IR tensor "
+	 "name (NODE: the node's name with unsafe bytes as %XX, docs/trace-format.md)", 0},
 	{"repeat", OPT_REPEAT, "N", 0,
 	 "After the run, run N more times and report their median and fastest time on "
 	 "standard error (for benchmarks: reading, planning and binding are not timed)", 0},
@@ -132,7 +133,7 @@ static const struct argp argp = {
 
 static int on_node(void *ctx, const json_t *node, irx_th *const *outs, size_t n, irx_error *err)
 {
-	if (run_dump_node(ctx, node, outs, n) == EXIT_OK)
+	if (run_dump_node(ctx, node, outs, n, NULL) == EXIT_OK)
 		return IRX_OK;
 	err->code = IRX_EIO;
 	snprintf(err->text, sizeof(err->text), "cannot write the outputs of node %s",

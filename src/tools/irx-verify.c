@@ -9,8 +9,8 @@
 #include <config.h>
 
 #include <argp.h>
-#include <dirent.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -304,18 +304,78 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 struct per_node {
 	const struct args *a;
 	const char *dir;
-	size_t compared;          /* nodes the trace had a record of */
+	size_t compared;          /* nodes whose outputs the trace had a record of */
 	const json_t *culprit;    /* the first node beyond tolerance */
 	char detail[512];
 };
 
+/* The float64 trace that irx-verify writes for itself, and the files it
+ * wrote there: the only ones it removes. */
+struct own_trace {
+	char *dir;
+	char **files;
+	size_t n, cap;
+};
+
+/* Note FILE (taken) as written; a file that cannot be noted is removed
+ * at once, so none is left behind. */
+static int note_file(struct own_trace *t, char *file)
+{
+	char **grown;
+
+	if (t->n == t->cap) {
+		if (!(grown = realloc(t->files, (t->cap * 2 + 16) * sizeof(*grown)))) {
+			unlink(file);
+			free(file);
+			return tool_fail("out of memory");
+		}
+		t->files = grown;
+		t->cap = t->cap * 2 + 16;
+	}
+	t->files[t->n++] = file;
+	return EXIT_OK;
+}
+
 static int dump_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n, irx_error *err)
 {
-	if (run_dump_node(ctx, node, outs, n) == EXIT_OK)
+	struct own_trace *t = ctx;
+	char *file = NULL;
+
+	if (run_dump_node(t->dir, node, outs, n, &file) == EXIT_OK && note_file(t, file) == EXIT_OK)
 		return IRX_OK;
 	err->code = IRX_EIO;
 	snprintf(err->text, sizeof(err->text), "cannot write the reference trace");
 	return IRX_EIO;
+}
+
+/* A trace file that cannot be the node's record: a format error naming it. */
+static int bad_record(irx_error *err, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int bad_record(irx_error *err, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = IRX_EFORMAT;
+	snprintf(err->where, sizeof(err->where), "%s", path);
+	va_start(ap, fmt);
+	vsnprintf(err->text, sizeof(err->text), fmt, ap);
+	va_end(ap);
+	return IRX_EFORMAT;
+}
+
+/* Whose record REF is, by its irx.node (KEY when it is the node's); a
+ * trace written before irx.node existed holds whole names only, and its
+ * file names are then enough. */
+static int whose_record(const irx_tensors *ref, const char *key, const char *path, irx_error *err)
+{
+	const char *got = irx_tensors_metadata(ref, IRX_TRACE_METADATA_KEY);
+
+	if (got && strcmp(got, key))
+		return bad_record(err, path, "the record of node '%s', not of '%s' (names encoded)", got, key);
+	if (!got && strlen(key) > IRX_TRACE_STEM_MAX)
+		return bad_record(err, path, "a cut name without %s metadata: whose record it is "
+				  "cannot be told", IRX_TRACE_METADATA_KEY);
+	return IRX_OK;
 }
 
 /* Compare a node's outputs with the trace; stop at the first that differs.
@@ -325,17 +385,27 @@ static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n
 	struct per_node *p = ctx;
 	const json_t *metas = json_object_get(node, "outputs");
 	irx_tensors *ref = NULL;
-	char *path = NULL;
+	char *path = NULL, *key = NULL;
+	struct stat st;
+	int rc;
 
-	if (asprintf(&path, "%s/%s.safetensors", p->dir, json_string_value(json_object_get(node, "name"))) < 0)
-		return IRX_ENOMEM;
-	if (access(path, R_OK) || irx_tensors_open(&ref, path, NULL, NULL)) {
-		free(path);
-		return IRX_OK; /* the trace has no record of this node: nothing to hold it to */
-	}
+	if ((rc = run_trace_path(p->dir, node, &path, &key, err)))
+		return rc;
+	/* lstat: a symlink planted in the trace is not followed out of it */
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode))
+		rc = bad_record(err, path, "not a regular file (links in a trace are not followed)");
+	else if (access(path, R_OK) || irx_tensors_open(&ref, path, NULL, NULL))
+		rc = IRX_OK; /* the trace has no record of this node: nothing to hold it to */
+	else
+		rc = whose_record(ref, key, path, err);
 	free(path);
-	p->compared++;
-	for (size_t i = 0; i < n; i++) {
+	irx_free(key);
+	if (rc || !ref) {
+		irx_tensors_free(ref);
+		return rc;
+	}
+	/* a node counts as compared when its record held one of its outputs */
+	for (size_t i = 0, counted = 0; i < n; i++) {
 		const char *name = json_string_value(json_object_get(json_array_get(metas, i), "name"));
 		const irx_tensor *want = irx_tensors_find(ref, name ? name : "");
 		double rtol = p->a->rtol, atol = p->a->atol;
@@ -343,6 +413,7 @@ static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n
 		irx_tensor got;
 		if (!want)
 			continue;
+		p->compared += !counted++;
 		irx_th_view(outs[i], &got);
 		if (rtol < 0 || atol < 0) {
 			double r, t;
@@ -406,43 +477,42 @@ static void explain(const struct per_node *p)
 	}
 }
 
-/* The float64 trace is ours: its files, then the directory. */
-static void remove_trace(const char *dir)
+/* The float64 trace is ours: the files its run wrote, then the
+ * directory, which stays if anything else has appeared in it. */
+static void remove_trace(struct own_trace *t)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			char *path = NULL;
-			if (asprintf(&path, "%s/%s", dir, e->d_name) >= 0)
-				unlink(path);
-			free(path);
-		}
-	if (d)
-		closedir(d);
-	rmdir(dir);
+	for (size_t i = 0; i < t->n; i++) {
+		unlink(t->files[i]);
+		free(t->files[i]);
+	}
+	if (t->dir && rmdir(t->dir))
+		tool_warn(t->dir, "not removed: it holds files irx-verify did not write");
+	free(t->files);
+	free(t->dir);
+	memset(t, 0, sizeof(*t));
 }
 
 /* The IR in float64, node by node, into a new directory in TMPDIR. */
-static int float64_trace(const struct args *a, char **dir)
+static int float64_trace(const struct args *a, struct own_trace *t)
 {
 	irx_exec_options o = {.warn = tool_warn, .warn_ctx = (void *)a->run.ir, .float64 = 1};
 	const char *tmp = getenv("TMPDIR");
 	struct run r;
 	int rc;
 
-	if (asprintf(dir, "%s/irx-verify-trace.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+	if (asprintf(&t->dir, "%s/irx-verify-trace.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0) {
+		t->dir = NULL;
 		return tool_fail("out of memory");
-	if (!mkdtemp(*dir)) {
+	}
+	if (!mkdtemp(t->dir)) {
 		rc = tool_fail("cannot create a directory for the trace in %s: %s",
 			       tmp && *tmp ? tmp : "/tmp", strerror(errno));
-		free(*dir);
-		*dir = NULL;
+		free(t->dir);
+		t->dir = NULL;
 		return rc;
 	}
 	o.on_node = dump_cb;
-	o.on_node_ctx = *dir;
+	o.on_node_ctx = t;
 	if (!(rc = run_prepare(&r, &a->run, &o)))
 		rc = run_execute(&r, &a->run);
 	run_free(&r);
@@ -453,7 +523,7 @@ static int per_node(const struct args *a)
 {
 	struct per_node p = {a, a->trace, 0, NULL, ""};
 	irx_exec_options o = {.warn = tool_warn, .warn_ctx = (void *)a->run.ir};
-	char *own = NULL;
+	struct own_trace own = {0};
 	irx_error err = {0};
 	struct run r;
 	int rc;
@@ -461,13 +531,11 @@ static int per_node(const struct args *a)
 	if (a->trace && access(a->trace, R_OK | X_OK))
 		return tool_fail("%s: cannot read the trace: %s", a->trace, strerror(errno));
 	if (!a->trace && (rc = float64_trace(a, &own))) {
-		if (own)
-			remove_trace(own);
-		free(own);
+		remove_trace(&own);
 		return rc;
 	}
-	if (own)
-		p.dir = own;
+	if (own.dir)
+		p.dir = own.dir;
 	o.on_node = check_cb;
 	o.on_node_ctx = &p;
 	if (!(rc = run_prepare(&r, &a->run, &o))) {
@@ -502,9 +570,7 @@ static int per_node(const struct args *a)
 		}
 	}
 	run_free(&r);
-	if (own)
-		remove_trace(own);
-	free(own);
+	remove_trace(&own);
 	return rc;
 }
 

@@ -7,6 +7,8 @@
 #include <argp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "run.h"
 
@@ -319,7 +321,10 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-int run_write(const char *path, irx_th *const *t, const char *const *names, size_t n)
+/* Write NAMES[i] = T[i] to PATH, with safetensors METADATA (NULL or a
+ * NULL-terminated key, value list). */
+static int write_tensors(const char *path, irx_th *const *t, const char *const *names, size_t n,
+			 const char *const *metadata)
 {
 	irx_tensor *views = calloc(n + 1, sizeof(*views));
 	const irx_tensor **list = calloc(n + 1, sizeof(*list));
@@ -341,7 +346,7 @@ int run_write(const char *path, irx_th *const *t, const char *const *names, size
 		rc = tool_fail("%s: write .safetensors or .pt (the name says which)", path);
 	else if (!(rc = tool_out_open(&out, path))) {
 		rc = ends_with(path, ".safetensors")
-			     ? irx_safetensors_write(out.f, list, n, NULL, &err)
+			     ? irx_safetensors_write(out.f, list, n, metadata, &err)
 			     : irx_torch_save_write(out.f, list, n, IRX_SAVE_LIST, NULL, &err);
 		if (rc) {
 			tool_out_abort(&out);
@@ -357,22 +362,69 @@ int run_write(const char *path, irx_th *const *t, const char *const *names, size
 	return rc;
 }
 
-int run_dump_node(const char *dir, const json_t *node, irx_th *const *outs, size_t n)
+int run_write(const char *path, irx_th *const *t, const char *const *names, size_t n)
+{
+	return write_tensors(path, t, names, n, NULL);
+}
+
+int run_trace_path(const char *dir, const json_t *node, char **path, char **key, irx_error *err)
+{
+	const json_t *name = json_object_get(node, "name");
+	char *file;
+	int rc;
+
+	*path = NULL;
+	if ((rc = irx_trace_file_name(json_string_value(name), json_string_length(name), &file, key, err)))
+		return rc;
+	if (asprintf(path, "%s/%s", dir, file) < 0) {
+		*path = NULL;
+		if (key)
+			irx_free(*key), *key = NULL;
+		rc = IRX_ENOMEM;
+		snprintf(err->text, sizeof(err->text), "out of memory");
+	}
+	irx_free(file);
+	return rc;
+}
+
+/* Whatever else is in the way at PATH goes: tool_out_open() writes
+ * through a symlink, a FIFO or a device (as -o should), but a trace file
+ * planted in DIR must be replaced, never followed out of it.  A directory
+ * stays, and the rename into place fails. */
+static int clear_way(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || !unlink(path))
+		return EXIT_OK;
+	return tool_fail("%s: cannot replace: %s", path, strerror(errno));
+}
+
+int run_dump_node(const char *dir, const json_t *node, irx_th *const *outs, size_t n, char **file)
 {
 	const json_t *metas = json_object_get(node, "outputs");
 	const char **names = calloc(n + 1, sizeof(*names));
-	char *path = NULL;
+	const char *metadata[] = {IRX_TRACE_METADATA_KEY, NULL, NULL};
+	char *path = NULL, *key = NULL;
+	irx_error err = {0};
 	int rc;
 
-	if (!names || asprintf(&path, "%s/%s.safetensors", dir,
-			       json_string_value(json_object_get(node, "name"))) < 0) {
-		free(names);
+	if (!names)
 		return tool_fail("out of memory");
+	if (run_trace_path(dir, node, &path, &key, &err)) {
+		tool_report(&err);
+		free(names);
+		return EXIT_ERROR;
 	}
 	for (size_t i = 0; i < n; i++)
 		names[i] = json_string_value(json_object_get(json_array_get(metas, i), "name"));
-	rc = run_write(path, outs, names, n);
+	metadata[1] = key;
+	if (!(rc = clear_way(path)))
+		rc = write_tensors(path, outs, names, n, metadata);
+	if (file && !rc)
+		*file = path, path = NULL;
 	free(path);
+	irx_free(key);
 	free(names);
 	return rc;
 }

@@ -49,9 +49,15 @@ void run_free(struct run *r);
 /* Tensors NAMES[i] = T[i] to PATH: .safetensors (keyed by name) or .pt
  * (a list in order); an exit status. */
 int run_write(const char *path, irx_th *const *t, const char *const *names, size_t n);
-/* --dump-intermediates: NODE's outputs to DIR/<node name>.safetensors,
- * keyed by the IR's tensor names; an exit status. */
-int run_dump_node(const char *dir, const json_t *node, irx_th *const *outs, size_t n);
+/* --dump-intermediates: NODE's outputs to DIR/FILE, FILE the node's name
+ * encoded by irx_trace_file_name() (docs/trace-format.md), keyed by the
+ * IR's tensor names; an exit status.  FILE, when not NULL, receives the
+ * path written (free it). */
+int run_dump_node(const char *dir, const json_t *node, irx_th *const *outs, size_t n, char **file);
+/* DIR/FILE of NODE's trace record into *PATH (free it), and the name's
+ * whole encoding into *KEY unless KEY is NULL (irx_free it); a libirx
+ * status, ERR filled. */
+int run_trace_path(const char *dir, const json_t *node, char **path, char **key, irx_error *err);
 /* Read a tensor file of expected values or inputs; an exit status. */
 int run_open_tensors(const char *path, irx_tensors **out);
 /* The tensor of F for graph value I named NAME: by name when F is keyed
