@@ -105,6 +105,10 @@ static int new_value(struct xgraph *g, const json_t *meta, size_t *id, irx_error
 
 	if (!name)
 		return xp_fail(err, IRX_EFORMAT, "a value has no name");
+	/* one name, one value: a second definition would shadow the first
+	 * for some readers and not for others (and share a trace file) */
+	if (json_object_get(g->ids, name))
+		return xp_fail(err, IRX_EFORMAT, "value '%s' is defined twice", name);
 	if ((rc = xp_check_dtype(meta, err)))
 		return rc;
 	if (!(m = realloc(g->meta, (g->n_values + 1) * sizeof(*m))))
@@ -432,11 +436,25 @@ static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **ou
 	g->n_nodes = json_array_size(nodes);
 	if (!(g->nodes = calloc(g->n_nodes + 1, sizeof(*g->nodes))))
 		return xp_fail(err, IRX_ENOMEM, "out of memory");
+	json_t *names = json_object();
+
+	rc = IRX_OK;
+	if (!names)
+		return xp_fail(err, IRX_ENOMEM, "out of memory");
 	json_array_foreach(nodes, i, v) {
+		const char *name = str(v, "name");
 		g->nodes[i].json = v;
-		if ((rc = plan_node(x, g, &g->nodes[i], unsupported, err)))
+		/* node names key trace files and reports */
+		if (name && json_object_get(names, name))
+			rc = xp_fail(err, IRX_EFORMAT, "node name '%s' is used twice", name);
+		else if (name && json_object_set_new(names, name, json_true()))
+			rc = xp_fail(err, IRX_ENOMEM, "out of memory");
+		if (rc || (rc = plan_node(x, g, &g->nodes[i], unsupported, err))) {
+			json_decref(names);
 			return rc;
+		}
 	}
+	json_decref(names);
 	g->n_outputs = json_array_size(gout);
 	if (!(g->outputs = calloc(g->n_outputs + 1, sizeof(*g->outputs))))
 		return xp_fail(err, IRX_ENOMEM, "out of memory");
