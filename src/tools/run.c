@@ -32,7 +32,7 @@ static const struct argp_option run_options[] = {
 	{"decompose", OPT_DECOMPOSE, NULL, 0,
 	 "Run operators that irx can decompose through their decompositions even where "
 	 "libtorch has them (to hold the decompositions against libtorch)", 1},
-	{NULL, 0, NULL, 0, "Untrusted IRs (see irx-exec(1), SECURITY):", 2},
+	{NULL, 0, NULL, 0, "Untrusted IRs (irx-exec(1), section Untrusted IRs):", 2},
 	{"allow-op", OPT_ALLOW_OP, "OP", 0,
 	 "Run operator OP (aten.from_file.default, or aten.from_file for every overload) "
 	 "although the operator policy refuses it (repeatable)", 2},
