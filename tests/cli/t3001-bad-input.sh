@@ -85,7 +85,7 @@ pt2-prefix-dot.pt2|export||2|./data/weights/weight_0,not a plain relative path
 pt2-prefix-empty.pt2|export||2|'/data/weights/weight_0',not a plain relative path
 pt2-prefix-absolute.pt2|export||2|/tmp/mlp/data/weights/weight_0,not a plain relative path
 zip-name-dotdot.pt2|export||2|mlp/extra/../../evil.json,not a plain relative path
-zip-name-backslash.pt2|export||2|mlp\extra\evil.json,backslash
+zip-name-backslash.pt2|export||2|evil.json,holds a backslash
 zip-name-nul.pt2|export||2|mlp/models/model.json?.txt,0x00
 zip-name-control.pt2|export||2|entry name,0x1b
 json-dup-key.pt2|export||2|serialized_exported_program.json,/graph_module/graph/tensor_values/x,duplicate key

@@ -58,21 +58,32 @@ expect_rc 2 "$BIN/irx-dump" --check "$TMP/c${ESC}]0;x${NL}.pt2" &&
 	expect_one_line_naming "$TMP/c\\x1b]0;x\\n.pt2" && no_raw_controls "$TMP/err" &&
 	pass "tool_fail escapes the file name"
 
-# A safetensors file whose tensor names hold a newline, an escape sequence,
-# a C1 control (U+009B, CSI) and a backslash: written by hand.
-header='{"a\nb":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"c\u001b[2Jd":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"e\u009bf":{"dtype":"F32","shape":[1],"data_offsets":[8,12]},"g\\h":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}}'
+# A safetensors file whose tensor names hold a newline and an escape
+# sequence, written by hand: the readers refuse control characters in
+# names, and the one line that says so shows the name escaped.
+mkst() { # OUT HEADER
+	"${PYTHON3}" -c 'import struct,sys; h=sys.argv[1].encode(); sys.stdout.buffer.write(struct.pack("<Q", len(h)) + h + bytes(16))' "$2" >"$1" 2>/dev/null ||
+		skip "no python3 to write the safetensors file"
+}
+st="$TMP/controls.safetensors"
+mkst "$st" '{"a\nb":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"c\u001b[2Jd":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}'
+expect_rc 2 "$BIN/irx-dump" "$st" && expect_one_line_naming "$st" && no_raw_controls "$TMP/err" &&
+	grep -qF 'a\nb' "$TMP/err" && pass "a tensor name with a newline is refused, named escaped" ||
+	fail "a tensor name with a newline: $(cat "$TMP/err")"
+
+# Names the readers take (a C1 control, U+009B, CSI, and a backslash) are
+# listed escaped.
 st="$TMP/names.safetensors"
-"${PYTHON3}" -c 'import struct,sys; h=sys.argv[1].encode(); sys.stdout.buffer.write(struct.pack("<Q", len(h)) + h + bytes(16))' "$header" >"$st" 2>/dev/null ||
-	skip "no python3 to write the safetensors file"
+mkst "$st" '{"e\u009bf":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"g\\h":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}'
 if expect_rc 0 "$BIN/irx-dump" "$st"; then
-	for n in 'a\nb' 'c\x1b[2Jd' 'e\xc2\x9bf' 'g\\h'; do
+	for n in 'e\xc2\x9bf' 'g\\h'; do
 		grep -qF -- "$n " "$TMP/out" || fail "tensor '$n' not listed escaped: $(cat "$TMP/out")"
 	done
 	no_raw_controls "$TMP/out" && ! grep -q "$(printf '\302\233')" "$TMP/out" &&
 		pass "tensor names listed escaped"
-	[ "$(wc -l <"$TMP/out")" -eq 6 ] || fail "table of 4 tensors is not 6 lines: $(cat "$TMP/out")"
+	[ "$(wc -l <"$TMP/out")" -eq 4 ] || fail "table of 2 tensors is not 4 lines: $(cat "$TMP/out")"
 fi
 # JSON output carries the names as JSON strings, C1 escaped too.
 expect_rc 0 "$BIN/irx-dump" --format=json "$st" && grep -qF '"e\u009bf"' "$TMP/out" &&
-	grep -qF '"a\nb"' "$TMP/out" && no_raw_controls "$TMP/out" && pass "JSON output escapes names"
+	grep -qF '"g\\h"' "$TMP/out" && no_raw_controls "$TMP/out" && pass "JSON output escapes names"
 finish
