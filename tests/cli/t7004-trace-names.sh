@@ -6,7 +6,7 @@
 #
 # tests/fixtures/rt214 (or rt26) resnet_tiny's IR, its nodes renamed to
 # '../../victim', an absolute path, '..', '.', '', 'a/b' and 'a%2Fb',
-# '.hidden', a newline, 'a' and 'a\u0000b', two 300-byte names that differ
+# '.hidden', a newline, 'a' and 'a\x01b', two 300-byte names that differ
 # only past byte 300, and 'linked', whose file name is planted in DIR as a
 # symlink to a victim.  Then:
 #   - nothing outside DIR is created or changed (every path, file and link
@@ -45,7 +45,7 @@ printf 'victim 2\n' >"$base/victim2"
 import json, sys
 ir = json.load(open(sys.argv[1]))
 hostile = ["../../victim", sys.argv[3], "..", ".", "", "a/b", "a%2Fb", ".hidden",
-           "line\nbreak", "a", "a\x00b", "n" * 300 + "x", "n" * 300 + "y", "linked"]
+           "line\nbreak", "a", "a\x01b", "n" * 300 + "x", "n" * 300 + "y", "linked"]
 nodes = ir["nodes"]
 assert len(nodes) >= len(hostile), len(nodes)
 new = {}
@@ -178,10 +178,10 @@ expect_rc 2 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node --trace "$TMP/t2" &&
 # Another node's record under a node's file name is not taken for it.
 rm -rf "$TMP/t3"
 cp -R "$dir" "$TMP/t3"
-cp "$TMP/t3/a%00b.safetensors" "$TMP/t3/a.safetensors"
+cp "$TMP/t3/a%01b.safetensors" "$TMP/t3/a.safetensors"
 # shellcheck disable=SC2086
 expect_rc 2 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node --trace "$TMP/t3" &&
-	expect_one_line_naming "$TMP/t3/a.safetensors" && grep -qF "the record of node 'a%00b', not of 'a'" "$TMP/err" &&
+	expect_one_line_naming "$TMP/t3/a.safetensors" && grep -qF "the record of node 'a%01b', not of 'a'" "$TMP/err" &&
 	pass "another node's record under a node's file name is refused" ||
 	fail "another node's record: $(cat "$TMP/err")"
 

@@ -78,7 +78,7 @@ ir = json.load(sys.stdin)
 ir["graph_inputs"] += [{k: w[k] for k in ("name", "shape", "dtype")}
                        for w in ir.pop("weights") + ir.pop("constants") if w.get("dtype")]
 ir["weights"], ir["constants"] = [], []
-json.dump(ir, sys.stdout)' >"$2/$(basename "$f" .pt2).ir.json" || rm -f "$2/$(basename "$f" .pt2).ir.json"
+json.dump(ir, sys.stdout)' >"$2/$(basename "$f" .pt2).ir.json" 2>/dev/null || rm -f "$2/$(basename "$f" .pt2).ir.json"
 		done ;;
 	archive)
 		for f in "$fx"/t26/*.pt2 "$fx"/t214/*.pt2; do cp "$f" "$2/"; done ;;
