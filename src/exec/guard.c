@@ -150,9 +150,8 @@ int xp_check_bodies(const struct xnode *n, irx_error *err)
 				       "among its subgraphs", n->name, n->op_type, body ? body : "?", k);
 		bodies++;
 	}
-	if (!bodies && !strncmp(n->op_type, "higher_order.", 13) && n->fn && json_object_size(subs))
-		return IRX_OK; /* bodies passed positionally: the executor picks them */
-	if (!bodies && !strncmp(n->op_type, "higher_order.", 13) && n->fn)
+	/* without graph attrs, an executor picks its bodies from the subgraphs */
+	if (!bodies && !json_object_size(subs) && n->fn && !strncmp(n->op_type, "higher_order.", 13))
 		return xp_fail(err, IRX_EFORMAT, "node %s (%s) has no body", n->name, n->op_type);
 	return IRX_OK;
 }
