@@ -111,7 +111,7 @@ fi
 # mounts and /proc vanish with it; other scripts' mounts are not touched).
 capture() {   # MODEL BATCH DIR
   [ "$(id -u)" = 0 ] || die "creating $3 needs root (chroot)"
-  sid=$("$top/tools/mkchroot.sh" sid "$sid")
+  sid=$("$top/maint/mkchroot.sh" sid "$sid")
   echo "== capturing $1 batch $2 into $3 (torch 2.14, sid chroot)" >&2
   mkdir -p "$3"
   unshare --mount --propagation private /bin/bash -s "$sid" "$top" "$cache" "$1" "$2" "$(basename "$3")" <<'EOF'

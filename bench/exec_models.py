@@ -21,7 +21,7 @@ MODEL is one of:
 capture writes OUTDIR/model.pt2 (torch.export.export on the meta device,
 torch.export.save), state_dict.pt (real weights), inputs.pt (a list),
 expected.pt (eager torch 2.x outputs) and capture.json, through
-tools/irx-capture.py (no TorchScript: a 2.x TorchScript need not load in
+src/tools/irx-capture.py (no TorchScript: a 2.x TorchScript need not load in
 1.13). Weights: the model's own initialisation under seed 0; resnet18's
 batch-norm running statistics are then set by three training-mode forward
 passes on random images (the initial 0/1 statistics would make every
@@ -124,7 +124,7 @@ def build(name):
 def load_capture():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("irx_capture", os.path.join(TOP, "tools", "irx-capture.py"))
+    spec = importlib.util.spec_from_file_location("irx_capture", os.path.join(TOP, "src", "tools", "irx-capture.py"))
     mod = importlib.util.module_from_spec(spec)
     sys.modules["irx_capture"] = mod
     spec.loader.exec_module(mod)

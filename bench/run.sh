@@ -10,7 +10,7 @@
 #
 # Measures, in one invocation:
 #   (a) creates the archive when missing (bench/gen_llama70b.py in the chroot;
-#       the chroot itself by tools/mkchroot.sh when missing)
+#       the chroot itself by maint/mkchroot.sh when missing)
 #   (b) wall time of the irx pipeline (hyperfine, best and median) and of the
 #       Python baseline as a whole process (import torch included), plus its
 #       load+walk part timed inside Python; ratios
@@ -69,7 +69,7 @@ EXPORT=${bin[irx-export]} CONVERT=${bin[irx-convert]} DUMP=${bin[irx-dump]}
 
 # ---------------------------------------------------------------- chroot
 # The repository and the cache are bind-mounted under /irx-bench/ in the chroot
-# (not /irx, which tools/gen-fixtures.sh uses), and always unmounted on exit.
+# (not /irx, which maint/gen-fixtures.sh uses), and always unmounted on exit.
 mnts=()
 cleanup() {
   local i
@@ -86,7 +86,7 @@ chroot_ready=0
 setup_chroot() {
   [ "$chroot_ready" = 1 ] && return
   [ "$(id -u)" = 0 ] || die "the Python side needs root (chroot, mount --bind); IRX_BENCH_SKIP_PY=1 skips it"
-  sid=$("$top/tools/mkchroot.sh" sid "$sid")
+  sid=$("$top/maint/mkchroot.sh" sid "$sid")
   local src dst
   for pair in "$top:irx-bench/repo" "$cache:irx-bench/cache"; do
     src=${pair%%:*} dst=$sid/${pair#*:}

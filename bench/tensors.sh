@@ -11,7 +11,7 @@
 #
 # Measures, in one invocation:
 #   (a) creates the two files when missing (bench/gen_state_dict.py in the
-#       chroot; the chroot itself by tools/mkchroot.sh when missing)
+#       chroot; the chroot itself by maint/mkchroot.sh when missing)
 #   (b) warms the page cache (drops both files' pages, then cat twice: see
 #       below), then times with hyperfine
 #       (-N: no shell; output to /dev/null): cat BIG; irx-dump --stats BIG;
@@ -93,7 +93,7 @@ fi
 
 # ---------------------------------------------------------------- chroot
 # The repository and the cache are bind-mounted under /irx-tensors/ in the
-# chroot (bench/run.sh uses /irx-bench/, tools/gen-fixtures.sh /irx), and
+# chroot (bench/run.sh uses /irx-bench/, maint/gen-fixtures.sh /irx), and
 # always unmounted on exit.
 mnts=()
 cleanup() {
@@ -111,7 +111,7 @@ chroot_ready=0
 setup_chroot() {
   [ "$chroot_ready" = 1 ] && return
   [ "$(id -u)" = 0 ] || die "the Python side needs root (chroot, mount --bind); IRX_BENCH_SKIP_PY=1 skips it"
-  sid=$("$top/tools/mkchroot.sh" sid "$sid")
+  sid=$("$top/maint/mkchroot.sh" sid "$sid")
   local src dst
   for pair in "$top:irx-tensors/repo" "$cache:irx-tensors/cache"; do
     src=${pair%%:*} dst=$sid/${pair#*:}

@@ -9,7 +9,7 @@
 #   (a) irx reads every copy back: irx-dump --format=json gives the same
 #       names (positions for a list), dtypes, shapes and stats as for the
 #       original, and a safetensors copy keeps the original's __metadata__;
-#   (b) tools/check-written.sh loads the .pt copies with
+#   (b) maint/check-written.sh loads the .pt copies with
 #       torch.load(weights_only=True) in torch 1.13 (host), 2.6 (trixie
 #       chroot) and 2.14 (sid chroot), and the .safetensors copies with
 #       safetensors.torch.load_file in sid, and compares them with the
@@ -24,11 +24,11 @@
 . "$IRX_SRCDIR/tests/cli/lib.sh"
 
 COPY="$IRX_BUILDDIR/tests/tensor-copy"
-CHECK="$IRX_SRCDIR/tools/check-written.sh"
+CHECK="$IRX_SRCDIR/maint/check-written.sh"
 TF="$FIXTURES/tensors"
 [ -x "$COPY" ] || skip "no $COPY (built by make check)"
 
-# Which real torches are here (as tools/check-written.sh finds them).
+# Which real torches are here (as maint/check-written.sh finds them).
 HOSTPY=${IRX_HOST_PYTHON:-/usr/bin/python3}
 have_t113=0 have_t26=0 have_t214=0
 if [ -x "$HOSTPY" ] && "$HOSTPY" -c 'import torch' >/dev/null 2>&1; then
@@ -39,7 +39,7 @@ fi
 for v in t26 t214; do
 	if [ $v = t26 ]; then dir=${IRX_CHROOT_TRIXIE:-/var/tmp/irx-trixie}; else dir=${IRX_CHROOT_SID:-/var/tmp/irx-sid}; fi
 	if [ ! -f "$dir/.irx-chroot-complete" ]; then
-		echo "note: torch $([ $v = t26 ] && echo 2.6 || echo 2.14) not checked: no chroot $dir (tools/mkchroot.sh makes it)"
+		echo "note: torch $([ $v = t26 ] && echo 2.6 || echo 2.14) not checked: no chroot $dir (maint/mkchroot.sh makes it)"
 	elif [ "$(id -u)" != 0 ]; then
 		echo "note: torch $([ $v = t26 ] && echo 2.6 || echo 2.14) not checked: the chroot $dir needs root"
 	else
@@ -299,7 +299,7 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-# run_check NAME TORCHES BATCH: tools/check-written.sh, its output shown and
+# run_check NAME TORCHES BATCH: maint/check-written.sh, its output shown and
 # kept in $TMP/log-NAME; sets rc.
 run_check() {
 	rc=0

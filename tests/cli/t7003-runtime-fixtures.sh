@@ -8,7 +8,7 @@
 #     libtorch with the same weights) exit 0;
 #   - irx-verify with one weight changed exits 1 and names the output.
 # Runs against whichever libtorch irx-exec links (1.13 on the host, 2.14
-# in tools/check-sid.sh): operators 1.13 lacks run through decompositions.
+# in maint/check-sid.sh): operators 1.13 lacks run through decompositions.
 . "$IRX_SRCDIR/tests/cli/lib.sh"
 
 "$BIN/irx-exec" --version >"$TMP/v" 2>&1 || true

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Robustness sweep: export a zoo of third-party models (torchvision,
-# transformers; tools/zoo.py) with real PyTorch in the Debian chroots, then
+# transformers; maint/zoo.py) with real PyTorch in the Debian chroots, then
 # run irx over every archive on the host and hold it against torch's oracle.
 #
-#   tools/zoo.sh [sid|trixie|both] [--no-export] [--jobs N] [-- zoo.py args, e.g. --only resnet50]
+#   maint/zoo.sh [sid|trixie|both] [--no-export] [--jobs N] [-- zoo.py args, e.g. --only resnet50]
 #
 #   sid     torch 2.14 + transformers   (chroot /var/tmp/irx-sid, IRX_CHROOT_SID)
 #   trixie  torch 2.6                   (chroot /var/tmp/irx-trixie, IRX_CHROOT_TRIXIE)
@@ -156,14 +156,14 @@ check_one() {
 tables=()
 for s in "${suites[@]}"; do
   root=$(chroot_dir "$s")
-  [ -d "$root" ] || { echo "$0: no chroot $root (tools/mkchroot.sh $s)" >&2; continue; }
+  [ -d "$root" ] || { echo "$0: no chroot $root (maint/mkchroot.sh $s)" >&2; continue; }
   ver=$(chroot "$root" python3 -c 'import torch; print(torch.__version__.split("+")[0])' 2>/dev/null | tail -1)
   [ -n "$ver" ] || { echo "$0: no torch in $root" >&2; continue; }
   d=$zoo/$ver
   mkdir -p "$d/irx"
   if [ -n "$export_" ]; then
     echo "== $s: exporting with torch $ver into $d" >&2
-    run_in_chroot "$root" python3 tools/zoo.py --out "$d" --jobs "$jobs" "${extra[@]}" ||
+    run_in_chroot "$root" python3 maint/zoo.py --out "$d" --jobs "$jobs" "${extra[@]}" ||
       echo "$0: zoo.py failed in $root" >&2
   fi
   [ -f "$d/RESULTS.tsv" ] || { echo "$0: no $d/RESULTS.tsv" >&2; continue; }

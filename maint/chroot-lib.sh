@@ -1,9 +1,9 @@
 # Shared helpers for the scripts that run real PyTorch in the Debian chroots
-# made by tools/mkchroot.sh (tools/gen-fixtures.sh, tools/gen-tensor-fixtures.sh,
-# tools/check-written.sh). Source it after setting $top to the repository root:
+# made by maint/mkchroot.sh (maint/gen-fixtures.sh, maint/gen-tensor-fixtures.sh,
+# maint/check-written.sh). Source it after setting $top to the repository root:
 #
 #   top=$(cd "$(dirname "$0")/.." && pwd)
-#   . "$top/tools/chroot-lib.sh"
+#   . "$top/maint/chroot-lib.sh"
 #
 # Sourcing installs an EXIT/INT/TERM trap that undoes a bind mount left by an
 # interrupted run_in_chroot.
@@ -83,12 +83,12 @@ chroot_mount_proc() {
 }
 
 # chroot_for t26|t214: print the chroot directory for that torch, creating it
-# with tools/mkchroot.sh when missing (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID
+# with maint/mkchroot.sh when missing (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID
 # override the locations).
 chroot_for() {
   case "$1" in
-    t26)  "$top/tools/mkchroot.sh" trixie ${IRX_CHROOT_TRIXIE:+"$IRX_CHROOT_TRIXIE"} ;;
-    t214) "$top/tools/mkchroot.sh" sid ${IRX_CHROOT_SID:+"$IRX_CHROOT_SID"} ;;
+    t26)  "$top/maint/mkchroot.sh" trixie ${IRX_CHROOT_TRIXIE:+"$IRX_CHROOT_TRIXIE"} ;;
+    t214) "$top/maint/mkchroot.sh" sid ${IRX_CHROOT_SID:+"$IRX_CHROOT_SID"} ;;
     *)    echo "chroot_for: unknown torch $1" >&2; return 2 ;;
   esac
 }

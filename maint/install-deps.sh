@@ -6,7 +6,7 @@ pkgs="build-essential autoconf automake libtool pkg-config libjansson-dev
 libminizip-dev zlib1g-dev libcmocka-dev python3 libtorch-dev python3-torch"
 # libtorch-dev: the C++ shim behind irx-exec and irx-verify (Debian's 1.13).
 # python3-torch: torch 1.13 loads the files irx writes in the tests.
-# Chroots with torch 2.6 and 2.14 (tools/mkchroot.sh) also need mmdebstrap.
+# Chroots with torch 2.6 and 2.14 (maint/mkchroot.sh) also need mmdebstrap.
 [ "${IRX_CHROOTS:-1}" = 0 ] || pkgs="$pkgs mmdebstrap"
 missing=
 for p in $pkgs; do

@@ -2,7 +2,7 @@
 # Build and test the current tree inside the Debian sid chroot, against
 # libtorch 2.14 and sid's compilers, without touching the host's build tree:
 #
-#   tools/check-sid.sh
+#   maint/check-sid.sh
 #
 # The git-tracked files and the untracked ones git does not ignore (as in
 # `git ls-files -co --exclude-standard`; no build outputs) are copied into a
@@ -14,7 +14,7 @@
 # compiler gives without stopping at the first).
 #
 # The chroot is made, or brought up to date with the build dependencies, by
-# tools/mkchroot.sh (IRX_CHROOT_SID overrides where it is). Needs root.
+# maint/mkchroot.sh (IRX_CHROOT_SID overrides where it is). Needs root.
 # A proc file system is mounted on the chroot's /proc for the run and
 # unmounted on exit. Runs are serialised with a lock in the chroot.
 #
@@ -29,7 +29,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/tools/chroot-lib.sh"   # cleanup, chroot_exec, chroot_mount_proc, chroot_for
+. "$top/maint/chroot-lib.sh"   # cleanup, chroot_exec, chroot_mount_proc, chroot_for
 # Each step runs as a job of its own (process group, set -m below); on INT or
 # TERM the whole step is stopped before the mounts are undone.
 child=

@@ -4,10 +4,10 @@
 #   torch 2.14 (sid chroot)    -> tests/fixtures/t214/  (PT2 archive layout)
 #                                 + examples/mlp.pt2, examples/resnet18.pt2
 #
-#   tools/gen-fixtures.sh [t26|t214 ...] [-- extra gen_fixtures.py args, e.g. --only mlp]
+#   maint/gen-fixtures.sh [t26|t214 ...] [-- extra gen_fixtures.py args, e.g. --only mlp]
 #
 # Needs root (mmdebstrap, chroot, mount --bind). The chroots are created by
-# tools/mkchroot.sh when missing (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID override
+# maint/mkchroot.sh when missing (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID override
 # their locations).
 set -euo pipefail
 
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#versions[@]} -gt 0 ] || versions=(t26 t214)
 
-. "$top/tools/chroot-lib.sh"   # cleanup trap, run_in_chroot, chroot_for
+. "$top/maint/chroot-lib.sh"   # cleanup trap, run_in_chroot, chroot_for
 
 for v in "${versions[@]}"; do
   case "$v" in

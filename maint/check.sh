@@ -3,22 +3,22 @@
 # (unit tests, CLI tests, bad inputs, the shared corpus when present),
 # then make distcheck; then the same build and tests against libtorch 2.14
 # in a Debian sid chroot:
-#   tools/check.sh
+#   maint/check.sh
 # As root it makes the chroots with torch 2.6 and 2.14 when they are missing
-# (tools/mkchroot.sh; the tests load irx's files in those torches too).
+# (maint/mkchroot.sh; the tests load irx's files in those torches too).
 # IRX_CHROOTS=0 skips the chroots and the libtorch 2.14 run.
 set -eu
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
+maint/install-deps.sh
 chroots=${IRX_CHROOTS:-1}
 [ "$(id -u)" -eq 0 ] || chroots=0
 if [ "$chroots" != 0 ]; then
-	tools/mkchroot.sh trixie >/dev/null
-	tools/mkchroot.sh sid >/dev/null
+	maint/mkchroot.sh trixie >/dev/null
+	maint/mkchroot.sh sid >/dev/null
 fi
 autoreconf -fi
 ./configure --enable-werror
 make -j"$(nproc)"
 make -j"$(nproc)" check
 make -j"$(nproc)" distcheck
-[ "$chroots" = 0 ] || tools/check-sid.sh
+[ "$chroots" = 0 ] || maint/check-sid.sh

@@ -6,17 +6,17 @@
 #   torch 2.14 (sid chroot)            -> tests/fixtures/tensors/t214/  (+ .safetensors)
 # then rewrites tests/fixtures/tensors/MANIFEST (path, size, sha256 of every file).
 #
-#   tools/gen-tensor-fixtures.sh [t113|t26|t214 ...]
+#   maint/gen-tensor-fixtures.sh [t113|t26|t214 ...]
 #
 # Needs root for the chroots (chroot, mount --bind); they are created by
-# tools/mkchroot.sh when missing (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID override
+# maint/mkchroot.sh when missing (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID override
 # their locations). The host needs Debian's python3-torch (apt-get install
 # python3-torch); the python3 first on PATH may have no torch, so the host run
 # uses /usr/bin/python3 (IRX_HOST_PYTHON overrides).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/tools/chroot-lib.sh"   # cleanup trap, run_clean, run_in_chroot, chroot_for
+. "$top/maint/chroot-lib.sh"   # cleanup trap, run_clean, run_in_chroot, chroot_for
 
 versions=()
 for a in "$@"; do
@@ -56,7 +56,7 @@ done
 # MANIFEST: every fixture file of every torch, whether regenerated now or not.
 (
   cd "$top/tests/fixtures/tensors"
-  echo "# tensor fixtures (tools/gen-tensor-fixtures.sh): path size sha256"
+  echo "# tensor fixtures (maint/gen-tensor-fixtures.sh): path size sha256"
   for f in $(find t113 t26 t214 -type f 2>/dev/null | LC_ALL=C sort); do
     printf '%s %s %s\n' "$f" "$(stat -c %s "$f")" "$(sha256sum "$f" | cut -d' ' -f1)"
   done

@@ -1,9 +1,9 @@
 #!/bin/sh
 # Install the dependencies, build irx, and convert a bundled example:
-#   tools/quickstart.sh
+#   maint/quickstart.sh
 set -eu
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
+maint/install-deps.sh
 [ -x configure ] || autoreconf -fi
 [ -f Makefile ] || ./configure
 make -j"$(nproc)"

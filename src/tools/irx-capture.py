@@ -2,8 +2,8 @@
 """Capture a PyTorch model for irx: a meta-device export plus real weights,
 inputs and the outputs eager PyTorch gives for them.
 
-    python3 tools/irx-capture.py [options] MODULE:FACTORY OUTDIR
-    python3 tools/irx-capture.py [options] path/to/file.py:FACTORY OUTDIR
+    python3 src/tools/irx-capture.py [options] MODULE:FACTORY OUTDIR
+    python3 src/tools/irx-capture.py [options] path/to/file.py:FACTORY OUTDIR
 
 FACTORY is called with no arguments and returns (model, inputs), or
 (model, inputs, dynamic_shapes): inputs is a tensor or a tuple of the
@@ -47,7 +47,7 @@ Then convert the meta export and check it with the real weights:
 
 As a module (the file name has a dash, so load it by path):
 
-    spec = importlib.util.spec_from_file_location("irx_capture", "tools/irx-capture.py")
+    spec = importlib.util.spec_from_file_location("irx_capture", "src/tools/irx-capture.py")
     cap = importlib.util.module_from_spec(spec); spec.loader.exec_module(cap)
     cap.capture(model, (x,), "out/")
 

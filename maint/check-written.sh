@@ -4,8 +4,8 @@
 #   torch 1.13 on the host (/usr/bin/python3, IRX_HOST_PYTHON overrides),
 #   torch 2.6 in the trixie chroot, torch 2.14 (+ safetensors) in the sid chroot.
 #
-#   tools/check-written.sh [--torch LIST] [--subset] [--by-position] ORACLE FILE...
-#   tools/check-written.sh [--torch LIST] --batch BATCH
+#   maint/check-written.sh [--torch LIST] [--subset] [--by-position] ORACLE FILE...
+#   maint/check-written.sh [--torch LIST] --batch BATCH
 #
 # Runs tests/fixtures/tensors/check_written.py (see there for what is
 # compared, and for --subset and --by-position) once per torch. --torch
@@ -14,7 +14,7 @@
 # arguments separated by tabs (options first, then ORACLE and FILEs), all
 # run in one start of each torch.
 #
-# A torch whose chroot is absent (not created here: tools/mkchroot.sh makes
+# A torch whose chroot is absent (not created here: maint/mkchroot.sh makes
 # them) is skipped with a message, as are the chroots when not running as
 # root. The files are copied into the chroot's /tmp for the run (no bind
 # mount), so they may live anywhere.
@@ -23,7 +23,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/tools/chroot-lib.sh"   # run_clean, chroot_exec, existing_chroot_for
+. "$top/maint/chroot-lib.sh"   # run_clean, chroot_exec, existing_chroot_for
 
 usage() {
   echo "usage: $0 [--torch t113,t26,t214] [--subset] [--by-position] ORACLE FILE..." >&2
@@ -103,7 +103,7 @@ for v in t26 t214; do
   wanted $v || continue
   root=$(existing_chroot_for $v)
   if [ -z "$root" ]; then
-    echo "SKIP $v: no chroot (create it with tools/mkchroot.sh $([ $v = t26 ] && echo trixie || echo sid))"
+    echo "SKIP $v: no chroot (create it with maint/mkchroot.sh $([ $v = t26 ] && echo trixie || echo sid))"
     continue
   fi
   if [ "$(id -u)" != 0 ]; then

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Export a zoo of third-party models (torchvision, transformers) with real
 PyTorch, for a robustness sweep of irx. Not fixtures: nothing here is
-committed. Run inside a chroot with torch (tools/zoo.sh does that):
+committed. Run inside a chroot with torch (maint/zoo.sh does that):
 
-    python3 tools/zoo.py [--out DIR] [--only a,b] [--jobs N] [--timeout S] [--list]
+    python3 maint/zoo.py [--out DIR] [--only a,b] [--jobs N] [--timeout S] [--list]
 
 For every model NAME this writes DIR/NAME.pt2 (torch.export.save of a model
 built and exported on the meta device, torch.export.export(strict=False);

@@ -5,10 +5,10 @@
 #   torch 2.6  (trixie chroot) -> tests/fixtures/rt26/
 #   torch 2.14 (sid chroot)    -> tests/fixtures/rt214/  (+ .safetensors, transformers models)
 #
-#   tools/gen-runtime-fixtures.sh [t26|t214 ...] [-- extra gen_runtime.py args, e.g. --only mlp]
+#   maint/gen-runtime-fixtures.sh [t26|t214 ...] [-- extra gen_runtime.py args, e.g. --only mlp]
 #
 # Needs root (chroot, mount --bind). The chroots are created by
-# tools/mkchroot.sh when missing (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID override
+# maint/mkchroot.sh when missing (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID override
 # their locations). It runs in a private mount namespace (unshare -m) when
 # it can, so that other scripts using the chroots meanwhile do no harm. Each folder gets a MANIFEST (size, sha256 of every file)
 # and a README.md naming the models; the output is byte-identical from run
@@ -33,12 +33,12 @@ while [ $# -gt 0 ]; do
 done
 [ ${#versions[@]} -gt 0 ] || versions=(t26 t214)
 
-. "$top/tools/chroot-lib.sh"   # cleanup trap, run_in_chroot, chroot_for
+. "$top/maint/chroot-lib.sh"   # cleanup trap, run_in_chroot, chroot_for
 
 # run_private DIR CMD...: run_in_chroot, safe beside other scripts that use
 # the same chroot. The repository must be at the chroot's /irx (the path is
 # written into the TorchScript references), where the other scripts of
-# tools/ mount and unmount theirs: in the private mount namespace their
+# maint/ mount and unmount theirs: in the private mount namespace their
 # mounts do not cover ours, and a file left in the directory underneath for
 # the time of the run keeps their cleanup's rmdir from detaching it (an
 # rmdir detaches a mount point of every namespace). Without unshare this is

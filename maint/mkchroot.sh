@@ -1,10 +1,10 @@
 #!/bin/bash
 # Create (if missing) a Debian chroot holding a real PyTorch, for generating
 # .pt2 test fixtures and operator schema lists, and (sid) for building and
-# testing irx against libtorch 2.14 (tools/check-sid.sh).
+# testing irx against libtorch 2.14 (maint/check-sid.sh).
 #
-#   tools/mkchroot.sh trixie [DIR]   torch 2.6  + torchvision     (default DIR /var/tmp/irx-trixie)
-#   tools/mkchroot.sh sid    [DIR]   torch 2.14 + torchvision + transformers + safetensors,
+#   maint/mkchroot.sh trixie [DIR]   torch 2.6  + torchvision     (default DIR /var/tmp/irx-trixie)
+#   maint/mkchroot.sh sid    [DIR]   torch 2.14 + torchvision + transformers + safetensors,
 #                                    and irx's build dependencies with libtorch-dev 2.14
 #                                                                 (default DIR /var/tmp/irx-sid)
 #
@@ -23,7 +23,7 @@ usage() { echo "usage: $0 {trixie|sid} [DIR]" >&2; exit 2; }
 
 suite=$1
 pkgs=python3-torch,python3-torchvision,python3-numpy
-# Build dependencies (tools/install-deps.sh's list, plus libtorch-dev, which
+# Build dependencies (maint/install-deps.sh's list, plus libtorch-dev, which
 # pulls in python3-dev and libprotobuf-dev). Bump builddeps_version whenever
 # the list changes so existing chroots are brought up to date.
 builddeps=
