@@ -1,5 +1,5 @@
 # Turn data/aten-schemas.txt (one schema per line, sorted, '#' comments)
-# into C string literals for src/lib/schema-table.c.
+# into C string literals for src/lib/graph/schema-table.c.
 /^#/ || /^[ \t]*$/ { next }
 {
 	out = ""

@@ -17,6 +17,7 @@
 #ifndef IRX_ERROR_H
 #define IRX_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -50,6 +51,19 @@ IRX_API const char *irx_status_str(int code);
 
 /** Reset an error record to "no error". */
 IRX_API void irx_error_clear(irx_error *e);
+
+/**
+ * Record an error: when E is not NULL and still holds none, set its code
+ * to CODE and its text from FMT; return CODE either way, so that a caller
+ * (libirx itself, a conversion hook, a custom executor) writes
+ * `return irx_error_set(err, IRX_EFORMAT, "...", ...)`.
+ */
+IRX_API int irx_error_set(irx_error *e, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+IRX_API int irx_error_vset(irx_error *e, int code, const char *fmt, va_list ap);
 
 /**
  * Escape LEN bytes at S so that they print as one line without terminal

@@ -85,7 +85,7 @@ IRX_API int irx_schema_is_operator(const char *op_type);
 
 /**
  * Why irx refuses to run the operator of schema S, or NULL when it may
- * (src/lib/op-policy.c, irx-exec(1)): an operator outside the aten and
+ * (src/lib/graph/op-policy.c, irx-exec(1)): an operator outside the aten and
  * prims namespaces, one with a str argument that names a file, or one
  * that returns nothing and writes no tensor.  The reason is static text.
  */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "execp.h"
+#include "exec/exec.h"
 
 #define T(x) {.kind = IRX_TH_TENSOR, .u.t = (x)}
 #define I(v) {.kind = IRX_TH_INT, .u.i = (v)}
@@ -190,7 +190,7 @@ static const struct {
 	{"aten._native_batch_norm_legit_no_training.default", batch_norm_no_training},
 };
 
-int xp_find_decomposition(const char *op_type, irx_executor_fn *fn, void **user)
+int exec_find_decomposition(const char *op_type, irx_executor_fn *fn, void **user)
 {
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(table[i].op_type, op_type)) {

@@ -12,25 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "execp.h"
+#include "exec/exec.h"
 #include "irx/dtype.h"
 
 #define NO_VALUE SIZE_MAX
 
 /* ---- small helpers ------------------------------------------------------ */
-
-int xp_fail(irx_error *err, int code, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && !err->code) {
-		err->code = code;
-		va_start(ap, fmt);
-		vsnprintf(err->text, sizeof(err->text), fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 static void warn(const irx_exec *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -71,7 +58,7 @@ static void problem(struct problems *p, const char *fmt, ...)
 		memcpy(p->text + sizeof(p->text) - 5, " ...", 5);
 }
 
-int xp_split_op_type(const char *op_type, char *name, size_t nsize, char *overload, size_t osize)
+int exec_split_op_type(const char *op_type, char *name, size_t nsize, char *overload, size_t osize)
 {
 	const char *d1 = strchr(op_type, '.'), *d2 = d1 ? strrchr(op_type, '.') : NULL;
 
@@ -104,20 +91,20 @@ static int new_value(struct xgraph *g, const json_t *meta, size_t *id, irx_error
 	int rc;
 
 	if (!name)
-		return xp_fail(err, IRX_EFORMAT, "a value has no name");
+		return irx_error_set(err, IRX_EFORMAT, "a value has no name");
 	/* one name, one value: a second definition would shadow the first
 	 * for some readers and not for others (and share a trace file) */
 	if (json_object_get(g->ids, name))
-		return xp_fail(err, IRX_EFORMAT, "value '%s' is defined twice", name);
-	if ((rc = xp_check_dtype(meta, err)))
+		return irx_error_set(err, IRX_EFORMAT, "value '%s' is defined twice", name);
+	if ((rc = exec_check_dtype(meta, err)))
 		return rc;
 	if (!(m = realloc(g->meta, (g->n_values + 1) * sizeof(*m))))
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	g->meta = m;
 	g->meta[g->n_values] = meta;
 	*id = g->n_values++;
 	if (json_object_set_new(g->ids, name, json_integer((json_int_t)*id)))
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	return IRX_OK;
 }
 
@@ -214,14 +201,14 @@ static int check_args(struct xnode *n, irx_error *err)
 	size_t k = 0;
 
 	if (!args)
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	for (size_t a = 0; a < n->n_args; a++)
 		if (!n->args[a].is_tensor)
 			args[k++] = (irx_th_arg){n->args[a].name, n->args[a].v};
 	irx_th_op_check(n->op, args, k, &e);
 	free(args);
 	if (e.code)
-		return xp_fail(err, IRX_EFORMAT, "node %s (%s): %s", n->name, n->op_type, e.text);
+		return irx_error_set(err, IRX_EFORMAT, "node %s (%s): %s", n->name, n->op_type, e.text);
 	return IRX_OK;
 }
 
@@ -235,7 +222,7 @@ static int plan_args(irx_exec *x, struct xnode *n, struct problems *unsupported,
 	json_t *v;
 
 	if (!(n->args = calloc(cap, sizeof(*n->args))))
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n->n_in; i++) {
 		struct xarg *a = NULL;
 		for (size_t j = 0; j < n->n_args; j++)
@@ -284,29 +271,29 @@ static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, i
 	const char *why;
 	int rc;
 
-	if (xp_find_executor(n->op_type, &n->fn, &n->user) ||
-	    (x->o.decompose && xp_find_decomposition(n->op_type, &n->fn, &n->user)))
+	if (exec_find_executor(n->op_type, &n->fn, &n->user) ||
+	    (x->o.decompose && exec_find_decomposition(n->op_type, &n->fn, &n->user)))
 		return IRX_OK;
-	if (!xp_split_op_type(n->op_type, name, sizeof(name), overload, sizeof(overload))) {
+	if (!exec_split_op_type(n->op_type, name, sizeof(name), overload, sizeof(overload))) {
 		problem(unsupported, "%s (node %s): not an operator name", n->op_type, n->name);
 		return IRX_OK;
 	}
 	rc = irx_th_op_find(&n->op, name, overload, &e);
 	if (rc == IRX_EUNSUPPORTED) {
-		if (!xp_find_decomposition(n->op_type, &n->fn, &n->user))
+		if (!exec_find_decomposition(n->op_type, &n->fn, &n->user))
 			problem(unsupported, "%s (node %s)", n->op_type, n->name);
 		return IRX_OK;
 	}
 	if (rc)
-		return xp_fail(err, rc, "%s: %s", n->op_type, e.text);
-	if ((why = xp_refusal(&x->o, n->op_type, n->op)))
-		return xp_fail(err, IRX_EUNSUPPORTED, "node %s: operator %s is refused: %s "
+		return irx_error_set(err, rc, "%s: %s", n->op_type, e.text);
+	if ((why = exec_refusal(&x->o, n->op_type, n->op)))
+		return irx_error_set(err, IRX_EUNSUPPORTED, "node %s: operator %s is refused: %s "
 			       "(--allow-op=%s runs it)", n->name, n->op_type, why, n->op_type);
 	struct problems before = *unsupported;
 	if ((rc = plan_args(x, n, unsupported, err)))
 		return rc;
 	/* a newer argument this libtorch lacks: a decomposition may still run it */
-	if (unsupported->n > before.n && xp_find_decomposition(n->op_type, &n->fn, &n->user)) {
+	if (unsupported->n > before.n && exec_find_decomposition(n->op_type, &n->fn, &n->user)) {
 		*unsupported = before;
 		irx_th_op_free(n->op);
 		n->op = NULL;
@@ -327,31 +314,31 @@ static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct prob
 	n->name = str(n->json, "name");
 	n->op_type = str(n->json, "op_type");
 	if (!n->name || !n->op_type || !json_is_array(ins) || !json_is_array(outs))
-		return xp_fail(err, IRX_EFORMAT, "node %s has no name, op_type, inputs or outputs",
+		return irx_error_set(err, IRX_EFORMAT, "node %s has no name, op_type, inputs or outputs",
 			    n->name ? n->name : "(unnamed)");
 	n->n_in = json_array_size(ins);
 	n->n_out = json_array_size(outs);
 	if (!(n->in = calloc(n->n_in + 1, sizeof(*n->in))) ||
 	    !(n->out = calloc(n->n_out + 1, sizeof(*n->out))) ||
 	    !(n->out_meta = calloc(n->n_out + 1, sizeof(*n->out_meta))))
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	json_array_foreach(ins, i, v) {
 		n->in[i].arg = str(v, "arg") ? str(v, "arg") : "";
 		n->in[i].in_list = json_is_integer(json_object_get(v, "list_index"));
 		n->in[i].list_index = (size_t)json_integer_value(json_object_get(v, "list_index"));
 		if ((n->in[i].value = value_id(g, str(v, "name"))) == NO_VALUE)
-			return xp_fail(err, IRX_EFORMAT, "node %s: input '%s' is not defined before it",
+			return irx_error_set(err, IRX_EFORMAT, "node %s: input '%s' is not defined before it",
 				    n->name, str(v, "name") ? str(v, "name") : "(unnamed)");
 	}
 	if (json_is_object(subs)) {
 		if (!(n->subgraphs = calloc(json_object_size(subs) + 1, sizeof(*n->subgraphs))))
-			return xp_fail(err, IRX_ENOMEM, "out of memory");
+			return irx_error_set(err, IRX_ENOMEM, "out of memory");
 		i = 0;
 		json_object_foreach((json_t *)subs, k, v)
 			if ((rc = plan_graph(x, v, 0, &n->subgraphs[i++], unsupported, err)))
 				return rc;
 	}
-	if ((rc = resolve(x, n, unsupported, err)) || (rc = xp_check_bodies(n, err)))
+	if ((rc = resolve(x, n, unsupported, err)) || (rc = exec_check_bodies(n, err)))
 		return rc;
 	json_array_foreach(outs, i, v) {
 		n->out_meta[i] = v;
@@ -361,7 +348,7 @@ static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct prob
 		if ((rc = new_value(g, v, &n->out[i], err)))
 			return rc;
 	}
-	return xp_check_bounds(x, g, n, err);
+	return exec_check_bounds(x, g, n, err);
 }
 
 /* Each value dies after its last use; outputs of the graph never do. */
@@ -370,7 +357,7 @@ static int plan_lifetimes(struct xgraph *g, const size_t *first_intermediate, ir
 	size_t *last = malloc((g->n_values + 1) * sizeof(*last));
 
 	if (!last)
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	for (size_t v = 0; v < g->n_values; v++)
 		last[v] = NO_VALUE;
 	for (size_t i = 0; i < g->n_nodes; i++) {
@@ -390,7 +377,7 @@ static int plan_lifetimes(struct xgraph *g, const size_t *first_intermediate, ir
 		size_t *d = realloc(n->dead, (n->n_dead + 1) * sizeof(*d));
 		if (!d) {
 			free(last);
-			return xp_fail(err, IRX_ENOMEM, "out of memory");
+			return irx_error_set(err, IRX_ENOMEM, "out of memory");
 		}
 		n->dead = d;
 		n->dead[n->n_dead++] = v;
@@ -423,10 +410,10 @@ static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **ou
 
 	*out = g;
 	if (!g || !(g->ids = json_object()))
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	g->json = gj;
 	if (!json_is_array(nodes) || !json_is_array(gin) || !json_is_array(gout))
-		return xp_fail(err, IRX_EFORMAT, "a graph needs nodes, graph_inputs and graph_outputs");
+		return irx_error_set(err, IRX_EFORMAT, "a graph needs nodes, graph_inputs and graph_outputs");
 	g->n_inputs = json_array_size(gin);
 	if ((rc = plan_names(g, gin, err)) ||
 	    (top && ((rc = plan_names(g, json_object_get(gj, "weights"), err)) ||
@@ -435,20 +422,20 @@ static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **ou
 	first_intermediate = g->end_weights = g->n_values;
 	g->n_nodes = json_array_size(nodes);
 	if (!(g->nodes = calloc(g->n_nodes + 1, sizeof(*g->nodes))))
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	json_t *names = json_object();
 
 	rc = IRX_OK;
 	if (!names)
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	json_array_foreach(nodes, i, v) {
 		const char *name = str(v, "name");
 		g->nodes[i].json = v;
 		/* node names key trace files and reports */
 		if (name && json_object_get(names, name))
-			rc = xp_fail(err, IRX_EFORMAT, "node name '%s' is used twice", name);
+			rc = irx_error_set(err, IRX_EFORMAT, "node name '%s' is used twice", name);
 		else if (name && json_object_set_new(names, name, json_true()))
-			rc = xp_fail(err, IRX_ENOMEM, "out of memory");
+			rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
 		if (rc || (rc = plan_node(x, g, &g->nodes[i], unsupported, err))) {
 			json_decref(names);
 			return rc;
@@ -457,7 +444,7 @@ static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **ou
 	json_decref(names);
 	g->n_outputs = json_array_size(gout);
 	if (!(g->outputs = calloc(g->n_outputs + 1, sizeof(*g->outputs))))
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	json_array_foreach(gout, i, v)
 		g->outputs[i] = value_id(g, str(v, "name"));
 	return plan_lifetimes(g, &first_intermediate, err);
@@ -496,16 +483,16 @@ int irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o, ir
 
 	*out = NULL;
 	if (!x)
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	x->ir = ir;
 	if (o)
 		x->o = *o;
-	xp_resolve_bounds(&x->o);
+	exec_resolve_bounds(&x->o);
 	irx_th_set_threads(x->o.threads);
 	irx_th_set_memory_limit(x->o.max_memory == SIZE_MAX ? 0 : x->o.max_memory);
 	if (!json_is_object(ir) || strcmp(str(ir, "format") ? str(ir, "format") : "", "irx-ir")) {
 		irx_exec_free(x);
-		return xp_fail(err, IRX_EFORMAT, "not an irx IR (no \"format\": \"irx-ir\")");
+		return irx_error_set(err, IRX_EFORMAT, "not an irx IR (no \"format\": \"irx-ir\")");
 	}
 	if ((rc = plan_graph(x, ir, 1, &x->top, &unsupported, err))) {
 		irx_exec_free(x);
@@ -513,14 +500,14 @@ int irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o, ir
 	}
 	if (unsupported.n) {
 		irx_exec_free(x);
-		return xp_fail(err, IRX_EUNSUPPORTED, "%zu operator%s cannot run with libtorch %s: %s",
+		return irx_error_set(err, IRX_EUNSUPPORTED, "%zu operator%s cannot run with libtorch %s: %s",
 			    unsupported.n, unsupported.n == 1 ? "" : "s", irx_th_version(), unsupported.text);
 	}
 	if (!(x->values = calloc(x->top->n_values + 1, sizeof(*x->values))) ||
 	    !(x->bound = calloc(x->top->n_values + 1, sizeof(*x->bound))) ||
 	    !(x->custom = calloc(x->top->n_values + 1, 1))) {
 		irx_exec_free(x);
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}
 	for (int l = 0; l < 2; l++) {
 		size_t i;
@@ -568,7 +555,7 @@ static void shape_text(char *buf, size_t size, int dtype, const int64_t *shape, 
 }
 
 /* Does T have META's dtype and shape?  Describes both into the buffers. */
-int xp_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, size_t size)
+int exec_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, size_t size)
 {
 	const json_t *shape = json_object_get(meta, "shape");
 	int64_t dims[IRX_TENSOR_MAX_DIMS];
@@ -584,7 +571,7 @@ int xp_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, size
 	return ok;
 }
 
-int xp_is_float(int dtype)
+int exec_is_float(int dtype)
 {
 	return dtype == IRX_DTYPE_FLOAT16 || dtype == IRX_DTYPE_FLOAT32 || dtype == IRX_DTYPE_BFLOAT16;
 }
@@ -598,7 +585,7 @@ static int weight_handle(const irx_exec *x, const irx_tensor *t, const json_t *w
 	irx_th *h;
 
 	rc = buffer ? irx_th_from_copy(&h, t, err) : irx_th_from_view(&h, t, err);
-	if (rc || !x->o.float64 || !xp_is_float(t->dtype)) {
+	if (rc || !x->o.float64 || !exec_is_float(t->dtype)) {
 		*out = rc ? NULL : h;
 		return rc;
 	}
@@ -644,7 +631,7 @@ int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_e
 	int rc = IRX_OK;
 
 	if (!keys)
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	for (int l = 0; l < 2 && !rc; l++) {
 		size_t i;
 		json_t *wm;
@@ -660,7 +647,7 @@ int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_e
 				problem(&bad, "'%s' is missing", key);
 				continue;
 			}
-			if (!xp_fits(t, wm, want, got, sizeof(want))) {
+			if (!exec_fits(t, wm, want, got, sizeof(want))) {
 				problem(&bad, "'%s' is %s, the IR wants %s", key, got, want);
 				continue;
 			}
@@ -679,10 +666,10 @@ int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_e
 	if (rc)
 		return rc;
 	if (bad.n)
-		return xp_fail(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s", bad.n,
+		return irx_error_set(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s", bad.n,
 			    bad.n == 1 ? "" : "s", bad.n == 1 ? "es" : "", bad.text);
 	if (extra && x->o.strict)
-		return xp_fail(err, IRX_EMISMATCH, "%zu tensor%s of the weights %s not used by the IR (--strict): %s",
+		return irx_error_set(err, IRX_EMISMATCH, "%zu tensor%s of the weights %s not used by the IR (--strict): %s",
 			    extra, extra == 1 ? "" : "s", extra == 1 ? "is" : "are", extra_names.text);
 	if (extra)
 		warn(x, "%zu tensor%s of the weights %s not used by the IR: %s", extra,
@@ -745,7 +732,7 @@ static int call_widened(const irx_th_op *op, irx_th_arg *args, size_t n, irx_th_
 		cap += args[a].value.kind == IRX_TH_TENSOR ? 1
 		     : args[a].value.kind == IRX_TH_TENSORS ? args[a].value.u.tensors.n : 0;
 	if (!(tmp = calloc(cap + 1, sizeof(*tmp))))
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	for (size_t a = 0; a < n && !rc; a++) {
 		irx_th_value *v = &args[a].value;
 		if (v->kind == IRX_TH_TENSOR && is_half(v->u.t)) {
@@ -785,13 +772,13 @@ static int take_output(struct xnode *n, size_t k, const irx_th_results *r, int w
 		 (size_t)json_integer_value(li) < v->u.tensors.n)
 		t = v->u.tensors.v[json_integer_value(li)];
 	if (!t)
-		return xp_fail(err, IRX_EFORMAT, "output %zu ('%s') was not returned by libtorch", k,
+		return irx_error_set(err, IRX_EFORMAT, "output %zu ('%s') was not returned by libtorch", k,
 			    str(m, "name"));
 	irx_th_view(t, &view);
 	if (widened && want > 0 && view.dtype != want)
 		return irx_th_to_dtype(out, t, want, err);
 	if (!(*out = irx_th_retain(t)))
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	return IRX_OK;
 }
 
@@ -806,7 +793,7 @@ static int dispatch(struct xnode *n, irx_th **vals, irx_error *err)
 	if (!args || !lists) {
 		free(args);
 		free(lists);
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}
 	for (size_t a = 0; a < n->n_args; a++) {
 		const struct xarg *xa = &n->args[a];
@@ -901,13 +888,13 @@ static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_
 		int rc = run_node(x, g, n, vals, err);
 		for (size_t k = 0; !rc && k < n->n_out; k++)
 			if (!vals[n->out[k]])
-				rc = xp_fail(err, IRX_EFORMAT, "output %zu was not set", k);
+				rc = irx_error_set(err, IRX_EFORMAT, "output %zu was not set", k);
 		if (!rc)
-			rc = xp_check_claims(x, n, vals, err);
+			rc = exec_check_claims(x, n, vals, err);
 		if (!rc && top && x->o.on_node) {
 			irx_th **outs = malloc((n->n_out + 1) * sizeof(*outs));
 			if (!outs)
-				return xp_fail(err, IRX_ENOMEM, "out of memory");
+				return irx_error_set(err, IRX_ENOMEM, "out of memory");
 			for (size_t k = 0; k < n->n_out; k++)
 				outs[k] = vals[n->out[k]];
 			rc = x->o.on_node(x->o.on_node_ctx, n->json, outs, n->n_out, err);
@@ -934,20 +921,20 @@ static int check_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error 
 	struct problems bad = {{0}, 0};
 
 	if (n != x->top->n_inputs)
-		return xp_fail(err, IRX_EMISMATCH, "the IR takes %zu input%s, %zu %s given", x->top->n_inputs,
+		return irx_error_set(err, IRX_EMISMATCH, "the IR takes %zu input%s, %zu %s given", x->top->n_inputs,
 			    x->top->n_inputs == 1 ? "" : "s", n, n == 1 ? "was" : "were");
 	for (size_t i = 0; i < n; i++) {
 		const json_t *m = irx_exec_input(x, i);
 		char want[256], got[256];
 		irx_tensor t;
 		irx_th_view(inputs[i], &t);
-		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 && xp_is_float(irx_dtype_from_name(str(m, "dtype"))))
+		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 && exec_is_float(irx_dtype_from_name(str(m, "dtype"))))
 			t.dtype = irx_dtype_from_name(str(m, "dtype")); /* converted for the reference */
-		if (!xp_fits(&t, m, want, got, sizeof(want)))
+		if (!exec_fits(&t, m, want, got, sizeof(want)))
 			problem(&bad, "input %zu ('%s') is %s, the IR wants %s", i, str(m, "name"), got, want);
 	}
 	if (bad.n)
-		return xp_fail(err, IRX_EMISMATCH, "%s", bad.text);
+		return irx_error_set(err, IRX_EMISMATCH, "%s", bad.text);
 	return IRX_OK;
 }
 
@@ -963,16 +950,16 @@ int irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err)
 	for (size_t i = 0; i < n; i++) {
 		irx_tensor t;
 		irx_th_view(inputs[i], &t);
-		if (x->o.float64 && xp_is_float(t.dtype))
+		if (x->o.float64 && exec_is_float(t.dtype))
 			rc = irx_th_to_dtype(&x->values[i], inputs[i], IRX_DTYPE_FLOAT64, err);
 		else if (!(x->values[i] = irx_th_retain(inputs[i])))
-			rc = xp_fail(err, IRX_ENOMEM, "out of memory");
+			rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
 		if (rc)
 			return rc;
 	}
 	for (size_t v = x->top->n_inputs; v < x->top->end_weights; v++)
 		if (!x->values[v] && !x->custom[v])
-			return xp_fail(err, IRX_EINVAL, "weight %zu is not bound (irx_exec_bind first)",
+			return irx_error_set(err, IRX_EINVAL, "weight %zu is not bound (irx_exec_bind first)",
 				    v - x->top->n_inputs);
 	return run_graph(x, x->top, x->values, 1, err);
 }
@@ -1009,7 +996,7 @@ int irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *e
 {
 	if (i >= c->n->n_out) {
 		irx_th_free(t);
-		return xp_fail(err, IRX_EINVAL, "node %s has no output %zu", c->n->name, i);
+		return irx_error_set(err, IRX_EINVAL, "node %s has no output %zu", c->n->name, i);
 	}
 	irx_th_free(c->values[c->n->out[i]]);
 	c->values[c->n->out[i]] = t;
@@ -1025,12 +1012,12 @@ int irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *ar
 	int rc;
 
 	*out = NULL;
-	if (!xp_split_op_type(op_type, name, sizeof(name), overload, sizeof(overload)))
-		return xp_fail(err, IRX_EINVAL, "'%s' is not an operator name", op_type);
+	if (!exec_split_op_type(op_type, name, sizeof(name), overload, sizeof(overload)))
+		return irx_error_set(err, IRX_EINVAL, "'%s' is not an operator name", op_type);
 	if ((rc = irx_th_op_find(&op, name, overload, err)))
 		return rc;
-	if ((why = xp_refusal(&c->x->o, op_type, op)))
-		rc = xp_fail(err, IRX_EUNSUPPORTED, "operator %s is refused: %s (--allow-op=%s runs it)",
+	if ((why = exec_refusal(&c->x->o, op_type, op)))
+		rc = irx_error_set(err, IRX_EUNSUPPORTED, "operator %s is refused: %s (--allow-op=%s runs it)",
 			     op_type, why, op_type);
 	else
 		rc = irx_th_op_call(op, args, n, out, err);
@@ -1055,21 +1042,21 @@ int irx_exec_call_subgraph(irx_exec_call *c, const char *graph, irx_th *const *i
 		i++;
 	}
 	if (!g)
-		return xp_fail(err, IRX_EFORMAT, "node %s has no subgraph '%s'", c->n->name, graph);
+		return irx_error_set(err, IRX_EFORMAT, "node %s has no subgraph '%s'", c->n->name, graph);
 	if (n_in != g->n_inputs || n_out != g->n_outputs)
-		return xp_fail(err, IRX_EFORMAT, "subgraph '%s' takes %zu inputs and gives %zu outputs, not %zu and %zu",
+		return irx_error_set(err, IRX_EFORMAT, "subgraph '%s' takes %zu inputs and gives %zu outputs, not %zu and %zu",
 			    graph, g->n_inputs, g->n_outputs, n_in, n_out);
 	if (!(vals = calloc(g->n_values + 1, sizeof(*vals))))
-		return xp_fail(err, IRX_ENOMEM, "out of memory");
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	for (i = 0; i < n_in && !rc; i++)
 		if (!(vals[i] = irx_th_retain(in[i])))
-			rc = xp_fail(err, IRX_ENOMEM, "out of memory");
+			rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
 	if (!rc)
 		rc = run_graph(c->x, g, vals, 0, err);
 	for (i = 0; i < n_out; i++) {
 		out[i] = NULL;
 		if (!rc && g->outputs[i] != NO_VALUE && !(out[i] = irx_th_retain(vals[g->outputs[i]])))
-			rc = xp_fail(err, IRX_ENOMEM, "out of memory");
+			rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}
 	for (i = 0; i < g->n_values; i++)
 		irx_th_free(vals[i]);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "execp.h"
+#include "exec/exec.h"
 #include "irx/dtype.h"
 
 struct executor {
@@ -282,7 +282,7 @@ static const struct {
 	{"higher_order.invoke_subgraph", hop_body},
 };
 
-int xp_find_executor(const char *op_type, irx_executor_fn *fn, void **user)
+int exec_find_executor(const char *op_type, irx_executor_fn *fn, void **user)
 {
 	for (size_t i = 0; i < n_registry; i++)
 		if (!strcmp(registry[i].op_type, op_type)) {

@@ -2,7 +2,7 @@
  * guard.c: what the executor refuses of an IR, which is data from
  * elsewhere (irx-exec(1), "Untrusted IRs").
  *
- * Before anything runs: operators the policy refuses (op-policy.c),
+ * Before anything runs: operators the policy refuses (graph/op-policy.c in libirx),
  * tensors of dtypes irx does not know, higher-order operators whose body
  * is not among their subgraphs, and nodes whose claimed outputs or
  * elements pass the bounds.  After each node: its outputs must be what
@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "execp.h"
+#include "exec/exec.h"
 #include "irx/dtype.h"
 #include "irx/schema.h"
 
@@ -27,7 +27,7 @@ size_t irx_exec_default_max_memory(void)
 	return (size_t)pages / 2 * (size_t)size;
 }
 
-void xp_resolve_bounds(irx_exec_options *o)
+void exec_resolve_bounds(irx_exec_options *o)
 {
 	if (!o->max_memory)
 		o->max_memory = irx_exec_default_max_memory();
@@ -50,7 +50,7 @@ static int allow_listed(const irx_exec_options *o, const char *op_type)
 	return 0;
 }
 
-const char *xp_refusal(const irx_exec_options *o, const char *op_type, const irx_th_op *op)
+const char *exec_refusal(const irx_exec_options *o, const char *op_type, const irx_th_op *op)
 {
 	irx_schema *s;
 	const char *why;
@@ -64,7 +64,7 @@ const char *xp_refusal(const irx_exec_options *o, const char *op_type, const irx
 	return why;
 }
 
-int xp_check_dtype(const json_t *meta, irx_error *err)
+int exec_check_dtype(const json_t *meta, irx_error *err)
 {
 	const json_t *d = json_object_get(meta, "dtype");
 
@@ -72,7 +72,7 @@ int xp_check_dtype(const json_t *meta, irx_error *err)
 		return IRX_OK; /* custom objects and symbolic ints have none */
 	if (json_is_string(d) && irx_dtype_from_name(json_string_value(d)) > 0)
 		return IRX_OK;
-	return xp_fail(err, IRX_EFORMAT, "tensor '%s': dtype %s is not one irx knows",
+	return irx_error_set(err, IRX_EFORMAT, "tensor '%s': dtype %s is not one irx knows",
 		       json_string_value(json_object_get(meta, "name")) ? json_string_value(json_object_get(meta, "name")) : "",
 		       json_is_string(d) ? json_string_value(d) : "(not a string)");
 }
@@ -108,7 +108,7 @@ static uint64_t mul_sat(uint64_t a, uint64_t b)
 	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
-int xp_check_bounds(const irx_exec *x, const struct xgraph *g, const struct xnode *n, irx_error *err)
+int exec_check_bounds(const irx_exec *x, const struct xgraph *g, const struct xnode *n, irx_error *err)
 {
 	uint64_t elements = 0, bytes = 0;
 
@@ -122,17 +122,17 @@ int xp_check_bounds(const irx_exec *x, const struct xgraph *g, const struct xnod
 							 json_string_value(json_object_get(m, "dtype"))))));
 	}
 	if (elements > x->o.max_elements)
-		return xp_fail(err, IRX_EUNSUPPORTED, "node %s (%s) reads and writes %llu elements, more than "
+		return irx_error_set(err, IRX_EUNSUPPORTED, "node %s (%s) reads and writes %llu elements, more than "
 			       "--max-elements=%llu", n->name, n->op_type, (unsigned long long)elements,
 			       (unsigned long long)x->o.max_elements);
 	if (bytes > x->o.max_memory)
-		return xp_fail(err, IRX_EUNSUPPORTED, "node %s (%s): its outputs take %llu bytes, more than "
+		return irx_error_set(err, IRX_EUNSUPPORTED, "node %s (%s): its outputs take %llu bytes, more than "
 			       "--max-memory=%zu", n->name, n->op_type, (unsigned long long)bytes,
 			       x->o.max_memory);
 	return IRX_OK;
 }
 
-int xp_check_bodies(const struct xnode *n, irx_error *err)
+int exec_check_bodies(const struct xnode *n, irx_error *err)
 {
 	const json_t *subs = json_object_get(n->json, "subgraphs");
 	size_t bodies = 0;
@@ -146,13 +146,13 @@ int xp_check_bodies(const struct xnode *n, irx_error *err)
 		if (!json_is_object(v) || !json_object_get(v, "graph"))
 			continue;
 		if (!body || !json_is_object(json_object_get(subs, body)))
-			return xp_fail(err, IRX_EFORMAT, "node %s (%s): its body '%s' (attrs.%s) is not "
+			return irx_error_set(err, IRX_EFORMAT, "node %s (%s): its body '%s' (attrs.%s) is not "
 				       "among its subgraphs", n->name, n->op_type, body ? body : "?", k);
 		bodies++;
 	}
 	/* without graph attrs, an executor picks its bodies from the subgraphs */
 	if (!bodies && !json_object_size(subs) && n->fn && !strncmp(n->op_type, "higher_order.", 13))
-		return xp_fail(err, IRX_EFORMAT, "node %s (%s) has no body", n->name, n->op_type);
+		return irx_error_set(err, IRX_EFORMAT, "node %s (%s) has no body", n->name, n->op_type);
 	return IRX_OK;
 }
 
@@ -165,7 +165,7 @@ static int unread(const struct xnode *n, size_t v)
 	return 0;
 }
 
-int xp_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *vals, irx_error *err)
+int exec_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *vals, irx_error *err)
 {
 	for (size_t k = 0; k < n->n_out; k++) {
 		const json_t *m = n->out_meta[k];
@@ -178,11 +178,11 @@ int xp_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *val
 		if (unread(n, n->out[k]))
 			continue;
 		irx_th_view(vals[n->out[k]], &t);
-		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 && xp_is_float(irx_dtype_from_name(
+		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 && exec_is_float(irx_dtype_from_name(
 			   json_string_value(json_object_get(m, "dtype")))))
 			t.dtype = irx_dtype_from_name(json_string_value(json_object_get(m, "dtype")));
-		if (!xp_fits(&t, m, want, got, sizeof(want)))
-			return xp_fail(err, IRX_EFORMAT, "output %zu ('%s') is %s, the IR claims %s", k,
+		if (!exec_fits(&t, m, want, got, sizeof(want)))
+			return irx_error_set(err, IRX_EFORMAT, "output %zu ('%s') is %s, the IR claims %s", k,
 				       json_string_value(json_object_get(m, "name")), got, want);
 	}
 	return IRX_OK;

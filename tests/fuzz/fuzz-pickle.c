@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "irx.h"
-#include "pickle.h"
+#include "formats/formats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
@@ -73,13 +73,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct pk_value *root = NULL;
 	irx_error err = {0};
 
-	if (pk_load(&r, d, n, &root, &err) == 0) {
+	if (fmt_pickle_load(&r, d, n, &root, &err) == 0) {
 		size_t budget = 4 * n + 1024;
 		if (!root)
 			__builtin_trap();
 		visit(root, 0, &budget);
-		for (size_t i = 0; i < pk_n_storages(r); i++) {
-			struct pk_storage *s = pk_storage_at(r, i);
+		for (size_t i = 0; i < fmt_pickle_n_storages(r); i++) {
+			struct pk_storage *s = fmt_pickle_storage_at(r, i);
 			if (!s || s->index != (int)i)
 				__builtin_trap();
 			visit_storage(s);
@@ -87,6 +87,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	} else if (!err.code || !err.text[0]) {
 		__builtin_trap();
 	}
-	pk_free(r);
+	fmt_pickle_free(r);
 	return 0;
 }

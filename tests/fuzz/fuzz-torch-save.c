@@ -8,8 +8,7 @@
  * of data.pkl rejects almost every change.
  */
 #include "fuzz-tensors.h"
-#include "irxp.h"
-#include "pickle.h"
+#include "formats/formats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
@@ -17,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 
 static void as_torch_save(const uint8_t *d, size_t n, struct pk_reader *r, int big)
 {
-	struct irxp_zipw *zw = NULL;
+	struct fmt_zipw *zw = NULL;
 	irx_error err = {0};
 	char *zbuf = NULL;
 	size_t zlen = 0;
@@ -29,22 +28,22 @@ static void as_torch_save(const uint8_t *d, size_t n, struct pk_reader *r, int b
 		goto out;
 	for (size_t i = 0; i < MAX_STORAGE; i++)
 		fill[i] = n ? d[(i * 7) % n] ^ (uint8_t)i : (uint8_t)i;
-	rc = irxp_zipw_open(&zw, f, &err) ||
-	     irxp_zipw_add(zw, "archive/data.pkl", d, n, &err) ||
-	     irxp_zipw_add(zw, "archive/byteorder", big ? "big" : "little", big ? 3 : 6, &err);
-	for (size_t i = 0; !rc && i < pk_n_storages(r); i++) {
-		const struct pk_storage *s = pk_storage_at(r, i);
+	rc = fmt_zipw_open(&zw, f, &err) ||
+	     fmt_zipw_add(zw, "archive/data.pkl", d, n, &err) ||
+	     fmt_zipw_add(zw, "archive/byteorder", big ? "big" : "little", big ? 3 : 6, &err);
+	for (size_t i = 0; !rc && i < fmt_pickle_n_storages(r); i++) {
+		const struct pk_storage *s = fmt_pickle_storage_at(r, i);
 		char name[600];
 		uint64_t bytes;
-		if (!irxp_mul_ok(s->numel, s->dtype ? (irx_dtype_size(s->dtype) ? irx_dtype_size(s->dtype) : 1) : 1,
+		if (!base_mul_ok(s->numel, s->dtype ? (irx_dtype_size(s->dtype) ? irx_dtype_size(s->dtype) : 1) : 1,
 				 &bytes) || bytes > MAX_STORAGE)
 			bytes = MAX_STORAGE;
 		if (strlen(s->key) > 500)
 			continue;
 		snprintf(name, sizeof(name), "archive/data/%s", s->key);
-		rc = irxp_zipw_add(zw, name, fill, (size_t)bytes, &err);
+		rc = fmt_zipw_add(zw, name, fill, (size_t)bytes, &err);
 	}
-	if (rc || irxp_zipw_finish(zw, &err))
+	if (rc || fmt_zipw_finish(zw, &err))
 		goto out;
 	fclose(f);
 	f = NULL;
@@ -68,7 +67,7 @@ static void as_torch_save(const uint8_t *d, size_t n, struct pk_reader *r, int b
 		free(copy);
 	}
 out:
-	irxp_zipw_free(zw);
+	fmt_zipw_free(zw);
 	if (f)
 		fclose(f);
 	free(zbuf);
@@ -81,10 +80,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct pk_value *root = NULL;
 	irx_error err = {0};
 
-	if (pk_load(&r, d, n, &root, &err) == 0 && pk_n_storages(r) <= 64) {
+	if (fmt_pickle_load(&r, d, n, &root, &err) == 0 && fmt_pickle_n_storages(r) <= 64) {
 		as_torch_save(d, n, r, 0);
 		as_torch_save(d, n, r, 1);
 	}
-	pk_free(r);
+	fmt_pickle_free(r);
 	return 0;
 }

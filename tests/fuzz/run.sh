@@ -30,13 +30,13 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 mkdir -p "$work/obj"
 [ -f "$top/config.h" ] || { echo "configure the tree first (./configure)" >&2; exit 2; }
 make -C "$top" src/lib/aten-schemas.inc >/dev/null
-inc="-I$top -I$top/include -I$top/src/lib"
+inc="-I$top -I$top/include -I$top/src -I$top/src/lib"
 
 # The library once, instrumented for coverage; each target links it.
 lib="$work/libirx-fuzz.a"
 rm -f "$lib"
-for f in "$top"/src/lib/*.c; do
-	o="$work/obj/$(basename "$f" .c).o"
+for f in "$top"/src/lib/*/*.c; do
+	o="$work/obj/$(basename "$(dirname "$f")")-$(basename "$f" .c).o"
 	$cc -g -O1 -fsanitize=fuzzer-no-link $san $inc -c -o "$o" "$f"
 done
 ar rcs "$lib" "$work"/obj/*.o

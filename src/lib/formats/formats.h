@@ -1,0 +1,130 @@
+/*
+ * formats/formats.h: the containers libirx reads and writes (zip, pickle,
+ * JSON) and where a .pt2 archive keeps things; never installed.  Private
+ * symbols here start with fmt_ (see base/base.h for the layers).
+ */
+#ifndef IRX_FORMATS_H
+#define IRX_FORMATS_H
+
+#include <stdio.h>
+
+#include "irx/archive.h"
+#include "irx/json.h"
+#include "irx/zip.h"
+#include "base/base.h"
+
+/*
+ * pickle.c: the pickle subset torch.save writes, read into plain values.
+ *
+ * The reader is a stack machine over the opcodes torch emits (protocol 2,
+ * and the protocol 4 forms a user may ask for).  It builds data and never
+ * executes anything: a GLOBAL is looked up in an allowlist of the names
+ * torch writes for plain tensors and containers, and anything else is
+ * refused by its name.  Calls to allowed globals (REDUCE) construct
+ * tensors, storages, ordered dicts and devices directly.  Tensor kinds irx
+ * does not read (quantized, sparse, nested, subclasses) become "refused"
+ * values, so the error can name the tensor once its place is known.
+ */
+enum pk_kind {
+	PK_NONE, PK_BOOL, PK_INT, PK_FLOAT, PK_STR, PK_BYTES,
+	PK_TUPLE, PK_LIST, PK_DICT,
+	PK_GLOBAL,   /* an allowed global used as a value (dtype, class) */
+	PK_STORAGE,  /* from a persistent id */
+	PK_TENSOR,
+	PK_REFUSED,  /* a tensor kind irx does not read; text says which */
+};
+
+struct pk_storage {
+	const char *key;      /* "0": the entry <prefix>/data/<key> */
+	const char *location; /* "cpu", "cuda:0" */
+	int dtype;            /* enum irx_dtype; UNKNOWN for UntypedStorage */
+	uint64_t numel;       /* elements of dtype (bytes when untyped) */
+	int index;            /* position in the reader's storage list */
+};
+
+struct pk_tensor {
+	struct pk_storage *storage; /* NULL: no data (meta, fake) */
+	int dtype;
+	int ndim;
+	int64_t *shape, *strides, offset;
+	int requires_grad, is_parameter;
+	const char *device;
+};
+
+struct pk_value {
+	enum pk_kind kind;
+	size_t offset;              /* pickle offset of the opcode that made it */
+	union {
+		int64_t i;          /* BOOL, INT */
+		double f;
+		struct { const char *s; size_t len; } str; /* STR, BYTES, GLOBAL ("module.name"), REFUSED */
+		struct { struct pk_value **v; size_t n, cap; } seq; /* TUPLE, LIST; DICT: key, value, ... */
+		struct pk_storage *storage;
+		struct pk_tensor *tensor;
+	} u;
+	int ordered;                /* DICT: an OrderedDict */
+	int global;                 /* GLOBAL: what it is (pickle.c) */
+};
+
+struct pk_reader;
+
+/**
+ * Run the pickle DATA (borrowed; values point into it only through copies).
+ * *ROOT is owned by the reader; free both with fmt_pickle_free().  Errors
+ * name the pickle offset in err->where.
+ */
+int fmt_pickle_load(struct pk_reader **out, const uint8_t *data, size_t len,
+		    struct pk_value **root, irx_error *err);
+void fmt_pickle_free(struct pk_reader *r);
+size_t fmt_pickle_n_storages(const struct pk_reader *r);
+struct pk_storage *fmt_pickle_storage_at(const struct pk_reader *r, size_t i);
+
+/*
+ * zip-write.c: a zip written front to back into a FILE, as torch writes
+ * one: stored entries, data 64-byte aligned, data descriptors, ZIP64 where
+ * needed.  An entry is added whole (fmt_zipw_add) or streamed: begin with
+ * its final size, write chunks, end.  Then finish writes the directory;
+ * F stays open and the caller closes it.
+ */
+struct fmt_zipw;
+int fmt_zipw_open(struct fmt_zipw **out, FILE *f, irx_error *err);
+int fmt_zipw_add(struct fmt_zipw *zw, const char *name, const void *data, size_t len,
+		 irx_error *err);
+int fmt_zipw_begin(struct fmt_zipw *zw, const char *name, uint64_t size, irx_error *err);
+int fmt_zipw_write(struct fmt_zipw *zw, const void *data, size_t len, irx_error *err);
+int fmt_zipw_end(struct fmt_zipw *zw, irx_error *err);
+int fmt_zipw_finish(struct fmt_zipw *zw, irx_error *err);
+/* A fingerprint of the names, CRCs and sizes of the entries so far. */
+uint64_t fmt_zipw_digest(const struct fmt_zipw *zw);
+void fmt_zipw_free(struct fmt_zipw *zw);
+
+/*
+ * pt2-layout.c: where a .pt2 archive keeps each model's program and the
+ * data of its weights (CONSTANTS 0) or constants (1); the only file that
+ * knows the entry names of the layouts torch 2.1-2.14 writes.
+ */
+#define FMT_PT2_LEGACY_PROGRAM "serialized_exported_program.json"
+#define FMT_PT2_MODELS "models/"
+void fmt_pt2_program_entry(const irx_archive *a, const char *model, char *buf, size_t size);
+
+struct fmt_pt2_payloads {
+	/* legacy and torch 2.8: one nested torch.save zip, or NULL */
+	const irx_zip_entry *pickled;
+	/* torch >= 2.9: the config JSON (NULL when absent), its name, and
+	 * the folder its "path_name"s are relative to */
+	const irx_zip_entry *config;
+	char config_entry[1024];
+	char dir[512];
+};
+void fmt_pt2_payloads(const irx_archive *a, const char *model, int constants,
+		      struct fmt_pt2_payloads *out);
+/* The config JSON of P (P->config not NULL), checked to hold a "config"
+ * object; errors name the entry. */
+int fmt_pt2_load_config(const irx_archive *a, const struct fmt_pt2_payloads *p, json_t **out,
+			irx_error *err);
+/* Does the nested torch.save zip in entry E hold any storage?  Reads its
+ * listing only (in place when stored, as torch stores it). */
+int fmt_pt2_nested_has_storage(const irx_zip *z, const irx_zip_entry *e, int *has,
+			       irx_error *err);
+
+#endif

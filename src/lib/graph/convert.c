@@ -1,0 +1,957 @@
+/*
+ * convert.c: irx-program -> IR.
+ *
+ * Per node: tensor arguments become `inputs` (TensorMeta plus where they
+ * sit in the schema: `arg`, `arg_index`, `list_index`), everything else
+ * becomes `attrs` by schema name in schema order, with the defaults the
+ * exporter left out filled in from the schema.  Every tensor input names
+ * its producer (node and output index) or is a graph input, weight or
+ * constant (producer null); a name nobody produced is an error, which also
+ * proves the nodes are in topological order.
+ */
+#include <config.h>
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "irx/convert.h"
+#include "graph/graph.h"
+
+struct conv {
+	const irx_convert_options *o;
+	irx_schema_registry *schemas;
+	irx_error *err;
+	const json_t *ranges; /* range_constraints */
+	json_t *warned;       /* operators already warned about */
+	char where[256];
+};
+
+/* One graph's namespace: values and who produced them. */
+struct scope {
+	const json_t *values;     /* name -> tensor info */
+	const json_t *sym_values; /* name -> {type, value} */
+	json_t *producers;        /* name -> [node, index] or null */
+};
+
+static int cfail(struct conv *c, int code, const char *fmt, ...) BASE_PRINTF(3, 4);
+static int cfail(struct conv *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	irx_error_vset(c->err, code, fmt, ap);
+	va_end(ap);
+	if (c->where[0])
+		base_where(c->err, "%s", c->where);
+	return code;
+}
+
+#define OOM(c) cfail(c, IRX_ENOMEM, "out of memory")
+
+/* ---- tensors ------------------------------------------------------------- */
+
+/* A TensorMeta for NAME from the scope, with its producer. */
+static json_t *tensor_meta(struct conv *c, struct scope *s, const char *name, int need_producer)
+{
+	json_t *info = json_object_get(s->values, name), *prod, *m;
+
+	if (!info) {
+		cfail(c, IRX_EFORMAT, "tensor '%s' has no entry in the graph's tensor values", name);
+		return NULL;
+	}
+	if (!json_is_array(json_object_get(info, "shape")) ||
+	    !json_is_string(json_object_get(info, "dtype"))) {
+		cfail(c, IRX_EFORMAT, "tensor '%s' has no shape or dtype in the graph's tensor values",
+		      name);
+		return NULL;
+	}
+	prod = json_object_get(s->producers, name);
+	if (need_producer && !prod) {
+		cfail(c, IRX_EFORMAT, "reads tensor '%s', which no earlier node, input or weight produces",
+		      name);
+		return NULL;
+	}
+	m = json_pack("{s:s,s:O,s:O}", "name", name, "shape", json_object_get(info, "shape"),
+		      "dtype", json_object_get(info, "dtype"));
+	if (!m) {
+		OOM(c);
+		return NULL;
+	}
+	if (json_is_array(prod)) {
+		json_object_set(m, "producer_node", json_array_get(prod, 0));
+		json_object_set(m, "producer_output_idx", json_array_get(prod, 1));
+	} else {
+		json_object_set_new(m, "producer_node", json_null());
+		json_object_set_new(m, "producer_output_idx", json_null());
+	}
+	return m;
+}
+
+static int produce(struct conv *c, struct scope *s, const char *name, json_t *producer)
+{
+	if (json_object_get(s->producers, name)) {
+		json_decref(producer);
+		return cfail(c, IRX_EFORMAT, "value '%s' is produced twice", name);
+	}
+	if (json_object_set_new(s->producers, name, producer))
+		return OOM(c);
+	return IRX_OK;
+}
+
+/* ---- symbolic sizes ------------------------------------------------------ */
+
+/* sympy's names for constants, which are not symbols of the program. */
+static int is_constant(const char *p, size_t n)
+{
+	static const char *const names[] = {"oo", "zoo", "nan", "True", "False"};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && !strncmp(p, names[i], n))
+			return 1;
+	return 0;
+}
+
+/* The next symbol name in EXPR (such as "2*s77 + max(1, s0)") from P on,
+ * into OUT; function names (max, floor) are skipped.  Returns where to go
+ * on from, or NULL at the end. */
+static const char *next_symbol(const char *expr, const char *p, char *out, size_t size)
+{
+	while (*p) {
+		if (isalpha((unsigned char)*p) &&
+		    (p == expr || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.'))) {
+			size_t n = 0;
+			while (isalnum((unsigned char)p[n]) || p[n] == '_')
+				n++;
+			if (p[n] != '(' && !is_constant(p, n)) {
+				snprintf(out, size, "%.*s", (int)n, p);
+				return p + n;
+			}
+			p += n;
+			continue;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+/* First symbol name in an expression such as "2*s77 + 1". */
+static void first_symbol(const char *expr, char *out, size_t size)
+{
+	if (!next_symbol(expr, expr, out, size))
+		snprintf(out, size, "%s", expr);
+}
+
+/* Every symbol in EXPR must be one the program declares: its bounds are in
+ * range_constraints, and a size nobody declared cannot be given a value
+ * (nor checked against one) by anything that reads the IR. */
+static int check_declared(struct conv *c, const char *expr, const char *what, const char *path)
+{
+	char sym[64];
+
+	for (const char *p = expr; (p = next_symbol(expr, p, sym, sizeof(sym)));) {
+		if (json_object_get(c->ranges, sym))
+			continue;
+		snprintf(c->where, sizeof(c->where), "%s", path);
+		return cfail(c, IRX_EFORMAT, "symbolic size '%s' in %s ('%s') is not declared in "
+			     "range_constraints", sym, what, expr);
+	}
+	return IRX_OK;
+}
+
+/* The symbols of GRAPH's tensor shapes and symbolic values, and of its
+ * subgraphs', are all declared. */
+static int check_symbols(struct conv *c, const json_t *graph, const char *path)
+{
+	char here[256], what[160];
+	const char *name;
+	json_t *info, *d, *node, *in, *sub;
+	size_t i, j;
+	int rc;
+
+	json_object_foreach(json_object_get(graph, "values"), name, info) {
+		json_array_foreach(json_object_get(info, "shape"), i, d) {
+			if (!json_is_string(d))
+				continue;
+			snprintf(here, sizeof(here), "%s/values/%s/shape/%zu", path, name, i);
+			snprintf(what, sizeof(what), "the shape of tensor '%s'", name);
+			if ((rc = check_declared(c, json_string_value(d), what, here)))
+				return rc;
+		}
+	}
+	json_object_foreach(json_object_get(graph, "sym_values"), name, info) {
+		if (!json_is_string(d = json_object_get(info, "value")))
+			continue;
+		snprintf(here, sizeof(here), "%s/sym_values/%s/value", path, name);
+		snprintf(what, sizeof(what), "symbolic value '%s'", name);
+		if ((rc = check_declared(c, json_string_value(d), what, here)))
+			return rc;
+	}
+	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
+		json_array_foreach(json_object_get(node, "inputs"), j, in) {
+			if (!(sub = json_object_get(json_object_get(json_object_get(in, "arg"), "graph"), "graph")))
+				continue;
+			snprintf(here, sizeof(here), "%s/nodes/%zu/inputs/%zu/arg/graph/graph", path, i, j);
+			if ((rc = check_symbols(c, sub, here)))
+				return rc;
+		}
+	}
+	return IRX_OK;
+}
+
+static const char *symbolic_dim(const json_t *info)
+{
+	size_t i;
+	json_t *d;
+
+	json_array_foreach(json_object_get(info, "shape"), i, d)
+		if (json_is_string(d))
+			return json_string_value(d);
+	return NULL;
+}
+
+static int refuse_symbol(struct conv *c, const char *expr, const json_t *node)
+{
+	char sym[64], range[96];
+	json_t *r;
+
+	first_symbol(expr, sym, sizeof(sym));
+	r = json_object_get(c->ranges, sym);
+	if (r) {
+		json_t *lo = json_object_get(r, "min"), *hi = json_object_get(r, "max");
+		char los[32] = "-inf", his[32] = "inf";
+		if (json_is_integer(lo))
+			snprintf(los, sizeof(los), "%lld", (long long)json_integer_value(lo));
+		if (json_is_integer(hi))
+			snprintf(his, sizeof(his), "%lld", (long long)json_integer_value(hi));
+		snprintf(range, sizeof(range), "range %s..%s", los, his);
+	} else {
+		snprintf(range, sizeof(range), "no range given");
+	}
+	return cfail(c, IRX_EUNSUPPORTED,
+		     "symbolic size '%s' (%s) first used by node '%s' (%s); the IR holds static "
+		     "shapes: export with static shapes, or pass --allow-dynamic to keep symbolic sizes",
+		     sym, range, json_string_value(json_object_get(node, "name")),
+		     json_string_value(json_object_get(node, "target")));
+}
+
+/* Does argument A (normalized) touch a symbolic value?  Returns its expr. */
+static const char *arg_symbol(struct scope *s, const json_t *a)
+{
+	static const char *const tensor_keys[] = {"tensor", "tensors", "optional_tensor",
+						  "optional_tensors"};
+	static const char *const sym_keys[] = {"sym_int", "sym_ints", "sym_bool", "sym_bools",
+					       "sym_float", "sym_floats"};
+	json_t *v, *x, *e;
+	size_t i;
+
+	for (size_t k = 0; k < 4; k++) {
+		if (!(v = json_object_get(a, tensor_keys[k])))
+			continue;
+		if (json_is_string(v)) {
+			const char *sym = symbolic_dim(json_object_get(s->values, json_string_value(v)));
+			if (sym)
+				return sym;
+		}
+		json_array_foreach(v, i, x) {
+			const char *sym = json_is_string(x)
+				? symbolic_dim(json_object_get(s->values, json_string_value(x))) : NULL;
+			if (sym)
+				return sym;
+		}
+	}
+	for (size_t k = 0; k < 6; k++) {
+		if (!(v = json_object_get(a, sym_keys[k])))
+			continue;
+		json_t *items = json_is_array(v) ? v : NULL;
+		for (i = 0; items ? i < json_array_size(items) : i < 1; i++) {
+			x = items ? json_array_get(items, i) : v;
+			if ((x = json_object_get(x, "name")) &&
+			    (e = json_object_get(json_object_get(s->sym_values, json_string_value(x)), "value")))
+				return json_is_string(e) ? json_string_value(e) : json_string_value(x);
+		}
+	}
+	return NULL;
+}
+
+/* Without --allow-dynamic, the first node touching a symbol stops us,
+ * subgraphs of higher-order operators included. */
+static int check_static(struct conv *c, struct scope *s, const json_t *graph, const char *path)
+{
+	json_t *node, *in, *sub;
+	size_t i, j;
+	int rc;
+
+	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
+		char here[200];
+		snprintf(here, sizeof(here), "%s/nodes/%zu", path, i);
+		snprintf(c->where, sizeof(c->where), "%s", here);
+		json_array_foreach(json_object_get(node, "inputs"), j, in) {
+			const char *sym = arg_symbol(s, json_object_get(in, "arg"));
+			if (sym)
+				return refuse_symbol(c, sym, node);
+			if ((sub = json_object_get(json_object_get(json_object_get(in, "arg"), "graph"), "graph"))) {
+				struct scope ss = {json_object_get(sub, "values"),
+						   json_object_get(sub, "sym_values"), NULL};
+				char subpath[240];
+				snprintf(subpath, sizeof(subpath), "%s/inputs/%zu/arg/graph/graph", here, j);
+				if ((rc = check_static(c, &ss, sub, subpath)))
+					return rc;
+			}
+		}
+		json_array_foreach(json_object_get(node, "outputs"), j, in) {
+			const char *sym = arg_symbol(s, in);
+			if (sym)
+				return refuse_symbol(c, sym, node);
+		}
+	}
+	c->where[0] = '\0';
+	return IRX_OK;
+}
+
+/* ---- attribute values ----------------------------------------------------- */
+
+/*
+ * A normalized argument as a plain attribute value: numbers, strings,
+ * booleans, null and lists of them; dtypes, layouts, memory formats and
+ * devices by name; a symbolic int as {"sym": name, "expr": e}.
+ */
+static json_t *sym_ref(struct scope *s, const json_t *v)
+{
+	json_t *name = json_object_get(v, "name");
+
+	if (!name)
+		return json_deep_copy(v);
+	json_t *e = json_object_get(json_object_get(s->sym_values, json_string_value(name)), "value");
+	return json_pack("{s:O,s:O?}", "sym", name, "expr", e);
+}
+
+static json_t *attr_value(struct scope *s, const json_t *a)
+{
+	const char *k = json_object_iter_key(json_object_iter((json_t *)a));
+	json_t *v = json_object_iter_value(json_object_iter((json_t *)a)), *out, *x;
+	size_t i;
+
+	if (!k)
+		return json_null();
+	if (!strcmp(k, "none"))
+		return json_null();
+	if (!strncmp(k, "sym_", 4)) {
+		if (!json_is_array(v))
+			return sym_ref(s, v);
+		out = json_array();
+		json_array_foreach(v, i, x)
+			json_array_append_new(out, sym_ref(s, x));
+		return out;
+	}
+	if (!strcmp(k, "complex") || !strcmp(k, "custom_obj") || !strcmp(k, "unknown") ||
+	    !strcmp(k, "string_to_argument"))
+		return json_pack("{s:O}", k, v); /* keep the tag: not a plain value */
+	return json_deep_copy(v);
+}
+
+/* ---- nodes --------------------------------------------------------------- */
+
+static int is_tensor_arg(const char *k)
+{
+	return !strcmp(k, "tensor") || !strcmp(k, "tensors") || !strcmp(k, "optional_tensor") ||
+	       !strcmp(k, "optional_tensors") || !strcmp(k, "nested_tensors");
+}
+
+/* Positional names of higher-order operators' arguments (they have no schema). */
+static const char *hop_arg_name(const char *op, size_t i)
+{
+	static const struct {
+		const char *op;
+		const char *names[4];
+	} hops[] = {
+		{"higher_order.cond", {"pred", "true_fn", "false_fn", "operands"}},
+		{"higher_order.while_loop", {"cond_fn", "body_fn", "carried_inputs", "additional_inputs"}},
+		{"higher_order.map_impl", {"f", "xs", "pos_args", NULL}},
+		{"higher_order.wrap_with_set_grad_enabled", {"enable_grad", "body_fn", NULL, NULL}},
+		{"higher_order.wrap_with_autocast", {"device_type", "dtype", "enabled", "cache_enabled"}},
+		{"higher_order.invoke_subgraph", {"subgraph", "identifier", NULL, NULL}},
+	};
+	for (size_t h = 0; h < sizeof(hops) / sizeof(hops[0]); h++)
+		if (!strcmp(op, hops[h].op) && i < 4 && hops[h].names[i])
+			return hops[h].names[i];
+	return NULL;
+}
+
+static int convert_graph(struct conv *c, const json_t *graph, json_t *out_nodes, json_t *ir,
+			 int top);
+
+/* Tensor argument ARG (normalized) of schema argument NAME -> inputs. */
+static int add_tensor_inputs(struct conv *c, struct scope *s, json_t *node, const char *name,
+			     long index, const json_t *arg)
+{
+	const char *k = json_object_iter_key(json_object_iter((json_t *)arg));
+	json_t *v = json_object_iter_value(json_object_iter((json_t *)arg)), *x, *inputs, *m;
+	size_t i;
+
+	inputs = json_object_get(node, "inputs");
+	if (json_is_string(v)) { /* tensor, optional_tensor */
+		if (!(m = tensor_meta(c, s, json_string_value(v), 1)))
+			return c->err ? c->err->code : IRX_EFORMAT;
+		json_object_set_new(m, "arg", json_string(name));
+		json_object_set_new(m, "arg_index", json_integer(index));
+		return json_array_append_new(inputs, m) ? OOM(c) : IRX_OK;
+	}
+	if (json_is_null(v)) { /* an optional tensor that is None */
+		return json_object_set_new(json_object_get(node, "attrs"), name, json_null())
+			? OOM(c) : IRX_OK;
+	}
+	if (!strcmp(k, "nested_tensors"))
+		return cfail(c, IRX_EUNSUPPORTED, "argument '%s': nested tensor lists are not supported", name);
+	/* Tensor[] / Tensor?[]: one input per tensor, the length on the node. */
+	json_array_foreach(v, i, x) {
+		if (json_is_null(x))
+			continue;
+		if (!(m = tensor_meta(c, s, json_string_value(x), 1)))
+			return c->err ? c->err->code : IRX_EFORMAT;
+		json_object_set_new(m, "arg", json_string(name));
+		json_object_set_new(m, "arg_index", json_integer(index));
+		json_object_set_new(m, "list_index", json_integer((json_int_t)i));
+		if (json_array_append_new(inputs, m))
+			return OOM(c);
+	}
+	json_t *lists = json_object_get(node, "tensor_lists");
+	if (!lists) {
+		lists = json_object();
+		json_object_set_new(node, "tensor_lists", lists);
+	}
+	return json_object_set_new(lists, name, json_integer((json_int_t)json_array_size(v)))
+		? OOM(c) : IRX_OK;
+}
+
+/* A graph argument of a higher-order op: converted into node.subgraphs. */
+static int add_subgraph(struct conv *c, json_t *node, const char *name, const json_t *g)
+{
+	json_t *sub = json_object(), *nodes = json_array(), *subs;
+	const char *gname = json_string_value(json_object_get(g, "name"));
+	char saved[256];
+	int rc;
+
+	if (!sub || !nodes) {
+		json_decref(sub);
+		json_decref(nodes);
+		return OOM(c);
+	}
+	memcpy(saved, c->where, sizeof(saved));
+	json_object_set_new(sub, "nodes", nodes);
+	rc = convert_graph(c, json_object_get(g, "graph"), nodes, sub, 0);
+	memcpy(c->where, saved, sizeof(saved));
+	if (rc) {
+		json_decref(sub);
+		return rc;
+	}
+	if (!(subs = json_object_get(node, "subgraphs"))) {
+		subs = json_object();
+		json_object_set_new(node, "subgraphs", subs);
+	}
+	json_object_set_new(subs, gname ? gname : name, sub);
+	json_object_set_new(json_object_get(node, "attrs"), name,
+			    json_pack("{s:s}", "graph", gname ? gname : name));
+	return IRX_OK;
+}
+
+/* The archive's argument named NAME, or NULL. */
+static const json_t *given_arg(const json_t *node, const char *name)
+{
+	size_t i;
+	json_t *in;
+
+	json_array_foreach(json_object_get(node, "inputs"), i, in)
+		if (!strcmp(json_string_value(json_object_get(in, "name")), name))
+			return json_object_get(in, "arg");
+	return NULL;
+}
+
+static int add_argument(struct conv *c, struct scope *s, json_t *out, const char *name,
+			long index, const json_t *arg, int typed)
+{
+	const char *k = json_object_iter_key(json_object_iter((json_t *)arg));
+
+	if (k && is_tensor_arg(k))
+		return add_tensor_inputs(c, s, out, name, index, arg);
+	if (k && !strcmp(k, "graph"))
+		return add_subgraph(c, out, name, json_object_get(arg, "graph"));
+	json_t *v = typed ? json_deep_copy(arg) : attr_value(s, arg);
+	return json_object_set_new(json_object_get(out, "attrs"), name, v) ? OOM(c) : IRX_OK;
+}
+
+/* Why SCHEMA cannot describe NODE's arguments, or NULL when it can: every
+ * argument given must be in it, every argument without a default given. */
+static const char *schema_misfit(const irx_schema *schema, const json_t *node)
+{
+	static __thread char why[200];
+	json_t *in;
+	size_t i;
+
+	json_array_foreach(json_object_get(node, "inputs"), i, in) {
+		const char *name = json_string_value(json_object_get(in, "name"));
+		size_t a;
+		for (a = 0; a < schema->n_args; a++)
+			if (name && !strcmp(schema->args[a].name, name))
+				break;
+		if (a == schema->n_args) {
+			snprintf(why, sizeof(why), "it has no argument '%s'", name ? name : "");
+			return why;
+		}
+	}
+	for (size_t a = 0; a < schema->n_args; a++)
+		if (!schema->args[a].default_value && !given_arg(node, schema->args[a].name)) {
+			snprintf(why, sizeof(why), "required argument '%s' is missing",
+				 schema->args[a].name);
+			return why;
+		}
+	return NULL;
+}
+
+static int node_arguments(struct conv *c, struct scope *s, const json_t *node, json_t *out)
+{
+	const char *op = json_string_value(json_object_get(out, "op_type"));
+	const irx_schema *schema;
+	enum irx_schema_origin origin;
+	json_t *in;
+	size_t i;
+	int rc;
+
+	irx_error lookup_err = {0};
+	if ((rc = irx_schema_registry_lookup(c->schemas, op, &schema, &origin, &lookup_err))) {
+		if (rc != IRX_EFORMAT)
+			return cfail(c, rc, "%s", lookup_err.text);
+		/* a schema string irx cannot parse: as if there were none */
+		base_warn(c->o->warn, c->o->warn_ctx, "%s; its arguments are kept as the archive gives them",
+			  lookup_err.text);
+		schema = NULL;
+	}
+	/* A schema that does not fit the archive's arguments (another torch's
+	 * version of the operator, a wrong --schemas line) is not used. */
+	const char *misfit = schema ? schema_misfit(schema, node) : NULL;
+	if (misfit) {
+		base_warn(c->o->warn, c->o->warn_ctx,
+			  "node '%s': the schema of %s does not fit the archive (%s); its arguments "
+			  "are kept as the archive gives them",
+			  json_string_value(json_object_get(out, "name")), op, misfit);
+		schema = NULL;
+	}
+	json_object_set_new(out, "schema", json_string(!schema ? "none"
+						       : origin == IRX_SCHEMA_BUILTIN ? "builtin" : "user"));
+	if (!schema) {
+		/* No schema: the archive's arguments as given, attributes typed. */
+		int hop = !strncmp(op, "higher_order.", 13);
+		if (!misfit && !hop && irx_schema_is_operator(op) && !json_object_get(c->warned, op)) {
+			json_object_set_new(c->warned, op, json_true());
+			base_warn(c->o->warn, c->o->warn_ctx,
+				  "no schema for %s: its arguments are kept as the archive gives them "
+				  "(defaults unknown); give one with --schemas", op);
+		}
+		json_array_foreach(json_object_get(node, "inputs"), i, in) {
+			const char *name = json_string_value(json_object_get(in, "name"));
+			char pos[32];
+			if (!name || !*name) {
+				const char *hn = hop ? hop_arg_name(op, i) : NULL;
+				snprintf(pos, sizeof(pos), "arg%zu", i);
+				name = hn ? hn : pos;
+			}
+			if ((rc = add_argument(c, s, out, name, (long)i, json_object_get(in, "arg"), !hop)))
+				return rc;
+		}
+		return IRX_OK;
+	}
+	for (size_t a = 0; a < schema->n_args; a++) {
+		const irx_schema_arg *sa = &schema->args[a];
+		const json_t *arg = given_arg(node, sa->name);
+		if (arg) {
+			if ((rc = add_argument(c, s, out, sa->name, (long)a, arg, 0)))
+				return rc;
+		} else if (json_object_set_new(json_object_get(out, "attrs"), sa->name,
+					       json_deep_copy(sa->default_value))) {
+			return OOM(c);
+		}
+	}
+	return IRX_OK;
+}
+
+/* One tensor output of node NAME: a TensorMeta at the end of OUTPUTS, and
+ * the producer map learns where TNAME comes from. */
+static int emit_output(struct conv *c, struct scope *s, const char *name, json_t *outputs,
+		       const char *tname, size_t output_index, long list_index)
+{
+	json_int_t idx = (json_int_t)json_array_size(outputs);
+	json_t *m = tensor_meta(c, s, tname, 0);
+	int rc;
+
+	if (!m)
+		return c->err && c->err->code ? c->err->code : IRX_EFORMAT;
+	json_object_set_new(m, "producer_node", json_string(name));
+	json_object_set_new(m, "producer_output_idx", json_integer(idx));
+	json_object_set_new(m, "output_index", json_integer((json_int_t)output_index));
+	if (list_index >= 0)
+		json_object_set_new(m, "list_index", json_integer(list_index));
+	if ((rc = produce(c, s, tname, json_pack("[s,I]", name, idx)))) {
+		json_decref(m);
+		return rc;
+	}
+	return json_array_append_new(outputs, m) ? OOM(c) : IRX_OK;
+}
+
+/* Outputs: one entry per tensor (Tensor[] results flattened), with the
+ * schema position; None results are left out. */
+static int node_outputs(struct conv *c, struct scope *s, const json_t *node, json_t *out)
+{
+	const char *name = json_string_value(json_object_get(out, "name"));
+	json_t *outputs = json_object_get(out, "outputs"), *a, *x, *t, *m;
+	size_t i, j;
+	int rc = IRX_OK;
+
+	json_array_foreach(json_object_get(node, "outputs"), i, a) {
+		if ((t = json_object_get(a, "tensor")) || (t = json_object_get(a, "optional_tensor"))) {
+			if (json_is_string(t))
+				rc = emit_output(c, s, name, outputs, json_string_value(t), i, -1);
+		} else if ((t = json_object_get(a, "tensors")) ||
+			   (t = json_object_get(a, "optional_tensors"))) {
+			json_array_foreach(t, j, x)
+				if (!rc && json_is_string(x))
+					rc = emit_output(c, s, name, outputs, json_string_value(x), i, (long)j);
+		} else if ((t = json_object_get(a, "sym_int")) || (t = json_object_get(a, "sym_bool")) ||
+			   (t = json_object_get(a, "sym_float"))) {
+			/* a symbolic scalar: named, with its expression */
+			const char *sn = json_string_value(json_object_get(t, "name"));
+			if (!sn)
+				continue;
+			json_t *sv = json_object_get(s->sym_values, sn);
+			m = json_pack("{s:s,s:O?,s:O?,s:I}", "name", sn, "kind", json_object_get(sv, "type"),
+				      "expr", json_object_get(sv, "value"), "output_index", (json_int_t)i);
+			if (!m)
+				return OOM(c);
+			if ((rc = produce(c, s, sn, json_pack("[s,I]", name,
+							      (json_int_t)json_array_size(outputs))))) {
+				json_decref(m);
+				return rc;
+			}
+			json_array_append_new(outputs, m);
+		}
+		if (rc)
+			return rc;
+	}
+	return IRX_OK;
+}
+
+struct hook {
+	char *op_type;
+	irx_convert_hook fn;
+	void *user;
+};
+
+static struct hook *hooks;
+static size_t n_hooks;
+
+int irx_convert_register(const char *op_type, irx_convert_hook fn, void *user)
+{
+	struct hook *h = realloc(hooks, (n_hooks + 1) * sizeof(*h));
+
+	if (!h)
+		return IRX_ENOMEM;
+	hooks = h;
+	if (!(h[n_hooks].op_type = strdup(op_type)))
+		return IRX_ENOMEM;
+	h[n_hooks].fn = fn;
+	h[n_hooks++].user = user;
+	return IRX_OK;
+}
+
+static int run_hooks(struct conv *c, const json_t *node, json_t *out)
+{
+	const char *op = json_string_value(json_object_get(out, "op_type"));
+
+	for (size_t i = 0; i < n_hooks; i++) {
+		int rc;
+		if (strcmp(hooks[i].op_type, "*") && (!op || strcmp(hooks[i].op_type, op)))
+			continue;
+		if ((rc = hooks[i].fn(node, out, hooks[i].user, c->err)))
+			return c->err && c->err->code ? c->err->code
+			       : cfail(c, rc, "a conversion hook for %s failed", op ? op : "?");
+	}
+	return IRX_OK;
+}
+
+static int convert_node(struct conv *c, struct scope *s, const json_t *node, json_t *nodes)
+{
+	json_t *out, *x;
+	int rc;
+
+	if (!json_is_string(json_object_get(node, "name")) ||
+	    !json_is_string(json_object_get(node, "target")))
+		return cfail(c, IRX_EFORMAT, "node needs a string 'name' and 'target'");
+
+	out = json_pack("{s:O,s:O,s:[],s:[],s:{}}", "name", json_object_get(node, "name"),
+			"op_type", json_object_get(node, "target"), "inputs", "outputs", "attrs");
+	if (!out)
+		return OOM(c);
+	if ((rc = node_arguments(c, s, node, out)) || (rc = node_outputs(c, s, node, out))) {
+		json_decref(out);
+		return rc;
+	}
+	static const char *const provenance[] = {"module_path", "module_type", "source"};
+	for (size_t i = 0; i < 3; i++)
+		if ((x = json_object_get(node, provenance[i])))
+			json_object_set(out, provenance[i], x);
+	if (n_hooks && (rc = run_hooks(c, node, out))) {
+		json_decref(out);
+		return rc;
+	}
+	return json_array_append_new(nodes, out) ? OOM(c) : IRX_OK;
+}
+
+/*
+ * One graph into OUT_NODES.  A subgraph (TOP false) gets its own namespace
+ * and its graph_inputs/graph_outputs in IR; the top graph's inputs are the
+ * placeholders (weights, constants, user inputs, symbolic ints), whose
+ * producer is null.
+ */
+static int convert_graph(struct conv *c, const json_t *graph, json_t *out_nodes, json_t *ir,
+			 int top)
+{
+	struct scope s = {
+		json_object_get(graph, "values"), json_object_get(graph, "sym_values"), json_object(),
+	};
+	json_t *node, *a, *list;
+	size_t i;
+	int rc = IRX_OK;
+
+	if (!s.producers)
+		return OOM(c);
+	if (!top) {
+		/* A subgraph's placeholders are its inputs. */
+		list = json_array();
+		json_object_set_new(ir, "graph_inputs", list);
+		json_array_foreach(json_object_get(graph, "inputs"), i, a) {
+			json_t *t = json_object_get(a, "tensor"), *m;
+			if (!json_is_string(t))
+				continue;
+			json_object_set_new(s.producers, json_string_value(t), json_null());
+			if (!(m = tensor_meta(c, &s, json_string_value(t), 0)) ||
+			    json_array_append_new(list, m)) {
+				rc = c->err && c->err->code ? c->err->code : OOM(c);
+				goto out;
+			}
+		}
+	} else {
+		json_array_foreach(json_object_get(graph, "inputs"), i, a) {
+			json_t *t = json_object_get(a, "tensor");
+			if (!t && (t = json_object_get(a, "sym_int")))
+				t = json_object_get(t, "name");
+			if (!t && (t = json_object_get(a, "custom_obj")))
+				t = json_object_get(t, "name");
+			if (json_is_string(t))
+				json_object_set_new(s.producers, json_string_value(t), json_null());
+		}
+	}
+	if (top && ((rc = check_symbols(c, graph, "/graph")) ||
+		    (!c->o->allow_dynamic && (rc = check_static(c, &s, graph, "/graph")))))
+		goto out;
+	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
+		snprintf(c->where, sizeof(c->where), "%s/nodes/%zu (node '%s')",
+			 top ? "/graph" : "subgraph", i,
+			 json_string_value(json_object_get(node, "name")));
+		if ((rc = convert_node(c, &s, node, out_nodes)))
+			goto out;
+	}
+	c->where[0] = '\0';
+	if (!top) {
+		list = json_array();
+		json_object_set_new(ir, "graph_outputs", list);
+		json_array_foreach(json_object_get(graph, "outputs"), i, a) {
+			json_t *t = json_object_get(a, "tensor"), *m;
+			if (!json_is_string(t))
+				continue;
+			if (!(m = tensor_meta(c, &s, json_string_value(t), 1)) ||
+			    json_array_append_new(list, m)) {
+				rc = c->err && c->err->code ? c->err->code : OOM(c);
+				goto out;
+			}
+		}
+	} else {
+		/* The top graph's producer map is needed for the outputs. */
+		json_object_set(ir, "__producers", s.producers);
+	}
+out:
+	json_decref(s.producers);
+	return rc;
+}
+
+/* ---- the IR document ------------------------------------------------------ */
+
+static json_t *payload_entries(const json_t *list, json_t *mapping)
+{
+	json_t *out = json_array(), *w;
+	size_t i;
+
+	json_array_foreach(list, i, w) {
+		json_t *gname = json_object_get(w, "graph_name");
+		json_t *e = json_pack("{s:O,s:O?,s:O?,s:O}", "name", gname, "shape",
+				      json_object_get(w, "shape"), "dtype", json_object_get(w, "dtype"),
+				      "kind", json_object_get(w, "kind"));
+		if (!e)
+			continue;
+		if (json_object_get(w, "persistent"))
+			json_object_set(e, "persistent", json_object_get(w, "persistent"));
+		if (json_object_get(w, "class_fqn"))
+			json_object_set(e, "class_fqn", json_object_get(w, "class_fqn"));
+		json_object_set(e, "has_data", json_object_get(w, "has_data"));
+		json_array_append_new(out, e);
+		if (json_is_string(gname) && json_object_get(w, "name"))
+			json_object_set(mapping, json_string_value(gname), json_object_get(w, "name"));
+	}
+	return out;
+}
+
+/* Model name: the source file's base name without extension.  source.file
+ * is already escaped (irx_escape) and so valid UTF-8; cut at '/' and '.',
+ * it stays so. */
+static json_t *model_name(const json_t *program)
+{
+	const char *file = json_string_value(json_object_get(json_object_get(program, "source"), "file"));
+	const char *base, *dot;
+
+	if (!file || !strcmp(file, "-"))
+		return json_string("model");
+	base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	dot = strrchr(base, '.');
+	return json_stringn(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
+}
+
+static int graph_io(struct conv *c, const json_t *program, json_t *ir)
+{
+	json_t *producers = json_object_get(ir, "__producers"), *spec, *ins = json_array(),
+	       *outs = json_array(), *muts = json_array(), *consts = json_array();
+	struct scope s = {json_object_get(json_object_get(program, "graph"), "values"), NULL, producers};
+	size_t i;
+	int rc = IRX_OK;
+
+	json_object_set_new(ir, "graph_inputs", ins);
+	json_object_set_new(ir, "graph_outputs", outs);
+	json_object_set_new(ir, "mutations", muts);
+	json_object_set_new(ir, "constant_inputs", consts);
+	json_array_foreach(json_object_get(program, "inputs"), i, spec) {
+		const char *kind = json_string_value(json_object_get(spec, "kind"));
+		json_t *name = json_object_get(spec, "name"), *m;
+		if (kind && !strcmp(kind, "constant_input")) {
+			json_array_append_new(consts, json_deep_copy(spec));
+			continue;
+		}
+		if (!kind || strcmp(kind, "user_input"))
+			continue;
+		if (json_is_string(name) && json_object_get(s.values, json_string_value(name))) {
+			if (!(m = tensor_meta(c, &s, json_string_value(name), 0)))
+				return c->err && c->err->code ? c->err->code : IRX_EFORMAT;
+			json_array_append_new(ins, m);
+		} else {
+			/* a non-tensor user input: a SymInt or a constant */
+			json_array_append_new(consts, json_deep_copy(spec));
+		}
+	}
+	json_array_foreach(json_object_get(program, "outputs"), i, spec) {
+		const char *kind = json_string_value(json_object_get(spec, "kind"));
+		json_t *name = json_object_get(spec, "name"), *m;
+		snprintf(c->where, sizeof(c->where), "/outputs/%zu", i);
+		if (!kind)
+			continue;
+		if (json_is_string(name) && json_object_get(s.values, json_string_value(name))) {
+			if (!(m = tensor_meta(c, &s, json_string_value(name), 1)))
+				return c->err && c->err->code ? c->err->code : IRX_EFORMAT;
+		} else {
+			m = json_deep_copy(spec); /* literal output such as an int */
+		}
+		if (!strcmp(kind, "user_output") || !strcmp(kind, "loss_output")) {
+			rc = json_array_append_new(outs, m);
+		} else {
+			json_object_set(m, "kind", json_object_get(spec, "kind"));
+			if (json_object_get(spec, "target"))
+				json_object_set(m, "target", json_object_get(spec, "target"));
+			rc = json_array_append_new(muts, m);
+		}
+		if (rc)
+			return OOM(c);
+	}
+	c->where[0] = '\0';
+	return IRX_OK;
+}
+
+int irx_convert(const json_t *program, const irx_convert_options *opts, json_t **out,
+		irx_error *err)
+{
+	irx_convert_options defaults = {0};
+	struct conv c = {.o = opts ? opts : &defaults, .err = err};
+	irx_schema_registry *own = NULL;
+	json_t *ir = NULL, *nodes, *mapping, *x;
+	int rc;
+
+	*out = NULL;
+	x = json_object_get(program, "format");
+	if (!json_is_string(x) || strcmp(json_string_value(x), IRX_PROGRAM_FORMAT)) {
+		rc = irx_error_set(err, IRX_EFORMAT, "not an irx-program document (no \"format\": \"%s\"); "
+			       "irx-convert reads what irx-export writes", IRX_PROGRAM_FORMAT);
+		base_where(err, "/format");
+		return rc;
+	}
+	x = json_object_get(program, "format_version");
+	if (!json_is_integer(x) || json_integer_value(x) < 1 ||
+	    json_integer_value(x) > IRX_PROGRAM_FORMAT_VERSION) {
+		rc = irx_error_set(err, IRX_EUNSUPPORTED, "irx-program format version %lld is not supported (this irx reads 1 to %d)",
+			       (long long)json_integer_value(x), IRX_PROGRAM_FORMAT_VERSION);
+		base_where(err, "/format_version");
+		return rc;
+	}
+	if (!json_is_object(json_object_get(program, "graph")) ||
+	    !json_is_array(json_object_get(json_object_get(program, "graph"), "nodes")) ||
+	    !json_is_array(json_object_get(program, "inputs")) ||
+	    !json_is_array(json_object_get(program, "outputs"))) {
+		rc = irx_error_set(err, IRX_EFORMAT, "irx-program document lacks graph, inputs or outputs");
+		return rc;
+	}
+	if (!(c.schemas = c.o->schemas)) {
+		if ((rc = irx_schema_registry_new(&own, err)))
+			return rc;
+		c.schemas = own;
+	}
+	c.ranges = json_object_get(program, "range_constraints");
+	c.warned = json_object();
+	x = json_object_get(program, "source");
+	ir = json_pack("{s:s,s:i,s:o,s:o}", "format", IRX_IR_FORMAT, "format_version",
+		       IRX_IR_FORMAT_VERSION, "model_name",
+		       c.o->model_name ? base_json_escaped(c.o->model_name) : model_name(program),
+		       "source", json_is_object(x) ? json_incref(x) : json_object());
+	nodes = json_array();
+	mapping = json_object();
+	if (!ir || !nodes || !mapping) {
+		json_decref(nodes);
+		json_decref(mapping);
+		rc = OOM(&c);
+		goto out;
+	}
+	/* Field order follows the original framework's IR. */
+	json_object_set_new(ir, "graph_inputs", json_array());
+	json_object_set_new(ir, "graph_outputs", json_array());
+	json_object_set_new(ir, "nodes", nodes);
+	json_object_set_new(ir, "weights", payload_entries(json_object_get(program, "weights"), mapping));
+	json_object_set_new(ir, "weight_name_mapping", mapping);
+	json_object_set_new(ir, "constants", payload_entries(json_object_get(program, "constants"), mapping));
+	if ((rc = convert_graph(&c, json_object_get(program, "graph"), nodes, ir, 1)) ||
+	    (rc = graph_io(&c, program, ir)))
+		goto out;
+	json_object_del(ir, "__producers");
+	if (!json_array_size(json_object_get(ir, "constant_inputs")))
+		json_object_del(ir, "constant_inputs");
+	if (c.o->allow_dynamic && json_object_size(c.ranges))
+		json_object_set(ir, "symbols", (json_t *)c.ranges);
+	*out = ir;
+	ir = NULL;
+out:
+	json_decref(ir);
+	json_decref(c.warned);
+	irx_schema_registry_free(own);
+	return rc;
+}

@@ -1,0 +1,19 @@
+/*
+ * show/show.h: libirx's dumps for people (irx/dump.h); never installed.
+ * Private symbols here start with show_ (see base/base.h for the layers).
+ */
+#ifndef IRX_SHOW_H
+#define IRX_SHOW_H
+
+#include <stdio.h>
+
+#include "graph/graph.h"
+#include "tensor/tensor.h"
+
+/* tensor-dump.c: a tensor set as a JSON list of {name, dtype, shape,
+ * stats}, or as a table under TITLE (NULL: the file's kind). */
+int show_tensors_json(const struct irx_tensors *set, json_t **out, irx_error *err);
+int show_tensors_text(FILE *f, const struct irx_tensors *set, const char *title, int with_stats,
+		      irx_error *err);
+
+#endif
