@@ -60,13 +60,14 @@ chroot_exec() {
 }
 
 # run_in_chroot DIR CMD...: run CMD (in the repository root) inside chroot DIR
-# with the repository bind-mounted at /irx.
+# with the repository bind-mounted at /irx, or at /$irx_chroot_at when set
+# (a script that may run beside others that use /irx picks its own).
 run_in_chroot() {
-  local root=$1; shift
-  mnt=$root/irx
+  local root=$1 at=${irx_chroot_at:-irx}; shift
+  mnt=$root/$at
   mkdir -p "$mnt"
   mount --bind "$top" "$mnt"
-  chroot_exec "$root" /bin/sh -c 'cd /irx && exec "$@"' sh "$@"
+  chroot_exec "$root" /bin/sh -c 'cd "/$0" && exec "$@"' "$at" "$@"
   cleanup_bind
 }
 

@@ -1,0 +1,41 @@
+#!/bin/bash
+# Regenerate the TorchScript test fixtures (tests/fixtures/gen_torchscript.py)
+# with real PyTorch:
+#   torch 1.13 (the host's python3-torch) -> tests/fixtures/ts113/
+#   torch 2.6  (trixie chroot)            -> tests/fixtures/ts26/
+#   torch 2.14 (sid chroot)               -> tests/fixtures/ts214/
+#
+#   maint/gen-ts-fixtures.sh [t113|t26|t214 ...] [-- extra gen_torchscript.py args, e.g. --only gru]
+#
+# The chroots need root and are created by maint/mkchroot.sh when missing
+# (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID override their locations). The
+# repository is mounted at /irx-ts in them, so that this can run beside the
+# scripts that use /irx.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+versions=()
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    t113|t26|t214) versions+=("$1") ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "usage: $0 [t113|t26|t214 ...] [-- gen_torchscript.py args]" >&2; exit 64 ;;
+  esac
+  shift
+done
+[ ${#versions[@]} -gt 0 ] || versions=(t113 t26 t214)
+
+. "$top/maint/chroot-lib.sh"   # cleanup trap, run_clean, run_in_chroot, chroot_for
+irx_chroot_at=irx-ts
+
+for v in "${versions[@]}"; do
+  out=tests/fixtures/ts${v#t}
+  echo "== $v -> $out" >&2
+  if [ "$v" = t113 ]; then
+    (cd "$top" && run_clean python3 tests/fixtures/gen_torchscript.py --out "$out" "${extra[@]}")
+  else
+    run_in_chroot "$(chroot_for "$v")" python3 tests/fixtures/gen_torchscript.py --out "$out" "${extra[@]}"
+  fi
+done
+du -sh "$top"/tests/fixtures/ts* >&2
