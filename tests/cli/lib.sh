@@ -42,19 +42,26 @@ tap_name_() { printf '%s' "$1" | tr '\n#' ' _'; }
 
 # The block in the current shell (its assignments stay), errexit off (an
 # "if" condition), stdin from /dev/null (a block in a "while read" loop must
-# not eat the loop's input).
-test_eval_() { eval "$1"; }
+# not eat the loop's input), ARGS as "$@".
+test_eval_() {
+	te_b_=$1
+	shift
+	eval "$te_b_"
+}
 
-# test_expect NAME 'COMMANDS' | test_expect NAME - <<'EOT' ... EOT:
+# test_expect NAME 'COMMANDS' [ARGS...] |
+# test_expect NAME - [ARGS...] <<'EOT' ... EOT:
 # one TAP result, "ok" exactly when COMMANDS exit 0.  Chain the commands
-# with && (only the last status counts otherwise).  What they print is
-# shown, as comments, when the check fails.
+# with && (only the last status counts otherwise).  In COMMANDS, "$@" are
+# the ARGS.  What they print is shown, as comments, when the check fails.
 test_expect() {
 	te_name=$1
-	if [ "$2" = - ]; then te_body=$(cat); else te_body=$2; fi
+	te_body=$2
+	shift 2
+	[ "$te_body" != - ] || te_body=$(cat)
 	test_count=$((test_count + 1))
 	te_n=$test_count
-	if test_eval_ "$te_body" >"$TMP/te.log" 2>&1 </dev/null; then
+	if test_eval_ "$te_body" "$@" >"$TMP/te.log" 2>&1 </dev/null; then
 		echo "ok $te_n - $(tap_name_ "$te_name")"
 	else
 		te_rc=$?
