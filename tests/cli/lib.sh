@@ -113,11 +113,11 @@ fail() { printf '%s\n' "$*"; return 1; }
 # expect_rc N CMD...: run CMD, stdout to $TMP/out, stderr to $TMP/err; its
 # status in $got; false unless it is N.
 expect_rc() {
-	want=$1; shift
+	er_want=$1; shift
 	got=0
 	"$@" >"$TMP/out" 2>"$TMP/err" || got=$?
-	if [ "$got" -ne "$want" ]; then
-		fail "$* exited $got, expected $want; stderr: $(head -c 400 "$TMP/err")"
+	if [ "$got" -ne "$er_want" ]; then
+		fail "$* exited $got, expected $er_want; stderr: $(head -c 400 "$TMP/err")"
 		return 1
 	fi
 	return 0
@@ -125,13 +125,13 @@ expect_rc() {
 
 # expect_one_line_naming TEXT...: $TMP/err is one line holding every TEXT.
 expect_one_line_naming() {
-	lines=$(wc -l <"$TMP/err")
-	if [ "$lines" -ne 1 ]; then
-		fail "expected one line on stderr, got $lines: $(head -c 400 "$TMP/err")"
+	eol_lines=$(wc -l <"$TMP/err")
+	if [ "$eol_lines" -ne 1 ]; then
+		fail "expected one line on stderr, got $eol_lines: $(head -c 400 "$TMP/err")"
 		return 1
 	fi
-	for w in "$@"; do
-		grep -qF -- "$w" "$TMP/err" || { fail "stderr does not name '$w': $(cat "$TMP/err")"; return 1; }
+	for eol_w in "$@"; do
+		grep -qF -- "$eol_w" "$TMP/err" || { fail "stderr does not name '$eol_w': $(cat "$TMP/err")"; return 1; }
 	done
 	return 0
 }
@@ -236,9 +236,9 @@ check_run() {
 	fi
 	c_old_ifs=$IFS
 	IFS=,
-	for m in $c_mentions; do
-		if ! grep -qF -- "$m" "$c_where"; then
-			fail "$(basename "$c_where") does not mention '$m': $(head -c 400 "$c_where")"
+	for c_m in $c_mentions; do
+		if ! grep -qF -- "$c_m" "$c_where"; then
+			fail "$(basename "$c_where") does not mention '$c_m': $(head -c 400 "$c_where")"
 			c_ok=1
 		fi
 	done
@@ -248,10 +248,10 @@ check_run() {
 
 # no_output DIR: a failing run with -o DIR/out.json left nothing in DIR.
 no_output() {
-	left=$(ls -A "$1")
-	[ -z "$left" ] && return 0
+	no_left=$(ls -A "$1")
+	[ -z "$no_left" ] && return 0
 	rm -rf "$1" && mkdir "$1"
-	fail "left files beside the output: $left"
+	fail "left files beside the output: $no_left"
 }
 
 # file_state FILE: its bytes and metadata, to see that nothing touched it.
