@@ -159,7 +159,7 @@ z = [(1.5, -2.0), (-0.0, 3.25), (float("inf"), 0.5)]
 f = [0.25, -1.0]
 zb = b"".join(struct.pack("<dd", *c) for c in z)
 fb = struct.pack("<2f", *f)
-hdr = {"__metadata__": {"format": "pt", "by": "t6002"},
+hdr = {"__metadata__": {"format": "pt", "by": "t4001"},
        "f": {"dtype": "F32", "shape": [2], "data_offsets": [0, len(fb)]},
        "z": {"dtype": "C128", "shape": [3], "data_offsets": [len(fb), len(fb) + len(zb)]}}
 h = json.dumps(hdr).encode()
