@@ -46,6 +46,17 @@ static void contiguous(struct copy *c, const irx_tensor *t)
 	irx_tensor_copy_contiguous(t, c->buf);
 }
 
+/* Tensor NAME of fixture REL (*T, to free), and a contiguous copy in C. */
+static const irx_tensor *copy_of(irx_tensors **t, const char *rel, const char *name, struct copy *c)
+{
+	const irx_tensor *x;
+
+	*t = open_fixture(rel);
+	x = find(*t, name);
+	contiguous(c, x);
+	return x;
+}
+
 static irx_compare_result compare(const irx_tensor *got, const irx_tensor *want, double rtol, double atol)
 {
 	irx_compare_result r;
@@ -127,13 +138,13 @@ static void compare_shape_and_dtype_differ(void **state)
  * 1e-4, within atol 1e-2; the report names it. */
 static void compare_tolerance(void **state)
 {
-	irx_tensors *t = open_fixture("tensors/t214/state_dict.pt");
-	const irx_tensor *w = find(t, "conv.weight");
+	irx_tensors *t;
 	struct copy c;
+	const irx_tensor *w = copy_of(&t, "tensors/t214/state_dict.pt", "conv.weight", &c);
 	float *f = (float *)c.buf;
-	irx_compare_result r;
+	irx_compare_result r = compare(&c.t, w, -1, -1);
 
-	contiguous(&c, w);
+	assert_true(r.match);
 	float want5 = f[5];
 	f[5] += 1e-3f;
 	r = compare(&c.t, w, -1, -1);
@@ -160,15 +171,13 @@ static void compare_tolerance(void **state)
  * [1.5, nan, inf, -2.25, -inf, 0]). */
 static void compare_nonfinite(void **state)
 {
-	irx_tensors *t = open_fixture("tensors/t214/dtypes.pt");
-	const irx_tensor *x = find(t, "float32_nonfinite");
+	irx_tensors *t;
 	struct copy c;
+	const irx_tensor *x = copy_of(&t, "tensors/t214/dtypes.pt", "float32_nonfinite", &c);
 	float *f = (float *)c.buf;
-	irx_compare_result r;
+	irx_compare_result r = compare(&c.t, x, -1, -1);
 
-	contiguous(&c, x);
 	assert_true(isnan(f[1]) && isinf(f[2]) && isinf(f[4]));
-	r = compare(&c.t, x, -1, -1);
 	assert_true(r.match);
 	f[1] = 0.0f; /* a number where torch had NaN */
 	r = compare(&c.t, x, 1e9, 1e9);
@@ -184,13 +193,11 @@ static void compare_nonfinite(void **state)
 /* Integers compare exactly, whatever the tolerances asked. */
 static void compare_integers_exact(void **state)
 {
-	irx_tensors *t = open_fixture("tensors/t214/dtypes.pt");
-	const irx_tensor *x = find(t, "int64");
+	irx_tensors *t;
 	struct copy c;
-	irx_compare_result r;
+	const irx_tensor *x = copy_of(&t, "tensors/t214/dtypes.pt", "int64", &c);
+	irx_compare_result r = compare(&c.t, x, -1, -1);
 
-	contiguous(&c, x);
-	r = compare(&c.t, x, -1, -1);
 	assert_true(r.match);
 	assert_true(r.rtol == 0 && r.atol == 0);
 	((int64_t *)c.buf)[3] += 1;
