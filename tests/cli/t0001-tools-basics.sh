@@ -13,10 +13,10 @@ for tool in irx-export irx-convert irx-dump irx-exec irx-verify; do
 		expect_rc 0 "$BIN/$tool" --help &&
 		{ [ -s "$TMP/out" ] || fail "printed nothing"; } &&
 		{ [ ! -s "$TMP/err" ] || fail "wrote to stderr: $(cat "$TMP/err")"; } &&
-		grep -q "Exit status: 0 success, 1 negative answer, 2 error" "$TMP/out" &&
-		cp "$TMP/out" "$TMP/help"
+		grep -q "Exit status: 0 success, 1 negative answer, 2 error" "$TMP/out"
 	'
-	for opt in $(grep -o -- '--[a-z][a-z-]*' "$TMP/help" 2>/dev/null | sort -u); do
+	"$BIN/$tool" --help >"$TMP/help" 2>/dev/null || :
+	for opt in $(grep -o -- '--[a-z][a-z-]*' "$TMP/help" | sort -u); do
 		test_expect "man/$tool.1 documents $opt" '
 			grep -q -- "$(echo "$opt" | sed "s/-/\\\\\\\\-/g")" "$IRX_SRCDIR/man/$tool.1" ||
 			grep -qF -- "$opt" "$IRX_SRCDIR/man/$tool.1"
