@@ -1,7 +1,7 @@
 /*
  * tensor-copy: read a tensor file with libirx and write its tensors back
  * out with libirx's writers, so that tests can load the copies in real
- * torch and the safetensors package (tests/cli/t6002-tensor-write.sh).
+ * torch and the safetensors package (tests/cli/t4001-tensor-write.sh).
  *
  *   tensor-copy IN OUT [--list|--tuple|--dict] [--archive-name NAME]
  *               [--exclude-dtypes LIST]

@@ -10,13 +10,13 @@ PT2 archive: prefix folder, data descriptors, "FB" padding, ZIP64 end
 records), by mutating them, and by hand.  Standard library only; the output
 is byte-for-byte deterministic (no clocks, no random module, fixed zip dates).
 
-The tensor-file cases (TCASES, run by tests/cli/t3002-bad-tensors.sh with
+The tensor-file cases (TCASES, run by tests/cli/t9002-bad-tensors.sh with
 irx-dump) are mutated from tests/fixtures/tensors/ (torch.save zips,
 safetensors, .pt2 weights); their data.pkl edits are made at opcode
 boundaries found with pickletools, and hostile pickles are written opcode
 by opcode with the p_* helpers.  Nothing here unpickles anything.
 
-The generated files are committed; tests/cli/t3001-bad-input.sh runs the
+The generated files are committed; tests/cli/t9001-bad-input.sh runs the
 tools on them and does not need Python.  Every case is one entry of CASES
 below (file, what is wrong, tool, what the error line should mention); the
 same table, in shell form, drives the test.
@@ -643,7 +643,7 @@ def make_untrusted_cases():
          "irx-program document with \"format\" twice", "convert",
          "/format,duplicate key")
 
-    # --- tensor files (t3002) ------------------------------------------------
+    # --- tensor files (t9002) ------------------------------------------------
     sd = tfix("t214/state_dict.pt")
     pkl = entry(sd, "state_dict/data.pkl")
     for tag, bad_key, code in (("control", "conv\x1b[2J.weight", "0x1b"),
@@ -723,7 +723,7 @@ def make_ir():
     }
 
 # --------------------------------------------------------------------------
-# Tensor files (tests/cli/t3002-bad-tensors.sh, irx-dump only)
+# Tensor files (tests/cli/t9002-bad-tensors.sh, irx-dump only)
 # --------------------------------------------------------------------------
 
 TFIX = os.path.join(FIX, "tensors")
@@ -1238,7 +1238,7 @@ README_HEAD = """\
 # Bad-input suite
 
 Malformed inputs for `irx-export`, `irx-convert` and `irx-dump`, run by
-`tests/cli/t3001-bad-input.sh`.  Every case must make the tool exit with
+`tests/cli/t9001-bad-input.sh`.  Every case must make the tool exit with
 status 2 (except the two `dump --check` cases marked below), print exactly
 one line on stderr naming the file and, where it applies, the place (zip
 entry, JSON path, value name), not crash, not allocate absurdly (the test
@@ -1280,7 +1280,7 @@ Malformed torch.save zips (`ts-*.pt`), safetensors files
 (`st-*.safetensors`) and the weights of .pt2 archives (`pt2w-*.pt2`: torch
 >= 2.9 raw weights with a config, `pt2l-*.pt2`: legacy nested
 serialized_state_dict.pt), run through `irx-dump` by
-`tests/cli/t3002-bad-tensors.sh`.  They are mutated from the real
+`tests/cli/t9002-bad-tensors.sh`.  They are mutated from the real
 fixtures `tests/fixtures/tensors/t214/state_dict.pt`, `tensor.pt`,
 `state_dict.safetensors`, `weights.pt2` and `t26/weights.pt2` (zips are
 rebuilt in torch's own layout, so every CRC is right unless the case says

@@ -1,10 +1,11 @@
-# exec-lib.sh: what t7001 and t7002 share (sourced after lib.sh): skip
-# without libtorch or tests/tensor-copy, and st(), a safetensors editor
-# in the standard library of Python.
-"$BIN/irx-exec" --version >"$TMP/v" 2>&1 || true
-grep -q "libtorch: [0-9]" "$TMP/v" || skip "irx-exec is built without libtorch"
+# exec-lib.sh: what the irx-exec and irx-verify tests share (sourced after
+# lib.sh): skip the script without libtorch or tests/tensor-copy, and st(),
+# a safetensors editor in the standard library of Python.
+"$BIN/irx-exec" --version >"$TMP/v" 2>&1 || :
+grep -q "libtorch: [0-9]" "$TMP/v" || test_skip_all "irx-exec is built without libtorch"
+LIBTORCH=$(sed -n 's/.*libtorch: //p' "$TMP/v")
 COPY="$IRX_BUILDDIR/tests/tensor-copy"
-[ -x "$COPY" ] || skip "no $COPY (built by make check)"
+[ -x "$COPY" ] || test_skip_all "no $COPY (built by make check)"
 EXEC="$BIN/irx-exec"
 VERIFY="$BIN/irx-verify"
 

@@ -4,7 +4,7 @@
 # not programs, which must be named for what they are.
 . "$IRX_SRCDIR/tests/cli/lib.sh"
 
-"$PYTHON3" - "$FIXTURES/t214/mlp.pt2" "$FIXTURES/t26/mlp.pt2" "$TMP" <<'PY'
+"$PYTHON3" - "$FIXTURES/t214/mlp.pt2" "$FIXTURES/t26/mlp.pt2" "$TMP" <<'PY' || bail_out "cannot make the archive variants"
 import sys, zipfile
 pt2, legacy, tmp = sys.argv[1:]
 src = zipfile.ZipFile(pt2)
@@ -34,20 +34,22 @@ with zipfile.ZipFile(f"{tmp}/folder.pt2", "w", zipfile.ZIP_DEFLATED) as z:
 PY
 cp "$FIXTURES/t214/mlp.pt2" "$TMP/renamed.model.pt2"
 
-expect_rc 0 "$BIN/irx-export" "$TMP/two.pt2" && grep -q '"models": \["model", "tiny"\]' "$TMP/out" &&
-	pass "several models: model is the default" || fail "several models default"
-expect_rc 0 "$BIN/irx-export" "$TMP/extra.pt2" && grep -q '"layout": "pt2"' "$TMP/out" &&
-	pass "an extra file named like the legacy program is not the program" || fail "extra file"
-expect_rc 0 "$BIN/irx-export" --model tiny "$TMP/two.pt2" && grep -q '"model": "tiny"' "$TMP/out" &&
-	pass "--model picks a program" || fail "--model tiny"
-expect_rc 2 "$BIN/irx-export" --model nope "$TMP/two.pt2" && expect_one_line_naming "'tiny'" &&
-	pass "unknown --model lists the names"
-expect_rc 2 "$BIN/irx-export" "$TMP/noname.pt2" && expect_one_line_naming "'a', 'b'" &&
-	grep -q -- "--model" "$TMP/err" && pass "ambiguous archive lists the names"
+test_expect "several models: model is the default" '
+	expect_rc 0 "$BIN/irx-export" "$TMP/two.pt2" && grep -q "\"models\": \[\"model\", \"tiny\"\]" "$TMP/out" &&
+	grep -q "\"model\": \"model\"" "$TMP/out"'
+test_expect "an extra file named like the legacy program is not the program" '
+	expect_rc 0 "$BIN/irx-export" "$TMP/extra.pt2" && grep -q "\"layout\": \"pt2\"" "$TMP/out"'
+test_expect "--model picks a program" '
+	expect_rc 0 "$BIN/irx-export" --model tiny "$TMP/two.pt2" && grep -q "\"model\": \"tiny\"" "$TMP/out"'
+test_expect "unknown --model lists the names" '
+	expect_rc 2 "$BIN/irx-export" --model nope "$TMP/two.pt2" && expect_one_line_naming "two.pt2" "nope" "'\''tiny'\''"'
+test_expect "ambiguous archive lists the names" '
+	expect_rc 2 "$BIN/irx-export" "$TMP/noname.pt2" && expect_one_line_naming "noname.pt2" "'\''a'\'', '\''b'\''" "--model"'
 
-"$BIN/irx-export" "$FIXTURES/t214/mlp.pt2" >"$TMP/stored.json"
-expect_rc 0 "$BIN/irx-export" "$TMP/deflated.pt2" && cp "$TMP/out" "$TMP/deflated.json"
-"$PYTHON3" - "$TMP/stored.json" "$TMP/deflated.json" <<'PY' && pass "deflated entries read like stored ones" || fail "deflated differs"
+test_expect "deflated entries read like stored ones" - <<'EOT'
+"$BIN/irx-export" "$FIXTURES/t214/mlp.pt2" >"$TMP/stored.json" &&
+expect_rc 0 "$BIN/irx-export" "$TMP/deflated.pt2" && cp "$TMP/out" "$TMP/deflated.json" &&
+"$PYTHON3" - "$TMP/stored.json" "$TMP/deflated.json" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:])
 for d in (a, b):
@@ -56,13 +58,15 @@ for d in (a, b):
         w.pop("bytes", None)
 assert a == b
 PY
-expect_rc 0 "$BIN/irx-export" "$TMP/folder.pt2" && grep -q '"entry": "exported/serialized_exported_program.json"' "$TMP/out" &&
-	pass "legacy layout inside a folder" || fail "legacy in a folder"
-expect_rc 0 "$BIN/irx-export" "$TMP/renamed.model.pt2" && grep -q '"entry": "mlp/models/model.json"' "$TMP/out" &&
-	pass "a renamed archive keeps its prefix" || fail "renamed archive"
+EOT
+test_expect "legacy layout inside a folder" '
+	expect_rc 0 "$BIN/irx-export" "$TMP/folder.pt2" &&
+	grep -q "\"entry\": \"exported/serialized_exported_program.json\"" "$TMP/out"'
+test_expect "a renamed archive keeps its prefix" '
+	expect_rc 0 "$BIN/irx-export" "$TMP/renamed.model.pt2" && grep -q "\"entry\": \"mlp/models/model.json\"" "$TMP/out"'
 
 # Not programs: one line saying what the file is and what to do.
-"$PYTHON3" - "$TMP" <<'PY'
+"$PYTHON3" - "$TMP" <<'PY' || bail_out "cannot make the non-programs"
 import sys, zipfile
 tmp = sys.argv[1]
 with zipfile.ZipFile(f"{tmp}/ts.pt", "w") as z:
@@ -75,7 +79,8 @@ with zipfile.ZipFile(f"{tmp}/aoti.pt2", "w") as z:
     z.writestr("package/archive_format", b"pt2")
     z.writestr("package/data/aotinductor/model/x.so", b"\x7fELF")
 PY
-expect_rc 2 "$BIN/irx-export" "$TMP/ts.pt" && expect_one_line_naming "TorchScript" && pass "TorchScript named"
-expect_rc 2 "$BIN/irx-export" "$TMP/save.pt2" && expect_one_line_naming "torch.save checkpoint" && pass "torch.save named"
-expect_rc 2 "$BIN/irx-export" "$TMP/aoti.pt2" && expect_one_line_naming "AOTInductor" && pass "AOTInductor named"
-finish
+for kind in "ts.pt:TorchScript" "save.pt2:torch.save checkpoint" "aoti.pt2:AOTInductor"; do
+	test_expect "${kind#*:} named" '
+		expect_rc 2 "$BIN/irx-export" "$TMP/${kind%%:*}" && expect_one_line_naming "$TMP/${kind%%:*}" "${kind#*:}"'
+done
+test_done

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t7004-trace-names.sh: node names come from the IR, which is untrusted;
+# t5002-trace-names.sh: node names come from the IR, which is untrusted;
 # irx-exec --dump-intermediates DIR writes inside DIR whatever they are,
 # and irx-verify --per-node --trace DIR reads back what it wrote
 # (docs/trace-format.md).
@@ -25,11 +25,10 @@ f=
 for v in rt214 rt26; do
 	[ -f "$FIXTURES/$v/resnet_tiny.pt2" ] && { f="$FIXTURES/$v/resnet_tiny"; break; }
 done
-[ -n "$f" ] || skip "no resnet_tiny runtime fixture"
+[ -n "$f" ] || test_skip_all "no resnet_tiny runtime fixture"
 w="-w $f.state_dict.pt"
 [ -f "$f.constants.pt" ] && w="$w -w $f.constants.pt"
-"$BIN/irx-export" "$f.pt2" | "$BIN/irx-convert" >"$TMP/plain.ir.json" ||
-	{ fail "$v: export | convert"; finish; }
+"$BIN/irx-export" "$f.pt2" | "$BIN/irx-convert" >"$TMP/plain.ir.json" || bail_out "$v: export | convert"
 
 # The work area: DIR two levels down, a victim beside it, the absolute
 # name inside it too, so that an escape is seen and harms nothing.
@@ -65,7 +64,7 @@ walk(ir)
 json.dump(ir, open(sys.argv[2], "w"))
 print(len(nodes))
 PY
-	{ fail "cannot rename the nodes"; finish; }
+	bail_out "cannot rename the nodes"
 n=$(cat "$TMP/n")
 ir="$TMP/hostile.ir.json"
 
@@ -97,19 +96,17 @@ snapshot >"$TMP/before"
 cksum <"$base/victim.safetensors" >"$TMP/victim.sum"
 
 # shellcheck disable=SC2086
-if expect_rc 0 "$EXEC" "$ir" $w -i "$f.inputs.pt" --dump-intermediates "$dir"; then
-	pass "irx-exec --dump-intermediates runs with hostile node names"
-fi
-snapshot >"$TMP/after"
-if cmp -s "$TMP/before" "$TMP/after" && cksum <"$base/victim.safetensors" | cmp -s - "$TMP/victim.sum"; then
-	pass "nothing outside DIR was created or changed"
-else
-	fail "outside DIR: $(diff "$TMP/before" "$TMP/after" | head -c 600)"
-fi
+test_expect "irx-exec --dump-intermediates runs with hostile node names" '
+	expect_rc 0 "$EXEC" "$ir" $w -i "$f.inputs.pt" --dump-intermediates "$dir"'
+test_expect "nothing outside DIR was created or changed" '
+	snapshot >"$TMP/after" && cmp "$TMP/before" "$TMP/after" &&
+	cksum <"$base/victim.safetensors" | cmp - "$TMP/victim.sum" ||
+	fail "outside DIR: $(diff "$TMP/before" "$TMP/after" | head -c 600)"'
 
 # One plain file per node in DIR, each the node's: its irx.node decodes
 # to the name, its tensors are the node's outputs.
-if "$PYTHON3" - "$ir" "$dir" >"$TMP/check" 2>&1 <<'PY'; then
+test_expect "DIR: one plain file per node, each naming its node, the link replaced" - <<'EOT'
+"$PYTHON3" - "$ir" "$dir" "$n" <<'PY' || fail "files: $(ls -A "$dir" | head -c 600)"
 import json, os, re, struct, sys
 ir = json.load(open(sys.argv[1]))
 d = sys.argv[2]
@@ -134,55 +131,48 @@ for e in sorted(os.listdir(d)):
     assert stem == key or ("~" in stem and key.startswith(stem.split("~")[0])), (e, key)
     got.append(name)
 assert sorted(got) == want, (len(got), len(want))
-print(len(got))
+assert len(got) == int(sys.argv[3]), (len(got), sys.argv[3])
 PY
-	pass "DIR: one plain file per node ($(cat "$TMP/check") of $n), each naming its node, the link replaced"
-else
-	fail "DIR: $(tail -c 600 "$TMP/check"); files: $(ls -A "$dir" | head -c 600)"
-fi
-[ "$(cat "$base/victim2")" = "victim 2" ] && pass "the planted link's target is untouched" ||
-	fail "the planted link's target changed: $(head -c 100 "$base/victim2")"
+EOT
+test_expect "the planted link's target is untouched" '
+	[ "$(cat "$base/victim2")" = "victim 2" ] || fail "$(head -c 100 "$base/victim2")"'
 
 # irx-verify reads back every node's record and agrees.
 # shellcheck disable=SC2086
-expect_rc 0 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node --trace "$dir" &&
-	grep -qF "every node matches the reference trace ($dir; $n nodes compared)" "$TMP/out" &&
-	pass "irx-verify --per-node --trace DIR: all $n nodes compared, every one matches" ||
-	fail "--per-node --trace: $(cat "$TMP/out")"
+test_expect "irx-verify --per-node --trace DIR: all $n nodes compared, every one matches" '
+	expect_rc 0 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node --trace "$dir" &&
+	grep -qF "every node matches the reference trace ($dir; $n nodes compared)" "$TMP/out" ||
+	fail "$(cat "$TMP/out")"'
 # shellcheck disable=SC2086
-expect_rc 0 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node --trace "$dir" --report=json &&
-	"$PYTHON3" -c '
+test_expect "--report=json: nodes_compared is $n" '
+	expect_rc 0 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node --trace "$dir" --report=json &&
+	"$PYTHON3" -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
-assert d["match"] is True and d["nodes_compared"] == int(sys.argv[2]), d' "$TMP/out" "$n" &&
-	pass "--report=json: nodes_compared is $n" || fail "--report=json: $(cat "$TMP/out")"
+assert d[\"match\"] is True and d[\"nodes_compared\"] == int(sys.argv[2]), d" "$TMP/out" "$n"'
 
 # Its own float64 trace: the same names, and nothing left in TMPDIR.
 # shellcheck disable=SC2086
-expect_rc 0 env TMPDIR="$TMP/vt" "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node &&
+test_expect "irx-verify --per-node (float64): $n nodes compared, its trace removed" '
+	expect_rc 0 env TMPDIR="$TMP/vt" "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node &&
 	grep -qF "every node matches the reference trace (float64; $n nodes compared)" "$TMP/out" &&
-	[ -z "$(ls -A "$TMP/vt")" ] &&
-	pass "irx-verify --per-node (float64): $n nodes compared, its trace removed" ||
-	fail "--per-node float64: $(cat "$TMP/out") left: $(ls -A "$TMP/vt")"
+	[ -z "$(ls -A "$TMP/vt")" ] || fail "$(cat "$TMP/out") left: $(ls -A "$TMP/vt")"'
 
 # A trace entry that is a symlink is not followed, even to a good record.
 cp -R "$dir" "$TMP/t2"
 mv "$TMP/t2/a.safetensors" "$TMP/a.safetensors"
 ln -s ../a.safetensors "$TMP/t2/a.safetensors"
 # shellcheck disable=SC2086
-expect_rc 2 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node --trace "$TMP/t2" &&
-	expect_one_line_naming "$TMP/t2/a.safetensors" && grep -q "not a regular file" "$TMP/err" &&
-	pass "a symlink in the trace is refused, not followed" ||
-	fail "a symlink in the trace: $(cat "$TMP/err")"
+test_expect "a symlink in the trace is refused, not followed" '
+	expect_rc 2 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node --trace "$TMP/t2" &&
+	expect_one_line_naming "$TMP/t2/a.safetensors" "not a regular file"'
 
 # Another node's record under a node's file name is not taken for it.
 rm -rf "$TMP/t3"
 cp -R "$dir" "$TMP/t3"
 cp "$TMP/t3/a%01b.safetensors" "$TMP/t3/a.safetensors"
 # shellcheck disable=SC2086
-expect_rc 2 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node --trace "$TMP/t3" &&
-	expect_one_line_naming "$TMP/t3/a.safetensors" && grep -qF "the record of node 'a%01b', not of 'a'" "$TMP/err" &&
-	pass "another node's record under a node's file name is refused" ||
-	fail "another node's record: $(cat "$TMP/err")"
-
-finish
+test_expect "another node's record under a node's file name is refused" '
+	expect_rc 2 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --per-node --trace "$TMP/t3" &&
+	expect_one_line_naming "$TMP/t3/a.safetensors" "the record of node '\''a%01b'\'', not of '\''a'\''"'
+test_done

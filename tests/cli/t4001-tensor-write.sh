@@ -26,24 +26,20 @@
 COPY="$IRX_BUILDDIR/tests/tensor-copy"
 CHECK="$IRX_SRCDIR/maint/check-written.sh"
 TF="$FIXTURES/tensors"
-[ -x "$COPY" ] || skip "no $COPY (built by make check)"
+[ -x "$COPY" ] || test_skip_all "no $COPY (built by make check)"
 
 # Which real torches are here (as maint/check-written.sh finds them).
 HOSTPY=${IRX_HOST_PYTHON:-/usr/bin/python3}
-have_t113=0 have_t26=0 have_t214=0
-if [ -x "$HOSTPY" ] && "$HOSTPY" -c 'import torch' >/dev/null 2>&1; then
-	have_t113=1
-else
-	echo "note: torch 1.13 not checked: $HOSTPY cannot import torch"
-fi
+# why_t113, why_t26, why_t214: empty when that torch is here, else why not.
+why_t113= why_t26= why_t214=
+[ -x "$HOSTPY" ] && "$HOSTPY" -c 'import torch' >/dev/null 2>&1 ||
+	why_t113="$HOSTPY cannot import torch (set IRX_HOST_PYTHON)"
 for v in t26 t214; do
-	if [ $v = t26 ]; then dir=${IRX_CHROOT_TRIXIE:-/var/tmp/irx-trixie}; else dir=${IRX_CHROOT_SID:-/var/tmp/irx-sid}; fi
+	if [ $v = t26 ]; then dir=$CHROOT_TRIXIE var=IRX_CHROOT_TRIXIE; else dir=$CHROOT_SID var=IRX_CHROOT_SID; fi
 	if [ ! -f "$dir/.irx-chroot-complete" ]; then
-		echo "note: torch $([ $v = t26 ] && echo 2.6 || echo 2.14) not checked: no chroot $dir (maint/mkchroot.sh makes it)"
+		eval "why_$v=\"no chroot '\$dir' (\$var; maint/mkchroot.sh makes it)\""
 	elif [ "$(id -u)" != 0 ]; then
-		echo "note: torch $([ $v = t26 ] && echo 2.6 || echo 2.14) not checked: the chroot $dir needs root"
-	else
-		eval "have_$v=1"
+		eval "why_$v=\"the chroot \$dir needs root\""
 	fi
 done
 
@@ -70,7 +66,7 @@ for v in ("t113", "t26", "t214"):
             print(f"{path}\t{o.get('container', 'dict')}\t{','.join(dts)}")
 PY
 n_fixtures=$(wc -l <"$TMP/fixtures")
-[ "$n_fixtures" -ge 40 ] || fail "only $n_fixtures fixtures with data found under $TF"
+test_expect "at least 40 fixtures with data under tests/fixtures/tensors" '[ "$n_fixtures" -ge 40 ] || fail "only $n_fixtures"'
 
 mkdir "$TMP/c"
 : >"$TMP/batch-113"   # checks in torch 1.13
@@ -82,27 +78,29 @@ tab=$(printf '\t')
 
 # copy IN OUT [OPTIONS...]: tensor-copy, which must succeed silently.
 copy() {
-	in=$1 out=$2; shift 2
-	if expect_rc 0 "$COPY" "$in" "$out" "$@" && [ ! -s "$TMP/err" ] && [ -f "$out" ]; then
-		return 0
-	fi
-	fail "tensor-copy $in $out $*: $(head -c 300 "$TMP/err")"
-	return 1
+	cp_out=$2
+	expect_rc 0 "$COPY" "$@" && [ ! -s "$TMP/err" ] && [ -f "$cp_out" ] && return 0
+	fail "tensor-copy $*: $(head -c 300 "$TMP/err")"
 }
 
 # dump FILE JSON: irx-dump --format=json.
 dump() {
 	"$BIN/irx-dump" --format=json "$1" >"$2" 2>"$TMP/err" && return 0
 	fail "irx-dump cannot read $1: $(head -c 300 "$TMP/err")"
-	return 1
 }
 
 while IFS="$tab" read -r f container dtypes; do
 	v=$(basename "$(dirname "$f")")
 	tag="$v-$(basename "$f")"
 	c="$TMP/c/$tag"
-	dump "$f" "$c.orig.json" || continue
-
+	# torch 1.13: the same copies, or copies without the dtypes it lacks;
+	# .safetensors when safetensors stores every dtype, else a clear error.
+	lacking= cannot=
+	for d in $(echo "$dtypes" | tr , ' '); do
+		case " $NOT_IN_113 " in *" $d "*) lacking="$lacking${lacking:+,}$d" ;; esac
+		case " $ST_DTYPES " in *" $d "*) ;; *) cannot=$d ;; esac
+	done
+	[ -z "$lacking" ] || note "torch 1.13: $tag is checked without its $lacking tensors (torch 1.13 has no such dtypes)"
 	# .pt in its own container, and as a list. A list or tuple is written
 	# flat: what it held nested ("0.0") is then found by position.
 	if [ "$container" = dict ]; then
@@ -110,77 +108,58 @@ while IFS="$tab" read -r f container dtypes; do
 	else
 		own=positions own_opt=--by-position
 	fi
-	if copy "$f" "$c.pt" && dump "$c.pt" "$c.pt.json"; then
-		echo "$c.orig.json $c.pt.json $own - $f $c.pt" >>"$TMP/readback"
-		printf '%s\t%s\n' "$own_opt${own_opt:+$tab}$f.oracle.json" "$c.pt" >>"$TMP/batch-2"
-		n_2pt=$((n_2pt + 1))
-	fi
-	if copy "$f" "$c.list.pt" --list && dump "$c.list.pt" "$c.list.pt.json"; then
-		echo "$c.orig.json $c.list.pt.json positions - $f $c.list.pt" >>"$TMP/readback"
-		printf -- '--by-position\t%s\t%s\n' "$f.oracle.json" "$c.list.pt" >>"$TMP/batch-2"
-		n_2pt=$((n_2pt + 1))
-	fi
-
-	# torch 1.13: the same copies, or copies without the dtypes it lacks.
-	lacking=
-	for d in $(echo "$dtypes" | tr , ' '); do
-		case " $NOT_IN_113 " in *" $d "*) lacking="$lacking${lacking:+,}$d" ;; esac
-	done
-	if [ -z "$lacking" ]; then
-		[ ! -f "$c.pt" ] || { printf '%s\t%s\n' "$own_opt${own_opt:+$tab}$f.oracle.json" "$c.pt" >>"$TMP/batch-113"; n_113=$((n_113 + 1)); }
-		[ ! -f "$c.list.pt" ] || { printf -- '--by-position\t%s\t%s\n' "$f.oracle.json" "$c.list.pt" >>"$TMP/batch-113"; n_113=$((n_113 + 1)); }
-	else
-		echo "torch 1.13: $tag is checked without its $lacking tensors (torch 1.13 has no such dtypes)"
-		if copy "$f" "$c.t113.pt" --exclude-dtypes "$lacking" && dump "$c.t113.pt" "$c.t113.pt.json"; then
-			echo "$c.orig.json $c.t113.pt.json $own $lacking $f $c.t113.pt" >>"$TMP/readback"
-			printf '%s\t%s\n' "$own_opt${own_opt:+$tab}$f.oracle.json" "$c.t113.pt" >>"$TMP/batch-113"
-			n_113=$((n_113 + 1))
-		fi
-		if copy "$f" "$c.t113.list.pt" --list --exclude-dtypes "$lacking" &&
-			dump "$c.t113.list.pt" "$c.t113.list.pt.json"; then
-			echo "$c.orig.json $c.t113.list.pt.json positions $lacking $f $c.t113.list.pt" >>"$TMP/readback"
-			printf -- '--by-position\t%s\t%s\n' "$f.oracle.json" "$c.t113.list.pt" >>"$TMP/batch-113"
-			n_113=$((n_113 + 1))
-		fi
-	fi
-
-	# .safetensors, when safetensors stores every dtype; else a clear error.
-	cannot=
-	for d in $(echo "$dtypes" | tr , ' '); do
-		case " $ST_DTYPES " in *" $d "*) ;; *) cannot=$d ;; esac
-	done
-	if [ -n "$cannot" ]; then
+	test_expect "$tag: copies written silently, each read by irx-dump" - <<'EOT'
+dump "$f" "$c.orig.json" || return 1
+copy "$f" "$c.pt" && dump "$c.pt" "$c.pt.json" || return 1
+echo "$c.orig.json $c.pt.json $own - $f $c.pt" >>"$TMP/readback"
+printf '%s\t%s\n' "$own_opt${own_opt:+$tab}$f.oracle.json" "$c.pt" >>"$TMP/batch-2"
+copy "$f" "$c.list.pt" --list && dump "$c.list.pt" "$c.list.pt.json" || return 1
+echo "$c.orig.json $c.list.pt.json positions - $f $c.list.pt" >>"$TMP/readback"
+printf -- '--by-position\t%s\t%s\n' "$f.oracle.json" "$c.list.pt" >>"$TMP/batch-2"
+n_2pt=$((n_2pt + 2))
+if [ -z "$lacking" ]; then
+	printf '%s\t%s\n' "$own_opt${own_opt:+$tab}$f.oracle.json" "$c.pt" >>"$TMP/batch-113"
+	printf -- '--by-position\t%s\t%s\n' "$f.oracle.json" "$c.list.pt" >>"$TMP/batch-113"
+else
+	copy "$f" "$c.t113.pt" --exclude-dtypes "$lacking" && dump "$c.t113.pt" "$c.t113.pt.json" || return 1
+	echo "$c.orig.json $c.t113.pt.json $own $lacking $f $c.t113.pt" >>"$TMP/readback"
+	printf '%s\t%s\n' "$own_opt${own_opt:+$tab}$f.oracle.json" "$c.t113.pt" >>"$TMP/batch-113"
+	copy "$f" "$c.t113.list.pt" --list --exclude-dtypes "$lacking" &&
+		dump "$c.t113.list.pt" "$c.t113.list.pt.json" || return 1
+	echo "$c.orig.json $c.t113.list.pt.json positions $lacking $f $c.t113.list.pt" >>"$TMP/readback"
+	printf -- '--by-position\t%s\t%s\n' "$f.oracle.json" "$c.t113.list.pt" >>"$TMP/batch-113"
+fi
+n_113=$((n_113 + 2))
+if [ -z "$cannot" ]; then
+	copy "$f" "$c.safetensors" && dump "$c.safetensors" "$c.safetensors.json" || return 1
+	echo "$c.orig.json $c.safetensors.json names - $f $c.safetensors" >>"$TMP/readback"
+	printf '%s\t%s\n' "$f.oracle.json" "$c.safetensors" >>"$TMP/batch-st"
+	n_st=$((n_st + 1))
+fi
+EOT
+	[ -z "$cannot" ] || test_expect "$tag: no safetensors copy ($cannot): one line, no file" '
 		expect_rc 2 "$COPY" "$f" "$c.safetensors" && expect_one_line_naming "$cannot" &&
-			[ ! -e "$c.safetensors" ] && pass "$tag: no safetensors copy ($cannot)" ||
-			fail "$tag: a $cannot tensor to safetensors"
-	elif copy "$f" "$c.safetensors" && dump "$c.safetensors" "$c.safetensors.json"; then
-		echo "$c.orig.json $c.safetensors.json names - $f $c.safetensors" >>"$TMP/readback"
-		printf '%s\t%s\n' "$f.oracle.json" "$c.safetensors" >>"$TMP/batch-st"
-		n_st=$((n_st + 1))
-	fi
+		[ ! -e "$c.safetensors" ]'
 done <"$TMP/fixtures"
 
 # --archive-name: torch takes the folder from the first entry.
 sd="$TF/t214/state_dict.pt"
-if copy "$sd" "$TMP/c/named.pt" --archive-name my_model &&
-	"$PYTHON3" -c 'import sys, zipfile; n = zipfile.ZipFile(sys.argv[1]).namelist(); assert n[0] == "my_model/data.pkl" and all(x.startswith("my_model/") for x in n), n' "$TMP/c/named.pt" 2>"$TMP/err"; then
-	pass "--archive-name my_model names the zip folder"
-	printf '%s\t%s\n' "$sd.oracle.json" "$TMP/c/named.pt" >>"$TMP/batch-113"
-	printf '%s\t%s\n' "$sd.oracle.json" "$TMP/c/named.pt" >>"$TMP/batch-2"
-	n_113=$((n_113 + 1)) n_2pt=$((n_2pt + 1))
-else
-	fail "--archive-name: $(head -c 300 "$TMP/err")"
-fi
+test_expect "--archive-name my_model names the zip folder" '
+	copy "$sd" "$TMP/c/named.pt" --archive-name my_model &&
+	"$PYTHON3" -c "import sys, zipfile; n = zipfile.ZipFile(sys.argv[1]).namelist(); assert n[0] == \"my_model/data.pkl\" and all(x.startswith(\"my_model/\") for x in n), n" "$TMP/c/named.pt" &&
+	printf "%s\t%s\n" "$sd.oracle.json" "$TMP/c/named.pt" >>"$TMP/batch-113" &&
+	printf "%s\t%s\n" "$sd.oracle.json" "$TMP/c/named.pt" >>"$TMP/batch-2" &&
+	n_113=$((n_113 + 1)) n_2pt=$((n_2pt + 1))'
 
 # complex128: safetensors has no such dtype. A safetensors file (with
 # metadata) holding one, made here, goes to .pt but not to .safetensors.
-"$PYTHON3" - "$TMP/c/c128.safetensors" "$TMP/c/c128.oracle.json" <<'PY'
+"$PYTHON3" - "$TMP/c/c128.safetensors" "$TMP/c/c128.oracle.json" <<'PY' || bail_out "cannot write c128.safetensors"
 import json, struct, sys
 z = [(1.5, -2.0), (-0.0, 3.25), (float("inf"), 0.5)]
 f = [0.25, -1.0]
 zb = b"".join(struct.pack("<dd", *c) for c in z)
 fb = struct.pack("<2f", *f)
-hdr = {"__metadata__": {"format": "pt", "by": "t6002"},
+hdr = {"__metadata__": {"format": "pt", "by": "t4001"},
        "f": {"dtype": "F32", "shape": [2], "data_offsets": [0, len(fb)]},
        "z": {"dtype": "C128", "shape": [3], "data_offsets": [len(fb), len(fb) + len(zb)]}}
 h = json.dumps(hdr).encode()
@@ -194,33 +173,35 @@ json.dump({"container": "dict", "format": "safetensors", "tensors": [
      "values": [[jf(a), jf(b)] for a, b in z]}]}, open(sys.argv[2], "w"))
 PY
 c128="$TMP/c/c128.safetensors"
-expect_rc 2 "$COPY" "$c128" "$TMP/c/c128-copy.safetensors" && expect_one_line_naming "complex128" &&
-	grep -q "'z'" "$TMP/err" && [ -z "$(ls "$TMP/c" | grep c128-copy)" ] &&
-	pass "complex128 to safetensors: exit 2, one line naming the tensor and dtype, no file left" ||
-	fail "complex128 to safetensors: $(cat "$TMP/err"); $(ls "$TMP/c" | grep c128-copy)"
-if dump "$c128" "$TMP/c/c128.orig.json" && copy "$c128" "$TMP/c/c128.pt" --tuple &&
-	dump "$TMP/c/c128.pt" "$TMP/c/c128.pt.json"; then
-	echo "$TMP/c/c128.orig.json $TMP/c/c128.pt.json positions - $c128 $TMP/c/c128.pt" >>"$TMP/readback"
-	printf -- '--by-position\t%s\t%s\n' "$TMP/c/c128.oracle.json" "$TMP/c/c128.pt" >>"$TMP/batch-113"
-	printf -- '--by-position\t%s\t%s\n' "$TMP/c/c128.oracle.json" "$TMP/c/c128.pt" >>"$TMP/batch-2"
-	n_113=$((n_113 + 1)) n_2pt=$((n_2pt + 1))
-fi
+test_expect "complex128 to safetensors: exit 2, one line naming the tensor and dtype, no file left" '
+	expect_rc 2 "$COPY" "$c128" "$TMP/c/c128-copy.safetensors" &&
+	expect_one_line_naming "complex128" "'\''z'\''" && ! ls "$TMP/c" | grep c128-copy'
+test_expect "complex128 to .pt (a tuple)" '
+	dump "$c128" "$TMP/c/c128.orig.json" && copy "$c128" "$TMP/c/c128.pt" --tuple &&
+	dump "$TMP/c/c128.pt" "$TMP/c/c128.pt.json" &&
+	echo "$TMP/c/c128.orig.json $TMP/c/c128.pt.json positions - $c128 $TMP/c/c128.pt" >>"$TMP/readback" &&
+	printf -- "--by-position\t%s\t%s\n" "$TMP/c/c128.oracle.json" "$TMP/c/c128.pt" >>"$TMP/batch-113" &&
+	printf -- "--by-position\t%s\t%s\n" "$TMP/c/c128.oracle.json" "$TMP/c/c128.pt" >>"$TMP/batch-2" &&
+	n_113=$((n_113 + 1)) n_2pt=$((n_2pt + 1))'
 # Without it, the rest goes to safetensors with both metadata keys.
-if copy "$c128" "$TMP/c/c128-f.safetensors" --exclude-dtypes complex128 &&
-	dump "$TMP/c/c128-f.safetensors" "$TMP/c/c128-f.safetensors.json"; then
-	echo "$TMP/c/c128.orig.json $TMP/c/c128-f.safetensors.json names complex128 $c128 $TMP/c/c128-f.safetensors" >>"$TMP/readback"
-	printf -- '--subset\t%s\t%s\n' "$TMP/c/c128.oracle.json" "$TMP/c/c128-f.safetensors" >>"$TMP/batch-st"
-	n_st=$((n_st + 1))
-fi
+test_expect "--exclude-dtypes complex128: the rest to safetensors" '
+	copy "$c128" "$TMP/c/c128-f.safetensors" --exclude-dtypes complex128 &&
+	dump "$TMP/c/c128-f.safetensors" "$TMP/c/c128-f.safetensors.json" &&
+	echo "$TMP/c/c128.orig.json $TMP/c/c128-f.safetensors.json names complex128 $c128 $TMP/c/c128-f.safetensors" >>"$TMP/readback" &&
+	printf -- "--subset\t%s\t%s\n" "$TMP/c/c128.oracle.json" "$TMP/c/c128-f.safetensors" >>"$TMP/batch-st" &&
+	n_st=$((n_st + 1))'
 # Options that do not fit.
-expect_rc 2 "$COPY" "$sd" "$TMP/c/x.npy" && expect_one_line_naming "x.npy" && pass "unknown OUT suffix refused"
-expect_rc 2 "$COPY" "$sd" "$TMP/c/x.safetensors" --list && expect_one_line_naming "x.safetensors" &&
-	pass "--list with safetensors output refused"
-expect_rc 2 "$COPY" "$TMP/nonexistent.pt" "$TMP/c/x.pt" && expect_one_line_naming "nonexistent.pt" &&
-	[ ! -e "$TMP/c/x.pt" ] && pass "unreadable input: one line, no output"
+test_expect "unknown OUT suffix refused" '
+	expect_rc 2 "$COPY" "$sd" "$TMP/c/x.npy" && expect_one_line_naming "x.npy" && [ ! -e "$TMP/c/x.npy" ]'
+test_expect "--list with safetensors output refused" '
+	expect_rc 2 "$COPY" "$sd" "$TMP/c/x.safetensors" --list && expect_one_line_naming "x.safetensors"'
+test_expect "unreadable input: one line, no output" '
+	expect_rc 2 "$COPY" "$TMP/nonexistent.pt" "$TMP/c/x.pt" && expect_one_line_naming "nonexistent.pt" &&
+	[ ! -e "$TMP/c/x.pt" ]'
 
 # (a) irx reads every copy back as the original.
-if "$PYTHON3" - "$TMP/readback" <<'PY'; then
+test_expect "irx reads every copy back with the original's names, dtypes, shapes, stats and metadata" - <<'EOT'
+"$PYTHON3" - "$TMP/readback" <<'PY'
 import json, struct, sys
 
 def tensors(path):
@@ -261,19 +242,12 @@ for line in open(sys.argv[1]):
         bad += 1
         print(f"FAIL: irx reads {out} unlike {src}: {why}")
 print(f"irx read back {n - bad} of {n} copies as their originals")
-sys.exit(1 if bad else 0)
+sys.exit(1 if bad or n == 0 else 0)
 PY
-	pass "irx reads every copy back with the original's names, dtypes, shapes, stats and metadata"
-else
-	fail "irx read-back (above)"
-fi
+EOT
 
 # (b) real torch.
-if [ $((have_t113 + have_t26 + have_t214)) = 0 ]; then
-	[ "$n_fail" = 0 ] || finish
-	skip "no real torch here (host torch 1.13, chroots /var/tmp/irx-trixie, /var/tmp/irx-sid): nothing loaded in torch"
-fi
-echo "checking $n_113 copies in torch 1.13, $n_2pt .pt copies in torch 2.6 and 2.14, $n_st .safetensors copies in sid"
+note "checking $n_113 copies in torch 1.13, $n_2pt .pt copies in torch 2.6 and 2.14, $n_st .safetensors copies in sid"
 
 # check_output LOG TORCH N: LOG has N lines for TORCH ("1.13"), all OK.
 check_output() {
@@ -300,7 +274,7 @@ PY
 }
 
 # run_check NAME TORCHES BATCH: maint/check-written.sh, its output shown and
-# kept in $TMP/log-NAME; sets rc.
+# kept in $TMP/log-NAME.
 run_check() {
 	rc=0
 	"$CHECK" --torch "$2" --batch "$3" >"$TMP/log-$1" 2>"$TMP/err-$1" || rc=$?
@@ -309,29 +283,27 @@ run_check() {
 	[ $rc = 0 ] || fail "check-written.sh --torch $2 exited $rc"
 }
 
-if [ $have_t113 = 1 ]; then
-	run_check 113 t113 "$TMP/batch-113"
-	check_output "$TMP/log-113" 1.13 "$n_113" &&
-		pass "torch 1.13 loads every .pt copy right (torch.load weights_only=True)" ||
-		fail "torch 1.13"
-fi
-if [ $((have_t26 + have_t214)) != 0 ]; then
-	torches=
-	[ $have_t26 = 0 ] || torches=t26
-	[ $have_t214 = 0 ] || torches="$torches${torches:+,}t214"
-	run_check 2 "$torches" "$TMP/batch-2"
-	for t in 2.6 2.14; do
-		if [ "$(eval echo \$have_t$(echo $t | tr -d .))" = 1 ]; then
-			check_output "$TMP/log-2" $t "$n_2pt" &&
-				pass "torch $t loads every .pt copy right (torch.load weights_only=True)" ||
-				fail "torch $t"
-		fi
-	done
-fi
-if [ $have_t214 = 1 ]; then
-	run_check st t214 "$TMP/batch-st"
-	check_output "$TMP/log-st" 2.14 "$n_st" &&
-		pass "the safetensors package (sid) loads every .safetensors copy right (safetensors.torch.load_file)" ||
-		fail "safetensors in sid"
-fi
-finish
+# torch_check NAME WHY-NOT DESCRIPTION CHECK...: a result, or a SKIP saying why.
+torch_check() {
+	if [ -n "$2" ]; then
+		test_skip "$3" "$2"
+	else
+		tc_desc=$3
+		shift 3
+		test_expect "$tc_desc" '"$@"' "$@"
+	fi
+}
+torch_check t113 "$why_t113" "torch 1.13 loads every .pt copy right (torch.load weights_only=True)" \
+	eval 'run_check 113 t113 "$TMP/batch-113" && check_output "$TMP/log-113" 1.13 "$n_113"'
+torches=
+[ -n "$why_t26" ] || torches=t26
+[ -n "$why_t214" ] || torches="$torches${torches:+,}t214"
+rc_2=0
+[ -z "$torches" ] || run_check 2 "$torches" "$TMP/batch-2" >"$TMP/run-2" 2>&1 || rc_2=1
+torch_check t26 "$why_t26" "torch 2.6 loads every .pt copy right (torch.load weights_only=True)" \
+	eval 'cat "$TMP/run-2" && [ $rc_2 = 0 ] && check_output "$TMP/log-2" 2.6 "$n_2pt"'
+torch_check t214 "$why_t214" "torch 2.14 loads every .pt copy right (torch.load weights_only=True)" \
+	eval 'cat "$TMP/run-2" && [ $rc_2 = 0 ] && check_output "$TMP/log-2" 2.14 "$n_2pt"'
+torch_check t214 "$why_t214" "the safetensors package (sid) loads every .safetensors copy right (safetensors.torch.load_file)" \
+	eval 'run_check st t214 "$TMP/batch-st" && check_output "$TMP/log-st" 2.14 "$n_st"'
+test_done

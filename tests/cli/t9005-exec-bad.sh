@@ -18,25 +18,11 @@
 # bad DESC WORD... -- CMD...: CMD exits 2 with one line on stderr holding
 # every WORD (the file first), and leaves no $TMP/bad-out.* behind.
 bad() {
-	desc=$1; shift
-	words=
-	while [ "$1" != "--" ]; do words="$words
-$1"; shift; done
-	shift
-	rm -f "$TMP"/bad-out.*
-	expect_rc 2 "$@" || return 0
-	expect_one_line_naming "$(echo "$words" | sed -n 2p)" || return 0
-	missing=$(echo "$words" | sed 1d | while IFS= read -r w; do grep -qF -- "$w" "$TMP/err" || echo "'$w'"; done)
-	[ -z "$missing" ] || { fail "$desc: stderr does not name $missing: $(cat "$TMP/err")"; return 0; }
-	if ls "$TMP"/bad-out.* >/dev/null 2>&1; then
-		fail "$desc: left $(ls "$TMP"/bad-out.*)"
-		return 0
-	fi
-	if grep -q "Segmentation\|Aborted\|terminate called" "$TMP/err"; then
-		fail "$desc: crashed: $(cat "$TMP/err")"
-		return 0
-	fi
-	pass "$desc"
+	b_desc=$1; shift
+	test_expect "$b_desc" 'rm -f "$TMP"/bad-out.* && expect_error "$@" && no_bad_out' "$@"
+}
+no_bad_out() {
+	! ls "$TMP"/bad-out.* >/dev/null 2>&1 || fail "left $(ls "$TMP"/bad-out.*)"
 }
 
 # irx-exec on the IR with --random-inputs and these weights; with the
@@ -48,16 +34,14 @@ for v in t214 t26; do
 	a="$FIXTURES/tensors/$v/weights.pt2"
 	other="$FIXTURES/tensors/$v/tied.pt2"
 	ir="$TMP/$v-weights.ir.json"
-	if ! "$BIN/irx-export" "$a" >"$TMP/p.json" 2>"$TMP/err" ||
-		! "$BIN/irx-convert" "$TMP/p.json" >"$ir" 2>>"$TMP/err"; then
-		fail "$v: export | convert: $(head -c 400 "$TMP/err")"
-		continue
-	fi
 	# full.safetensors: the state dict and the constants, as the .pt2 has them.
-	"$COPY" "$a" "$TMP/sd.safetensors" >/dev/null 2>&1 &&
+	test_expect "$v: export | convert, and a safetensors state dict that runs" '
+		rm -f "$ir" "$TMP/full.safetensors" &&
+		"$BIN/irx-export" "$a" >"$TMP/p.json" && "$BIN/irx-convert" "$TMP/p.json" >"$ir" &&
+		"$COPY" "$a" "$TMP/sd.safetensors" >/dev/null &&
 		st consts "$TMP/sd.safetensors" "$TMP/full.safetensors" "$a.oracle.json" &&
-		"$EXEC" "$ir" -w "$TMP/full.safetensors" --random-inputs >/dev/null 2>&1 ||
-		{ fail "$v: cannot make a safetensors state dict that runs"; continue; }
+		"$EXEC" "$ir" -w "$TMP/full.safetensors" --random-inputs >/dev/null'
+	[ -s "$TMP/full.safetensors" ] || continue
 
 	# Weights: another model's, one missing, one of the wrong dtype, one
 	# of the wrong shape.
@@ -66,25 +50,25 @@ for v in t214 t26; do
 		"'steps' is missing" "'mask' is missing" "'scale' is missing" -- run_w -w "$other"
 	bad "$v: irx-verify with another model's weights" "$ir" "'lin.weight' is missing" "'scale' is missing" -- \
 		"$VERIFY" "$ir" -w "$other" --random-inputs --expected "$TMP/full.safetensors"
-	st drop "$TMP/full.safetensors" "$TMP/drop.safetensors" lin.bias &&
-		bad "$v: one weight missing" "$ir" "1 weight does not fit" "'lin.bias' is missing" -- \
-			run_w -w "$TMP/drop.safetensors" &&
-		! grep -q "mask\|scale\|lin.weight" "$TMP/err" || fail "$v: names more than the missing weight: $(cat "$TMP/err")"
-	st cast "$TMP/full.safetensors" "$TMP/f64.safetensors" lin.bias F64 &&
-		bad "$v: a weight of the wrong dtype" "$ir" "'lin.bias' is float64[3], the IR wants float32[3]" -- \
-			run_w -w "$TMP/f64.safetensors"
-	st shape "$TMP/full.safetensors" "$TMP/shape.safetensors" lin.weight 4,3 &&
-		bad "$v: a weight of the wrong shape" "$ir" "'lin.weight' is float32[4, 3], the IR wants float32[3, 4]" -- \
-			run_w -w "$TMP/shape.safetensors"
-	st new "$TMP/extra.safetensors" unused:F32:2 &&
-		bad "$v: --strict: a tensor the IR does not use" "$ir" "not used" "--strict" -- \
-			run_w -w "$TMP/full.safetensors" -w "$TMP/extra.safetensors" --strict
+	st drop "$TMP/full.safetensors" "$TMP/drop.safetensors" lin.bias
+	bad "$v: one weight missing" "$ir" "1 weight does not fit" "'lin.bias' is missing" -- \
+		run_w -w "$TMP/drop.safetensors"
+	test_expect "$v: one weight missing: only it is named" '! grep "mask\|scale\|lin.weight" "$TMP/err"'
+	st cast "$TMP/full.safetensors" "$TMP/f64.safetensors" lin.bias F64
+	bad "$v: a weight of the wrong dtype" "$ir" "'lin.bias' is float64[3], the IR wants float32[3]" -- \
+		run_w -w "$TMP/f64.safetensors"
+	st shape "$TMP/full.safetensors" "$TMP/shape.safetensors" lin.weight 4,3
+	bad "$v: a weight of the wrong shape" "$ir" "'lin.weight' is float32[4, 3], the IR wants float32[3, 4]" -- \
+		run_w -w "$TMP/shape.safetensors"
+	st new "$TMP/extra.safetensors" unused:F32:2
+	bad "$v: --strict: a tensor the IR does not use" "$ir" "not used" "--strict" -- \
+		run_w -w "$TMP/full.safetensors" -w "$TMP/extra.safetensors" --strict
 
 	# Corrupt state dicts: a truncated safetensors file, a truncated .pt.
 	size=$(wc -c <"$TMP/full.safetensors")
 	head -c $((size - 10)) "$TMP/full.safetensors" >"$TMP/trunc.safetensors"
 	bad "$v: a truncated safetensors state dict" "$TMP/trunc.safetensors" -- run_w -w "$TMP/trunc.safetensors"
-	"$COPY" "$TMP/full.safetensors" "$TMP/full.pt" >/dev/null 2>&1 || fail "$v: tensor-copy to .pt"
+	"$COPY" "$TMP/full.safetensors" "$TMP/full.pt" >/dev/null || bail_out "$v: tensor-copy to .pt"
 	size=$(wc -c <"$TMP/full.pt")
 	head -c $((size / 2)) "$TMP/full.pt" >"$TMP/trunc.pt"
 	bad "$v: a truncated .pt state dict" "$TMP/trunc.pt" -- run_w -w "$TMP/trunc.pt"
@@ -92,18 +76,17 @@ for v in t214 t26; do
 	bad "$v: a truncated .pt2 archive" "$TMP/trunc.pt2" -- run_w -w "$TMP/trunc.pt2"
 
 	# Inputs: float64 where the IR takes float32, too many, none by name.
-	st new "$TMP/x64.safetensors" x:F64:2,4 &&
-		bad "$v: a float64 input" "$ir" "input 0 ('x') is float64[2, 4], the IR wants float32[2, 4]" -- \
-			run_i --inputs "$TMP/x64.safetensors"
-	st new "$TMP/xy.safetensors" x:F32:2,4 y:F32:2,4 &&
-		"$COPY" "$TMP/xy.safetensors" "$TMP/xy.pt" --list >/dev/null 2>&1 &&
-		bad "$v: two inputs for one" "$TMP/xy.pt" "2 tensors" -- run_i --inputs "$TMP/xy.pt"
-	st new "$TMP/y.safetensors" y:F32:2,4 &&
-		bad "$v: no input of the IR's name" "$TMP/y.safetensors" "'x'" -- run_i --inputs "$TMP/y.safetensors"
+	st new "$TMP/x64.safetensors" x:F64:2,4 && st new "$TMP/xy.safetensors" x:F32:2,4 y:F32:2,4 &&
+		"$COPY" "$TMP/xy.safetensors" "$TMP/xy.pt" --list >/dev/null && st new "$TMP/y.safetensors" y:F32:2,4 ||
+		bail_out "$v: cannot make the input files"
+	bad "$v: a float64 input" "$ir" "input 0 ('x') is float64[2, 4], the IR wants float32[2, 4]" -- \
+		run_i --inputs "$TMP/x64.safetensors"
+	bad "$v: two inputs for one" "$TMP/xy.pt" "2 tensors" -- run_i --inputs "$TMP/xy.pt"
+	bad "$v: no input of the IR's name" "$TMP/y.safetensors" "'x'" -- run_i --inputs "$TMP/y.safetensors"
 
 	# IRs edited: unknown operators (one, then two: both named), a node
 	# reading a tensor nothing defines.
-	"$PYTHON3" - "$ir" "$TMP" <<'PY' || fail "$v: cannot edit the IR"
+	"$PYTHON3" - "$ir" "$TMP" <<'PY' || bail_out "$v: cannot edit the IR"
 import copy, json, sys
 ir = json.load(open(sys.argv[1]))
 def edited(name, change):
@@ -128,13 +111,11 @@ PY
 
 	# Options: --inputs with --random-inputs, or neither: usage (64);
 	# an output that is neither .pt nor .safetensors: 2, no file.
-	expect_rc 64 "$EXEC" "$ir" -w "$a" --random-inputs --inputs "$TMP/xy.pt" &&
-		grep -q "one of them" "$TMP/err" && pass "$v: --inputs and --random-inputs: usage" ||
-		fail "$v: both input options: $(cat "$TMP/err")"
-	expect_rc 64 "$EXEC" "$ir" -w "$a" && grep -q "one of them" "$TMP/err" &&
-		pass "$v: neither --inputs nor --random-inputs: usage" || fail "$v: no input option"
-	expect_rc 64 "$VERIFY" "$ir" -w "$a" --expected "$TMP/xy.pt" &&
-		pass "$v: irx-verify without inputs: usage" || fail "$v: irx-verify without inputs"
+	test_expect "$v: --inputs and --random-inputs: usage" '
+		expect_rc 64 "$EXEC" "$ir" -w "$a" --random-inputs --inputs "$TMP/xy.pt" && grep -q "one of them" "$TMP/err"'
+	test_expect "$v: neither --inputs nor --random-inputs: usage" '
+		expect_rc 64 "$EXEC" "$ir" -w "$a" && grep -q "one of them" "$TMP/err"'
+	test_expect "$v: irx-verify without inputs: usage" 'expect_rc 64 "$VERIFY" "$ir" -w "$a" --expected "$TMP/xy.pt"'
 	bad "$v: -o of an unknown kind" "$TMP/bad-out.npy" ".safetensors or .pt" -- \
 		"$EXEC" "$ir" -w "$a" --random-inputs -o "$TMP/bad-out.npy"
 
@@ -146,4 +127,4 @@ PY
 	bad "$v: a truncated --expected" "$TMP/trunc.pt" -- \
 		"$VERIFY" "$ir" -w "$a" --random-inputs --expected "$TMP/trunc.pt"
 done
-finish
+test_done

@@ -18,7 +18,7 @@ RT="$FIXTURES/rt214"
 W="$RT/mlp.state_dict.pt"
 IN="$RT/mlp.inputs.pt"
 "$BIN/irx-export" "$RT/mlp.pt2" >"$TMP/p.json" && "$BIN/irx-convert" "$TMP/p.json" >"$TMP/mlp.ir.json" ||
-	{ fail "mlp: export | convert"; finish; }
+	bail_out "mlp: export | convert"
 
 VICTIM="$TMP/victim.bin"
 printf 'sixteen bytes!!\n' >"$VICTIM"
@@ -58,7 +58,7 @@ while args:
         n["attrs"][key] = json.loads(value)
 json.dump(ir, open(out, "w"))
 PY
-ir() { python3 "$TMP/ir.py" "$@"; }
+ir() { "$PYTHON3" "$TMP/ir.py" "$@" || bail_out "ir.py $*"; }
 out() { printf '{"name": "%s", "shape": %s, "dtype": "%s"}' "$1" "$2" "$3"; }
 x_in() { printf '{"name": "x", "arg": "%s"}' "$1"; }
 
@@ -70,20 +70,28 @@ command -v timeout >/dev/null 2>&1 && LIMIT="timeout 600"
 # bad DESC IR WORD... [-- OPTION...]: irx-exec on IR exits 2 with one line
 # naming the IR and every WORD, and the victim is as it was.
 bad() {
-	desc=$1 file=$2
+	b_desc=$1 b_file=$2
 	shift 2
-	words=
-	while [ $# -gt 0 ] && [ "$1" != "--" ]; do words="$words
-$1"; shift; done
+	b_words=
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		b_words="$b_words$1
+"
+		shift
+	done
 	[ $# -gt 0 ] && shift
-	expect_rc 2 $LIMIT "$EXEC" "$file" -w "$W" -i "$IN" -o "$TMP/out.pt" "$@" || return 0
-	expect_one_line_naming "$file" || return 0
-	missing=$(echo "$words" | sed 1d | while IFS= read -r w; do grep -qF -- "$w" "$TMP/err" || echo "'$w'"; done)
-	[ -z "$missing" ] || { fail "$desc: stderr does not name $missing: $(cat "$TMP/err")"; return 0; }
-	[ "$(cksum <"$VICTIM")" = "$victim_sum" ] || { fail "$desc: the victim file changed"; return 0; }
-	[ ! -e "$TMP/out.pt" ] || { fail "$desc: left $TMP/out.pt"; rm -f "$TMP/out.pt"; return 0; }
-	pass "$desc"
+	rm -f "$TMP/out.pt"
+	test_expect "$b_desc" '
+		expect_rc 2 $LIMIT "$EXEC" "$b_file" -w "$W" -i "$IN" -o "$TMP/out.pt" "$@" &&
+		expect_one_line_naming "$b_file" && err_names_each "$b_words" && victim_unchanged &&
+		{ [ ! -e "$TMP/out.pt" ] || fail "left $TMP/out.pt"; }' "$@"
 }
+# err_names_each LINES: $TMP/err holds each line of LINES.
+err_names_each() {
+	printf '%s' "$1" | while IFS= read -r w; do
+		grep -qF -- "$w" "$TMP/err" || { fail "stderr does not name '$w': $(cat "$TMP/err")"; return 1; }
+	done
+}
+victim_unchanged() { [ "$(cksum <"$VICTIM")" = "$victim_sum" ] || fail "the victim file changed"; }
 
 # 1. The operator policy.
 from_file='{"name": "ff", "op_type": "aten.from_file.default", "inputs": [],
@@ -92,12 +100,13 @@ from_file='{"name": "ff", "op_type": "aten.from_file.default", "inputs": [],
 ir "$TMP/from-file.json" node "$from_file"
 bad "aten.from_file (shared, grown) is refused at planning" "$TMP/from-file.json" \
 	"node ff" "aten.from_file.default" "file name" "--allow-op=aten.from_file.default"
-expect_rc 2 "$VERIFY" "$TMP/from-file.json" -w "$W" -i "$IN" --expected "$RT/mlp.expected.pt" &&
-	grep -qF "aten.from_file.default" "$TMP/err" && [ "$(cksum <"$VICTIM")" = "$victim_sum" ] &&
-	pass "irx-verify refuses it too" || fail "irx-verify: $(cat "$TMP/err")"
-expect_rc 2 "$VERIFY" "$TMP/from-file.json" -w "$W" -i "$IN" --per-node &&
-	grep -qF "aten.from_file.default" "$TMP/err" && [ "$(cksum <"$VICTIM")" = "$victim_sum" ] &&
-	pass "irx-verify --per-node refuses it too" || fail "irx-verify --per-node: $(cat "$TMP/err")"
+test_expect "irx-verify refuses it too" '
+	expect_rc 2 "$VERIFY" "$TMP/from-file.json" -w "$W" -i "$IN" --expected "$RT/mlp.expected.pt" &&
+	expect_one_line_naming "aten.from_file.default" && victim_unchanged'
+test_expect "irx-verify --per-node refuses it too" '
+	expect_rc 2 "$VERIFY" "$TMP/from-file.json" -w "$W" -i "$IN" --per-node &&
+	expect_one_line_naming "aten.from_file.default" && victim_unchanged'
+
 
 # --allow-op opts back in, one operator at a time: a private read of a
 # scratch file of exactly the size asked.
@@ -105,20 +114,20 @@ cp "$VICTIM" "$TMP/scratch.bin"
 ir "$TMP/from-file-ok.json" node '{"name": "ff", "op_type": "aten.from_file.default", "inputs": [],
   "attrs": {"filename": "'"$TMP/scratch.bin"'", "shared": false, "size": 4, "dtype": "float32"},
   "outputs": ['"$(out ff '[4]' float32)"']}'
-expect_rc 0 "$EXEC" "$TMP/from-file-ok.json" -w "$W" -i "$IN" --allow-op=aten.from_file.default &&
-	pass "--allow-op=aten.from_file.default runs it" || fail "--allow-op: $(cat "$TMP/err")"
-expect_rc 0 "$EXEC" "$TMP/from-file-ok.json" -w "$W" -i "$IN" --allow-op=aten.from_file &&
-	pass "--allow-op=aten.from_file runs every overload" || fail "--allow-op (all overloads): $(cat "$TMP/err")"
+test_expect "--allow-op=aten.from_file.default runs it" '
+	expect_rc 0 "$EXEC" "$TMP/from-file-ok.json" -w "$W" -i "$IN" --allow-op=aten.from_file.default'
+test_expect "--allow-op=aten.from_file runs every overload" '
+	expect_rc 0 "$EXEC" "$TMP/from-file-ok.json" -w "$W" -i "$IN" --allow-op=aten.from_file'
+
 bad "--allow-op of another operator does not" "$TMP/from-file-ok.json" "aten.from_file.default" -- \
 	--allow-op=aten.from_file.out --allow-op=aten.from
 
-"$EXEC" --list-refused-ops >"$TMP/refused" 2>"$TMP/err"
-if grep -q "^aten\.from_file\.default	it takes a file name$" "$TMP/refused" &&
-	! grep -q "^aten\.add\.Tensor	" "$TMP/refused" && ! grep -q "^aten\.linear\." "$TMP/refused"; then
-	pass "--list-refused-ops lists aten.from_file and not aten.add or aten.linear"
-else
-	fail "--list-refused-ops: $(head -5 "$TMP/refused") $(cat "$TMP/err")"
-fi
+test_expect "--list-refused-ops lists aten.from_file and not aten.add or aten.linear" '
+	expect_rc 0 "$EXEC" --list-refused-ops &&
+	grep -q "^aten\.from_file\.default	it takes a file name$" "$TMP/out" &&
+	! grep -q "^aten\.add\.Tensor	" "$TMP/out" && ! grep -q "^aten\.linear\." "$TMP/out" ||
+	fail "$(head -5 "$TMP/out") $(cat "$TMP/err")"'
+
 
 # 2. Values libtorch would take on trust (libtorch 1.13 types these as int).
 ones() { printf '{"name": "o", "op_type": "aten.%s", "inputs": [], "attrs": {"size": [2]%s},
@@ -157,8 +166,9 @@ ir "$TMP/expand.json" node '{"name": "e", "op_type": "aten.expand.default", "inp
   "outputs": ['"$(out s '[]' float32)"']}'
 bad "a node past --max-elements" "$TMP/expand.json" "node e (aten.expand.default)" "--max-elements=1000000" -- \
 	--max-elements=1000000
-expect_rc 0 "$EXEC" "$TMP/expand.json" -w "$W" -i "$IN" --max-elements=none &&
-	pass "the same IR runs with --max-elements=none" || fail "--max-elements=none: $(cat "$TMP/err")"
+test_expect "the same IR runs with --max-elements=none" '
+	expect_rc 0 "$EXEC" "$TMP/expand.json" -w "$W" -i "$IN" --max-elements=none'
+
 ir "$TMP/expand-lie.json" node '{"name": "e", "op_type": "aten.expand.default", "inputs": ['"$(x_in self)"'],
   "attrs": {"size": [1099511627776, 3, 4]}, "outputs": ['"$(out e '[1, 3, 4]' float32)"']}' \
 	last '{"name": "s", "op_type": "aten.sum.default", "inputs": [{"name": "e", "arg": "self"}],
@@ -170,11 +180,10 @@ ir "$TMP/zeros-lie.json" node '{"name": "z", "op_type": "aten.zeros.default", "i
   "attrs": {"size": [67108864], "dtype": "float32"}, "outputs": ['"$(out z '[1]' float32)"']}'
 bad "an allocation past --max-memory that the IR understates" "$TMP/zeros-lie.json" \
 	"node z (aten.zeros.default)" "--max-memory" -- --max-memory=64M
-expect_rc 64 "$EXEC" "$TMP/mlp.ir.json" -w "$W" -i "$IN" --max-memory=-1 &&
-	expect_rc 64 "$EXEC" "$TMP/mlp.ir.json" -w "$W" -i "$IN" --max-memory=12Q &&
-	expect_rc 64 "$EXEC" "$TMP/mlp.ir.json" -w "$W" -i "$IN" --max-elements=0 &&
-	expect_rc 64 "$EXEC" "$TMP/mlp.ir.json" -w "$W" -i "$IN" --max-iterations=x &&
-	pass "bounds that are not numbers are usage errors" || fail "bounds usage: $(cat "$TMP/err")"
+for bound in --max-memory=-1 --max-memory=12Q --max-elements=0 --max-iterations=x; do
+	test_expect "$bound is a usage error" 'expect_rc 64 "$EXEC" "$TMP/mlp.ir.json" -w "$W" -i "$IN" "$bound"'
+done
+
 
 # 5. Higher-order operators: an endless while_loop, a missing body.
 cat >"$TMP/while.json" <<EOF
@@ -198,18 +207,19 @@ cat >"$TMP/while.json" <<EOF
               "graph_outputs": [{"name": "c", "shape": [3, 4], "dtype": "float32"}]}}}]}
 EOF
 sed 's/"BODY"/"body"/' "$TMP/while.json" >"$TMP/while-endless.json"
-st new "$TMP/none.safetensors" # the loop has no weights
-expect_rc 2 $LIMIT "$EXEC" "$TMP/while-endless.json" -w "$TMP/none.safetensors" --random-inputs --max-iterations=1000 &&
-	expect_one_line_naming "$TMP/while-endless.json" && grep -qF -- "--max-iterations=1000" "$TMP/err" &&
-	grep -qF "node w" "$TMP/err" && pass "an endless while_loop stops at --max-iterations" ||
-	fail "endless while_loop: $(cat "$TMP/err")"
-expect_rc 2 "$EXEC" "$TMP/while.json" -w "$TMP/none.safetensors" --random-inputs &&
-	expect_one_line_naming "$TMP/while.json" && grep -qF "node w (higher_order.while_loop): its body 'body'" "$TMP/err" &&
-	pass "a while_loop whose body is missing is refused at planning" || fail "missing body: $(cat "$TMP/err")"
+st new "$TMP/none.safetensors" || bail_out "st new" # the loop has no weights
+test_expect "an endless while_loop stops at --max-iterations" '
+	expect_rc 2 $LIMIT "$EXEC" "$TMP/while-endless.json" -w "$TMP/none.safetensors" --random-inputs --max-iterations=1000 &&
+	expect_one_line_naming "$TMP/while-endless.json" "--max-iterations=1000" "node w"'
+test_expect "a while_loop whose body is missing is refused at planning" '
+	expect_rc 2 "$EXEC" "$TMP/while.json" -w "$TMP/none.safetensors" --random-inputs &&
+	expect_one_line_naming "$TMP/while.json" "node w (higher_order.while_loop): its body '\''body'\''"'
+
 sed 's/"BODY"/"body"/; s/"body_fn": {"graph": "body"}/"body_fn": {"graph": "w"}/' "$TMP/while.json" \
 	>"$TMP/while-self.json"
-expect_rc 2 "$EXEC" "$TMP/while-self.json" -w "$TMP/none.safetensors" --random-inputs &&
-	expect_one_line_naming "$TMP/while-self.json" && grep -qF "its body 'w'" "$TMP/err" &&
-	pass "a body that names its own node is refused" || fail "self body: $(cat "$TMP/err")"
+test_expect "a body that names its own node is refused" '
+	expect_rc 2 "$EXEC" "$TMP/while-self.json" -w "$TMP/none.safetensors" --random-inputs &&
+	expect_one_line_naming "$TMP/while-self.json" "its body '\''w'\''"'
 
-finish
+
+test_done

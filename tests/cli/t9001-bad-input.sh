@@ -1,5 +1,5 @@
 #!/bin/sh
-# t3001-bad-input.sh: the tools on malformed inputs (tests/bad/, see its
+# t9001-bad-input.sh: the tools on malformed inputs (tests/bad/, see its
 # README.md; the files are made by tests/bad/make-bad.py).
 #
 # Every exit-2 case must: exit 2, print exactly one line on stderr that
@@ -15,9 +15,7 @@
 # the address-space limit is then left off.
 . "$IRX_SRCDIR/tests/cli/lib.sh"
 
-BAD="$IRX_SRCDIR/tests/bad/files"
-[ -d "$BAD" ] || skip "no $BAD"
-WRAP=${IRX_TEST_WRAPPER:-}
+[ -d "$BAD" ] || test_skip_all "no $BAD"
 
 # FILE | TOOL | ARGS | RC | MENTIONS (comma-separated, may be empty)
 #   FILE: a name in tests/bad/files; @missing: a path that does not exist;
@@ -130,90 +128,15 @@ ir-subgraph-missing.ir.json|dump|--check|1|/nodes/3/attrs/false_fn,false_graph_0
 ir-dup-key.ir.json|dump|--check|2|/nodes/1/name,duplicate key
 '
 
-mkdir "$TMP/dir.pt2"
+mkdir "$TMP/dir.pt2" "$TMP/o"
 # A victim: a file beside the inputs and outputs that no case may touch
 # (a reader must write nothing but its output, and that only on success).
 VICTIM="$TMP/victim.pt2"
 cp "$FIXTURES/t214/mlp.pt2" "$VICTIM"
-victim_sum=$(cksum <"$VICTIM")
-victim_ls=$(ls -l "$VICTIM")
-SANITIZED=
-grep -q 'fsanitize=address' "$IRX_BUILDDIR/Makefile" 2>/dev/null && SANITIZED=1
+victim=$(file_state "$VICTIM")
 
-# run OUTPUT-ARGS TOOL ARGS... : the tool under the memory limit, stdout to
-# $TMP/out, stderr to $TMP/err, status in $got.
-run() {
-	set +e
-	if [ -n "$WRAP" ]; then
-		$WRAP "$@" >"$TMP/out" 2>"$TMP/err"
-	elif [ -n "$SANITIZED" ]; then
-		# AddressSanitizer reserves terabytes of shadow address space: no
-		# ulimit -v for it (its own allocator limits catch huge requests).
-		"$@" >"$TMP/out" 2>"$TMP/err"
-	else
-		(ulimit -v 4000000; exec "$@") >"$TMP/out" 2>"$TMP/err"
-	fi
-	got=$?
-	set -e
-}
-
-# check LABEL WANT FILE MENTIONS: judge the last run.
-check() {
-	c_label=$1 c_want=$2 c_file=$3 c_mentions=$4
-	ok=1
-	if [ "$got" -ne "$c_want" ]; then
-		fail "$c_label: exited $got, expected $c_want; stderr: $(head -c 400 "$TMP/err")"
-		ok=0
-	fi
-	if grep -qE 'Sanitizer|runtime error:|^==[0-9]+==' "$TMP/err"; then
-		fail "$c_label: sanitizer/valgrind report: $(head -c 600 "$TMP/err")"
-		ok=0
-	fi
-	if [ "$c_want" -eq 2 ]; then
-		lines=$(wc -l <"$TMP/err")
-		if [ "$lines" -ne 1 ]; then
-			fail "$c_label: expected one line on stderr, got $lines: $(head -c 400 "$TMP/err")"
-			ok=0
-		elif ! grep -qF -- "$c_file" "$TMP/err"; then
-			fail "$c_label: stderr does not name '$c_file': $(cat "$TMP/err")"
-			ok=0
-		fi
-		where="$TMP/err"
-	else
-		where="$TMP/out"
-		if [ "$(wc -l <"$TMP/err")" -gt 1 ]; then
-			fail "$c_label: more than one line on stderr: $(head -c 400 "$TMP/err")"
-			ok=0
-		fi
-	fi
-	if [ -n "$c_mentions" ]; then
-		old_ifs=$IFS
-		IFS=,
-		for m in $c_mentions; do
-			if ! grep -qF -- "$m" "$where"; then
-				fail "$c_label: $(basename "$where") does not mention '$m': $(head -c 400 "$where")"
-				ok=0
-			fi
-		done
-		IFS=$old_ifs
-	fi
-	[ "$ok" -eq 1 ]
-}
-
-# no_output LABEL: after a failing run with -o "$TMP/o/out.json".
-no_output() {
-	left=$(cd "$TMP/o" && ls -A)
-	if [ -n "$left" ]; then
-		fail "$1: left files beside the output: $left"
-		rm -f "$TMP/o/"* "$TMP/o/".[!.]* 2>/dev/null || :
-		return 1
-	fi
-	return 0
-}
-
-mkdir "$TMP/o"
-n=0
-printf '%s\n' "$CASES" | while IFS='|' read -r file tool args want mentions; do
+printf '%s\n' "$CASES" >"$TMP/cases"
+while IFS='|' read -r file tool args want mentions; do
 	[ -n "$file" ] || continue
 	case $file in
 	@missing) path="$TMP/no/such/input.pt2" ;;
@@ -221,42 +144,29 @@ printf '%s\n' "$CASES" | while IFS='|' read -r file tool args want mentions; do
 	fixture:*) path="$FIXTURES/${file#fixture:}" ;;
 	*) path="$BAD/$file" ;;
 	esac
-	label="$tool $args $file"
+	label="$tool${args:+ $args} $file"
 	# shellcheck disable=SC2086
 	case $tool in
 	export+convert)
 		stage="$TMP/stage-${file%.*}.json"
-		run "$BIN/irx-export" -o "$stage" "$path"
-		if [ "$got" -ne 0 ]; then
-			fail "$label: irx-export exited $got, expected 0: $(head -c 400 "$TMP/err")"
-			continue
-		fi
-		run "$BIN/irx-convert" $args "$stage"
-		check "$label" "$want" "$stage" "$mentions" && pass "$label"
-		run "$BIN/irx-convert" $args -o "$TMP/o/out.json" "$stage"
-		check "$label -o" "$want" "$stage" "$mentions" || :
-		no_output "$label -o" || :
+		test_expect "$label" '
+			run_limited "$BIN/irx-export" -o "$stage" "$path" &&
+			{ [ "$got" -eq 0 ] || fail "irx-export exited $got, expected 0: $(head -c 400 "$TMP/err")"; } &&
+			run_limited "$BIN/irx-convert" $args "$stage" && check_run "$want" "$stage" "$mentions"'
+		test_expect "$label -o: the same, and no output left" '
+			[ -f "$stage" ] && run_limited "$BIN/irx-convert" $args -o "$TMP/o/out.json" "$stage" &&
+			check_run "$want" "$stage" "$mentions" && no_output "$TMP/o"'
 		;;
 	export|convert|dump)
-		run "$BIN/irx-$tool" $args "$path"
-		check "$label" "$want" "$path" "$mentions" && pass "$label"
-		if [ "$want" -eq 2 ]; then
-			run "$BIN/irx-$tool" $args -o "$TMP/o/out.json" "$path"
-			check "$label -o" "$want" "$path" "$mentions" || :
-			no_output "$label -o" || :
-		fi
+		test_expect "$label" 'run_limited "$BIN/irx-$tool" $args "$path" && check_run "$want" "$path" "$mentions"'
+		[ "$want" -eq 2 ] && test_expect "$label -o: the same, and no output left" '
+			run_limited "$BIN/irx-$tool" $args -o "$TMP/o/out.json" "$path" &&
+			check_run "$want" "$path" "$mentions" && no_output "$TMP/o"'
 		;;
 	*)
-		fail "bad table line: $file|$tool|$args|$want|$mentions"
+		test_expect "table line $file|$tool|$args|$want|$mentions" false
 		;;
 	esac
-done >"$TMP/log"
-if [ "$(cksum <"$VICTIM")" != "$victim_sum" ] || [ "$(ls -l "$VICTIM")" != "$victim_ls" ]; then
-	echo "FAIL: $VICTIM changed while the cases ran" >>"$TMP/log"
-else
-	echo "ok: $VICTIM unchanged after every case" >>"$TMP/log"
-fi
-cat "$TMP/log"
-n_fail=$(grep -c '^FAIL' "$TMP/log" || :)
-echo "$(grep -c '^ok' "$TMP/log" || :) ok, $n_fail failure(s) over $(printf '%s\n' "$CASES" | grep -c '|') cases"
-finish
+done <"$TMP/cases"
+test_expect "the victim beside the inputs is unchanged after every case" '[ "$(file_state "$VICTIM")" = "$victim" ]'
+test_done

@@ -1,5 +1,5 @@
 #!/bin/sh
-# t7003-runtime-fixtures.sh: every model of tests/fixtures/rt26 and rt214
+# t6001-verify-runtime-fixtures.sh: every model of tests/fixtures/rt26 and rt214
 # (exported on the meta device by torch 2.6 and 2.14, with real weights,
 # inputs, the eager outputs and a TorchScript trace recorded by torch):
 # convert the meta archive, then
@@ -11,9 +11,7 @@
 # in maint/check-sid.sh): operators 1.13 lacks run through decompositions.
 . "$IRX_SRCDIR/tests/cli/lib.sh"
 
-"$BIN/irx-exec" --version >"$TMP/v" 2>&1 || true
-grep -q "libtorch: [0-9]" "$TMP/v" || skip "irx-exec is built without libtorch"
-libtorch=$(sed -n 's/.*libtorch: //p' "$TMP/v")
+. "$IRX_SRCDIR/tests/cli/exec-lib.sh"
 
 # Scale the largest float32 tensor of a safetensors file by 1.5 and shift
 # it by 0.25 (standard library only): a weight that no longer fits the
@@ -49,65 +47,60 @@ for dir in "$FIXTURES/rt26" "$FIXTURES/rt214"; do
 		ir="$TMP/$v-$name.ir.json"
 		w="-w $f.state_dict.pt"
 		[ -f "$f.constants.pt" ] && w="$w -w $f.constants.pt"
+		checked=$((checked + 1))
 		if ! "$BIN/irx-export" "$f.pt2" 2>"$TMP/err" | "$BIN/irx-convert" >"$ir" 2>>"$TMP/err"; then
 			# dynamic shapes: converted with --allow-dynamic, refused by the executor by name
-			"$BIN/irx-export" "$f.pt2" | "$BIN/irx-convert" --allow-dynamic >"$ir"
 			# shellcheck disable=SC2086
-			expect_rc 2 "$BIN/irx-exec" "$ir" $w -i "$f.inputs.pt" && grep -q "symbolic" "$TMP/err" &&
-				pass "$v/$name: symbolic sizes are refused clearly" || fail "$v/$name: $(cat "$TMP/err")"
+			test_expect "$v/$name: symbolic sizes are refused clearly" '
+				grep -q "symbolic size" "$TMP/err" &&
+				"$BIN/irx-export" "$f.pt2" | "$BIN/irx-convert" --allow-dynamic >"$ir" &&
+				expect_rc 2 "$EXEC" "$ir" $w -i "$f.inputs.pt" && expect_one_line_naming "$ir" "symbolic"'
 			continue
 		fi
 		# shellcheck disable=SC2086
-		if expect_rc 0 "$BIN/irx-verify" "$ir" $w -i "$f.inputs.pt" --expected "$f.expected.pt"; then
-			pass "$v/$name: matches torch's recorded outputs (libtorch $libtorch)"
-		else
-			cat "$TMP/out"
-			continue
-		fi
+		test_expect "$v/$name: matches torch's recorded outputs (libtorch $LIBTORCH)" '
+			expect_rc 0 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --expected "$f.expected.pt" || fail "$(cat "$TMP/out")"'
 		# irx's decompositions against torch's outputs even where libtorch
 		# has the operator (with 2.14, SDPA and no-training batch norm)
 		if grep -q '"aten\.\(scaled_dot_product_attention\|_native_batch_norm_legit_no_training\)\.default"' "$cap"; then
 			# shellcheck disable=SC2086
-			expect_rc 0 "$BIN/irx-verify" "$ir" $w -i "$f.inputs.pt" --expected "$f.expected.pt" --decompose &&
-				pass "$v/$name: irx's decompositions match torch's outputs" ||
-				cat "$TMP/out"
+			test_expect "$v/$name: irx's decompositions match torch's outputs" '
+				expect_rc 0 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --expected "$f.expected.pt" --decompose ||
+				fail "$(cat "$TMP/out")"'
 		fi
 		# shellcheck disable=SC2086
-		expect_rc 0 "$BIN/irx-exec" "$ir" $w -i "$f.inputs.pt" -o "$TMP/out.pt" &&
-			expect_rc 0 "$BIN/irx-verify" "$ir" $w -i "$f.inputs.pt" --expected "$TMP/out.pt" &&
-			pass "$v/$name: irx-exec -o out.pt holds the same outputs"
+		test_expect "$v/$name: irx-exec -o out.pt holds the same outputs" '
+			expect_rc 0 "$EXEC" "$ir" $w -i "$f.inputs.pt" -o "$TMP/out.pt" &&
+			expect_rc 0 "$VERIFY" "$ir" $w -i "$f.inputs.pt" --expected "$TMP/out.pt"'
 		if [ -f "$f.reference.pt" ]; then
-			set +e
+			rc=0
 			# shellcheck disable=SC2086
-			"$BIN/irx-verify" "$ir" $w -i "$f.inputs.pt" --reference "$f.reference.pt" >"$TMP/out" 2>"$TMP/err"
-			rc=$?
-			set -e
-			if [ "$rc" = 0 ]; then
-				pass "$v/$name: matches the TorchScript model run by libtorch $libtorch"
-			elif [ "$rc" = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "reference.pt:" "$TMP/err"; then
+			"$VERIFY" "$ir" $w -i "$f.inputs.pt" --reference "$f.reference.pt" >"$TMP/out" 2>"$TMP/err" || rc=$?
+			if [ "$rc" = 2 ] && [ "$(wc -l <"$TMP/err")" = 1 ] && grep -q "reference.pt:" "$TMP/err"; then
 				# a trace from a newer torch that this libtorch cannot run
 				# (an operator it lacks, a kernel it has not): said in one line
-				echo "note: $v/$name: libtorch $libtorch cannot run the trace: $(cut -c1-160 "$TMP/err")"
+				test_skip "$v/$name: matches the TorchScript model run by libtorch" \
+					"libtorch $LIBTORCH cannot run the trace: $(cut -c1-160 "$TMP/err")"
 			else
-				fail "$v/$name: --reference exited $rc: $(head -c 300 "$TMP/err") $(cat "$TMP/out")"
+				test_expect "$v/$name: matches the TorchScript model run by libtorch $LIBTORCH" '
+					[ "$rc" = 0 ] || fail "--reference exited $rc: $(head -c 300 "$TMP/err") $(cat "$TMP/out")"'
 			fi
 		fi
-		if [ -f "$f.state_dict.safetensors" ]; then
-			changed=$(perturb "$f.state_dict.safetensors" "$TMP/changed.safetensors") || changed=
+		[ -f "$f.state_dict.safetensors" ] || continue
+		w2="-w $TMP/changed.safetensors"
+		[ -f "$f.constants.pt" ] && w2="$w2 -w $f.constants.pt"
+		rc=0
+		changed=$(perturb "$f.state_dict.safetensors" "$TMP/changed.safetensors") || rc=$?
+		if [ "$rc" = 3 ]; then
+			test_skip "$v/$name: a changed weight is caught" "no float32 weight to change"
+			continue
 		fi
-		if [ -n "${changed:-}" ]; then
-			w2="-w $TMP/changed.safetensors"
-			[ -f "$f.constants.pt" ] && w2="$w2 -w $f.constants.pt"
-			# shellcheck disable=SC2086
-			expect_rc 1 "$BIN/irx-verify" "$ir" $w2 -i "$f.inputs.pt" --expected "$f.expected.pt" &&
-				grep -q "MISMATCH" "$TMP/out" &&
-				pass "$v/$name: changing $changed is caught (exit 1): $(grep MISMATCH "$TMP/out" | head -1 | cut -c1-60)" ||
-				fail "$v/$name: a changed weight went unnoticed: $(cat "$TMP/out")"
-		fi
-		changed=
-		checked=$((checked + 1))
+		# shellcheck disable=SC2086
+		test_expect "$v/$name: changing ${changed:-a weight} is caught (exit 1, MISMATCH)" '
+			[ "$rc" = 0 ] && expect_rc 1 "$VERIFY" "$ir" $w2 -i "$f.inputs.pt" --expected "$f.expected.pt" &&
+			grep -q "MISMATCH" "$TMP/out" || fail "$(cat "$TMP/out")"'
 	done
 done
-[ "$checked" -gt 0 ] || skip "no runtime fixtures"
-echo "# $checked models checked against libtorch $libtorch"
-finish
+[ "$checked" -gt 0 ] || test_skip_all "no runtime fixtures"
+note "$checked models checked against libtorch $LIBTORCH"
+test_done
