@@ -3,7 +3,7 @@
  * oracles beside them), and on hand-made malformed pickles. */
 #include "unit.h"
 
-#include "pickle.h"
+#include "formats/formats.h"
 
 /* The data.pkl of a fixture zip, copied out (free it). */
 static uint8_t *data_pkl(const char *rel, const char *entry, size_t *len)
@@ -61,13 +61,13 @@ static void check_state_dict(const char *rel, const char *entry)
 	irx_error err = {0};
 	size_t i;
 
-	if (pk_load(&r, pkl, len, &root, &err) != IRX_OK)
+	if (fmt_pickle_load(&r, pkl, len, &root, &err) != IRX_OK)
 		fail_msg("%s: %s: %s", rel, err.where, err.text);
 	assert_int_equal(root->kind, PK_DICT);
 	assert_true(root->ordered);
 	assert_int_equal(root->u.seq.n, 2 * json_array_size(tensors));
 	assert_true(json_array_size(tensors) > 0);
-	assert_int_equal(pk_n_storages(r), json_array_size(tensors));
+	assert_int_equal(fmt_pickle_n_storages(r), json_array_size(tensors));
 	json_array_foreach(tensors, i, t) {
 		const struct pk_value *k = root->u.seq.v[2 * i], *v = root->u.seq.v[2 * i + 1];
 		json_t *shape = json_object_get(t, "shape"), *strides = json_object_get(t, "strides");
@@ -88,9 +88,9 @@ static void check_state_dict(const char *rel, const char *entry)
 		assert_string_equal(pt->storage->location, "cpu");
 		assert_int_equal(pt->storage->dtype, pt->dtype);
 		assert_int_equal(pt->storage->numel, numel);
-		assert_ptr_equal(pk_storage_at(r, pt->storage->index), pt->storage);
+		assert_ptr_equal(fmt_pickle_storage_at(r, pt->storage->index), pt->storage);
 	}
-	pk_free(r);
+	fmt_pickle_free(r);
 	json_decref(o);
 	free(pkl);
 }
@@ -111,32 +111,32 @@ static void pickle_shared_storage(void **state)
 	struct pk_value *root = NULL;
 	irx_error err = {0};
 
-	assert_int_equal(pk_load(&r, pkl, len, &root, &err), IRX_OK);
+	assert_int_equal(fmt_pickle_load(&r, pkl, len, &root, &err), IRX_OK);
 	assert_int_equal(root->kind, PK_DICT);
 	assert_int_equal(root->u.seq.n, 4);
 	assert_string_equal(str_of(root->u.seq.v[0]), "emb.weight");
 	assert_string_equal(str_of(root->u.seq.v[2]), "head.weight");
-	assert_int_equal(pk_n_storages(r), 1);
+	assert_int_equal(fmt_pickle_n_storages(r), 1);
 	assert_ptr_equal(root->u.seq.v[1]->u.tensor->storage, root->u.seq.v[3]->u.tensor->storage);
 	assert_string_equal(root->u.seq.v[1]->u.tensor->storage->key, "0");
-	pk_free(r);
+	fmt_pickle_free(r);
 	free(pkl);
 }
 
-/* pk_load on hand-made bytes: the status, and the text it must hold. */
+/* fmt_pickle_load on hand-made bytes: the status, and the text it must hold. */
 static void load_fails(const char *bytes, size_t len, const char *says, const char *where)
 {
 	struct pk_reader *r = NULL;
 	struct pk_value *root = NULL;
 	irx_error err = {0};
 
-	assert_int_not_equal(pk_load(&r, (const uint8_t *)bytes, len, &root, &err), IRX_OK);
+	assert_int_not_equal(fmt_pickle_load(&r, (const uint8_t *)bytes, len, &root, &err), IRX_OK);
 	assert_true(err.code != 0);
 	if (!strstr(err.text, says))
 		fail_msg("error '%s' does not say '%s'", err.text, says);
 	if (where && !strstr(err.where, where))
 		fail_msg("error place '%s' is not '%s'", err.where, where);
-	pk_free(r);
+	fmt_pickle_free(r);
 }
 
 static void pickle_scalars(void **state)
@@ -146,18 +146,18 @@ static void pickle_scalars(void **state)
 	struct pk_value *root = NULL;
 	irx_error err = {0};
 
-	assert_int_equal(pk_load(&r, (const uint8_t *)k7, sizeof(k7) - 1, &root, &err), IRX_OK);
+	assert_int_equal(fmt_pickle_load(&r, (const uint8_t *)k7, sizeof(k7) - 1, &root, &err), IRX_OK);
 	assert_int_equal(root->kind, PK_INT);
 	assert_int_equal(root->u.i, 7);
-	assert_int_equal(pk_n_storages(r), 0);
-	pk_free(r);
-	assert_int_equal(pk_load(&r, (const uint8_t *)none, sizeof(none) - 1, &root, &err), IRX_OK);
+	assert_int_equal(fmt_pickle_n_storages(r), 0);
+	fmt_pickle_free(r);
+	assert_int_equal(fmt_pickle_load(&r, (const uint8_t *)none, sizeof(none) - 1, &root, &err), IRX_OK);
 	assert_int_equal(root->kind, PK_NONE);
-	pk_free(r);
-	assert_int_equal(pk_load(&r, (const uint8_t *)t, sizeof(t) - 1, &root, &err), IRX_OK);
+	fmt_pickle_free(r);
+	assert_int_equal(fmt_pickle_load(&r, (const uint8_t *)t, sizeof(t) - 1, &root, &err), IRX_OK);
 	assert_int_equal(root->kind, PK_BOOL);
 	assert_int_equal(root->u.i, 1);
-	pk_free(r);
+	fmt_pickle_free(r);
 }
 
 static void pickle_malformed(void **state)

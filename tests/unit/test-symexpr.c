@@ -3,16 +3,16 @@
  * expressions of a real dynamic-shape program and hand-made srepr. */
 #include "unit.h"
 
-#include "irxp.h"
+#include "graph/graph.h"
 
-/* irxp_symexpr(IN) is WANT. */
+/* graph_symexpr(IN) is WANT. */
 static void is(const char *in, const char *want)
 {
-	char *got = irxp_symexpr(in);
+	char *got = graph_symexpr(in);
 
 	assert_non_null(got);
 	if (strcmp(got, want) != 0)
-		fail_msg("irxp_symexpr(\"%s\") is \"%s\", expected \"%s\"", in, got, want);
+		fail_msg("graph_symexpr(\"%s\") is \"%s\", expected \"%s\"", in, got, want);
 	free(got);
 }
 
