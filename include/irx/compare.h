@@ -33,7 +33,7 @@ typedef struct irx_compare_result {
 IRX_API void irx_compare_defaults(int dtype, double *rtol, double *atol);
 
 /** Compare GOT with WANT (both with data).  RTOL/ATOL below 0: defaults. */
-IRX_API int irx_compare(const irx_tensor *got, const irx_tensor *want, double rtol, double atol,
+IRX_API irx_status irx_compare(const irx_tensor *got, const irx_tensor *want, double rtol, double atol,
 			irx_compare_result *out, irx_error *err);
 
 IRX_END_DECLS

@@ -36,7 +36,7 @@ typedef struct irx_convert_options {
  * rewrite attrs, add fields a backend wants).  Nonzero fails the
  * conversion, naming the node.
  */
-typedef int (*irx_convert_hook)(const json_t *program_node, json_t *node, void *user,
+typedef irx_status (*irx_convert_hook)(const json_t *program_node, json_t *node, void *user,
 				irx_error *err);
 
 /**
@@ -46,7 +46,7 @@ typedef int (*irx_convert_hook)(const json_t *program_node, json_t *node, void *
 IRX_API int irx_convert_register(const char *op_type, irx_convert_hook hook, void *user);
 
 /** Convert PROGRAM (borrowed).  @param out new reference to the IR. */
-IRX_API int irx_convert(const json_t *program, const irx_convert_options *opts,
+IRX_API irx_status irx_convert(const json_t *program, const irx_convert_options *opts,
 			json_t **out, irx_error *err);
 
 IRX_END_DECLS

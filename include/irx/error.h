@@ -34,9 +34,11 @@ enum irx_status {
 	IRX_EUNSUPPORTED = -5, /* well-formed, but not something irx reads */
 	IRX_EMISMATCH = -6,    /* an expected negative answer */
 };
+/** What every fallible public function returns. */
+typedef enum irx_status irx_status;
 
 typedef struct irx_error {
-	int code;
+	irx_status code;
 	char source[256]; /* the file, or "-" for stdin */
 	char where[512];  /* place in the file; may be empty */
 	char text[512];   /* what is wrong: lowercase, no full stop */
@@ -47,7 +49,7 @@ typedef struct irx_error {
 typedef void (*irx_warn_fn)(void *ctx, const char *msg);
 
 /** A short name for a status code ("format error", ...). */
-IRX_API const char *irx_status_str(int code);
+IRX_API const char *irx_status_str(irx_status code);
 
 /** Reset an error record to "no error". */
 IRX_API void irx_error_clear(irx_error *e);
@@ -58,12 +60,12 @@ IRX_API void irx_error_clear(irx_error *e);
  * (libirx itself, a conversion hook, a custom executor) writes
  * `return irx_error_set(err, IRX_EFORMAT, "...", ...)`.
  */
-IRX_API int irx_error_set(irx_error *e, int code, const char *fmt, ...)
+IRX_API irx_status irx_error_set(irx_error *e, irx_status code, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
-IRX_API int irx_error_vset(irx_error *e, int code, const char *fmt, va_list ap);
+IRX_API irx_status irx_error_vset(irx_error *e, irx_status code, const char *fmt, va_list ap);
 
 /**
  * Escape LEN bytes at S so that they print as one line without terminal

@@ -36,7 +36,7 @@ typedef struct irx_exec_options {
 	/* Called after each node of the top-level graph with its outputs
 	 * (borrowed), in the IR's output order; a nonzero return stops the run
 	 * with that status.  For --dump-intermediates and --per-node. */
-	int (*on_node)(void *ctx, const json_t *node, irx_th *const *outputs, size_t n,
+	irx_status (*on_node)(void *ctx, const json_t *node, irx_th *const *outputs, size_t n,
 		       irx_error *err);
 	void *on_node_ctx;
 	int measure;           /* track the largest live set (costs a little per node) */
@@ -64,7 +64,7 @@ IRX_API size_t irx_exec_default_max_memory(void);
  * naming every operator that cannot run, and with IRX_EFORMAT for an IR
  * that does not hold together.  IR is borrowed and must outlive the plan.
  */
-IRX_API int irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o,
+IRX_API irx_status irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o,
 			 irx_error *err);
 IRX_API void irx_exec_free(irx_exec *x);
 
@@ -77,7 +77,7 @@ IRX_API void irx_exec_free(irx_exec *x);
  * error with strict).  The sets' bytes are used in place and must outlive
  * the plan.
  */
-IRX_API int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n, irx_error *err);
+IRX_API irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n, irx_error *err);
 
 IRX_API size_t irx_exec_n_inputs(const irx_exec *x);
 /** Graph input I: its TensorMeta from the IR (name, dtype, shape). */
@@ -89,7 +89,7 @@ IRX_API const json_t *irx_exec_output(const irx_exec *x, size_t i);
  * Check INPUTS against the graph inputs (count, dtype, shape; all problems
  * named in one message), then run.  Inputs are borrowed.
  */
-IRX_API int irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err);
+IRX_API irx_status irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err);
 /** Output I of the last run; borrowed until the next run or the free. */
 IRX_API irx_th *irx_exec_result(const irx_exec *x, size_t i);
 
@@ -108,7 +108,7 @@ typedef struct irx_exec_call irx_exec_call;
  * An executor runs one node.  It reads its inputs and attributes from CALL
  * and gives each output to irx_exec_call_set_output().
  */
-typedef int (*irx_executor_fn)(irx_exec_call *call, void *user, irx_error *err);
+typedef irx_status (*irx_executor_fn)(irx_exec_call *call, void *user, irx_error *err);
 
 /**
  * Run nodes of OP_TYPE ("mylib.scale.default") with FN, before looking in
@@ -127,15 +127,15 @@ IRX_API size_t irx_exec_call_list_len(const irx_exec_call *c, const char *arg);
 /** attrs[NAME] of the node, or NULL. */
 IRX_API const json_t *irx_exec_call_attr(const irx_exec_call *c, const char *name);
 /** Set the node's output I (its position in the node's outputs); takes T. */
-IRX_API int irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *err);
+IRX_API irx_status irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *err);
 /** Call a libtorch operator by op_type ("aten.matmul.default"). */
-IRX_API int irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *args,
+IRX_API irx_status irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *args,
 			     size_t n, irx_th_results **out, irx_error *err);
 /**
  * Run the node's subgraph GRAPH (a name from attrs {"graph": NAME}) on
  * IN; its N_OUT outputs go to OUT (owned by the caller).
  */
-IRX_API int irx_exec_call_subgraph(irx_exec_call *c, const char *graph, irx_th *const *in,
+IRX_API irx_status irx_exec_call_subgraph(irx_exec_call *c, const char *graph, irx_th *const *in,
 				   size_t n_in, irx_th **out, size_t n_out, irx_error *err);
 
 IRX_END_DECLS

@@ -36,7 +36,7 @@ typedef struct irx_export_options {
  * Read the exported program of archive A.  @param out new reference.
  * On failure, ERR names the zip entry and JSON path.
  */
-IRX_API int irx_program_export(const irx_archive *a, const irx_export_options *opts,
+IRX_API irx_status irx_program_export(const irx_archive *a, const irx_export_options *opts,
 			       json_t **out, irx_error *err);
 
 /**
@@ -45,7 +45,7 @@ IRX_API int irx_program_export(const irx_archive *a, const irx_export_options *o
  * constants are listed from the signature, with "has_data": null (unknown).
  * @param out new reference.
  */
-IRX_API int irx_program_normalize(const uint8_t *json, size_t len,
+IRX_API irx_status irx_program_normalize(const uint8_t *json, size_t len,
 				  const irx_export_options *opts, json_t **out,
 				  irx_error *err);
 

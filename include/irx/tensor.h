@@ -82,13 +82,13 @@ typedef struct irx_tensors_options {
  * Open PATH ("-" for stdin): a torch.save file, a safetensors file or a
  * .pt2 archive.  @param out new set; free with irx_tensors_free().
  */
-IRX_API int irx_tensors_open(irx_tensors **out, const char *path,
+IRX_API irx_status irx_tensors_open(irx_tensors **out, const char *path,
 			     const irx_tensors_options *o, irx_error *err);
 /** Like irx_tensors_open(), from a blob the set takes over. */
-IRX_API int irx_tensors_open_blob(irx_tensors **out, irx_blob *blob,
+IRX_API irx_status irx_tensors_open_blob(irx_tensors **out, irx_blob *blob,
 				  const irx_tensors_options *o, irx_error *err);
 /** From an open archive (borrowed; it must outlive the set). */
-IRX_API int irx_tensors_open_archive(irx_tensors **out, const irx_archive *a,
+IRX_API irx_status irx_tensors_open_archive(irx_tensors **out, const irx_archive *a,
 				     const irx_tensors_options *o, irx_error *err);
 IRX_API void irx_tensors_free(irx_tensors *t);
 
@@ -120,7 +120,7 @@ IRX_API void irx_tensors_release(const irx_tensors *t, const void *p, size_t n);
  * and .pt2): the check that opening skips.  Fails with IRX_EFORMAT naming
  * the first entry that does not match.
  */
-IRX_API int irx_tensors_verify(const irx_tensors *t, irx_error *err);
+IRX_API irx_status irx_tensors_verify(const irx_tensors *t, irx_error *err);
 
 /* Tensors without a file: helpers for writers and executors. */
 
@@ -138,13 +138,13 @@ typedef struct irx_tensor_stats {
 } irx_tensor_stats;
 
 /** Statistics over T's elements (which must have data). */
-IRX_API int irx_tensor_stats_of(const irx_tensor *t, irx_tensor_stats *out, irx_error *err);
+IRX_API irx_status irx_tensor_stats_of(const irx_tensor *t, irx_tensor_stats *out, irx_error *err);
 
 /* Writers.  Tensors are written contiguous, one storage each; output goes
  * to F, which the caller opened (and renames into place). */
 
 /** safetensors; METADATA is NULL or a NULL-terminated key, value list. */
-IRX_API int irx_safetensors_write(FILE *f, const irx_tensor *const *tensors, size_t n,
+IRX_API irx_status irx_safetensors_write(FILE *f, const irx_tensor *const *tensors, size_t n,
 				  const char *const *metadata, irx_error *err);
 
 enum irx_torch_save_container {
@@ -157,7 +157,7 @@ enum irx_torch_save_container {
  * A torch.save file loadable with torch.load(weights_only=True) by torch
  * 1.13 and later.  ARCHIVE_NAME is the zip folder ("archive" when NULL).
  */
-IRX_API int irx_torch_save_write(FILE *f, const irx_tensor *const *tensors, size_t n,
+IRX_API irx_status irx_torch_save_write(FILE *f, const irx_tensor *const *tensors, size_t n,
 				 enum irx_torch_save_container container,
 				 const char *archive_name, irx_error *err);
 

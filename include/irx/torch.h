@@ -43,9 +43,9 @@ IRX_API void irx_th_set_threads(int n);
 /* ---- tensors ----------------------------------------------------------- */
 
 /** A tensor over T's bytes, with T's dtype, shape and strides; no copy. */
-IRX_API int irx_th_from_view(irx_th **out, const irx_tensor *t, irx_error *err);
+IRX_API irx_status irx_th_from_view(irx_th **out, const irx_tensor *t, irx_error *err);
 /** A tensor that owns a copy of T's elements (for data that may change). */
-IRX_API int irx_th_from_copy(irx_th **out, const irx_tensor *t, irx_error *err);
+IRX_API irx_status irx_th_from_copy(irx_th **out, const irx_tensor *t, irx_error *err);
 /** A new handle on the same tensor (libtorch counts the references). */
 IRX_API irx_th *irx_th_retain(const irx_th *t);
 IRX_API void irx_th_free(irx_th *t);
@@ -60,10 +60,10 @@ IRX_API const void *irx_th_storage_id(const irx_th *t);
 IRX_API size_t irx_th_storage_nbytes(const irx_th *t);
 /** Random values of DTYPE and SHAPE from SEED: normal for floating point,
  * uniform in [0, 10) for integers, fair coins for bool. */
-IRX_API int irx_th_random(irx_th **out, int dtype, const int64_t *shape, int ndim,
+IRX_API irx_status irx_th_random(irx_th **out, int dtype, const int64_t *shape, int ndim,
 			  uint64_t seed, irx_error *err);
 /** T converted to DTYPE (a new tensor; the same one when it already is). */
-IRX_API int irx_th_to_dtype(irx_th **out, const irx_th *t, int dtype, irx_error *err);
+IRX_API irx_status irx_th_to_dtype(irx_th **out, const irx_th *t, int dtype, irx_error *err);
 
 /* ---- values: what operators take and return ----------------------------- */
 
@@ -111,7 +111,7 @@ IRX_API void irx_th_results_free(irx_th_results *r);
  * linked libtorch.  Fails with IRX_EUNSUPPORTED when it has no such
  * operator (libtorch 1.13 lacks many that torch 2.x exports).
  */
-IRX_API int irx_th_op_find(irx_th_op **out, const char *name, const char *overload,
+IRX_API irx_status irx_th_op_find(irx_th_op **out, const char *name, const char *overload,
 			   irx_error *err);
 IRX_API void irx_th_op_free(irx_th_op *op);
 /** The live schema as libtorch prints it. */
@@ -127,7 +127,7 @@ IRX_API int irx_th_op_arg_has_default(const irx_th_op *op, size_t i);
  * Values are converted to the schema's types (a STR to a dtype, layout,
  * device or memory format; an INT to a Scalar; ...).  Results in *OUT.
  */
-IRX_API int irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
+IRX_API irx_status irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
 			   irx_th_results **out, irx_error *err);
 
 /**
@@ -136,7 +136,7 @@ IRX_API int irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n
  * enums (dtype, layout, memory format, reduction, device, ...) checked
  * against the linked libtorch.  The error names the argument.
  */
-IRX_API int irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
+IRX_API irx_status irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
 			    irx_error *err);
 
 /** Call FN with the schema of every operator the linked libtorch has. */
@@ -152,17 +152,17 @@ IRX_API void irx_th_set_memory_limit(size_t bytes);
 /* ---- TorchScript -------------------------------------------------------- */
 
 /** Load a TorchScript archive (torch.jit.save) on the CPU, in eval mode. */
-IRX_API int irx_th_module_load(irx_th_module **out, const char *path, irx_error *err);
+IRX_API irx_status irx_th_module_load(irx_th_module **out, const char *path, irx_error *err);
 IRX_API void irx_th_module_free(irx_th_module *m);
 /**
  * Replace the module's parameter or buffer NAME (a state_dict key) with
  * the values of T (same shape; converted to the parameter's dtype).
  * Fails with IRX_EINVAL when the module has no such parameter or buffer.
  */
-IRX_API int irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t,
+IRX_API irx_status irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t,
 			      irx_error *err);
 /** Run forward(INPUTS...); tuple, list and dict outputs are flattened. */
-IRX_API int irx_th_module_forward(irx_th_module *m, irx_th *const *inputs, size_t n,
+IRX_API irx_status irx_th_module_forward(irx_th_module *m, irx_th *const *inputs, size_t n,
 				  irx_th_results **out, irx_error *err);
 
 IRX_END_DECLS

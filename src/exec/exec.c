@@ -475,7 +475,7 @@ static void free_graph(struct xgraph *g)
 	free(g);
 }
 
-int irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o, irx_error *err)
+irx_status irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o, irx_error *err)
 {
 	struct problems unsupported = {{0}, 0};
 	irx_exec *x = calloc(1, sizeof(*x));
@@ -621,7 +621,7 @@ static size_t unused(const irx_tensors *const *w, size_t n_sets, const json_t *k
 	return n;
 }
 
-int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_error *err)
+irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_error *err)
 {
 	static const char *const lists[] = {"weights", "constants"};
 	const json_t *mapping = json_object_get(x->ir, "weight_name_mapping");
@@ -938,7 +938,7 @@ static int check_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error 
 	return IRX_OK;
 }
 
-int irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err)
+irx_status irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err)
 {
 	int rc;
 
@@ -992,7 +992,7 @@ const json_t *irx_exec_call_attr(const irx_exec_call *c, const char *name)
 	return json_object_get(json_object_get(c->n->json, "attrs"), name);
 }
 
-int irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *err)
+irx_status irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *err)
 {
 	if (i >= c->n->n_out) {
 		irx_th_free(t);
@@ -1003,7 +1003,7 @@ int irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *e
 	return IRX_OK;
 }
 
-int irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *args, size_t n,
+irx_status irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *args, size_t n,
 		     irx_th_results **out, irx_error *err)
 {
 	char name[256], overload[128];
@@ -1025,7 +1025,7 @@ int irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *ar
 	return rc;
 }
 
-int irx_exec_call_subgraph(irx_exec_call *c, const char *graph, irx_th *const *in, size_t n_in,
+irx_status irx_exec_call_subgraph(irx_exec_call *c, const char *graph, irx_th *const *in, size_t n_in,
 			   irx_th **out, size_t n_out, irx_error *err)
 {
 	const json_t *subs = json_object_get(c->n->json, "subgraphs");

@@ -208,9 +208,9 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 	const char *format = json_string_value(json_object_get(doc, "format"));
 	if (format && !strcmp(format, IRX_IR_FORMAT))
 		rc = a->check ? check_ir(a, doc, f)
-			      : irx_dump_ir(f, doc, a->format) ? dump_failed(a) : EXIT_OK;
+			      : irx_dump_ir(f, doc, a->format, NULL) ? dump_failed(a) : EXIT_OK;
 	else if (format && !strcmp(format, IRX_PROGRAM_FORMAT) && !a->check)
-		rc = irx_dump_program(f, doc, a->format) ? dump_failed(a) : EXIT_OK;
+		rc = irx_dump_program(f, doc, a->format, NULL) ? dump_failed(a) : EXIT_OK;
 	else if (a->check)
 		rc = tool_fail("%s: not an irx IR document (no \"format\": \"irx-ir\"): nothing to check",
 			       a->input);

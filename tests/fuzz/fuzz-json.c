@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		/* round trip through the writer must parse back equal */
 		char *buf = NULL; size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);
-		irx_json_write(f, v, IRX_JSON_COMPACT);
+		irx_json_write(f, v, IRX_JSON_COMPACT, NULL);
 		fclose(f);
 		json_t *w = NULL;
 		irx_error e2 = {0};

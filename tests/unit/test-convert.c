@@ -184,8 +184,8 @@ static void convert_is_deterministic(void **state)
 	char *sa = NULL, *sb = NULL;
 	size_t la, lb;
 	FILE *fa = open_memstream(&sa, &la), *fb = open_memstream(&sb, &lb);
-	irx_json_write(fa, a, IRX_JSON_PRETTY);
-	irx_json_write(fb, b, IRX_JSON_PRETTY);
+	irx_json_write(fa, a, IRX_JSON_PRETTY, NULL);
+	irx_json_write(fb, b, IRX_JSON_PRETTY, NULL);
 	fclose(fa), fclose(fb);
 	assert_int_equal(la, lb);
 	assert_memory_equal(sa, sb, la);

@@ -50,7 +50,7 @@ static void json_writer_shortest_floats_and_order(void **state)
 	FILE *f = open_memstream(&buf, &len);
 	json_t *v = json_pack("{s:f,s:f,s:f,s:i,s:f}", "eps", 1e-05, "tenth", 0.1, "one", 1.0,
 			      "n", 3, "third", 1.0 / 3);
-	irx_json_write(f, v, IRX_JSON_COMPACT);
+	irx_json_write(f, v, IRX_JSON_COMPACT, NULL);
 	fclose(f);
 	assert_string_equal(buf, "{\"eps\": 1e-05, \"tenth\": 0.1, \"one\": 1.0, \"n\": 3, \"third\": 0.3333333333333333}\n");
 	free(buf);

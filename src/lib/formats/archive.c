@@ -170,7 +170,7 @@ static const char *sniff(const uint8_t *d, size_t n)
 	return "not a zip archive";
 }
 
-int irx_archive_open_blob(irx_archive **out, irx_blob *blob, irx_error *err)
+irx_status irx_archive_open_blob(irx_archive **out, irx_blob *blob, irx_error *err)
 {
 	const uint8_t *d = irx_blob_data(blob);
 	size_t n = irx_blob_size(blob);
@@ -202,7 +202,7 @@ fail:
 	return rc;
 }
 
-int irx_archive_open(irx_archive **out, const char *path, irx_error *err)
+irx_status irx_archive_open(irx_archive **out, const char *path, irx_error *err)
 {
 	irx_blob *b;
 	int rc;
@@ -255,7 +255,7 @@ const char *irx_archive_kind_name(enum irx_archive_kind kind)
 	return "unknown";
 }
 
-int irx_archive_require_program(const irx_archive *a, irx_error *err)
+irx_status irx_archive_require_program(const irx_archive *a, irx_error *err)
 {
 	switch (a->kind) {
 	case IRX_ARCHIVE_PT2_LEGACY:

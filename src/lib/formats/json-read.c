@@ -476,7 +476,7 @@ static json_t *value(struct reader *r)
 	}
 }
 
-int irx_json_parse(const uint8_t *data, size_t len, json_t **out, irx_error *err)
+irx_status irx_json_parse(const uint8_t *data, size_t len, json_t **out, irx_error *err)
 {
 	struct reader r = {(const char *)data, (const char *)data, (const char *)data + len, 0, err,
 			   NULL, 0, 0, "", 0};
@@ -500,7 +500,7 @@ int irx_json_parse(const uint8_t *data, size_t len, json_t **out, irx_error *err
 	return IRX_OK;
 }
 
-int irx_json_load(const char *path, json_t **out, irx_error *err)
+irx_status irx_json_load(const char *path, json_t **out, irx_error *err)
 {
 	irx_blob *b;
 	int rc;

@@ -291,7 +291,7 @@ static int has_eocd_at_end(const uint8_t *d, size_t n)
 	return 0;
 }
 
-int irx_zip_open(irx_zip **out, const irx_blob *blob, irx_error *err)
+irx_status irx_zip_open(irx_zip **out, const irx_blob *blob, irx_error *err)
 {
 	zlib_filefunc64_def ff = {
 		mem_open, mem_read, mem_write, mem_tell, mem_seek, mem_close, mem_error, NULL,
@@ -354,7 +354,7 @@ const irx_zip_entry *irx_zip_find(const irx_zip *z, const char *name)
 	return NULL;
 }
 
-int irx_zip_data_offset(const irx_zip *z, const irx_zip_entry *pub,
+irx_status irx_zip_data_offset(const irx_zip *z, const irx_zip_entry *pub,
 			uint64_t *offset, irx_error *err)
 {
 	struct entry *e = (struct entry *)pub;
@@ -434,7 +434,7 @@ static int inflate_entry(const irx_zip_entry *e, const uint8_t *src,
 	return IRX_OK;
 }
 
-int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
+irx_status irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
 		 const uint8_t **data, size_t *len, void **owned, irx_error *err)
 {
 	const uint8_t *src;
@@ -484,7 +484,7 @@ int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
 	return IRX_OK;
 }
 
-int irx_zip_view(const irx_zip *z, const irx_zip_entry *e, const uint8_t **data, size_t *len,
+irx_status irx_zip_view(const irx_zip *z, const irx_zip_entry *e, const uint8_t **data, size_t *len,
 		 irx_error *err)
 {
 	uint64_t off;

@@ -880,7 +880,7 @@ static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 	return IRX_OK;
 }
 
-int irx_convert(const json_t *program, const irx_convert_options *opts, json_t **out,
+irx_status irx_convert(const json_t *program, const irx_convert_options *opts, json_t **out,
 		irx_error *err)
 {
 	irx_convert_options defaults = {0};

@@ -180,7 +180,7 @@ static int list_payloads(const irx_archive *a, const char *model, json_t *doc, i
 	return rc;
 }
 
-int irx_program_export(const irx_archive *a, const irx_export_options *o, json_t **out,
+irx_status irx_program_export(const irx_archive *a, const irx_export_options *o, json_t **out,
 		       irx_error *err)
 {
 	const char *model = NULL;

@@ -1466,7 +1466,7 @@ int graph_list_payloads(json_t *doc, graph_locate_fn locate, void *ctx, irx_erro
 	return rc;
 }
 
-int irx_program_normalize(const uint8_t *data, size_t len, const irx_export_options *o,
+irx_status irx_program_normalize(const uint8_t *data, size_t len, const irx_export_options *o,
 			  json_t **out, irx_error *err)
 {
 	int rc = graph_normalize(data, len, o, out, err);

@@ -67,7 +67,7 @@ static double excess(double g, double gi, double w, double wi, irx_compare_resul
 	return diff - (r->atol + r->rtol * mag);
 }
 
-int irx_compare(const irx_tensor *got, const irx_tensor *want, double rtol, double atol,
+irx_status irx_compare(const irx_tensor *got, const irx_tensor *want, double rtol, double atol,
 		irx_compare_result *r, irx_error *err)
 {
 	size_t gs = irx_dtype_size(got->dtype), ws = irx_dtype_size(want->dtype);
