@@ -47,7 +47,7 @@ enum irx_tensors_format {
  */
 typedef struct irx_tensor {
 	const char *name;        /* state_dict key, position ("0"), or dotted path */
-	int dtype;               /* enum irx_dtype */
+	enum irx_dtype dtype;
 	int ndim;
 	const int64_t *shape;
 	const int64_t *strides;  /* in elements */

@@ -60,10 +60,10 @@ IRX_API const void *irx_th_storage_id(const irx_th *t);
 IRX_API size_t irx_th_storage_nbytes(const irx_th *t);
 /** Random values of DTYPE and SHAPE from SEED: normal for floating point,
  * uniform in [0, 10) for integers, fair coins for bool. */
-IRX_API irx_status irx_th_random(irx_th **out, int dtype, const int64_t *shape, int ndim,
+IRX_API irx_status irx_th_random(irx_th **out, enum irx_dtype dtype, const int64_t *shape, int ndim,
 			  uint64_t seed, irx_error *err);
 /** T converted to DTYPE (a new tensor; the same one when it already is). */
-IRX_API irx_status irx_th_to_dtype(irx_th **out, const irx_th *t, int dtype, irx_error *err);
+IRX_API irx_status irx_th_to_dtype(irx_th **out, const irx_th *t, enum irx_dtype dtype, irx_error *err);
 
 /* ---- values: what operators take and return ----------------------------- */
 

@@ -559,7 +559,8 @@ int exec_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, si
 {
 	const json_t *shape = json_object_get(meta, "shape");
 	int64_t dims[IRX_TENSOR_MAX_DIMS];
-	int ndim = (int)json_array_size(shape), dtype = irx_dtype_from_name(str(meta, "dtype"));
+	int ndim = (int)json_array_size(shape);
+	enum irx_dtype dtype = irx_dtype_from_name(str(meta, "dtype"));
 	int ok = dtype == t->dtype && ndim == t->ndim;
 
 	for (int d = 0; d < ndim && d < IRX_TENSOR_MAX_DIMS; d++) {
@@ -571,7 +572,7 @@ int exec_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, si
 	return ok;
 }
 
-int exec_is_float(int dtype)
+int exec_is_float(enum irx_dtype dtype)
 {
 	return dtype == IRX_DTYPE_FLOAT16 || dtype == IRX_DTYPE_FLOAT32 || dtype == IRX_DTYPE_BFLOAT16;
 }
@@ -762,7 +763,7 @@ static int take_output(struct xnode *n, size_t k, const irx_th_results *r, int w
 	const json_t *m = n->out_meta[k];
 	const irx_th_value *v = irx_th_results_at(r, (size_t)json_integer_value(json_object_get(m, "output_index")));
 	json_t *li = json_object_get(m, "list_index");
-	int want = irx_dtype_from_name(str(m, "dtype"));
+	enum irx_dtype want = irx_dtype_from_name(str(m, "dtype"));
 	irx_th *t = NULL;
 	irx_tensor view;
 
@@ -775,7 +776,7 @@ static int take_output(struct xnode *n, size_t k, const irx_th_results *r, int w
 		return irx_error_set(err, IRX_EFORMAT, "output %zu ('%s') was not returned by libtorch", k,
 			    str(m, "name"));
 	irx_th_view(t, &view);
-	if (widened && want > 0 && view.dtype != want)
+	if (widened && want != IRX_DTYPE_UNKNOWN && view.dtype != want)
 		return irx_th_to_dtype(out, t, want, err);
 	if (!(*out = irx_th_retain(t)))
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");

@@ -79,7 +79,7 @@ struct irx_exec_call {
 /* exec.c */
 /* Does T have META's dtype and shape?  Describes both into the buffers. */
 int exec_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, size_t size);
-int exec_is_float(int dtype);
+int exec_is_float(enum irx_dtype dtype);
 
 /* guard.c: what the executor refuses (see there) */
 void exec_resolve_bounds(irx_exec_options *o);

@@ -191,12 +191,12 @@ bool scalar_type(int d, c10::ScalarType *out)
 	}
 }
 
-int dtype_of(c10::ScalarType s)
+enum irx_dtype dtype_of(c10::ScalarType s)
 {
 	for (int d = 1; d < IRX_DTYPE_LIMIT; d++) {
 		c10::ScalarType x;
 		if (scalar_type(d, &x) && x == s)
-			return d;
+			return static_cast<enum irx_dtype>(d);
 	}
 	return IRX_DTYPE_UNKNOWN;
 }
@@ -206,7 +206,8 @@ c10::ScalarType need_scalar_type(int d)
 	c10::ScalarType s;
 	if (!scalar_type(d, &s))
 		throw std::runtime_error(std::string("dtype ") +
-					 (irx_dtype_name(d) ? irx_dtype_name(d) : "(unknown)") +
+					 (irx_dtype_name(static_cast<enum irx_dtype>(d))
+						  ? irx_dtype_name(static_cast<enum irx_dtype>(d)) : "(unknown)") +
 					 " is not in this libtorch (" TORCH_VERSION ")");
 	return s;
 }
@@ -665,7 +666,7 @@ size_t irx_th_storage_nbytes(const irx_th *t)
 	return t->t.defined() && t->t.has_storage() ? t->t.storage().nbytes() : 0;
 }
 
-irx_status irx_th_random(irx_th **out, int dtype, const int64_t *shape, int ndim, uint64_t seed,
+irx_status irx_th_random(irx_th **out, enum irx_dtype dtype, const int64_t *shape, int ndim, uint64_t seed,
 		  irx_error *err)
 {
 	*out = nullptr;
@@ -685,7 +686,7 @@ irx_status irx_th_random(irx_th **out, int dtype, const int64_t *shape, int ndim
 	});
 }
 
-irx_status irx_th_to_dtype(irx_th **out, const irx_th *t, int dtype, irx_error *err)
+irx_status irx_th_to_dtype(irx_th **out, const irx_th *t, enum irx_dtype dtype, irx_error *err)
 {
 	*out = nullptr;
 	return guarded(err, [&]() -> irx_status {

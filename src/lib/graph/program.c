@@ -212,6 +212,12 @@ static json_t *norm_list(struct norm *n, const json_t *v,
 }
 
 /* Enumerations: an integer code (or, defensively, a name). */
+/* irx_dtype_name() of a code read from the input, for norm_enum(). */
+static const char *dtype_name(int code)
+{
+	return irx_dtype_name((enum irx_dtype)code);
+}
+
 static json_t *norm_enum(struct norm *n, const json_t *v, const char *(*name)(int),
 			 const char *what)
 {
@@ -239,7 +245,7 @@ static json_t *norm_dtype(struct norm *n, const json_t *v)
 	}
 	if (json_is_integer(v) && json_integer_value(v) == 0)
 		return fail(n, IRX_EUNSUPPORTED, "dtype code 0 (UNKNOWN)");
-	return norm_enum(n, v, irx_dtype_name, "dtype");
+	return norm_enum(n, v, dtype_name, "dtype");
 }
 
 static json_t *norm_layout(struct norm *n, const json_t *v)

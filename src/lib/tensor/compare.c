@@ -21,7 +21,7 @@ static int is_exact(int dtype)
 	return 0;
 }
 
-void irx_compare_defaults(int dtype, double *rtol, double *atol)
+void irx_compare_defaults(enum irx_dtype dtype, double *rtol, double *atol)
 {
 	*rtol = *atol = 1e-4;
 	if (is_exact(dtype))
