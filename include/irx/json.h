@@ -30,10 +30,10 @@ IRX_API irx_status irx_json_write(FILE *f, const json_t *v, unsigned flags, irx_
  * Read a JSON document from PATH ("-" for stdin) the way torch writes
  * JSON (bare NaN/Infinity accepted).  @param out new reference.
  */
-IRX_API irx_status irx_json_load(const char *path, json_t **out, irx_error *err);
+IRX_API irx_status irx_json_load(json_t **out, const char *path, irx_error *err);
 
 /** The same from memory.  @param out new reference. */
-IRX_API irx_status irx_json_parse(const uint8_t *data, size_t len, json_t **out, irx_error *err);
+IRX_API irx_status irx_json_parse(json_t **out, const uint8_t *data, size_t len, irx_error *err);
 
 IRX_END_DECLS
 

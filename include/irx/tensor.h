@@ -78,6 +78,9 @@ typedef struct irx_tensors_options {
 	void *warn_ctx;
 } irx_tensors_options;
 
+/** Every option at its default. */
+#define IRX_TENSORS_OPTIONS_INIT {NULL, 0, NULL, NULL}
+
 /**
  * Open PATH ("-" for stdin): a torch.save file, a safetensors file or a
  * .pt2 archive.  @param out new set; free with irx_tensors_free().
@@ -129,7 +132,7 @@ IRX_API uint64_t irx_tensor_nbytes(const irx_tensor *t);
 /** Nonzero when T's elements are dense in row-major order. */
 IRX_API int irx_tensor_is_contiguous(const irx_tensor *t);
 /** Copy T's elements, in row-major order, into DST (irx_tensor_nbytes). */
-IRX_API void irx_tensor_copy_contiguous(const irx_tensor *t, void *dst);
+IRX_API void irx_tensor_copy_contiguous(void *dst, const irx_tensor *t);
 
 typedef struct irx_tensor_stats {
 	double sum, min, max, mean; /* over the finite values (complex: |z|, in its precision) */
@@ -138,7 +141,7 @@ typedef struct irx_tensor_stats {
 } irx_tensor_stats;
 
 /** Statistics over T's elements (which must have data). */
-IRX_API irx_status irx_tensor_stats_of(const irx_tensor *t, irx_tensor_stats *out, irx_error *err);
+IRX_API irx_status irx_tensor_stats_of(irx_tensor_stats *out, const irx_tensor *t, irx_error *err);
 
 /* Writers.  Tensors are written contiguous, one storage each; output goes
  * to F, which the caller opened (and renames into place). */

@@ -53,7 +53,7 @@ IRX_API void irx_th_free(irx_th *t);
  * T seen as an irx_tensor: DATA points at its first element, SHAPE and
  * STRIDES into the tensor; valid while T is.  NAME is left NULL.
  */
-IRX_API void irx_th_view(const irx_th *t, irx_tensor *out);
+IRX_API void irx_th_view(irx_tensor *out, const irx_th *t);
 /** The storage T views (tensors that share one have the same id), and its
  * size in bytes: for measuring what a run holds. */
 IRX_API const void *irx_th_storage_id(const irx_th *t);
@@ -127,8 +127,8 @@ IRX_API int irx_th_op_arg_has_default(const irx_th_op *op, size_t i);
  * Values are converted to the schema's types (a STR to a dtype, layout,
  * device or memory format; an INT to a Scalar; ...).  Results in *OUT.
  */
-IRX_API irx_status irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
-			   irx_th_results **out, irx_error *err);
+IRX_API irx_status irx_th_op_call(irx_th_results **out, const irx_th_op *op, const irx_th_arg *args,
+			   size_t n_args, irx_error *err);
 
 /**
  * Check ARGS against OP's schema as irx_th_op_call() would convert them,
@@ -162,8 +162,8 @@ IRX_API void irx_th_module_free(irx_th_module *m);
 IRX_API irx_status irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t,
 			      irx_error *err);
 /** Run forward(INPUTS...); tuple, list and dict outputs are flattened. */
-IRX_API irx_status irx_th_module_forward(irx_th_module *m, irx_th *const *inputs, size_t n,
-				  irx_th_results **out, irx_error *err);
+IRX_API irx_status irx_th_module_forward(irx_th_results **out, irx_th_module *m,
+					 irx_th *const *inputs, size_t n, irx_error *err);
 
 IRX_END_DECLS
 

@@ -54,8 +54,8 @@ IRX_API const irx_zip_entry *irx_zip_find(const irx_zip *z, const char *name);
  * The bytes of entry E.  For a stored entry *DATA points into the blob and
  * *OWNED is NULL; otherwise *DATA == *OWNED, to be freed with irx_free().
  */
-IRX_API irx_status irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
-			 const uint8_t **data, size_t *len, void **owned,
+IRX_API irx_status irx_zip_read(const uint8_t **data, size_t *len,
+			 void **owned, const irx_zip *z, const irx_zip_entry *e,
 			 irx_error *err);
 
 /**
@@ -63,14 +63,14 @@ IRX_API irx_status irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
  * are mapped so that nothing touches them until they are used.
  * Fails with IRX_EUNSUPPORTED for a compressed entry.
  */
-IRX_API irx_status irx_zip_view(const irx_zip *z, const irx_zip_entry *e,
-			 const uint8_t **data, size_t *len, irx_error *err);
+IRX_API irx_status irx_zip_view(const uint8_t **data, size_t *len,
+			 const irx_zip *z, const irx_zip_entry *e, irx_error *err);
 
 /**
  * Offset of a stored entry's first byte in the blob (for mapping).
  */
-IRX_API irx_status irx_zip_data_offset(const irx_zip *z, const irx_zip_entry *e,
-				uint64_t *offset, irx_error *err);
+IRX_API irx_status irx_zip_data_offset(uint64_t *offset, const irx_zip *z,
+				const irx_zip_entry *e, irx_error *err);
 
 IRX_END_DECLS
 

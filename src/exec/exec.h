@@ -91,7 +91,9 @@ int exec_check_bodies(const struct xnode *n, irx_error *err);
 int exec_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *vals, irx_error *err);
 
 /* executors.c */
-int exec_find_executor(const char *op_type, irx_executor_fn *fn, void **user);
+/* The executor of OP_TYPE: from SET (may be NULL), else a built-in one. */
+int exec_find_executor(const irx_executors *set, const char *op_type, irx_executor_fn *fn,
+		       void **user);
 int exec_find_decomposition(const char *op_type, irx_executor_fn *fn, void **user);
 
 /* exec.c: "aten.conv2d.default" -> ("aten::conv2d", ""); 0 when not an

@@ -643,7 +643,7 @@ void irx_th_free(irx_th *t)
 	delete t;
 }
 
-void irx_th_view(const irx_th *t, irx_tensor *out)
+void irx_th_view(irx_tensor *out, const irx_th *t)
 {
 	memset(out, 0, sizeof(*out));
 	out->dtype = dtype_of(t->t.scalar_type());
@@ -755,8 +755,8 @@ int irx_th_op_arg_has_default(const irx_th_op *op, size_t i)
 	return i < args.size() && args[i].default_value().has_value();
 }
 
-irx_status irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
-		   irx_th_results **out, irx_error *err)
+irx_status irx_th_op_call(irx_th_results **out, const irx_th_op *op, const irx_th_arg *args,
+		   size_t n_args, irx_error *err)
 {
 	*out = nullptr;
 	return guarded(err, [&]() -> irx_status {
@@ -851,7 +851,7 @@ irx_status irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t
 	});
 }
 
-irx_status irx_th_module_forward(irx_th_module *m, irx_th *const *inputs, size_t n, irx_th_results **out,
+irx_status irx_th_module_forward(irx_th_results **out, irx_th_module *m, irx_th *const *inputs, size_t n,
 			  irx_error *err)
 {
 	*out = nullptr;

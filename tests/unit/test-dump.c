@@ -17,7 +17,7 @@ static void dump_ir_table(void **state)
 {
 	json_t *p = export_fixture("t214/multi_out.pt2"), *ir;
 	irx_error err = {0};
-	assert_int_equal(irx_convert(p, NULL, &ir, &err), IRX_OK);
+	assert_int_equal(irx_convert(&ir, p, NULL, &err), IRX_OK);
 	char *text = dump_to_string(irx_dump_ir, ir, IRX_DUMP_TEXT);
 	/* a multi-output node with both output shapes and its attributes */
 	assert_non_null(strstr(text, "aten.max.dim"));
@@ -26,7 +26,7 @@ static void dump_ir_table(void **state)
 	free(text);
 	text = dump_to_string(irx_dump_ir, ir, IRX_DUMP_JSON);
 	json_t *d;
-	assert_int_equal(irx_json_parse((const uint8_t *)text, strlen(text), &d, &err), IRX_OK);
+	assert_int_equal(irx_json_parse(&d, (const uint8_t *)text, strlen(text), &err), IRX_OK);
 	assert_string_equal(json_string_value(json_object_get(d, "kind")), "ir");
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "operators"), "aten.max.dim")), 1);
 	json_decref(d), free(text), json_decref(ir), json_decref(p);
@@ -37,7 +37,7 @@ static void dump_write_error(void **state)
 {
 	json_t *p = export_fixture("t214/multi_out.pt2"), *ir;
 	irx_error err = {0};
-	assert_int_equal(irx_convert(p, NULL, &ir, &err), IRX_OK);
+	assert_int_equal(irx_convert(&ir, p, NULL, &err), IRX_OK);
 	FILE *f = fopen("/dev/null", "r");
 	assert_non_null(f);
 	static const dump_fn fns[] = {irx_dump_ir, irx_dump_program};

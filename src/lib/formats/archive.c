@@ -40,7 +40,7 @@ static char *small_text(const irx_zip *z, const char *name)
 	void *owned;
 	char *s;
 
-	if (!e || e->usize > 256 || irx_zip_read(z, e, &data, &len, &owned, NULL))
+	if (!e || e->usize > 256 || irx_zip_read(&data, &len, &owned, z, e, NULL))
 		return NULL;
 	while (len && isspace(data[len - 1]))
 		len--;

@@ -1392,7 +1392,7 @@ int graph_normalize(const uint8_t *data, size_t len, const irx_export_options *o
 	int rc;
 
 	*out = NULL;
-	if ((rc = irx_json_parse(data, len, &ep, err)))
+	if ((rc = irx_json_parse(&ep, data, len, err)))
 		return rc;
 	/* The file's name is escaped (irx_escape): a path is any bytes, JSON
 	 * holds UTF-8 only, and a reader can undo the escaping. */
@@ -1472,8 +1472,8 @@ int graph_list_payloads(json_t *doc, graph_locate_fn locate, void *ctx, irx_erro
 	return rc;
 }
 
-irx_status irx_program_normalize(const uint8_t *data, size_t len, const irx_export_options *o,
-			  json_t **out, irx_error *err)
+irx_status irx_program_normalize(json_t **out, const uint8_t *data, size_t len,
+			  const irx_export_options *o, irx_error *err)
 {
 	int rc = graph_normalize(data, len, o, out, err);
 

@@ -37,7 +37,7 @@ static int stats_of(const irx_tensors *set, const irx_tensor *t, irx_tensor_stat
 	int rc;
 
 	if (!irx_tensor_is_contiguous(t) || t->numel <= SLICE) {
-		rc = irx_tensor_stats_of(t, out, err);
+		rc = irx_tensor_stats_of(out, t, err);
 		if (!rc && irx_tensor_is_contiguous(t))
 			irx_tensors_release(set, t->data, (size_t)t->numel * es);
 		return rc;
@@ -52,7 +52,7 @@ static int stats_of(const irx_tensors *set, const irx_tensor *t, irx_tensor_stat
 		slice.strides = &one;
 		slice.numel = n;
 		slice.data = t->data + at * (int64_t)es;
-		if ((rc = irx_tensor_stats_of(&slice, &s, err)))
+		if ((rc = irx_tensor_stats_of(&s, &slice, err)))
 			return rc;
 		merge(out, &s);
 		irx_tensors_release(set, slice.data, (size_t)n * es);

@@ -187,7 +187,7 @@ int tensor_read_safetensors(irx_tensors *t, const irx_blob *blob, irx_error *err
 		base_where(err, "header length");
 		return IRX_EFORMAT;
 	}
-	if ((rc = irx_json_parse(d + 8, (size_t)hlen, &header, err))) {
+	if ((rc = irx_json_parse(&header, d + 8, (size_t)hlen, err))) {
 		base_where_prefix(err, "header");
 		return rc;
 	}
