@@ -31,7 +31,8 @@ typedef struct irx_archive irx_archive;
  * the pre-1.6 format).  @param out new archive; free with irx_archive_free().
  */
 IRX_API irx_status irx_archive_open(irx_archive **out, const char *path, irx_error *err);
-/** Like irx_archive_open(), from a blob the archive takes over (freed with it). */
+/** Like irx_archive_open(), from BLOB, which it takes (freed with the
+ * archive, or at once on failure). */
 IRX_API irx_status irx_archive_open_blob(irx_archive **out, irx_blob *blob, irx_error *err);
 IRX_API void irx_archive_free(irx_archive *a);
 

@@ -30,7 +30,13 @@ IRX_BEGIN_DECLS
  * headers' is IRX_VERSION_STRING. */
 IRX_API const char *irx_version(void);
 
-/** Free memory that libirx handed to the caller through a `char **`. */
+/**
+ * Free new memory that libirx handed to the caller through a `char **` or
+ * `void **`.  Ownership words in the header comments (libirx(3)): new (the
+ * caller frees it, with the named _free function or irx_free()), borrowed
+ * (valid while its owner lives; not freed by the caller), takes (the
+ * callee takes the caller's reference, on failure too).
+ */
 IRX_API void irx_free(void *p);
 
 IRX_END_DECLS

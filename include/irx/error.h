@@ -1,8 +1,10 @@
 /*
  * irx/error.h: status codes and the caller-owned error record.
  *
- * Every fallible call returns IRX_OK (0) or a negative enum irx_status and,
- * when its last argument is not NULL, fills an irx_error.  The first error
+ * Every fallible call returns IRX_OK (0) or a negative irx_status and,
+ * when its last argument (irx_error *err) is not NULL, fills an irx_error.
+ * Arguments come in one order everywhere: out parameters, inputs, options,
+ * err (libirx(3)).  The first error
  * set wins: later calls only add context that was still empty.  Nothing in
  * it is allocated, so it survives an out-of-memory condition.
  *

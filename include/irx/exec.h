@@ -149,7 +149,7 @@ IRX_API irx_status irx_exec_call_op(irx_th_results **out, irx_exec_call *c, cons
 			     const irx_th_arg *args, size_t n, irx_error *err);
 /**
  * Run the node's subgraph GRAPH (a name from attrs {"graph": NAME}) on
- * IN; its N_OUT outputs go to OUT (owned by the caller).
+ * IN (borrowed); its N_OUT outputs go to OUT, new: free each with irx_th_free().
  */
 IRX_API irx_status irx_exec_call_subgraph(irx_th **out, size_t n_out, irx_exec_call *c,
 					  const char *graph, irx_th *const *in, size_t n_in,

@@ -59,7 +59,9 @@ enum irx_schema_origin {
 
 typedef struct irx_schema_registry irx_schema_registry;
 
-/** The built-in table.  @param out free with irx_schema_registry_free(). */
+/** The built-in table.  @param out new registry; free with
+ * irx_schema_registry_free().  A registry caches lookups: one thread at a
+ * time. */
 IRX_API irx_status irx_schema_registry_new(irx_schema_registry **out, irx_error *err);
 IRX_API void irx_schema_registry_free(irx_schema_registry *r);
 

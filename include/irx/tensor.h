@@ -87,7 +87,8 @@ typedef struct irx_tensors_options {
  */
 IRX_API irx_status irx_tensors_open(irx_tensors **out, const char *path,
 			     const irx_tensors_options *o, irx_error *err);
-/** Like irx_tensors_open(), from a blob the set takes over. */
+/** Like irx_tensors_open(), from BLOB, which it takes (freed with the set,
+ * or at once on failure). */
 IRX_API irx_status irx_tensors_open_blob(irx_tensors **out, irx_blob *blob,
 				  const irx_tensors_options *o, irx_error *err);
 /** From an open archive (borrowed; it must outlive the set). */

@@ -14,9 +14,9 @@
  * std::exception, anything) and returns it as an irx_error with a one-line
  * message, never a backtrace.  Handles are incomplete types.
  *
- * Ownership: a function that returns a handle through an `out` parameter
- * gives it to the caller, who frees it; an argument handle is borrowed for
- * the duration of the call.  A tensor made by irx_th_from_view() borrows its
+ * Ownership (libirx(3)): a handle returned through an `out` parameter is
+ * new (the caller frees it); an argument handle is borrowed for the
+ * duration of the call.  A tensor made by irx_th_from_view() borrows its
  * bytes: they must stay valid (and, unless the caller knows no operator
  * writes to it, writable) until every tensor that shares them is freed.
  */
@@ -96,11 +96,11 @@ typedef struct irx_th_arg {
 	irx_th_value value;
 } irx_th_arg;
 
-/** Values an operator returned, owned by the caller. */
+/** Values an operator returned: new, free with irx_th_results_free(). */
 typedef struct irx_th_results irx_th_results;
 
 IRX_API size_t irx_th_results_count(const irx_th_results *r);
-/** Result I; its tensors stay owned by R (irx_th_retain() to keep one). */
+/** Result I; borrowed from R, tensors included (irx_th_retain() to keep one). */
 IRX_API const irx_th_value *irx_th_results_at(const irx_th_results *r, size_t i);
 IRX_API void irx_th_results_free(irx_th_results *r);
 

@@ -4,7 +4,7 @@
  * Entries come from the central directory (never from local headers,
  * which PT2 archives leave zeroed).  A stored entry's bytes are a pointer
  * into the blob: a multi-gigabyte weight costs nothing until it is
- * touched.  A deflated entry is inflated into memory the caller frees.
+ * touched.  A deflated entry is inflated into new memory (irx_free()).
  *
  * What is verified: every entry's data range lies inside the blob, a
  * stored entry's sizes agree, a deflated entry inflates to exactly its
