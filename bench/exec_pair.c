@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 	size_t pairs = (size_t)atol(argv[6]), warmup = (size_t)atol(argv[7]);
 	irx_exec_options o = {.threads = threads};
 
-	if (irx_json_load(argv[1], &ir, &err))
+	if (irx_json_load(&ir, argv[1], &err))
 		die(argv[1], &err);
 	if (irx_tensors_open(&w, argv[2], NULL, &err))
 		die(argv[2], &err);
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 				a = now_ms() - t0;
 			} else {
 				irx_th_results *r;
-				if (irx_th_module_forward(m, inputs, n_in, &r, &err))
+				if (irx_th_module_forward(&r, m, inputs, n_in, &err))
 					die("TorchScript forward", &err);
 				irx_th_results_free(r);
 				b = now_ms() - t0;

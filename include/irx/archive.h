@@ -30,9 +30,10 @@ typedef struct irx_archive irx_archive;
  * an error that says what it looks like (for example a torch.save file in
  * the pre-1.6 format).  @param out new archive; free with irx_archive_free().
  */
-IRX_API int irx_archive_open(irx_archive **out, const char *path, irx_error *err);
-/** Like irx_archive_open(), from a blob the archive takes over (freed with it). */
-IRX_API int irx_archive_open_blob(irx_archive **out, irx_blob *blob, irx_error *err);
+IRX_API irx_status irx_archive_open(irx_archive **out, const char *path, irx_error *err);
+/** Like irx_archive_open(), from BLOB, which it takes (freed with the
+ * archive, or at once on failure). */
+IRX_API irx_status irx_archive_open_blob(irx_archive **out, irx_blob *blob, irx_error *err);
 IRX_API void irx_archive_free(irx_archive *a);
 
 IRX_API enum irx_archive_kind irx_archive_kind(const irx_archive *a);
@@ -55,7 +56,7 @@ IRX_API const char *irx_archive_model(const irx_archive *a, size_t i);
  * Fail, unless the archive holds an exported program, with a message that
  * says what the file is and what to do instead.
  */
-IRX_API int irx_archive_require_program(const irx_archive *a, irx_error *err);
+IRX_API irx_status irx_archive_require_program(const irx_archive *a, irx_error *err);
 
 IRX_END_DECLS
 

@@ -23,10 +23,10 @@ typedef struct irx_blob irx_blob;
  * Open PATH ("-" for stdin).  @param out new blob; free with irx_blob_free().
  * Fails with IRX_EIO naming the reason (missing, a directory, unreadable).
  */
-IRX_API int irx_blob_open(irx_blob **out, const char *path, irx_error *err);
+IRX_API irx_status irx_blob_open(irx_blob **out, const char *path, irx_error *err);
 
 /** Wrap caller memory; the blob borrows it (it must outlive the blob). */
-IRX_API int irx_blob_wrap(irx_blob **out, const void *data, size_t size,
+IRX_API irx_status irx_blob_wrap(irx_blob **out, const void *data, size_t size,
 			  const char *name, irx_error *err);
 
 IRX_API const uint8_t *irx_blob_data(const irx_blob *b);

@@ -30,11 +30,11 @@ typedef struct irx_compare_result {
  * framework's), looser for half precision (float16: 1e-3, bfloat16:
  * 1.6e-2 relative, as torch.testing uses), 0 for integers and bool.
  */
-IRX_API void irx_compare_defaults(int dtype, double *rtol, double *atol);
+IRX_API void irx_compare_defaults(double *rtol, double *atol, enum irx_dtype dtype);
 
 /** Compare GOT with WANT (both with data).  RTOL/ATOL below 0: defaults. */
-IRX_API int irx_compare(const irx_tensor *got, const irx_tensor *want, double rtol, double atol,
-			irx_compare_result *out, irx_error *err);
+IRX_API irx_status irx_compare(irx_compare_result *out, const irx_tensor *got,
+			       const irx_tensor *want, double rtol, double atol, irx_error *err);
 
 IRX_END_DECLS
 

@@ -21,13 +21,19 @@ IRX_BEGIN_DECLS
 #define IRX_IR_FORMAT "irx-ir"
 #define IRX_IR_FORMAT_VERSION 1
 
+typedef struct irx_convert_hooks irx_convert_hooks;
+
 typedef struct irx_convert_options {
-	irx_schema_registry *schemas; /* NULL: the built-in table only */
+	irx_schema_registry *schemas; /* NULL: the built-in table only; borrowed */
+	const irx_convert_hooks *hooks; /* NULL: none; borrowed */
 	int allow_dynamic;            /* keep symbolic sizes instead of failing */
 	const char *model_name;       /* NULL: from the source file name */
 	irx_warn_fn warn;
 	void *warn_ctx;
 } irx_convert_options;
+
+/** Every option at its default: `irx_convert_options o = IRX_CONVERT_OPTIONS_INIT;`. */
+#define IRX_CONVERT_OPTIONS_INIT {NULL, NULL, 0, NULL, NULL, NULL}
 
 /**
  * A conversion hook (the original framework's register_op): called with
@@ -36,18 +42,28 @@ typedef struct irx_convert_options {
  * rewrite attrs, add fields a backend wants).  Nonzero fails the
  * conversion, naming the node.
  */
-typedef int (*irx_convert_hook)(const json_t *program_node, json_t *node, void *user,
+typedef irx_status (*irx_convert_hook)(const json_t *program_node, json_t *node, void *user,
 				irx_error *err);
 
 /**
- * Run HOOK on every node whose op_type is OP_TYPE ("*": every node), in
- * registration order.  Not thread-safe: register before converting.
+ * A set of conversion hooks, given to irx_convert() in the options
+ * (irx_convert_options.hooks).  @param out new set; free with
+ * irx_convert_hooks_free() after the last conversion that uses it.
  */
-IRX_API int irx_convert_register(const char *op_type, irx_convert_hook hook, void *user);
+IRX_API irx_status irx_convert_hooks_new(irx_convert_hooks **out, irx_error *err);
+/**
+ * Run HOOK (with USER, borrowed) on every node whose op_type is OP_TYPE
+ * ("*": every node), in the order they were added.  Add every hook before
+ * the set is used; a set that is no longer changed may be shared by
+ * conversions in several threads.
+ */
+IRX_API irx_status irx_convert_hooks_add(irx_convert_hooks *hooks, const char *op_type,
+					 irx_convert_hook hook, void *user, irx_error *err);
+IRX_API void irx_convert_hooks_free(irx_convert_hooks *hooks);
 
 /** Convert PROGRAM (borrowed).  @param out new reference to the IR. */
-IRX_API int irx_convert(const json_t *program, const irx_convert_options *opts,
-			json_t **out, irx_error *err);
+IRX_API irx_status irx_convert(json_t **out, const json_t *program,
+			const irx_convert_options *opts, irx_error *err);
 
 IRX_END_DECLS
 

@@ -39,11 +39,11 @@ enum irx_dtype {
 };
 
 /** "float32" for IRX_DTYPE_FLOAT32; NULL for an unknown code. */
-IRX_API const char *irx_dtype_name(int dtype);
+IRX_API const char *irx_dtype_name(enum irx_dtype dtype);
 /** The code for NAME ("float32"; c10's "Float" and "float" are accepted). */
-IRX_API int irx_dtype_from_name(const char *name);
+IRX_API enum irx_dtype irx_dtype_from_name(const char *name);
 /** Bytes per element; 0 for an unknown code. */
-IRX_API size_t irx_dtype_size(int dtype);
+IRX_API size_t irx_dtype_size(enum irx_dtype dtype);
 
 /** torch.export's Layout and MemoryFormat codes, as names; NULL if unknown. */
 IRX_API const char *irx_layout_name(int layout);

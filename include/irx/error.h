@@ -1,8 +1,10 @@
 /*
  * irx/error.h: status codes and the caller-owned error record.
  *
- * Every fallible call returns IRX_OK (0) or a negative enum irx_status and,
- * when its last argument is not NULL, fills an irx_error.  The first error
+ * Every fallible call returns IRX_OK (0) or a negative irx_status and,
+ * when its last argument (irx_error *err) is not NULL, fills an irx_error.
+ * Arguments come in one order everywhere: out parameters, inputs, options,
+ * err (libirx(3)).  The first error
  * set wins: later calls only add context that was still empty.  Nothing in
  * it is allocated, so it survives an out-of-memory condition.
  *
@@ -34,9 +36,11 @@ enum irx_status {
 	IRX_EUNSUPPORTED = -5, /* well-formed, but not something irx reads */
 	IRX_EMISMATCH = -6,    /* an expected negative answer */
 };
+/** What every fallible public function returns. */
+typedef enum irx_status irx_status;
 
 typedef struct irx_error {
-	int code;
+	irx_status code;
 	char source[256]; /* the file, or "-" for stdin */
 	char where[512];  /* place in the file; may be empty */
 	char text[512];   /* what is wrong: lowercase, no full stop */
@@ -47,7 +51,7 @@ typedef struct irx_error {
 typedef void (*irx_warn_fn)(void *ctx, const char *msg);
 
 /** A short name for a status code ("format error", ...). */
-IRX_API const char *irx_status_str(int code);
+IRX_API const char *irx_status_str(irx_status code);
 
 /** Reset an error record to "no error". */
 IRX_API void irx_error_clear(irx_error *e);
@@ -58,12 +62,12 @@ IRX_API void irx_error_clear(irx_error *e);
  * (libirx itself, a conversion hook, a custom executor) writes
  * `return irx_error_set(err, IRX_EFORMAT, "...", ...)`.
  */
-IRX_API int irx_error_set(irx_error *e, int code, const char *fmt, ...)
+IRX_API irx_status irx_error_set(irx_error *e, irx_status code, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
-IRX_API int irx_error_vset(irx_error *e, int code, const char *fmt, va_list ap);
+IRX_API irx_status irx_error_vset(irx_error *e, irx_status code, const char *fmt, va_list ap);
 
 /**
  * Escape LEN bytes at S so that they print as one line without terminal

@@ -26,8 +26,12 @@
 IRX_BEGIN_DECLS
 
 typedef struct irx_exec irx_exec;
+typedef struct irx_executors irx_executors;
 
 typedef struct irx_exec_options {
+	/* Executors for operators that are not libtorch calls (see below);
+	 * NULL: the built-in ones only.  Borrowed: it must outlive the plan. */
+	const irx_executors *executors;
 	int strict;            /* weights the IR does not use are an error */
 	int float64;           /* compute floating point in float64 (a reference trace) */
 	int threads;           /* intra-op threads; 0: libtorch's default */
@@ -36,7 +40,7 @@ typedef struct irx_exec_options {
 	/* Called after each node of the top-level graph with its outputs
 	 * (borrowed), in the IR's output order; a nonzero return stops the run
 	 * with that status.  For --dump-intermediates and --per-node. */
-	int (*on_node)(void *ctx, const json_t *node, irx_th *const *outputs, size_t n,
+	irx_status (*on_node)(void *ctx, const json_t *node, irx_th *const *outputs, size_t n,
 		       irx_error *err);
 	void *on_node_ctx;
 	int measure;           /* track the largest live set (costs a little per node) */
@@ -52,6 +56,9 @@ typedef struct irx_exec_options {
 	uint64_t max_iterations; /* of one while_loop; default 2^20 */
 } irx_exec_options;
 
+/** Every option at its default. */
+#define IRX_EXEC_OPTIONS_INIT {NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0}
+
 /* The defaults of the bounds above. */
 #define IRX_EXEC_MAX_ELEMENTS (UINT64_C(1) << 32)
 #define IRX_EXEC_MAX_ITERATIONS (UINT64_C(1) << 20)
@@ -64,7 +71,7 @@ IRX_API size_t irx_exec_default_max_memory(void);
  * naming every operator that cannot run, and with IRX_EFORMAT for an IR
  * that does not hold together.  IR is borrowed and must outlive the plan.
  */
-IRX_API int irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o,
+IRX_API irx_status irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o,
 			 irx_error *err);
 IRX_API void irx_exec_free(irx_exec *x);
 
@@ -77,7 +84,7 @@ IRX_API void irx_exec_free(irx_exec *x);
  * error with strict).  The sets' bytes are used in place and must outlive
  * the plan.
  */
-IRX_API int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n, irx_error *err);
+IRX_API irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n, irx_error *err);
 
 IRX_API size_t irx_exec_n_inputs(const irx_exec *x);
 /** Graph input I: its TensorMeta from the IR (name, dtype, shape). */
@@ -89,7 +96,7 @@ IRX_API const json_t *irx_exec_output(const irx_exec *x, size_t i);
  * Check INPUTS against the graph inputs (count, dtype, shape; all problems
  * named in one message), then run.  Inputs are borrowed.
  */
-IRX_API int irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err);
+IRX_API irx_status irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err);
 /** Output I of the last run; borrowed until the next run or the free. */
 IRX_API irx_th *irx_exec_result(const irx_exec *x, size_t i);
 
@@ -98,7 +105,7 @@ IRX_API irx_th *irx_exec_result(const irx_exec *x, size_t i);
  * the most bytes of intermediate values alive at once in any run so far,
  * counting each storage once.
  */
-IRX_API void irx_exec_memory(const irx_exec *x, size_t *weights, size_t *peak_live);
+IRX_API void irx_exec_memory(size_t *weights, size_t *peak_live, const irx_exec *x);
 
 /* ---- executors: operators that are not libtorch calls ------------------ */
 
@@ -108,14 +115,23 @@ typedef struct irx_exec_call irx_exec_call;
  * An executor runs one node.  It reads its inputs and attributes from CALL
  * and gives each output to irx_exec_call_set_output().
  */
-typedef int (*irx_executor_fn)(irx_exec_call *call, void *user, irx_error *err);
+typedef irx_status (*irx_executor_fn)(irx_exec_call *call, void *user, irx_error *err);
 
 /**
- * Run nodes of OP_TYPE ("mylib.scale.default") with FN, before looking in
- * libtorch's dispatcher.  Registering an op_type again replaces it.  Not
- * thread-safe: register before planning.
+ * A set of executors, given to irx_exec_new() in the options
+ * (irx_exec_options.executors).  @param out new set; free with
+ * irx_executors_free() after the last plan that uses it.
  */
-IRX_API int irx_exec_register(const char *op_type, irx_executor_fn fn, void *user);
+IRX_API irx_status irx_executors_new(irx_executors **out, irx_error *err);
+/**
+ * Run nodes of OP_TYPE ("mylib.scale.default") with FN (and USER,
+ * borrowed), before looking in libtorch's dispatcher.  Adding an op_type
+ * again replaces it.  Add every executor before the set is used; a set
+ * that is no longer changed may be shared by plans in several threads.
+ */
+IRX_API irx_status irx_executors_add(irx_executors *set, const char *op_type, irx_executor_fn fn,
+				     void *user, irx_error *err);
+IRX_API void irx_executors_free(irx_executors *set);
 
 /** The node being run, from the IR; borrowed. */
 IRX_API const json_t *irx_exec_call_node(const irx_exec_call *c);
@@ -127,16 +143,17 @@ IRX_API size_t irx_exec_call_list_len(const irx_exec_call *c, const char *arg);
 /** attrs[NAME] of the node, or NULL. */
 IRX_API const json_t *irx_exec_call_attr(const irx_exec_call *c, const char *name);
 /** Set the node's output I (its position in the node's outputs); takes T. */
-IRX_API int irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *err);
+IRX_API irx_status irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *err);
 /** Call a libtorch operator by op_type ("aten.matmul.default"). */
-IRX_API int irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *args,
-			     size_t n, irx_th_results **out, irx_error *err);
+IRX_API irx_status irx_exec_call_op(irx_th_results **out, irx_exec_call *c, const char *op_type,
+			     const irx_th_arg *args, size_t n, irx_error *err);
 /**
  * Run the node's subgraph GRAPH (a name from attrs {"graph": NAME}) on
- * IN; its N_OUT outputs go to OUT (owned by the caller).
+ * IN (borrowed); its N_OUT outputs go to OUT, new: free each with irx_th_free().
  */
-IRX_API int irx_exec_call_subgraph(irx_exec_call *c, const char *graph, irx_th *const *in,
-				   size_t n_in, irx_th **out, size_t n_out, irx_error *err);
+IRX_API irx_status irx_exec_call_subgraph(irx_th **out, size_t n_out, irx_exec_call *c,
+					  const char *graph, irx_th *const *in, size_t n_in,
+					  irx_error *err);
 
 IRX_END_DECLS
 

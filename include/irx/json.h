@@ -22,17 +22,18 @@ enum irx_json_flags {
 	IRX_JSON_PRETTY = 1 << 0, /* indented; short arrays and flat objects stay on one line */
 };
 
-/** Write V and a newline to F.  Returns 0, or -1 when F reports an error. */
-IRX_API int irx_json_write(FILE *f, const json_t *v, unsigned flags);
+/** Write V and a newline to F.  Fails with IRX_EIO ("cannot write") when F
+ * has its error flag set afterwards. */
+IRX_API irx_status irx_json_write(FILE *f, const json_t *v, unsigned flags, irx_error *err);
 
 /**
  * Read a JSON document from PATH ("-" for stdin) the way torch writes
  * JSON (bare NaN/Infinity accepted).  @param out new reference.
  */
-IRX_API int irx_json_load(const char *path, json_t **out, irx_error *err);
+IRX_API irx_status irx_json_load(json_t **out, const char *path, irx_error *err);
 
 /** The same from memory.  @param out new reference. */
-IRX_API int irx_json_parse(const uint8_t *data, size_t len, json_t **out, irx_error *err);
+IRX_API irx_status irx_json_parse(json_t **out, const uint8_t *data, size_t len, irx_error *err);
 
 IRX_END_DECLS
 

@@ -32,12 +32,15 @@ typedef struct irx_export_options {
 	void *warn_ctx;
 } irx_export_options;
 
+/** Every option at its default. */
+#define IRX_EXPORT_OPTIONS_INIT {NULL, NULL, NULL, NULL}
+
 /**
  * Read the exported program of archive A.  @param out new reference.
  * On failure, ERR names the zip entry and JSON path.
  */
-IRX_API int irx_program_export(const irx_archive *a, const irx_export_options *opts,
-			       json_t **out, irx_error *err);
+IRX_API irx_status irx_program_export(json_t **out, const irx_archive *a,
+			       const irx_export_options *opts, irx_error *err);
 
 /**
  * Normalize a program JSON document (the bytes of models/model.json or
@@ -45,8 +48,8 @@ IRX_API int irx_program_export(const irx_archive *a, const irx_export_options *o
  * constants are listed from the signature, with "has_data": null (unknown).
  * @param out new reference.
  */
-IRX_API int irx_program_normalize(const uint8_t *json, size_t len,
-				  const irx_export_options *opts, json_t **out,
+IRX_API irx_status irx_program_normalize(json_t **out, const uint8_t *json,
+				  size_t len, const irx_export_options *opts,
 				  irx_error *err);
 
 IRX_END_DECLS

@@ -45,7 +45,7 @@ typedef struct irx_schema {
 } irx_schema;
 
 /** Parse TEXT.  @param out new schema; free with irx_schema_free(). */
-IRX_API int irx_schema_parse(const char *text, irx_schema **out, irx_error *err);
+IRX_API irx_status irx_schema_parse(irx_schema **out, const char *text, irx_error *err);
 IRX_API void irx_schema_free(irx_schema *s);
 
 /** Classify a type string: "Tensor(a!)" is a tensor, "Tensor?[]" a list. */
@@ -59,15 +59,17 @@ enum irx_schema_origin {
 
 typedef struct irx_schema_registry irx_schema_registry;
 
-/** The built-in table.  @param out free with irx_schema_registry_free(). */
-IRX_API int irx_schema_registry_new(irx_schema_registry **out, irx_error *err);
+/** The built-in table.  @param out new registry; free with
+ * irx_schema_registry_free().  A registry caches lookups: one thread at a
+ * time. */
+IRX_API irx_status irx_schema_registry_new(irx_schema_registry **out, irx_error *err);
 IRX_API void irx_schema_registry_free(irx_schema_registry *r);
 
 /**
  * Add the schemas in PATH: one per line; blank lines and lines starting
  * with '#' are skipped.  They take precedence over the built-in table.
  */
-IRX_API int irx_schema_registry_add_file(irx_schema_registry *r, const char *path,
+IRX_API irx_status irx_schema_registry_add_file(irx_schema_registry *r, const char *path,
 					 irx_error *err);
 
 /**
@@ -75,9 +77,10 @@ IRX_API int irx_schema_registry_add_file(irx_schema_registry *r, const char *pat
  * *OUT is NULL (and IRX_OK returned) when there is none; it is borrowed
  * from the registry.  ORIGIN may be NULL.
  */
-IRX_API int irx_schema_registry_lookup(irx_schema_registry *r, const char *op_type,
-				       const irx_schema **out, enum irx_schema_origin *origin,
-				       irx_error *err);
+IRX_API irx_status irx_schema_registry_lookup(const irx_schema **out,
+					      enum irx_schema_origin *origin,
+					      irx_schema_registry *r, const char *op_type,
+					      irx_error *err);
 
 /** Whether OP_TYPE names an operator ("ns.name.overload") that can have a
  * schema, as opposed to "higher_order.cond" or a Python callable. */

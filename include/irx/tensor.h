@@ -47,7 +47,7 @@ enum irx_tensors_format {
  */
 typedef struct irx_tensor {
 	const char *name;        /* state_dict key, position ("0"), or dotted path */
-	int dtype;               /* enum irx_dtype */
+	enum irx_dtype dtype;
 	int ndim;
 	const int64_t *shape;
 	const int64_t *strides;  /* in elements */
@@ -78,17 +78,21 @@ typedef struct irx_tensors_options {
 	void *warn_ctx;
 } irx_tensors_options;
 
+/** Every option at its default. */
+#define IRX_TENSORS_OPTIONS_INIT {NULL, 0, NULL, NULL}
+
 /**
  * Open PATH ("-" for stdin): a torch.save file, a safetensors file or a
  * .pt2 archive.  @param out new set; free with irx_tensors_free().
  */
-IRX_API int irx_tensors_open(irx_tensors **out, const char *path,
+IRX_API irx_status irx_tensors_open(irx_tensors **out, const char *path,
 			     const irx_tensors_options *o, irx_error *err);
-/** Like irx_tensors_open(), from a blob the set takes over. */
-IRX_API int irx_tensors_open_blob(irx_tensors **out, irx_blob *blob,
+/** Like irx_tensors_open(), from BLOB, which it takes (freed with the set,
+ * or at once on failure). */
+IRX_API irx_status irx_tensors_open_blob(irx_tensors **out, irx_blob *blob,
 				  const irx_tensors_options *o, irx_error *err);
 /** From an open archive (borrowed; it must outlive the set). */
-IRX_API int irx_tensors_open_archive(irx_tensors **out, const irx_archive *a,
+IRX_API irx_status irx_tensors_open_archive(irx_tensors **out, const irx_archive *a,
 				     const irx_tensors_options *o, irx_error *err);
 IRX_API void irx_tensors_free(irx_tensors *t);
 
@@ -120,7 +124,7 @@ IRX_API void irx_tensors_release(const irx_tensors *t, const void *p, size_t n);
  * and .pt2): the check that opening skips.  Fails with IRX_EFORMAT naming
  * the first entry that does not match.
  */
-IRX_API int irx_tensors_verify(const irx_tensors *t, irx_error *err);
+IRX_API irx_status irx_tensors_verify(const irx_tensors *t, irx_error *err);
 
 /* Tensors without a file: helpers for writers and executors. */
 
@@ -129,7 +133,7 @@ IRX_API uint64_t irx_tensor_nbytes(const irx_tensor *t);
 /** Nonzero when T's elements are dense in row-major order. */
 IRX_API int irx_tensor_is_contiguous(const irx_tensor *t);
 /** Copy T's elements, in row-major order, into DST (irx_tensor_nbytes). */
-IRX_API void irx_tensor_copy_contiguous(const irx_tensor *t, void *dst);
+IRX_API void irx_tensor_copy_contiguous(void *dst, const irx_tensor *t);
 
 typedef struct irx_tensor_stats {
 	double sum, min, max, mean; /* over the finite values (complex: |z|, in its precision) */
@@ -138,13 +142,13 @@ typedef struct irx_tensor_stats {
 } irx_tensor_stats;
 
 /** Statistics over T's elements (which must have data). */
-IRX_API int irx_tensor_stats_of(const irx_tensor *t, irx_tensor_stats *out, irx_error *err);
+IRX_API irx_status irx_tensor_stats_of(irx_tensor_stats *out, const irx_tensor *t, irx_error *err);
 
 /* Writers.  Tensors are written contiguous, one storage each; output goes
  * to F, which the caller opened (and renames into place). */
 
 /** safetensors; METADATA is NULL or a NULL-terminated key, value list. */
-IRX_API int irx_safetensors_write(FILE *f, const irx_tensor *const *tensors, size_t n,
+IRX_API irx_status irx_safetensors_write(FILE *f, const irx_tensor *const *tensors, size_t n,
 				  const char *const *metadata, irx_error *err);
 
 enum irx_torch_save_container {
@@ -157,7 +161,7 @@ enum irx_torch_save_container {
  * A torch.save file loadable with torch.load(weights_only=True) by torch
  * 1.13 and later.  ARCHIVE_NAME is the zip folder ("archive" when NULL).
  */
-IRX_API int irx_torch_save_write(FILE *f, const irx_tensor *const *tensors, size_t n,
+IRX_API irx_status irx_torch_save_write(FILE *f, const irx_tensor *const *tensors, size_t n,
 				 enum irx_torch_save_container container,
 				 const char *archive_name, irx_error *err);
 

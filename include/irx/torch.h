@@ -14,9 +14,9 @@
  * std::exception, anything) and returns it as an irx_error with a one-line
  * message, never a backtrace.  Handles are incomplete types.
  *
- * Ownership: a function that returns a handle through an `out` parameter
- * gives it to the caller, who frees it; an argument handle is borrowed for
- * the duration of the call.  A tensor made by irx_th_from_view() borrows its
+ * Ownership (libirx(3)): a handle returned through an `out` parameter is
+ * new (the caller frees it); an argument handle is borrowed for the
+ * duration of the call.  A tensor made by irx_th_from_view() borrows its
  * bytes: they must stay valid (and, unless the caller knows no operator
  * writes to it, writable) until every tensor that shares them is freed.
  */
@@ -43,9 +43,9 @@ IRX_API void irx_th_set_threads(int n);
 /* ---- tensors ----------------------------------------------------------- */
 
 /** A tensor over T's bytes, with T's dtype, shape and strides; no copy. */
-IRX_API int irx_th_from_view(irx_th **out, const irx_tensor *t, irx_error *err);
+IRX_API irx_status irx_th_from_view(irx_th **out, const irx_tensor *t, irx_error *err);
 /** A tensor that owns a copy of T's elements (for data that may change). */
-IRX_API int irx_th_from_copy(irx_th **out, const irx_tensor *t, irx_error *err);
+IRX_API irx_status irx_th_from_copy(irx_th **out, const irx_tensor *t, irx_error *err);
 /** A new handle on the same tensor (libtorch counts the references). */
 IRX_API irx_th *irx_th_retain(const irx_th *t);
 IRX_API void irx_th_free(irx_th *t);
@@ -53,17 +53,17 @@ IRX_API void irx_th_free(irx_th *t);
  * T seen as an irx_tensor: DATA points at its first element, SHAPE and
  * STRIDES into the tensor; valid while T is.  NAME is left NULL.
  */
-IRX_API void irx_th_view(const irx_th *t, irx_tensor *out);
+IRX_API void irx_th_view(irx_tensor *out, const irx_th *t);
 /** The storage T views (tensors that share one have the same id), and its
  * size in bytes: for measuring what a run holds. */
 IRX_API const void *irx_th_storage_id(const irx_th *t);
 IRX_API size_t irx_th_storage_nbytes(const irx_th *t);
 /** Random values of DTYPE and SHAPE from SEED: normal for floating point,
  * uniform in [0, 10) for integers, fair coins for bool. */
-IRX_API int irx_th_random(irx_th **out, int dtype, const int64_t *shape, int ndim,
+IRX_API irx_status irx_th_random(irx_th **out, enum irx_dtype dtype, const int64_t *shape, int ndim,
 			  uint64_t seed, irx_error *err);
 /** T converted to DTYPE (a new tensor; the same one when it already is). */
-IRX_API int irx_th_to_dtype(irx_th **out, const irx_th *t, int dtype, irx_error *err);
+IRX_API irx_status irx_th_to_dtype(irx_th **out, const irx_th *t, enum irx_dtype dtype, irx_error *err);
 
 /* ---- values: what operators take and return ----------------------------- */
 
@@ -96,11 +96,11 @@ typedef struct irx_th_arg {
 	irx_th_value value;
 } irx_th_arg;
 
-/** Values an operator returned, owned by the caller. */
+/** Values an operator returned: new, free with irx_th_results_free(). */
 typedef struct irx_th_results irx_th_results;
 
 IRX_API size_t irx_th_results_count(const irx_th_results *r);
-/** Result I; its tensors stay owned by R (irx_th_retain() to keep one). */
+/** Result I; borrowed from R, tensors included (irx_th_retain() to keep one). */
 IRX_API const irx_th_value *irx_th_results_at(const irx_th_results *r, size_t i);
 IRX_API void irx_th_results_free(irx_th_results *r);
 
@@ -111,7 +111,7 @@ IRX_API void irx_th_results_free(irx_th_results *r);
  * linked libtorch.  Fails with IRX_EUNSUPPORTED when it has no such
  * operator (libtorch 1.13 lacks many that torch 2.x exports).
  */
-IRX_API int irx_th_op_find(irx_th_op **out, const char *name, const char *overload,
+IRX_API irx_status irx_th_op_find(irx_th_op **out, const char *name, const char *overload,
 			   irx_error *err);
 IRX_API void irx_th_op_free(irx_th_op *op);
 /** The live schema as libtorch prints it. */
@@ -127,8 +127,8 @@ IRX_API int irx_th_op_arg_has_default(const irx_th_op *op, size_t i);
  * Values are converted to the schema's types (a STR to a dtype, layout,
  * device or memory format; an INT to a Scalar; ...).  Results in *OUT.
  */
-IRX_API int irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
-			   irx_th_results **out, irx_error *err);
+IRX_API irx_status irx_th_op_call(irx_th_results **out, const irx_th_op *op, const irx_th_arg *args,
+			   size_t n_args, irx_error *err);
 
 /**
  * Check ARGS against OP's schema as irx_th_op_call() would convert them,
@@ -136,7 +136,7 @@ IRX_API int irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n
  * enums (dtype, layout, memory format, reduction, device, ...) checked
  * against the linked libtorch.  The error names the argument.
  */
-IRX_API int irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
+IRX_API irx_status irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
 			    irx_error *err);
 
 /** Call FN with the schema of every operator the linked libtorch has. */
@@ -152,18 +152,18 @@ IRX_API void irx_th_set_memory_limit(size_t bytes);
 /* ---- TorchScript -------------------------------------------------------- */
 
 /** Load a TorchScript archive (torch.jit.save) on the CPU, in eval mode. */
-IRX_API int irx_th_module_load(irx_th_module **out, const char *path, irx_error *err);
+IRX_API irx_status irx_th_module_load(irx_th_module **out, const char *path, irx_error *err);
 IRX_API void irx_th_module_free(irx_th_module *m);
 /**
  * Replace the module's parameter or buffer NAME (a state_dict key) with
  * the values of T (same shape; converted to the parameter's dtype).
  * Fails with IRX_EINVAL when the module has no such parameter or buffer.
  */
-IRX_API int irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t,
+IRX_API irx_status irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t,
 			      irx_error *err);
 /** Run forward(INPUTS...); tuple, list and dict outputs are flattened. */
-IRX_API int irx_th_module_forward(irx_th_module *m, irx_th *const *inputs, size_t n,
-				  irx_th_results **out, irx_error *err);
+IRX_API irx_status irx_th_module_forward(irx_th_results **out, irx_th_module *m,
+					 irx_th *const *inputs, size_t n, irx_error *err);
 
 IRX_END_DECLS
 

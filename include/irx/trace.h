@@ -39,7 +39,7 @@ IRX_BEGIN_DECLS
  * directory ("add_1.safetensors"); @param key NULL, or a new string, the
  * whole encoding of NAME for IRX_TRACE_METADATA_KEY.  Free with irx_free().
  */
-IRX_API int irx_trace_file_name(const char *name, size_t len, char **file, char **key,
+IRX_API irx_status irx_trace_file_name(char **file, char **key, const char *name, size_t len,
 				irx_error *err);
 
 IRX_END_DECLS

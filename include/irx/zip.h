@@ -4,7 +4,7 @@
  * Entries come from the central directory (never from local headers,
  * which PT2 archives leave zeroed).  A stored entry's bytes are a pointer
  * into the blob: a multi-gigabyte weight costs nothing until it is
- * touched.  A deflated entry is inflated into memory the caller frees.
+ * touched.  A deflated entry is inflated into new memory (irx_free()).
  *
  * What is verified: every entry's data range lies inside the blob, a
  * stored entry's sizes agree, a deflated entry inflates to exactly its
@@ -41,7 +41,7 @@ typedef struct irx_zip_entry {
  * @param out new zip; free with irx_zip_free().
  * Fails with IRX_EFORMAT when BLOB is not a zip archive.
  */
-IRX_API int irx_zip_open(irx_zip **out, const irx_blob *blob, irx_error *err);
+IRX_API irx_status irx_zip_open(irx_zip **out, const irx_blob *blob, irx_error *err);
 IRX_API void irx_zip_free(irx_zip *z);
 
 IRX_API size_t irx_zip_n_entries(const irx_zip *z);
@@ -54,8 +54,8 @@ IRX_API const irx_zip_entry *irx_zip_find(const irx_zip *z, const char *name);
  * The bytes of entry E.  For a stored entry *DATA points into the blob and
  * *OWNED is NULL; otherwise *DATA == *OWNED, to be freed with irx_free().
  */
-IRX_API int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
-			 const uint8_t **data, size_t *len, void **owned,
+IRX_API irx_status irx_zip_read(const uint8_t **data, size_t *len,
+			 void **owned, const irx_zip *z, const irx_zip_entry *e,
 			 irx_error *err);
 
 /**
@@ -63,14 +63,14 @@ IRX_API int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
  * are mapped so that nothing touches them until they are used.
  * Fails with IRX_EUNSUPPORTED for a compressed entry.
  */
-IRX_API int irx_zip_view(const irx_zip *z, const irx_zip_entry *e,
-			 const uint8_t **data, size_t *len, irx_error *err);
+IRX_API irx_status irx_zip_view(const uint8_t **data, size_t *len,
+			 const irx_zip *z, const irx_zip_entry *e, irx_error *err);
 
 /**
  * Offset of a stored entry's first byte in the blob (for mapping).
  */
-IRX_API int irx_zip_data_offset(const irx_zip *z, const irx_zip_entry *e,
-				uint64_t *offset, irx_error *err);
+IRX_API irx_status irx_zip_data_offset(uint64_t *offset, const irx_zip *z,
+				const irx_zip_entry *e, irx_error *err);
 
 IRX_END_DECLS
 

@@ -28,7 +28,7 @@ static int call(irx_exec_call *c, const char *op_type, const irx_th_arg *args, s
 	int rc;
 
 	*out = NULL;
-	if ((rc = irx_exec_call_op(c, op_type, args, n, &r, err)))
+	if ((rc = irx_exec_call_op(&r, c, op_type, args, n, err)))
 		return rc;
 	v = irx_th_results_at(r, 0);
 	if (v && v->kind == IRX_TH_TENSOR)
@@ -56,7 +56,7 @@ static int dims_of(irx_th *t, int64_t *last)
 {
 	irx_tensor v;
 
-	irx_th_view(t, &v);
+	irx_th_view(&v, t);
 	*last = v.ndim ? v.shape[v.ndim - 1] : 1;
 	return v.ndim;
 }
@@ -86,8 +86,8 @@ static int sdpa(irx_exec_call *c, void *user, irx_error *err)
 		snprintf(err->text, sizeof(err->text), "dropout in attention is not run (inference only)");
 		return err->code;
 	}
-	irx_th_view(q, &qv);
-	irx_th_view(k, &kv);
+	irx_th_view(&qv, q);
+	irx_th_view(&kv, k);
 	kk = irx_th_retain(k);
 	vv = irx_th_retain(v);
 	if (json_is_true(irx_exec_call_attr(c, "enable_gqa")) && nd >= 3 && qv.shape[nd - 3] != kv.shape[nd - 3]) {
@@ -105,7 +105,7 @@ static int sdpa(irx_exec_call *c, void *user, irx_error *err)
 		goto done;
 	if (json_is_true(irx_exec_call_attr(c, "is_causal"))) {
 		irx_tensor sv;
-		irx_th_view(scaled, &sv);
+		irx_th_view(&sv, scaled);
 		const int64_t shape[2] = {sv.shape[sv.ndim - 2], sv.shape[sv.ndim - 1]};
 		irx_th_value size = {.kind = IRX_TH_INTS, .u.ints = {shape, 2}};
 		if ((rc = CALL("aten.ones.default", &ones, {"size", size}, {"dtype", {.kind = IRX_TH_STR, .u.s = "bool"}})) ||
@@ -115,7 +115,7 @@ static int sdpa(irx_exec_call *c, void *user, irx_error *err)
 	}
 	if (mask) {
 		irx_tensor mv;
-		irx_th_view(mask, &mv);
+		irx_th_view(&mv, mask);
 		if (mv.dtype == IRX_DTYPE_BOOL) {
 			irx_th *inv = NULL;
 			rc = CALL("aten.logical_not.default", &inv, {"self", T(mask)});

@@ -271,7 +271,7 @@ static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, i
 	const char *why;
 	int rc;
 
-	if (exec_find_executor(n->op_type, &n->fn, &n->user) ||
+	if (exec_find_executor(x->o.executors, n->op_type, &n->fn, &n->user) ||
 	    (x->o.decompose && exec_find_decomposition(n->op_type, &n->fn, &n->user)))
 		return IRX_OK;
 	if (!exec_split_op_type(n->op_type, name, sizeof(name), overload, sizeof(overload))) {
@@ -475,7 +475,7 @@ static void free_graph(struct xgraph *g)
 	free(g);
 }
 
-int irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o, irx_error *err)
+irx_status irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o, irx_error *err)
 {
 	struct problems unsupported = {{0}, 0};
 	irx_exec *x = calloc(1, sizeof(*x));
@@ -559,7 +559,8 @@ int exec_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, si
 {
 	const json_t *shape = json_object_get(meta, "shape");
 	int64_t dims[IRX_TENSOR_MAX_DIMS];
-	int ndim = (int)json_array_size(shape), dtype = irx_dtype_from_name(str(meta, "dtype"));
+	int ndim = (int)json_array_size(shape);
+	enum irx_dtype dtype = irx_dtype_from_name(str(meta, "dtype"));
 	int ok = dtype == t->dtype && ndim == t->ndim;
 
 	for (int d = 0; d < ndim && d < IRX_TENSOR_MAX_DIMS; d++) {
@@ -571,7 +572,7 @@ int exec_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, si
 	return ok;
 }
 
-int exec_is_float(int dtype)
+int exec_is_float(enum irx_dtype dtype)
 {
 	return dtype == IRX_DTYPE_FLOAT16 || dtype == IRX_DTYPE_FLOAT32 || dtype == IRX_DTYPE_BFLOAT16;
 }
@@ -621,7 +622,7 @@ static size_t unused(const irx_tensors *const *w, size_t n_sets, const json_t *k
 	return n;
 }
 
-int irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_error *err)
+irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_error *err)
 {
 	static const char *const lists[] = {"weights", "constants"};
 	const json_t *mapping = json_object_get(x->ir, "weight_name_mapping");
@@ -707,7 +708,7 @@ static int is_half(const irx_th *t)
 
 	if (!t)
 		return 0;
-	irx_th_view(t, &v);
+	irx_th_view(&v, t);
 	return v.dtype == IRX_DTYPE_FLOAT16 || v.dtype == IRX_DTYPE_BFLOAT16;
 }
 
@@ -748,7 +749,7 @@ static int call_widened(const irx_th_op *op, irx_th_arg *args, size_t n, irx_th_
 		}
 	}
 	if (!rc)
-		rc = irx_th_op_call(op, args, n, r, err);
+		rc = irx_th_op_call(r, op, args, n, err);
 	for (size_t i = 0; i < used; i++)
 		irx_th_free(tmp[i]);
 	free(tmp);
@@ -762,7 +763,7 @@ static int take_output(struct xnode *n, size_t k, const irx_th_results *r, int w
 	const json_t *m = n->out_meta[k];
 	const irx_th_value *v = irx_th_results_at(r, (size_t)json_integer_value(json_object_get(m, "output_index")));
 	json_t *li = json_object_get(m, "list_index");
-	int want = irx_dtype_from_name(str(m, "dtype"));
+	enum irx_dtype want = irx_dtype_from_name(str(m, "dtype"));
 	irx_th *t = NULL;
 	irx_tensor view;
 
@@ -774,8 +775,8 @@ static int take_output(struct xnode *n, size_t k, const irx_th_results *r, int w
 	if (!t)
 		return irx_error_set(err, IRX_EFORMAT, "output %zu ('%s') was not returned by libtorch", k,
 			    str(m, "name"));
-	irx_th_view(t, &view);
-	if (widened && want > 0 && view.dtype != want)
+	irx_th_view(&view, t);
+	if (widened && want != IRX_DTYPE_UNKNOWN && view.dtype != want)
 		return irx_th_to_dtype(out, t, want, err);
 	if (!(*out = irx_th_retain(t)))
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
@@ -814,7 +815,7 @@ static int dispatch(struct xnode *n, irx_th **vals, irx_error *err)
 				next[n->in[k].list_index] = vals[n->in[k].value];
 		next += xa->list_len;
 	}
-	rc = irx_th_op_call(n->op, args, n->n_args, &r, err);
+	rc = irx_th_op_call(&r, n->op, args, n->n_args, err);
 	if (rc && half_missing(err)) {
 		memset(err, 0, sizeof(*err));
 		widened = 1;
@@ -875,7 +876,7 @@ static void measure(irx_exec *x, struct xgraph *g, irx_th **vals)
 		x->peak_live = live;
 }
 
-void irx_exec_memory(const irx_exec *x, size_t *weights, size_t *peak_live)
+void irx_exec_memory(size_t *weights, size_t *peak_live, const irx_exec *x)
 {
 	*weights = held_bytes(x->bound, 0, x->top->n_values);
 	*peak_live = x->peak_live;
@@ -927,7 +928,7 @@ static int check_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error 
 		const json_t *m = irx_exec_input(x, i);
 		char want[256], got[256];
 		irx_tensor t;
-		irx_th_view(inputs[i], &t);
+		irx_th_view(&t, inputs[i]);
 		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 && exec_is_float(irx_dtype_from_name(str(m, "dtype"))))
 			t.dtype = irx_dtype_from_name(str(m, "dtype")); /* converted for the reference */
 		if (!exec_fits(&t, m, want, got, sizeof(want)))
@@ -938,7 +939,7 @@ static int check_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error 
 	return IRX_OK;
 }
 
-int irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err)
+irx_status irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err)
 {
 	int rc;
 
@@ -949,7 +950,7 @@ int irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err)
 		x->values[v] = x->bound[v];
 	for (size_t i = 0; i < n; i++) {
 		irx_tensor t;
-		irx_th_view(inputs[i], &t);
+		irx_th_view(&t, inputs[i]);
 		if (x->o.float64 && exec_is_float(t.dtype))
 			rc = irx_th_to_dtype(&x->values[i], inputs[i], IRX_DTYPE_FLOAT64, err);
 		else if (!(x->values[i] = irx_th_retain(inputs[i])))
@@ -992,7 +993,7 @@ const json_t *irx_exec_call_attr(const irx_exec_call *c, const char *name)
 	return json_object_get(json_object_get(c->n->json, "attrs"), name);
 }
 
-int irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *err)
+irx_status irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *err)
 {
 	if (i >= c->n->n_out) {
 		irx_th_free(t);
@@ -1003,8 +1004,8 @@ int irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *e
 	return IRX_OK;
 }
 
-int irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *args, size_t n,
-		     irx_th_results **out, irx_error *err)
+irx_status irx_exec_call_op(irx_th_results **out, irx_exec_call *c, const char *op_type, const irx_th_arg *args,
+		     size_t n, irx_error *err)
 {
 	char name[256], overload[128];
 	const char *why;
@@ -1020,13 +1021,13 @@ int irx_exec_call_op(irx_exec_call *c, const char *op_type, const irx_th_arg *ar
 		rc = irx_error_set(err, IRX_EUNSUPPORTED, "operator %s is refused: %s (--allow-op=%s runs it)",
 			     op_type, why, op_type);
 	else
-		rc = irx_th_op_call(op, args, n, out, err);
+		rc = irx_th_op_call(out, op, args, n, err);
 	irx_th_op_free(op);
 	return rc;
 }
 
-int irx_exec_call_subgraph(irx_exec_call *c, const char *graph, irx_th *const *in, size_t n_in,
-			   irx_th **out, size_t n_out, irx_error *err)
+irx_status irx_exec_call_subgraph(irx_th **out, size_t n_out, irx_exec_call *c, const char *graph,
+			   irx_th *const *in, size_t n_in, irx_error *err)
 {
 	const json_t *subs = json_object_get(c->n->json, "subgraphs");
 	struct xgraph *g = NULL;

@@ -79,7 +79,7 @@ struct irx_exec_call {
 /* exec.c */
 /* Does T have META's dtype and shape?  Describes both into the buffers. */
 int exec_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, size_t size);
-int exec_is_float(int dtype);
+int exec_is_float(enum irx_dtype dtype);
 
 /* guard.c: what the executor refuses (see there) */
 void exec_resolve_bounds(irx_exec_options *o);
@@ -91,7 +91,9 @@ int exec_check_bodies(const struct xnode *n, irx_error *err);
 int exec_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *vals, irx_error *err);
 
 /* executors.c */
-int exec_find_executor(const char *op_type, irx_executor_fn *fn, void **user);
+/* The executor of OP_TYPE: from SET (may be NULL), else a built-in one. */
+int exec_find_executor(const irx_executors *set, const char *op_type, irx_executor_fn *fn,
+		       void **user);
 int exec_find_decomposition(const char *op_type, irx_executor_fn *fn, void **user);
 
 /* exec.c: "aten.conv2d.default" -> ("aten::conv2d", ""); 0 when not an

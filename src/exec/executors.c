@@ -19,27 +19,56 @@ struct executor {
 	void *user;
 };
 
-static struct executor *registry;
-static size_t n_registry;
+struct irx_executors {
+	struct executor *v;
+	size_t n;
+};
 
-int irx_exec_register(const char *op_type, irx_executor_fn fn, void *user)
+irx_status irx_executors_new(irx_executors **out, irx_error *err)
 {
-	struct executor *r;
-
-	for (size_t i = 0; i < n_registry; i++)
-		if (!strcmp(registry[i].op_type, op_type)) {
-			registry[i].fn = fn;
-			registry[i].user = user;
-			return IRX_OK;
-		}
-	if (!(r = realloc(registry, (n_registry + 1) * sizeof(*r))))
-		return IRX_ENOMEM;
-	registry = r;
-	if (!(r[n_registry].op_type = strdup(op_type)))
-		return IRX_ENOMEM;
-	r[n_registry].fn = fn;
-	r[n_registry++].user = user;
+	if (!(*out = calloc(1, sizeof(**out))))
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	return IRX_OK;
+}
+
+/* The executor of OP_TYPE in S, or NULL. */
+static struct executor *executor_of(const irx_executors *s, const char *op_type)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (!strcmp(s->v[i].op_type, op_type))
+			return &s->v[i];
+	return NULL;
+}
+
+irx_status irx_executors_add(irx_executors *s, const char *op_type, irx_executor_fn fn, void *user,
+			     irx_error *err)
+{
+	struct executor *e, *v;
+
+	if (!s || !op_type || !fn)
+		return irx_error_set(err, IRX_EINVAL, "an executor needs a set, an op_type and a function");
+	if ((e = executor_of(s, op_type))) {
+		e->fn = fn, e->user = user;
+		return IRX_OK;
+	}
+	if (!(v = realloc(s->v, (s->n + 1) * sizeof(*v))))
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	s->v = v;
+	if (!(v[s->n].op_type = strdup(op_type)))
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	v[s->n].fn = fn;
+	v[s->n++].user = user;
+	return IRX_OK;
+}
+
+void irx_executors_free(irx_executors *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].op_type);
+	free(s->v);
+	free(s);
 }
 
 static int err_at(irx_error *err, int code, const char *text)
@@ -65,7 +94,7 @@ static int assert_tensor_metadata(irx_exec_call *c, void *user, irx_error *err)
 
 	if (!a)
 		return IRX_OK;
-	irx_th_view(a, &t);
+	irx_th_view(&t, a);
 	if (json_is_string(dtype) && irx_dtype_from_name(json_string_value(dtype)) != t.dtype &&
 	    t.dtype != IRX_DTYPE_FLOAT64) /* a float64 reference trace is float64 throughout */
 		return err_at(err, IRX_EMISMATCH, "the tensor's dtype differs from the exporter's record");
@@ -144,7 +173,7 @@ static int run_into_outputs(irx_exec_call *c, const char *graph, irx_th **in, si
 	if (!graph)
 		rc = err_at(err, IRX_EFORMAT, "no subgraph to run");
 	else
-		rc = irx_exec_call_subgraph(c, graph, in, n_in, out, n, err);
+		rc = irx_exec_call_subgraph(out, n, c, graph, in, n_in, err);
 	for (size_t i = 0; i < n; i++) {
 		if (!rc)
 			rc = irx_exec_call_set_output(c, i, out[i], err);
@@ -166,7 +195,7 @@ static int truth(irx_th *t, const json_t *literal, int *out, irx_error *err)
 		*out = json_is_true(literal);
 		return IRX_OK;
 	}
-	irx_th_view(t, &v);
+	irx_th_view(&v, t);
 	if (v.numel != 1)
 		return err_at(err, IRX_EFORMAT, "the predicate is not a single value");
 	switch (irx_dtype_size(v.dtype)) {
@@ -232,7 +261,7 @@ static int hop_while(irx_exec_call *c, void *user, irx_error *err)
 			rc = err_at(err, IRX_EUNSUPPORTED, m);
 			break;
 		}
-		if ((rc = irx_exec_call_subgraph(c, graph_attr(c, "cond_fn"), args, nc + na, &pred_t, 1, err)) ||
+		if ((rc = irx_exec_call_subgraph(&pred_t, 1, c, graph_attr(c, "cond_fn"), args, nc + na, err)) ||
 		    (rc = truth(pred_t, NULL, &more, err)))
 			break;
 		irx_th_free(pred_t);
@@ -244,7 +273,7 @@ static int hop_while(irx_exec_call *c, void *user, irx_error *err)
 			rc = err_at(err, IRX_ENOMEM, "out of memory");
 			break;
 		}
-		rc = irx_exec_call_subgraph(c, graph_attr(c, "body_fn"), args, nc + na, next, nc, err);
+		rc = irx_exec_call_subgraph(next, nc, c, graph_attr(c, "body_fn"), args, nc + na, err);
 		for (size_t i = 0; i < nc; i++) {
 			irx_th_free(args[i]);
 			args[i] = next[i];
@@ -282,14 +311,16 @@ static const struct {
 	{"higher_order.invoke_subgraph", hop_body},
 };
 
-int exec_find_executor(const char *op_type, irx_executor_fn *fn, void **user)
+int exec_find_executor(const irx_executors *set, const char *op_type, irx_executor_fn *fn,
+		       void **user)
 {
-	for (size_t i = 0; i < n_registry; i++)
-		if (!strcmp(registry[i].op_type, op_type)) {
-			*fn = registry[i].fn;
-			*user = registry[i].user;
-			return 1;
-		}
+	const struct executor *e = executor_of(set, op_type);
+
+	if (e) {
+		*fn = e->fn;
+		*user = e->user;
+		return 1;
+	}
 	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
 		if (!strcmp(builtins[i].op_type, op_type)) {
 			*fn = builtins[i].fn;

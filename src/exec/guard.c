@@ -57,7 +57,7 @@ const char *exec_refusal(const irx_exec_options *o, const char *op_type, const i
 
 	if (allow_listed(o, op_type))
 		return NULL;
-	if (irx_schema_parse(irx_th_op_schema(op), &s, NULL))
+	if (irx_schema_parse(&s, irx_th_op_schema(op), NULL))
 		return "its schema cannot be read";
 	why = irx_schema_refusal(s);
 	irx_schema_free(s);
@@ -177,7 +177,7 @@ int exec_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *v
 		 * [0] from the CPU kernel. */
 		if (unread(n, n->out[k]))
 			continue;
-		irx_th_view(vals[n->out[k]], &t);
+		irx_th_view(&t, vals[n->out[k]]);
 		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 && exec_is_float(irx_dtype_from_name(
 			   json_string_value(json_object_get(m, "dtype")))))
 			t.dtype = irx_dtype_from_name(json_string_value(json_object_get(m, "dtype")));

@@ -180,7 +180,7 @@ int tool_write_json(const char *path, const json_t *doc, unsigned flags)
 
 	if ((rc = tool_out_open(&out, path)))
 		return rc;
-	if (irx_json_write(out.f, doc, flags)) {
+	if (irx_json_write(out.f, doc, flags, NULL)) {
 		tool_out_abort(&out);
 		return tool_fail("%s: cannot write: %s", path ? path : "standard output", strerror(errno));
 	}

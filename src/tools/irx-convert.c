@@ -83,11 +83,11 @@ int main(int argc, char **argv)
 	co.model_name = a.name;
 	co.warn = tool_warn;
 	co.warn_ctx = (void *)a.input;
-	if ((rc = irx_json_load(a.input, &program, &err)))
+	if ((rc = irx_json_load(&program, a.input, &err)))
 		goto fail;
 	irx_error_clear(&err);
 	snprintf(err.source, sizeof(err.source), "%s", a.input);
-	if ((rc = irx_convert(program, &co, &ir, &err)))
+	if ((rc = irx_convert(&ir, program, &co, &err)))
 		goto fail;
 	rc = tool_write_json(a.output, ir, a.json_flags);
 	tool_keep(ir);

@@ -101,7 +101,7 @@ static int check_ir(const struct args *a, const json_t *doc, FILE *f)
 	size_t n;
 	int rc;
 
-	if ((rc = irx_ir_check(doc, print_problem, &p, &n, &err))) {
+	if ((rc = irx_ir_check(&n, doc, print_problem, &p, &err))) {
 		snprintf(err.source, sizeof(err.source), "%s", a->input);
 		tool_report(&err);
 		return EXIT_ERROR;
@@ -164,7 +164,7 @@ static int dump_archive(const struct args *a, irx_archive *ar, FILE *f)
 		return tool_fail("%s: --check validates an IR or a tensor file; convert the archive "
 				 "first (irx-export | irx-convert)", a->input);
 	if (irx_archive_require_program(ar, NULL) == IRX_OK)
-		rc = irx_program_export(ar, &eo, &doc, &err);
+		rc = irx_program_export(&doc, ar, &eo, &err);
 	if (!rc)
 		rc = irx_dump_archive(f, ar, doc, a->format, a->stats, &err);
 	json_decref(doc);
@@ -196,7 +196,7 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 	if (looks_like_tensor_file(d, size))
 		return dump_tensor_file(a, NULL, blob, f);
 	snprintf(err.source, sizeof(err.source), "%s", a->input);
-	if ((rc = irx_json_parse(d, size, &doc, &err))) {
+	if ((rc = irx_json_parse(&doc, d, size, &err))) {
 		irx_blob_free(blob);
 		return report(&err, rc);
 	}
@@ -208,9 +208,9 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 	const char *format = json_string_value(json_object_get(doc, "format"));
 	if (format && !strcmp(format, IRX_IR_FORMAT))
 		rc = a->check ? check_ir(a, doc, f)
-			      : irx_dump_ir(f, doc, a->format) ? dump_failed(a) : EXIT_OK;
+			      : irx_dump_ir(f, doc, a->format, NULL) ? dump_failed(a) : EXIT_OK;
 	else if (format && !strcmp(format, IRX_PROGRAM_FORMAT) && !a->check)
-		rc = irx_dump_program(f, doc, a->format) ? dump_failed(a) : EXIT_OK;
+		rc = irx_dump_program(f, doc, a->format, NULL) ? dump_failed(a) : EXIT_OK;
 	else if (a->check)
 		rc = tool_fail("%s: not an irx IR document (no \"format\": \"irx-ir\"): nothing to check",
 			       a->input);

@@ -54,7 +54,7 @@ static void note_refused(void *ctx, const char *text)
 	const char *why;
 	char *line = NULL;
 
-	if (irx_schema_parse(text, &s, NULL)) {
+	if (irx_schema_parse(&s, text, NULL)) {
 		r->failed = 1;
 		return;
 	}
@@ -154,13 +154,13 @@ static void summary(const struct run *r)
 			printf("%s: not a tensor\n", name ? name : "?");
 			continue;
 		}
-		irx_th_view(t, &v);
+		irx_th_view(&v, t);
 		shape[0] = '\0';
 		for (int d = 0; d < v.ndim && n < sizeof(shape); d++)
 			n += (size_t)snprintf(shape + n, sizeof(shape) - n, "%s%lld", d ? ", " : "",
 					      (long long)v.shape[d]);
 		printf("%s  %s[%s]", name ? name : "?", irx_dtype_name(v.dtype), shape);
-		if (!irx_tensor_stats_of(&v, &s, NULL) && s.count)
+		if (!irx_tensor_stats_of(&s, &v, NULL) && s.count)
 			printf("  sum=%.9g min=%.9g max=%.9g mean=%.9g", s.sum, s.min, s.max, s.mean);
 		printf("  nonfinite=%llu\n", (unsigned long long)s.nonfinite);
 	}
@@ -227,7 +227,7 @@ int main(int argc, char **argv)
 	}
 	if (a.memory) {
 		size_t w, live;
-		irx_exec_memory(r.x, &w, &live);
+		irx_exec_memory(&w, &live, r.x);
 		fprintf(stderr, "%s: weights %zu bytes, largest live set %zu bytes\n",
 			program_invocation_short_name, w, live);
 	}

@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 	eo.warn = tool_warn;
 	eo.warn_ctx = (void *)a.input;
 	if ((rc = irx_archive_open(&ar, a.input, &err)) ||
-	    (rc = irx_program_export(ar, &eo, &doc, &err))) {
+	    (rc = irx_program_export(&doc, ar, &eo, &err))) {
 		tool_report(&err);
 		irx_archive_free(ar);
 		return tool_exit_for(rc);

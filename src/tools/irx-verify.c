@@ -215,7 +215,7 @@ static int run_reference(const struct args *a, const struct run *r, irx_th_resul
 		if (rc)
 			goto fail;
 	}
-	rc = irx_th_module_forward(m, r->inputs, r->n_inputs, out, &err);
+	rc = irx_th_module_forward(out, m, r->inputs, r->n_inputs, &err);
 fail:
 	if (rc)
 		tool_report(&err);
@@ -256,11 +256,11 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 			rc = tool_fail("%s: output %zu is not a tensor", a->run.ir, i);
 			break;
 		}
-		irx_th_view(t, &got);
+		irx_th_view(&got, t);
 		if (expected) {
 			want = run_pick(expected, i, name);
 		} else if (irx_th_results_at(ref, i)->kind == IRX_TH_TENSOR) {
-			irx_th_view(irx_th_results_at(ref, i)->u.t, &want_view);
+			irx_th_view(&want_view, irx_th_results_at(ref, i)->u.t);
 			want = &want_view;
 		}
 		if (!want) {
@@ -268,7 +268,7 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 				       i, name);
 			break;
 		}
-		if ((rc = irx_compare(&got, want, a->rtol, a->atol, &c, &err))) {
+		if ((rc = irx_compare(&c, &got, want, a->rtol, a->atol, &err))) {
 			tool_report(&err);
 			rc = EXIT_ERROR;
 			break;
@@ -414,14 +414,14 @@ static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n
 		if (!want)
 			continue;
 		p->compared += !counted++;
-		irx_th_view(outs[i], &got);
+		irx_th_view(&got, outs[i]);
 		if (rtol < 0 || atol < 0) {
 			double r, t;
-			irx_compare_defaults(got.dtype, &r, &t);
+			irx_compare_defaults(&r, &t, got.dtype);
 			rtol = rtol < 0 ? r : rtol;
 			atol = atol < 0 ? t : atol;
 		}
-		if (irx_compare(&got, want, rtol, atol, &c, err))
+		if (irx_compare(&c, &got, want, rtol, atol, err))
 			break;
 		/* float32 against a float64 trace: compared by value, dtypes may differ */
 		if (c.shape_differs || c.mismatched) {

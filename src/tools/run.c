@@ -273,7 +273,7 @@ int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options 
 	opts.max_memory = a->max_memory;
 	opts.max_elements = a->max_elements;
 	opts.max_iterations = a->max_iterations;
-	if (irx_json_load(a->ir, &r->ir, &err)) {
+	if (irx_json_load(&r->ir, a->ir, &err)) {
 		tool_report(&err);
 		return EXIT_ERROR;
 	}
@@ -338,7 +338,7 @@ static int write_tensors(const char *path, irx_th *const *t, const char *const *
 		return tool_fail("out of memory");
 	}
 	for (size_t i = 0; i < n; i++) {
-		irx_th_view(t[i], &views[i]);
+		irx_th_view(&views[i], t[i]);
 		views[i].name = names[i];
 		list[i] = &views[i];
 	}
@@ -374,7 +374,7 @@ int run_trace_path(const char *dir, const json_t *node, char **path, char **key,
 	int rc;
 
 	*path = NULL;
-	if ((rc = irx_trace_file_name(json_string_value(name), json_string_length(name), &file, key, err)))
+	if ((rc = irx_trace_file_name(&file, key, json_string_value(name), json_string_length(name), err)))
 		return rc;
 	if (asprintf(path, "%s/%s", dir, file) < 0) {
 		*path = NULL;

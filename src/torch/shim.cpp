@@ -67,7 +67,7 @@ namespace {
  * following operation failed ...", then the script) ends with the cause
  * ("RuntimeError: ..."), which is the line worth showing.
  */
-void set_error(irx_error *err, int code, const char *what)
+void set_error(irx_error *err, irx_status code, const char *what)
 {
 	const char *line = what, *best = NULL;
 
@@ -89,7 +89,7 @@ void set_error(irx_error *err, int code, const char *what)
 }
 
 /* Run F, turning every exception into an irx_error. */
-template <typename F> int guarded(irx_error *err, F f)
+template <typename F> irx_status guarded(irx_error *err, F f)
 {
 	try {
 		return f();
@@ -108,7 +108,7 @@ template <typename F> int guarded(irx_error *err, F f)
 	return err && err->code ? err->code : IRX_EFORMAT;
 }
 
-int fail(irx_error *err, int code, const std::string &text)
+irx_status fail(irx_error *err, irx_status code, const std::string &text)
 {
 	set_error(err, code, text.c_str());
 	return code;
@@ -191,12 +191,12 @@ bool scalar_type(int d, c10::ScalarType *out)
 	}
 }
 
-int dtype_of(c10::ScalarType s)
+enum irx_dtype dtype_of(c10::ScalarType s)
 {
 	for (int d = 1; d < IRX_DTYPE_LIMIT; d++) {
 		c10::ScalarType x;
 		if (scalar_type(d, &x) && x == s)
-			return d;
+			return static_cast<enum irx_dtype>(d);
 	}
 	return IRX_DTYPE_UNKNOWN;
 }
@@ -206,7 +206,8 @@ c10::ScalarType need_scalar_type(int d)
 	c10::ScalarType s;
 	if (!scalar_type(d, &s))
 		throw std::runtime_error(std::string("dtype ") +
-					 (irx_dtype_name(d) ? irx_dtype_name(d) : "(unknown)") +
+					 (irx_dtype_name(static_cast<enum irx_dtype>(d))
+						  ? irx_dtype_name(static_cast<enum irx_dtype>(d)) : "(unknown)") +
 					 " is not in this libtorch (" TORCH_VERSION ")");
 	return s;
 }
@@ -597,10 +598,10 @@ void irx_th_set_threads(int n)
 		at::set_num_threads(n);
 }
 
-int irx_th_from_view(irx_th **out, const irx_tensor *t, irx_error *err)
+irx_status irx_th_from_view(irx_th **out, const irx_tensor *t, irx_error *err)
 {
 	*out = nullptr;
-	return guarded(err, [&]() -> int {
+	return guarded(err, [&]() -> irx_status {
 		auto opts = at::TensorOptions().dtype(need_scalar_type(t->dtype));
 		std::vector<int64_t> shape(t->shape, t->shape + t->ndim);
 		std::vector<int64_t> strides(t->strides, t->strides + t->ndim);
@@ -612,15 +613,15 @@ int irx_th_from_view(irx_th **out, const irx_tensor *t, irx_error *err)
 	});
 }
 
-int irx_th_from_copy(irx_th **out, const irx_tensor *t, irx_error *err)
+irx_status irx_th_from_copy(irx_th **out, const irx_tensor *t, irx_error *err)
 {
 	irx_th *view;
-	int rc = irx_th_from_view(&view, t, err);
+	irx_status rc = irx_th_from_view(&view, t, err);
 
 	*out = nullptr;
 	if (rc)
 		return rc;
-	rc = guarded(err, [&]() -> int {
+	rc = guarded(err, [&]() -> irx_status {
 		*out = new irx_th{view->t.clone(at::MemoryFormat::Contiguous)};
 		return IRX_OK;
 	});
@@ -642,7 +643,7 @@ void irx_th_free(irx_th *t)
 	delete t;
 }
 
-void irx_th_view(const irx_th *t, irx_tensor *out)
+void irx_th_view(irx_tensor *out, const irx_th *t)
 {
 	memset(out, 0, sizeof(*out));
 	out->dtype = dtype_of(t->t.scalar_type());
@@ -665,11 +666,11 @@ size_t irx_th_storage_nbytes(const irx_th *t)
 	return t->t.defined() && t->t.has_storage() ? t->t.storage().nbytes() : 0;
 }
 
-int irx_th_random(irx_th **out, int dtype, const int64_t *shape, int ndim, uint64_t seed,
+irx_status irx_th_random(irx_th **out, enum irx_dtype dtype, const int64_t *shape, int ndim, uint64_t seed,
 		  irx_error *err)
 {
 	*out = nullptr;
-	return guarded(err, [&]() -> int {
+	return guarded(err, [&]() -> irx_status {
 		c10::ScalarType s = need_scalar_type(dtype);
 		std::vector<int64_t> sz(shape, shape + ndim);
 		at::Generator gen = at::detail::createCPUGenerator(seed);
@@ -685,10 +686,10 @@ int irx_th_random(irx_th **out, int dtype, const int64_t *shape, int ndim, uint6
 	});
 }
 
-int irx_th_to_dtype(irx_th **out, const irx_th *t, int dtype, irx_error *err)
+irx_status irx_th_to_dtype(irx_th **out, const irx_th *t, enum irx_dtype dtype, irx_error *err)
 {
 	*out = nullptr;
-	return guarded(err, [&]() -> int {
+	return guarded(err, [&]() -> irx_status {
 		*out = new irx_th{t->t.to(need_scalar_type(dtype))};
 		return IRX_OK;
 	});
@@ -709,10 +710,10 @@ void irx_th_results_free(irx_th_results *r)
 	delete r;
 }
 
-int irx_th_op_find(irx_th_op **out, const char *name, const char *overload, irx_error *err)
+irx_status irx_th_op_find(irx_th_op **out, const char *name, const char *overload, irx_error *err)
 {
 	*out = nullptr;
-	return guarded(err, [&]() -> int {
+	return guarded(err, [&]() -> irx_status {
 		auto h = c10::Dispatcher::singleton().findSchema({name, overload ? overload : ""});
 		if (!h)
 			return fail(err, IRX_EUNSUPPORTED,
@@ -754,11 +755,11 @@ int irx_th_op_arg_has_default(const irx_th_op *op, size_t i)
 	return i < args.size() && args[i].default_value().has_value();
 }
 
-int irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
-		   irx_th_results **out, irx_error *err)
+irx_status irx_th_op_call(irx_th_results **out, const irx_th_op *op, const irx_th_arg *args,
+		   size_t n_args, irx_error *err)
 {
 	*out = nullptr;
-	return guarded(err, [&]() -> int {
+	return guarded(err, [&]() -> irx_status {
 		const c10::FunctionSchema &schema = op->handle.schema();
 		const auto &params = schema.arguments();
 		std::vector<const irx_th_value *> given = match_args(schema, args, n_args);
@@ -789,9 +790,9 @@ int irx_th_op_call(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
 	});
 }
 
-int irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args, irx_error *err)
+irx_status irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args, irx_error *err)
 {
-	return guarded(err, [&]() -> int {
+	return guarded(err, [&]() -> irx_status {
 		const auto &params = op->handle.schema().arguments();
 		std::vector<const irx_th_value *> given = match_args(op->handle.schema(), args, n_args);
 		for (size_t p = 0; p < params.size(); p++)
@@ -815,10 +816,10 @@ void irx_th_each_schema(void (*fn)(void *ctx, const char *schema), void *ctx)
 	}
 }
 
-int irx_th_module_load(irx_th_module **out, const char *path, irx_error *err)
+irx_status irx_th_module_load(irx_th_module **out, const char *path, irx_error *err)
 {
 	*out = nullptr;
-	return guarded(err, [&]() -> int {
+	return guarded(err, [&]() -> irx_status {
 		auto *m = new irx_th_module{torch::jit::load(path, c10::Device(c10::kCPU))};
 		m->m.eval();
 		*out = m;
@@ -831,9 +832,9 @@ void irx_th_module_free(irx_th_module *m)
 	delete m;
 }
 
-int irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t, irx_error *err)
+irx_status irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t, irx_error *err)
 {
-	return guarded(err, [&]() -> int {
+	return guarded(err, [&]() -> irx_status {
 		at::NoGradGuard no_grad;
 		for (const auto &p : m->m.named_parameters(true))
 			if (p.name == name) {
@@ -850,11 +851,11 @@ int irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t, irx_e
 	});
 }
 
-int irx_th_module_forward(irx_th_module *m, irx_th *const *inputs, size_t n, irx_th_results **out,
+irx_status irx_th_module_forward(irx_th_results **out, irx_th_module *m, irx_th *const *inputs, size_t n,
 			  irx_error *err)
 {
 	*out = nullptr;
-	return guarded(err, [&]() -> int {
+	return guarded(err, [&]() -> irx_status {
 		at::NoGradGuard no_grad;
 		std::vector<c10::IValue> in;
 		for (size_t i = 0; i < n; i++)

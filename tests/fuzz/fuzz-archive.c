@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	if (irx_blob_wrap(&b, d, n, "fuzz", &err) || irx_archive_open_blob(&a, b, &err))
 		return 0;
-	if (irx_program_export(a, NULL, &doc, &err) == 0)
+	if (irx_program_export(&doc, a, NULL, &err) == 0)
 		json_decref(doc);
 	irx_archive_free(a);
 	return 0;

@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	irx_error err = {0};
 	size_t k = 0;
 
-	if (irx_json_parse(d, n, &ir, &err))
+	if (irx_json_parse(&ir, d, n, &err))
 		return 0;
 	if (!irx_exec_new(&x, ir, &o, &err) && irx_exec_n_inputs(x) <= MAX_INPUTS) {
 		for (k = 0; k < irx_exec_n_inputs(x); k++)

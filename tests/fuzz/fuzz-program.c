@@ -9,10 +9,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	json_t *p = NULL, *ir = NULL;
 	irx_error err = {0};
-	if (irx_program_normalize(d, n, NULL, &p, &err) == 0) {
+	if (irx_program_normalize(&p, d, n, NULL, &err) == 0) {
 		irx_convert_options o = {.allow_dynamic = 1};
-		if (irx_convert(p, &o, &ir, &err) == 0) {
-			size_t np; irx_ir_check(ir, NULL, NULL, &np, &err);
+		if (irx_convert(&ir, p, &o, &err) == 0) {
+			size_t np; irx_ir_check(&np, ir, NULL, NULL, &err);
 			json_decref(ir);
 		}
 		json_decref(p);

@@ -24,7 +24,7 @@ static void zip_entries(const uint8_t *d, size_t n)
 			FUZZ_CHECK(e && e->name);
 			FUZZ_CHECK(irx_zip_find(z, e->name) != NULL);
 			irx_error_clear(&err);
-			if (irx_zip_read(z, e, &data, &len, &owned, &err) == 0) {
+			if (irx_zip_read(&data, &len, &owned, z, e, &err) == 0) {
 				volatile uint8_t sum = 0;
 				FUZZ_CHECK(len == e->usize);
 				/* touch every byte: inflated buffers are their own blocks */
@@ -34,10 +34,10 @@ static void zip_entries(const uint8_t *d, size_t n)
 				free(owned);
 			}
 			irx_error_clear(&err);
-			if (irx_zip_view(z, e, &data, &len, &err) == 0)
+			if (irx_zip_view(&data, &len, z, e, &err) == 0)
 				FUZZ_CHECK(data >= d && len <= n && (size_t)(data - d) <= n - len);
 			irx_error_clear(&err);
-			if (irx_zip_data_offset(z, e, &off, &err) == 0)
+			if (irx_zip_data_offset(&off, z, e, &err) == 0)
 				FUZZ_CHECK(off <= n && e->csize <= n - off);
 		}
 		FUZZ_CHECK(irx_zip_entry_at(z, irx_zip_n_entries(z)) == NULL);

@@ -43,7 +43,7 @@ static void contiguous(struct copy *c, const irx_tensor *t)
 	c->t.strides = c->strides;
 	c->t.offset = 0;
 	c->t.data = c->buf;
-	irx_tensor_copy_contiguous(t, c->buf);
+	irx_tensor_copy_contiguous(c->buf, t);
 }
 
 /* Tensor NAME of fixture REL (*T, to free), and a contiguous copy in C. */
@@ -63,7 +63,7 @@ static irx_compare_result compare(const irx_tensor *got, const irx_tensor *want,
 	irx_error err = {0};
 
 	memset(&r, 0xa5, sizeof(r));
-	if (irx_compare(got, want, rtol, atol, &r, &err) != IRX_OK)
+	if (irx_compare(&r, got, want, rtol, atol, &err) != IRX_OK)
 		fail_msg("irx_compare: %s", err.text);
 	return r;
 }
@@ -212,13 +212,13 @@ static void compare_defaults(void **state)
 {
 	double rtol, atol;
 
-	irx_compare_defaults(IRX_DTYPE_FLOAT32, &rtol, &atol);
+	irx_compare_defaults(&rtol, &atol, IRX_DTYPE_FLOAT32);
 	assert_true(rtol == 1e-4 && atol == 1e-4);
-	irx_compare_defaults(IRX_DTYPE_FLOAT16, &rtol, &atol);
+	irx_compare_defaults(&rtol, &atol, IRX_DTYPE_FLOAT16);
 	assert_true(rtol == 1e-3 && atol == 1e-3);
-	irx_compare_defaults(IRX_DTYPE_BFLOAT16, &rtol, &atol);
+	irx_compare_defaults(&rtol, &atol, IRX_DTYPE_BFLOAT16);
 	assert_true(rtol == 1.6e-2);
-	irx_compare_defaults(IRX_DTYPE_INT64, &rtol, &atol);
+	irx_compare_defaults(&rtol, &atol, IRX_DTYPE_INT64);
 	assert_true(rtol == 0 && atol == 0);
 }
 

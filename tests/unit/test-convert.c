@@ -5,7 +5,7 @@ static json_t *ir_of(const char *rel, int allow_dynamic, irx_error *err, int *rc
 {
 	json_t *p = export_fixture(rel), *ir = NULL;
 	irx_convert_options o = {.allow_dynamic = allow_dynamic};
-	*rc = irx_convert(p, &o, &ir, err);
+	*rc = irx_convert(&ir, p, &o, err);
 	json_decref(p);
 	return ir;
 }
@@ -156,7 +156,7 @@ static void convert_undeclared_symbol_is_an_error(void **state)
 	for (int dyn = 0; dyn < 2; dyn++) {
 		irx_convert_options o = {.allow_dynamic = dyn};
 		irx_error err = {0};
-		assert_int_equal(irx_convert(p, &o, &ir, &err), IRX_EFORMAT);
+		assert_int_equal(irx_convert(&ir, p, &o, &err), IRX_EFORMAT);
 		assert_null(ir);
 		assert_non_null(strstr(err.text, "'q9'"));
 		assert_null(strstr(err.text, "'max'"));
@@ -172,7 +172,7 @@ static void convert_dangling_input_is_an_error(void **state)
 	json_t *node = json_array_get(json_object_get(json_object_get(p, "graph"), "nodes"), 1);
 	json_t *arg = json_object_get(json_array_get(json_object_get(node, "inputs"), 0), "arg");
 	json_object_set_new(arg, "tensor", json_string("nobody_made_me"));
-	assert_int_equal(irx_convert(p, NULL, &ir, &err), IRX_EFORMAT);
+	assert_int_equal(irx_convert(&ir, p, NULL, &err), IRX_EFORMAT);
 	assert_non_null(strstr(err.text, "nobody_made_me"));
 	assert_non_null(strstr(err.where, "/graph/nodes/1"));
 	json_decref(p);
@@ -184,19 +184,69 @@ static void convert_is_deterministic(void **state)
 	char *sa = NULL, *sb = NULL;
 	size_t la, lb;
 	FILE *fa = open_memstream(&sa, &la), *fb = open_memstream(&sb, &lb);
-	irx_json_write(fa, a, IRX_JSON_PRETTY);
-	irx_json_write(fb, b, IRX_JSON_PRETTY);
+	irx_json_write(fa, a, IRX_JSON_PRETTY, NULL);
+	irx_json_write(fb, b, IRX_JSON_PRETTY, NULL);
 	fclose(fa), fclose(fb);
 	assert_int_equal(la, lb);
 	assert_memory_equal(sa, sb, la);
 	free(sa), free(sb), json_decref(a), json_decref(b);
 }
 
+/* The conversion hook (register_op) changes nodes as they are made. */
+static irx_status rename_relu(const json_t *program_node, json_t *node, void *user, irx_error *err)
+{
+	json_object_set_new(node, "op_type", json_string((const char *)user));
+	return IRX_OK;
+}
+
+/* The nodes of IR whose op_type is OP. */
+static size_t count_op(const json_t *ir, const char *op)
+{
+	size_t i, count = 0;
+	json_t *n;
+
+	json_array_foreach(json_object_get(ir, "nodes"), i, n)
+		count += !strcmp(json_string_value(json_object_get(n, "op_type")), op);
+	return count;
+}
+
+/* Hook sets are objects in the options: several in one process, none global. */
+static void convert_hooks_are_per_conversion(void **state)
+{
+	json_t *program = export_fixture("t214/mlp.pt2"), *ir = NULL;
+	irx_convert_options o = IRX_CONVERT_OPTIONS_INIT;
+	irx_convert_hooks *a, *b;
+	irx_error err = {0};
+
+	assert_int_equal(irx_convert_hooks_new(&a, NULL), IRX_OK);
+	assert_int_equal(irx_convert_hooks_new(&b, NULL), IRX_OK);
+	assert_int_equal(irx_convert_hooks_add(a, "aten.relu.default", rename_relu, "mylib.relu", NULL), IRX_OK);
+	assert_int_equal(irx_convert_hooks_add(b, "*", rename_relu, "mylib.any", NULL), IRX_OK);
+	assert_int_equal(irx_convert_hooks_add(b, NULL, rename_relu, NULL, &err), IRX_EINVAL);
+	o.hooks = a;
+	assert_int_equal(irx_convert(&ir, program, &o, NULL), IRX_OK);
+	assert_int_equal(count_op(ir, "aten.relu.default"), 0);
+	assert_int_equal(count_op(ir, "mylib.relu"), 1);
+	size_t n_nodes = json_array_size(json_object_get(ir, "nodes"));
+	json_decref(ir);
+	o.hooks = b;
+	assert_int_equal(irx_convert(&ir, program, &o, NULL), IRX_OK);
+	assert_int_equal(count_op(ir, "mylib.any"), n_nodes);
+	json_decref(ir);
+	irx_convert_hooks_free(a);
+	irx_convert_hooks_free(b);
+	/* without hooks, nothing is renamed */
+	assert_int_equal(irx_convert(&ir, program, NULL, NULL), IRX_OK);
+	assert_int_equal(count_op(ir, "aten.relu.default"), 1);
+	json_decref(ir);
+	json_decref(program);
+}
+
 static void convert_refuses_other_documents(void **state)
 {
 	json_t *doc = json_pack("{s:s}", "format", "something-else"), *ir;
 	irx_error err = {0};
-	assert_int_equal(irx_convert(doc, NULL, &ir, &err), IRX_EFORMAT);
+	assert_int_equal(irx_convert(&ir, doc, NULL, &err), IRX_EFORMAT);
 	assert_string_equal(err.where, "/format");
 	json_decref(doc);
 }
@@ -214,6 +264,7 @@ int main(void)
 		cmocka_unit_test(convert_dangling_input_is_an_error),
 		cmocka_unit_test(convert_is_deterministic),
 		cmocka_unit_test(convert_refuses_other_documents),
+		cmocka_unit_test(convert_hooks_are_per_conversion),
 	};
 	return cmocka_run_group_tests_name("convert", tests, NULL, NULL);
 }

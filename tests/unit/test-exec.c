@@ -27,7 +27,7 @@ static void views_are_not_copies(void **state)
 	irx_tensor back;
 
 	(void)state;
-	irx_th_view(h, &back);
+	irx_th_view(&back, h);
 	assert_ptr_equal(back.data, (const uint8_t *)v);
 	assert_int_equal(back.dtype, IRX_DTYPE_FLOAT32);
 	assert_int_equal(back.ndim, 2);
@@ -54,9 +54,9 @@ static void operators_are_called_by_name(void **state)
 	(void)state;
 	assert_int_equal(irx_th_op_find(&op, "aten::add", "Tensor", NULL), 0);
 	assert_non_null(strstr(irx_th_op_schema(op), "alpha"));
-	assert_int_equal(irx_th_op_call(op, args, 2, &r, NULL), 0);
+	assert_int_equal(irx_th_op_call(&r, op, args, 2, NULL), 0);
 	assert_int_equal(irx_th_results_count(r), 1);
-	irx_th_view(irx_th_results_at(r, 0)->u.t, &out);
+	irx_th_view(&out, irx_th_results_at(r, 0)->u.t);
 	memcpy(got, out.data, sizeof(got));
 	assert_true(got[0] == 11 && got[1] == 22 && got[2] == 33);
 	irx_th_results_free(r);
@@ -81,12 +81,12 @@ static void errors_are_one_line(void **state)
 
 	(void)state;
 	assert_int_equal(irx_th_op_find(&op, "aten::add", "Tensor", NULL), 0);
-	assert_int_not_equal(irx_th_op_call(op, args, 2, &r, &err), 0);
+	assert_int_not_equal(irx_th_op_call(&r, op, args, 2, &err), 0);
 	assert_null(r);
 	assert_null(strchr(err.text, '\n'));
 	assert_non_null(strstr(err.text, "size"));
 	memset(&err, 0, sizeof(err));
-	assert_int_equal(irx_th_op_call(op, args, 1, &r, &err), IRX_EINVAL); /* other missing */
+	assert_int_equal(irx_th_op_call(&r, op, args, 1, &err), IRX_EINVAL); /* other missing */
 	assert_non_null(strstr(err.text, "'other'"));
 	irx_th_op_free(op);
 	memset(&err, 0, sizeof(err));
@@ -97,14 +97,14 @@ static void errors_are_one_line(void **state)
 }
 
 /* A user's executor for a custom operator runs in place of the dispatcher. */
-static int twice(irx_exec_call *c, void *user, irx_error *err)
+static irx_status twice(irx_exec_call *c, void *user, irx_error *err)
 {
 	irx_th_arg args[] = {
 		{"self", {.kind = IRX_TH_TENSOR, .u.t = irx_exec_call_arg(c, "x", 0)}},
 		{"other", {.kind = IRX_TH_FLOAT, .u.f = *(const double *)user}},
 	};
 	irx_th_results *r;
-	int rc = irx_exec_call_op(c, "aten.mul.Scalar", args, 2, &r, err);
+	irx_status rc = irx_exec_call_op(&r, c, "aten.mul.Scalar", args, 2, err);
 
 	if (!rc)
 		rc = irx_exec_call_set_output(c, 0, irx_th_retain(irx_th_results_at(r, 0)->u.t), err);
@@ -122,59 +122,61 @@ static const char *const custom_ir =
 	"   \"outputs\": [{\"name\": \"y\", \"shape\": [3], \"dtype\": \"float32\", \"output_index\": 0}],"
 	"   \"attrs\": {}}]}";
 
-static void custom_executors_run(void **state)
+/* Plan IR with the executor set S and run it on [1, 2, 4]: the first output. */
+static float run_custom(const json_t *ir, const irx_executors *s, float want0)
 {
-	static const double factor = 2.5;
 	float a[3] = {1, 2, 4};
 	const int64_t shape[1] = {3}, strides[1] = {1};
-	json_t *ir = json_loads(custom_ir, 0, NULL);
-	irx_error err = {0};
+	irx_exec_options o = IRX_EXEC_OPTIONS_INIT;
 	irx_exec *x = NULL;
 	irx_th *in;
 	irx_tensor out;
 	float got[3];
 
-	(void)state;
-	assert_non_null(ir);
-	/* unregistered: planning names the operator and refuses */
-	assert_int_equal(irx_exec_new(&x, ir, NULL, &err), IRX_EUNSUPPORTED);
-	assert_non_null(strstr(err.text, "mylib.twice.default"));
-	assert_int_equal(irx_exec_register("mylib.twice.default", twice, (void *)&factor), 0);
-	assert_int_equal(irx_exec_new(&x, ir, NULL, NULL), 0);
+	o.executors = s;
+	assert_int_equal(irx_exec_new(&x, ir, &o, NULL), 0);
 	assert_int_equal(irx_exec_bind(x, NULL, 0, NULL), 0);
 	in = tensor_of(a, shape, strides, 1, 3);
 	assert_int_equal(irx_exec_run(x, &in, 1, NULL), 0);
-	irx_th_view(irx_exec_result(x, 0), &out);
+	irx_th_view(&out, irx_exec_result(x, 0));
 	memcpy(got, out.data, sizeof(got));
-	assert_true(got[0] == 2.5f && got[1] == 5.0f && got[2] == 10.0f);
+	assert_true(got[0] == want0 && got[1] == 2 * want0 && got[2] == 4 * want0);
 	irx_th_free(in);
 	irx_exec_free(x);
-	json_decref(ir);
+	return got[0];
 }
 
-/* The conversion hook (register_op) changes nodes as they are made. */
-static int rename_relu(const json_t *program_node, json_t *node, void *user, irx_error *err)
+/* Executor sets are objects: two in one process, each with its own
+ * executor for one op_type, and nothing global left behind. */
+static void custom_executors_run(void **state)
 {
-	json_object_set_new(node, "op_type", json_string((const char *)user));
-	return IRX_OK;
-}
-
-static void conversion_hooks_run(void **state)
-{
-	json_t *program = export_fixture("t214/mlp.pt2"), *ir = NULL;
-	size_t i, renamed = 0;
-	json_t *n;
+	static const double factor = 2.5, other = 3;
+	json_t *ir = json_loads(custom_ir, 0, NULL);
+	irx_executors *s, *t;
+	irx_error err = {0};
+	irx_exec *x = NULL;
 
 	(void)state;
-	assert_int_equal(irx_convert_register("aten.relu.default", rename_relu, "mylib.relu"), 0);
-	assert_int_equal(irx_convert(program, NULL, &ir, NULL), 0);
-	json_array_foreach(json_object_get(ir, "nodes"), i, n) {
-		assert_string_not_equal(json_string_value(json_object_get(n, "op_type")), "aten.relu.default");
-		renamed += !strcmp(json_string_value(json_object_get(n, "op_type")), "mylib.relu");
-	}
-	assert_int_equal(renamed, 1);
+	assert_non_null(ir);
+	/* no executor: planning names the operator and refuses */
+	assert_int_equal(irx_exec_new(&x, ir, NULL, &err), IRX_EUNSUPPORTED);
+	assert_non_null(strstr(err.text, "mylib.twice.default"));
+	assert_int_equal(irx_executors_new(&s, NULL), 0);
+	assert_int_equal(irx_executors_new(&t, NULL), 0);
+	assert_int_equal(irx_executors_add(s, "mylib.twice.default", twice, (void *)&factor, NULL), 0);
+	assert_int_equal(irx_executors_add(t, "mylib.twice.default", twice, (void *)&factor, NULL), 0);
+	/* adding an op_type again replaces its executor */
+	assert_int_equal(irx_executors_add(t, "mylib.twice.default", twice, (void *)&other, NULL), 0);
+	irx_error_clear(&err);
+	assert_int_equal(irx_executors_add(t, NULL, twice, NULL, &err), IRX_EINVAL);
+	run_custom(ir, s, 2.5f);
+	run_custom(ir, t, 3.0f);
+	irx_executors_free(s);
+	irx_executors_free(t);
+	/* the sets are gone, and so are their executors */
+	irx_error_clear(&err);
+	assert_int_equal(irx_exec_new(&x, ir, NULL, &err), IRX_EUNSUPPORTED);
 	json_decref(ir);
-	json_decref(program);
 }
 
 int main(void)
@@ -184,7 +186,6 @@ int main(void)
 		cmocka_unit_test(operators_are_called_by_name),
 		cmocka_unit_test(errors_are_one_line),
 		cmocka_unit_test(custom_executors_run),
-		cmocka_unit_test(conversion_hooks_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,7 @@ static json_t *good_ir(void)
 {
 	json_t *p = export_fixture("t214/skip.pt2"), *ir = NULL;
 	irx_error err = {0};
-	if (irx_convert(p, NULL, &ir, &err))
+	if (irx_convert(&ir, p, NULL, &err))
 		fail_msg("%s", err.text);
 	json_decref(p);
 	return ir;
@@ -28,7 +28,7 @@ static size_t problems(json_t *ir, char *first, size_t size)
 	irx_error err = {0};
 	size_t n = 0;
 	struct sink ctx = {first, size};
-	assert_int_equal(irx_ir_check(ir, record, &ctx, &n, &err), IRX_OK);
+	assert_int_equal(irx_ir_check(&n, ir, record, &ctx, &err), IRX_OK);
 	return n;
 }
 
@@ -96,7 +96,7 @@ static void check_rejects_non_ir(void **state)
 	json_t *doc = json_pack("{s:s}", "format", "irx-program");
 	irx_error err = {0};
 	size_t n;
-	assert_int_equal(irx_ir_check(doc, NULL, NULL, &n, &err), IRX_EFORMAT);
+	assert_int_equal(irx_ir_check(&n, doc, NULL, NULL, &err), IRX_EFORMAT);
 	json_decref(doc);
 }
 

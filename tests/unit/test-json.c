@@ -5,7 +5,7 @@ static json_t *parse(const char *text)
 {
 	json_t *v = NULL;
 	irx_error err = {0};
-	if (irx_json_parse((const uint8_t *)text, strlen(text), &v, &err))
+	if (irx_json_parse(&v, (const uint8_t *)text, strlen(text), &err))
 		fail_msg("%s: %s", err.where, err.text);
 	return v;
 }
@@ -39,7 +39,7 @@ static void json_invalid_reports_position(void **state)
 {
 	json_t *v;
 	irx_error err = {0};
-	assert_int_equal(irx_json_parse((const uint8_t *)"{\"a\": [1, 2", 11, &v, &err), IRX_EFORMAT);
+	assert_int_equal(irx_json_parse(&v, (const uint8_t *)"{\"a\": [1, 2", 11, &err), IRX_EFORMAT);
 	assert_non_null(strstr(err.where, "byte"));
 }
 
@@ -50,7 +50,7 @@ static void json_writer_shortest_floats_and_order(void **state)
 	FILE *f = open_memstream(&buf, &len);
 	json_t *v = json_pack("{s:f,s:f,s:f,s:i,s:f}", "eps", 1e-05, "tenth", 0.1, "one", 1.0,
 			      "n", 3, "third", 1.0 / 3);
-	irx_json_write(f, v, IRX_JSON_COMPACT);
+	irx_json_write(f, v, IRX_JSON_COMPACT, NULL);
 	fclose(f);
 	assert_string_equal(buf, "{\"eps\": 1e-05, \"tenth\": 0.1, \"one\": 1.0, \"n\": 3, \"third\": 0.3333333333333333}\n");
 	free(buf);
@@ -87,8 +87,8 @@ static void json_one_reading_only(void **state)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		irx_error_clear(&err);
-		assert_int_equal(irx_json_parse((const uint8_t *)cases[i].text, strlen(cases[i].text),
-						&v, &err), IRX_EFORMAT);
+		assert_int_equal(irx_json_parse(&v, (const uint8_t *)cases[i].text,
+						strlen(cases[i].text), &err), IRX_EFORMAT);
 		assert_null(v);
 		assert_string_equal(err.where, cases[i].where);
 		assert_non_null(strstr(err.text, cases[i].what));
@@ -124,17 +124,17 @@ static void json_rejects_hostile_input(void **state)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		irx_error_clear(&err);
-		if (irx_json_parse((const uint8_t *)bad[i], strlen(bad[i]), &v, &err) != IRX_EFORMAT)
+		if (irx_json_parse(&v, (const uint8_t *)bad[i], strlen(bad[i]), &err) != IRX_EFORMAT)
 			fail_msg("accepted %s", bad[i]);
 		assert_non_null(strstr(err.where, "byte"));
 	}
 	memset(deep, '[', sizeof(deep));
 	irx_error_clear(&err);
-	assert_int_equal(irx_json_parse((const uint8_t *)deep, sizeof(deep), &v, &err), IRX_EFORMAT);
+	assert_int_equal(irx_json_parse(&v, (const uint8_t *)deep, sizeof(deep), &err), IRX_EFORMAT);
 	assert_non_null(strstr(err.text, "deep"));
 	/* a NUL byte inside the text is an error, not the end */
 	irx_error_clear(&err);
-	assert_int_equal(irx_json_parse((const uint8_t *)"[1]\0", 4, &v, &err), IRX_EFORMAT);
+	assert_int_equal(irx_json_parse(&v, (const uint8_t *)"[1]\0", 4, &err), IRX_EFORMAT);
 }
 
 int main(void)

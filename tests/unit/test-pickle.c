@@ -19,7 +19,7 @@ static uint8_t *data_pkl(const char *rel, const char *entry, size_t *len)
 	assert_int_equal(irx_blob_open(&b, fixture(rel), &err), IRX_OK);
 	assert_int_equal(irx_zip_open(&z, b, &err), IRX_OK);
 	assert_non_null(e = irx_zip_find(z, entry));
-	assert_int_equal(irx_zip_read(z, e, &data, len, &owned, &err), IRX_OK);
+	assert_int_equal(irx_zip_read(&data, len, &owned, z, e, &err), IRX_OK);
 	copy = malloc(*len);
 	memcpy(copy, data, *len);
 	free(owned);

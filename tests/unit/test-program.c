@@ -91,7 +91,7 @@ static void program_unknown_union_tag_is_carried(void **state)
 	char warning[512] = "";
 	irx_export_options o = {.warn = collect, .warn_ctx = warning};
 	char *p = program("{\"major\": 8, \"minor\": 99}", ", {\"name\": \"min\", \"arg\": {\"as_future_thing\": {\"k\": 1}}}");
-	assert_int_equal(irx_program_normalize((const uint8_t *)p, strlen(p), &o, &a, &err), IRX_OK);
+	assert_int_equal(irx_program_normalize(&a, (const uint8_t *)p, strlen(p), &o, &err), IRX_OK);
 	assert_non_null(strstr(warning, "as_future_thing"));
 	json_t *u = json_object_get(node_arg(a, 1), "unknown");
 	assert_string_equal(json_string_value(json_object_get(u, "tag")), "as_future_thing");

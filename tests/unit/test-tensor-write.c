@@ -106,7 +106,7 @@ static void layout_copy_contiguous_every_layout(void **state)
 		uint8_t buf[64];
 
 		memset(buf, 0xee, sizeof(buf));
-		irx_tensor_copy_contiguous(&samples[i].t, buf);
+		irx_tensor_copy_contiguous(buf, &samples[i].t);
 		assert_memory_equal(buf, samples[i].want, samples[i].nbytes);
 		assert_int_equal(buf[samples[i].nbytes], 0xee); /* nothing past the end */
 	}
@@ -145,7 +145,7 @@ static void layout_copy_contiguous_big(void **state)
 	float *dst = malloc(700 * 800 * sizeof(float));
 
 	assert_non_null(dst);
-	irx_tensor_copy_contiguous(&t, dst);
+	irx_tensor_copy_contiguous(dst, &t);
 	check_transposed_big(dst);
 	free(dst);
 	free(base);
@@ -323,9 +323,9 @@ static const uint8_t *entry(const struct zipped *z, const char *name, size_t *le
 	if (!e)
 		fail_msg("no entry '%s'", name);
 	assert_int_equal(e->method, 0);
-	assert_int_equal(irx_zip_data_offset(z->zip, e, &off, &err), IRX_OK);
+	assert_int_equal(irx_zip_data_offset(&off, z->zip, e, &err), IRX_OK);
 	assert_int_equal(off % 64, 0);
-	if (irx_zip_read(z->zip, e, &data, len, &owned, &err))
+	if (irx_zip_read(&data, len, &owned, z->zip, e, &err))
 		fail_msg("%s: %s", name, err.text);
 	assert_null(owned);
 	return data;

@@ -34,7 +34,7 @@ static void check(const char *name, size_t len, const char *stem)
 	irx_error err = {0};
 	size_t n;
 
-	assert_int_equal(irx_trace_file_name(name, len, &file, &key, &err), IRX_OK);
+	assert_int_equal(irx_trace_file_name(&file, &key, name, len, &err), IRX_OK);
 	n = strlen(file);
 	assert_true(n > strlen(SUFFIX) && n - strlen(SUFFIX) <= IRX_TRACE_STEM_MAX);
 	assert_string_equal(file + n - strlen(SUFFIX), SUFFIX);
@@ -86,7 +86,7 @@ static void check_cut(const char *name, size_t len, size_t kept, const char *dig
 	char *file = NULL, *key = NULL, want[512];
 	irx_error err = {0};
 
-	assert_int_equal(irx_trace_file_name(name, len, &file, &key, &err), IRX_OK);
+	assert_int_equal(irx_trace_file_name(&file, &key, name, len, &err), IRX_OK);
 	assert_true(strlen(key) > IRX_TRACE_STEM_MAX);
 	snprintf(want, sizeof(want), "%.*s~%s", (int)kept, key, digest);
 	check(name, len, want); /* safe, and the key reads back whole */
@@ -137,7 +137,7 @@ static void trace_names_never_share_a_file(void **state)
 	irx_error err = {0};
 
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(irx_trace_file_name(names[i].s, names[i].n, &files[i], NULL, &err), IRX_OK);
+		assert_int_equal(irx_trace_file_name(&files[i], NULL, names[i].s, names[i].n, &err), IRX_OK);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			if (!strcmp(files[i], files[j]))

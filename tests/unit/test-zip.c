@@ -19,7 +19,7 @@ static void zip_pt2_archive_entries_in_place(void **state)
 	const irx_zip_entry *e = irx_zip_find(z, "mlp_real/data/weights/weight_0");
 	assert_non_null(e);
 	assert_int_equal(e->usize, 8 * 4 * 4); /* fc1.weight: 8x4 float32 */
-	assert_int_equal(irx_zip_read(z, e, &data, &len, &owned, &err), IRX_OK);
+	assert_int_equal(irx_zip_read(&data, &len, &owned, z, e, &err), IRX_OK);
 	assert_null(owned); /* stored: a pointer into the mapping */
 	assert_true(data > irx_blob_data(b) && data + len <= irx_blob_data(b) + irx_blob_size(b));
 	/* PyTorchStreamWriter aligns payloads to 64 bytes. */
@@ -60,7 +60,7 @@ static void zip_nested_torch_save_is_not_a_program(void **state)
 	assert_int_equal(irx_archive_open(&a, fixture("t26/mlp_real.pt2"), &err), IRX_OK);
 	const irx_zip_entry *e = irx_zip_find(irx_archive_zip(a), "serialized_state_dict.pt");
 	assert_non_null(e);
-	assert_int_equal(irx_zip_read(irx_archive_zip(a), e, &data, &len, &owned, &err), IRX_OK);
+	assert_int_equal(irx_zip_read(&data, &len, &owned, irx_archive_zip(a), e, &err), IRX_OK);
 	assert_int_equal(irx_blob_wrap(&inner, data, len, "inner", &err), IRX_OK);
 	assert_int_equal(irx_archive_open_blob(&ia, inner, &err), IRX_OK);
 	assert_int_equal(irx_archive_kind(ia), IRX_ARCHIVE_TORCH_SAVE);
@@ -220,16 +220,16 @@ static void zip_inflate_limit(void **state)
 	const irx_zip_entry *e = irx_zip_find(z, "p.json");
 	assert_int_equal(e->method, 8);
 	irx_limit_set(IRX_LIMIT_INFLATE, sizeof(payload) - 1);
-	assert_int_equal(irx_zip_read(z, e, &data, &len, &owned, &err), IRX_OK);
+	assert_int_equal(irx_zip_read(&data, &len, &owned, z, e, &err), IRX_OK);
 	assert_memory_equal(data, payload, len);
 	irx_free(owned);
 	irx_limit_set(IRX_LIMIT_INFLATE, sizeof(payload) - 2);
-	assert_int_equal(irx_zip_read(z, e, &data, &len, &owned, &err), IRX_EFORMAT);
+	assert_int_equal(irx_zip_read(&data, &len, &owned, z, e, &err), IRX_EFORMAT);
 	assert_null(owned);
 	assert_non_null(strstr(err.text, "'p.json' inflates to 25 bytes, more than the limit of 24"));
 	irx_limit_set(IRX_LIMIT_INFLATE, 0); /* back to the default */
 	irx_error_clear(&err);
-	assert_int_equal(irx_zip_read(z, e, &data, &len, &owned, &err), IRX_OK);
+	assert_int_equal(irx_zip_read(&data, &len, &owned, z, e, &err), IRX_OK);
 	irx_free(owned);
 	irx_zip_free(z);
 	irx_blob_free(b);

@@ -31,7 +31,7 @@ static inline json_t *export_fixture(const char *rel)
 	irx_error err = {0};
 	json_t *doc = NULL;
 
-	if (irx_archive_open(&a, fixture(rel), &err) || irx_program_export(a, NULL, &doc, &err))
+	if (irx_archive_open(&a, fixture(rel), &err) || irx_program_export(&doc, a, NULL, &err))
 		fail_msg("%s: %s: %s", rel, err.where, err.text);
 	irx_archive_free(a);
 	return doc;
@@ -40,7 +40,7 @@ static inline json_t *export_fixture(const char *rel)
 /* Normalize a program JSON given as text. */
 static inline int normalize_text(const char *text, json_t **out, irx_error *err)
 {
-	return irx_program_normalize((const uint8_t *)text, strlen(text), NULL, out, err);
+	return irx_program_normalize(out, (const uint8_t *)text, strlen(text), NULL, err);
 }
 
 #endif

@@ -35,6 +35,8 @@
 void base_where(irx_error *e, const char *fmt, ...) BASE_PRINTF(2, 3);
 void base_where_prefix(irx_error *e, const char *fmt, ...) BASE_PRINTF(2, 3);
 void base_source(irx_error *e, const char *source);
+/* IRX_EIO "cannot write" when F has its error flag set, else IRX_OK. */
+irx_status base_write_status(FILE *f, irx_error *err);
 
 /*
  * A JSON path ("/graph/nodes/3/inputs") grown and shrunk while walking a

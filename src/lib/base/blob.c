@@ -88,7 +88,7 @@ static int blob_new(irx_blob **out, const char *name, irx_error *err)
 	return IRX_OK;
 }
 
-int irx_blob_open(irx_blob **out, const char *path, irx_error *err)
+irx_status irx_blob_open(irx_blob **out, const char *path, irx_error *err)
 {
 	irx_blob *b = NULL;
 	struct stat st;
@@ -143,7 +143,7 @@ fail:
 	return rc;
 }
 
-int irx_blob_wrap(irx_blob **out, const void *data, size_t size,
+irx_status irx_blob_wrap(irx_blob **out, const void *data, size_t size,
 		  const char *name, irx_error *err)
 {
 	int rc = blob_new(out, name ? name : "(memory)", err);

@@ -38,7 +38,7 @@ static const struct {
 /* Python-side aliases that ATen schema defaults use (dtype=long). */
 static const struct {
 	const char *alias;
-	int dtype;
+	enum irx_dtype dtype;
 } aliases[] = {
 	{"long", IRX_DTYPE_INT64}, {"int", IRX_DTYPE_INT32},
 	{"float", IRX_DTYPE_FLOAT32}, {"double", IRX_DTYPE_FLOAT64},
@@ -47,17 +47,17 @@ static const struct {
 	{"cfloat", IRX_DTYPE_COMPLEX64}, {"cdouble", IRX_DTYPE_COMPLEX128},
 };
 
-const char *irx_dtype_name(int d)
+const char *irx_dtype_name(enum irx_dtype d)
 {
 	return d > 0 && d < IRX_DTYPE_LIMIT ? dtypes[d].name : NULL;
 }
 
-size_t irx_dtype_size(int d)
+size_t irx_dtype_size(enum irx_dtype d)
 {
 	return d > 0 && d < IRX_DTYPE_LIMIT ? dtypes[d].size : 0;
 }
 
-int irx_dtype_from_name(const char *name)
+enum irx_dtype irx_dtype_from_name(const char *name)
 {
 	if (!name)
 		return IRX_DTYPE_UNKNOWN;
@@ -66,7 +66,7 @@ int irx_dtype_from_name(const char *name)
 	for (int d = 1; d < IRX_DTYPE_LIMIT; d++)
 		if (dtypes[d].name && (strcmp(name, dtypes[d].name) == 0 ||
 				       strcmp(name, dtypes[d].c10) == 0))
-			return d;
+			return (enum irx_dtype)d;
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
 		if (strcmp(name, aliases[i].alias) == 0)
 			return aliases[i].dtype;

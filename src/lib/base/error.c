@@ -19,7 +19,7 @@ void irx_free(void *p)
 	free(p);
 }
 
-const char *irx_status_str(int code)
+const char *irx_status_str(irx_status code)
 {
 	switch (code) {
 	case IRX_OK: return "success";
@@ -39,7 +39,12 @@ void irx_error_clear(irx_error *e)
 		memset(e, 0, sizeof(*e));
 }
 
-int irx_error_vset(irx_error *e, int code, const char *fmt, va_list ap)
+irx_status base_write_status(FILE *f, irx_error *err)
+{
+	return ferror(f) ? irx_error_set(err, IRX_EIO, "cannot write") : IRX_OK;
+}
+
+irx_status irx_error_vset(irx_error *e, irx_status code, const char *fmt, va_list ap)
 {
 	if (e && !e->code) {
 		e->code = code;
@@ -48,7 +53,7 @@ int irx_error_vset(irx_error *e, int code, const char *fmt, va_list ap)
 	return code;
 }
 
-int irx_error_set(irx_error *e, int code, const char *fmt, ...)
+irx_status irx_error_set(irx_error *e, irx_status code, const char *fmt, ...)
 {
 	va_list ap;
 

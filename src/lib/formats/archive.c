@@ -40,7 +40,7 @@ static char *small_text(const irx_zip *z, const char *name)
 	void *owned;
 	char *s;
 
-	if (!e || e->usize > 256 || irx_zip_read(z, e, &data, &len, &owned, NULL))
+	if (!e || e->usize > 256 || irx_zip_read(&data, &len, &owned, z, e, NULL))
 		return NULL;
 	while (len && isspace(data[len - 1]))
 		len--;
@@ -170,7 +170,7 @@ static const char *sniff(const uint8_t *d, size_t n)
 	return "not a zip archive";
 }
 
-int irx_archive_open_blob(irx_archive **out, irx_blob *blob, irx_error *err)
+irx_status irx_archive_open_blob(irx_archive **out, irx_blob *blob, irx_error *err)
 {
 	const uint8_t *d = irx_blob_data(blob);
 	size_t n = irx_blob_size(blob);
@@ -202,7 +202,7 @@ fail:
 	return rc;
 }
 
-int irx_archive_open(irx_archive **out, const char *path, irx_error *err)
+irx_status irx_archive_open(irx_archive **out, const char *path, irx_error *err)
 {
 	irx_blob *b;
 	int rc;
@@ -255,7 +255,7 @@ const char *irx_archive_kind_name(enum irx_archive_kind kind)
 	return "unknown";
 }
 
-int irx_archive_require_program(const irx_archive *a, irx_error *err)
+irx_status irx_archive_require_program(const irx_archive *a, irx_error *err)
 {
 	switch (a->kind) {
 	case IRX_ARCHIVE_PT2_LEGACY:

@@ -476,7 +476,7 @@ static json_t *value(struct reader *r)
 	}
 }
 
-int irx_json_parse(const uint8_t *data, size_t len, json_t **out, irx_error *err)
+irx_status irx_json_parse(json_t **out, const uint8_t *data, size_t len, irx_error *err)
 {
 	struct reader r = {(const char *)data, (const char *)data, (const char *)data + len, 0, err,
 			   NULL, 0, 0, "", 0};
@@ -500,7 +500,7 @@ int irx_json_parse(const uint8_t *data, size_t len, json_t **out, irx_error *err
 	return IRX_OK;
 }
 
-int irx_json_load(const char *path, json_t **out, irx_error *err)
+irx_status irx_json_load(json_t **out, const char *path, irx_error *err)
 {
 	irx_blob *b;
 	int rc;
@@ -509,7 +509,7 @@ int irx_json_load(const char *path, json_t **out, irx_error *err)
 	base_source(err, path);
 	if ((rc = irx_blob_open(&b, path, err)))
 		return rc;
-	rc = irx_json_parse(irx_blob_data(b), irx_blob_size(b), out, err);
+	rc = irx_json_parse(out, irx_blob_data(b), irx_blob_size(b), err);
 	irx_blob_free(b);
 	return rc;
 }

@@ -176,12 +176,12 @@ static void write_value(FILE *f, const json_t *v, int pretty, int level)
 	}
 }
 
-int irx_json_write(FILE *f, const json_t *v, unsigned flags)
+irx_status irx_json_write(FILE *f, const json_t *v, unsigned flags, irx_error *err)
 {
 	locale_t old = uselocale(base_c_locale()); /* "0.5", never "0,5" */
 
 	write_value(f, v, flags & IRX_JSON_PRETTY, 0);
 	uselocale(old);
 	putc_unlocked('\n', f);
-	return ferror(f) ? -1 : 0;
+	return base_write_status(f, err);
 }

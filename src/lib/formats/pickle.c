@@ -612,7 +612,7 @@ static int fake_tensor(struct pk_reader *r, const struct pk_value *args, struct 
 	js = args->u.seq.v[0];
 	if (js->kind != PK_BYTES && js->kind != PK_STR)
 		return FAIL(r, "_reconstruct_fake_tensor: the tensor metadata is not bytes");
-	if (irx_json_parse((const uint8_t *)js->u.str.s, js->u.str.len, &meta, NULL))
+	if (irx_json_parse(&meta, (const uint8_t *)js->u.str.s, js->u.str.len, NULL))
 		return FAIL(r, "_reconstruct_fake_tensor: the tensor metadata is not JSON");
 	if (!(t = new_tensor(r, res))) {
 		json_decref(meta);

@@ -66,8 +66,8 @@ int fmt_pt2_load_config(const irx_archive *a, const struct fmt_pt2_payloads *p, 
 	int rc;
 
 	*out = NULL;
-	if ((rc = irx_zip_read(irx_archive_zip(a), p->config, &data, &len, &owned, err)) ||
-	    (rc = irx_json_parse(data, len, out, err))) {
+	if ((rc = irx_zip_read(&data, &len, &owned, irx_archive_zip(a), p->config, err)) ||
+	    (rc = irx_json_parse(out, data, len, err))) {
 		base_where_prefix(err, "entry '%s'", p->config_entry);
 		free(owned);
 		return rc;
@@ -96,9 +96,9 @@ int fmt_pt2_nested_has_storage(const irx_zip *z, const irx_zip_entry *e, int *ha
 	/* Stored (always, as torch writes it): look at the listing in place,
 	 * without reading the weights; deflated: there is no other way. */
 	if (e->method == 0)
-		rc = irx_zip_view(z, e, &data, &len, err);
+		rc = irx_zip_view(&data, &len, z, e, err);
 	else
-		rc = irx_zip_read(z, e, &data, &len, &owned, err);
+		rc = irx_zip_read(&data, &len, &owned, z, e, err);
 	if (rc)
 		return rc;
 	if (len == 0)

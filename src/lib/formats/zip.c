@@ -291,7 +291,7 @@ static int has_eocd_at_end(const uint8_t *d, size_t n)
 	return 0;
 }
 
-int irx_zip_open(irx_zip **out, const irx_blob *blob, irx_error *err)
+irx_status irx_zip_open(irx_zip **out, const irx_blob *blob, irx_error *err)
 {
 	zlib_filefunc64_def ff = {
 		mem_open, mem_read, mem_write, mem_tell, mem_seek, mem_close, mem_error, NULL,
@@ -354,8 +354,8 @@ const irx_zip_entry *irx_zip_find(const irx_zip *z, const char *name)
 	return NULL;
 }
 
-int irx_zip_data_offset(const irx_zip *z, const irx_zip_entry *pub,
-			uint64_t *offset, irx_error *err)
+irx_status irx_zip_data_offset(uint64_t *offset, const irx_zip *z,
+			const irx_zip_entry *pub, irx_error *err)
 {
 	struct entry *e = (struct entry *)pub;
 	uint64_t off;
@@ -434,8 +434,8 @@ static int inflate_entry(const irx_zip_entry *e, const uint8_t *src,
 	return IRX_OK;
 }
 
-int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
-		 const uint8_t **data, size_t *len, void **owned, irx_error *err)
+irx_status irx_zip_read(const uint8_t **data, size_t *len,
+		 void **owned, const irx_zip *z, const irx_zip_entry *e, irx_error *err)
 {
 	const uint8_t *src;
 	uint64_t off;
@@ -448,7 +448,7 @@ int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
 		return irx_error_set(err, IRX_EUNSUPPORTED,
 				 "entry '%s' uses compression method %d (only stored and deflated are read)",
 				 e->name, e->method);
-	if ((rc = irx_zip_data_offset(z, e, &off, err)))
+	if ((rc = irx_zip_data_offset(&off, z, e, err)))
 		return rc;
 	src = z->stream.data + off;
 	if (e->method == 0) {
@@ -484,7 +484,7 @@ int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
 	return IRX_OK;
 }
 
-int irx_zip_view(const irx_zip *z, const irx_zip_entry *e, const uint8_t **data, size_t *len,
+irx_status irx_zip_view(const uint8_t **data, size_t *len, const irx_zip *z, const irx_zip_entry *e,
 		 irx_error *err)
 {
 	uint64_t off;
@@ -492,7 +492,7 @@ int irx_zip_view(const irx_zip *z, const irx_zip_entry *e, const uint8_t **data,
 
 	if (e->method != 0 || e->csize != e->usize)
 		return irx_error_set(err, IRX_EUNSUPPORTED, "entry '%s' is compressed, not stored", e->name);
-	if ((rc = irx_zip_data_offset(z, e, &off, err)))
+	if ((rc = irx_zip_data_offset(&off, z, e, err)))
 		return rc;
 	*data = z->stream.data + off;
 	*len = (size_t)e->usize;

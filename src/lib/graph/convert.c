@@ -518,7 +518,7 @@ static int node_arguments(struct conv *c, struct scope *s, const json_t *node, j
 	int rc;
 
 	irx_error lookup_err = {0};
-	if ((rc = irx_schema_registry_lookup(c->schemas, op, &schema, &origin, &lookup_err))) {
+	if ((rc = irx_schema_registry_lookup(&schema, &origin, c->schemas, op, &lookup_err))) {
 		if (rc != IRX_EFORMAT)
 			return cfail(c, rc, "%s", lookup_err.text);
 		/* a schema string irx cannot parse: as if there were none */
@@ -645,32 +645,55 @@ struct hook {
 	void *user;
 };
 
-static struct hook *hooks;
-static size_t n_hooks;
+struct irx_convert_hooks {
+	struct hook *v;
+	size_t n;
+};
 
-int irx_convert_register(const char *op_type, irx_convert_hook fn, void *user)
+irx_status irx_convert_hooks_new(irx_convert_hooks **out, irx_error *err)
 {
-	struct hook *h = realloc(hooks, (n_hooks + 1) * sizeof(*h));
-
-	if (!h)
-		return IRX_ENOMEM;
-	hooks = h;
-	if (!(h[n_hooks].op_type = strdup(op_type)))
-		return IRX_ENOMEM;
-	h[n_hooks].fn = fn;
-	h[n_hooks++].user = user;
+	if (!(*out = calloc(1, sizeof(**out))))
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	return IRX_OK;
 }
 
-static int run_hooks(struct conv *c, const json_t *node, json_t *out)
+irx_status irx_convert_hooks_add(irx_convert_hooks *h, const char *op_type, irx_convert_hook fn,
+				 void *user, irx_error *err)
+{
+	struct hook *v;
+	char *op;
+
+	if (!h || !op_type || !fn)
+		return irx_error_set(err, IRX_EINVAL, "a conversion hook needs a set, an op_type and a function");
+	if (!(op = strdup(op_type)) || !(v = realloc(h->v, (h->n + 1) * sizeof(*v)))) {
+		free(op);
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	}
+	h->v = v;
+	v[h->n++] = (struct hook){op, fn, user};
+	return IRX_OK;
+}
+
+void irx_convert_hooks_free(irx_convert_hooks *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n; i++)
+		free(h->v[i].op_type);
+	free(h->v);
+	free(h);
+}
+
+static int run_hooks(struct conv *c, const irx_convert_hooks *hooks, const json_t *node, json_t *out)
 {
 	const char *op = json_string_value(json_object_get(out, "op_type"));
 
-	for (size_t i = 0; i < n_hooks; i++) {
+	for (size_t i = 0; i < hooks->n; i++) {
+		const struct hook *h = &hooks->v[i];
 		int rc;
-		if (strcmp(hooks[i].op_type, "*") && (!op || strcmp(hooks[i].op_type, op)))
+		if (strcmp(h->op_type, "*") && (!op || strcmp(h->op_type, op)))
 			continue;
-		if ((rc = hooks[i].fn(node, out, hooks[i].user, c->err)))
+		if ((rc = h->fn(node, out, h->user, c->err)))
 			return c->err && c->err->code ? c->err->code
 			       : cfail(c, rc, "a conversion hook for %s failed", op ? op : "?");
 	}
@@ -698,7 +721,7 @@ static int convert_node(struct conv *c, struct scope *s, const json_t *node, jso
 	for (size_t i = 0; i < 3; i++)
 		if ((x = json_object_get(node, provenance[i])))
 			json_object_set(out, provenance[i], x);
-	if (n_hooks && (rc = run_hooks(c, node, out))) {
+	if (c->o->hooks && (rc = run_hooks(c, c->o->hooks, node, out))) {
 		json_decref(out);
 		return rc;
 	}
@@ -880,7 +903,7 @@ static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 	return IRX_OK;
 }
 
-int irx_convert(const json_t *program, const irx_convert_options *opts, json_t **out,
+irx_status irx_convert(json_t **out, const json_t *program, const irx_convert_options *opts,
 		irx_error *err)
 {
 	irx_convert_options defaults = {0};

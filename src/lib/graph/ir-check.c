@@ -274,7 +274,7 @@ static void check_graph(struct check *k, const json_t *g, const char *path, int 
 	json_decref(s.defined);
 }
 
-int irx_ir_check(const json_t *ir, irx_problem_fn fn, void *ctx, size_t *n_problems,
+irx_status irx_ir_check(size_t *n_problems, const json_t *ir, irx_problem_fn fn, void *ctx,
 		 irx_error *err)
 {
 	struct check k = {fn, ctx, 0, 0};

@@ -180,7 +180,7 @@ static int list_payloads(const irx_archive *a, const char *model, json_t *doc, i
 	return rc;
 }
 
-int irx_program_export(const irx_archive *a, const irx_export_options *o, json_t **out,
+irx_status irx_program_export(json_t **out, const irx_archive *a, const irx_export_options *o,
 		       irx_error *err)
 {
 	const char *model = NULL;
@@ -200,7 +200,7 @@ int irx_program_export(const irx_archive *a, const irx_export_options *o, json_t
 	fmt_pt2_program_entry(a, model, entry, sizeof(entry));
 	if (!(e = irx_zip_find(irx_archive_zip(a), entry)))
 		return irx_error_set(err, IRX_EFORMAT, "entry '%s' is missing", entry);
-	if ((rc = irx_zip_read(irx_archive_zip(a), e, &data, &len, &owned, err))) {
+	if ((rc = irx_zip_read(&data, &len, &owned, irx_archive_zip(a), e, err))) {
 		entry_context(err, entry);
 		return rc;
 	}

@@ -212,6 +212,12 @@ static json_t *norm_list(struct norm *n, const json_t *v,
 }
 
 /* Enumerations: an integer code (or, defensively, a name). */
+/* irx_dtype_name() of a code read from the input, for norm_enum(). */
+static const char *dtype_name(int code)
+{
+	return irx_dtype_name((enum irx_dtype)code);
+}
+
 static json_t *norm_enum(struct norm *n, const json_t *v, const char *(*name)(int),
 			 const char *what)
 {
@@ -239,7 +245,7 @@ static json_t *norm_dtype(struct norm *n, const json_t *v)
 	}
 	if (json_is_integer(v) && json_integer_value(v) == 0)
 		return fail(n, IRX_EUNSUPPORTED, "dtype code 0 (UNKNOWN)");
-	return norm_enum(n, v, irx_dtype_name, "dtype");
+	return norm_enum(n, v, dtype_name, "dtype");
 }
 
 static json_t *norm_layout(struct norm *n, const json_t *v)
@@ -1386,7 +1392,7 @@ int graph_normalize(const uint8_t *data, size_t len, const irx_export_options *o
 	int rc;
 
 	*out = NULL;
-	if ((rc = irx_json_parse(data, len, &ep, err)))
+	if ((rc = irx_json_parse(&ep, data, len, err)))
 		return rc;
 	/* The file's name is escaped (irx_escape): a path is any bytes, JSON
 	 * holds UTF-8 only, and a reader can undo the escaping. */
@@ -1466,8 +1472,8 @@ int graph_list_payloads(json_t *doc, graph_locate_fn locate, void *ctx, irx_erro
 	return rc;
 }
 
-int irx_program_normalize(const uint8_t *data, size_t len, const irx_export_options *o,
-			  json_t **out, irx_error *err)
+irx_status irx_program_normalize(json_t **out, const uint8_t *data, size_t len,
+			  const irx_export_options *o, irx_error *err)
 {
 	int rc = graph_normalize(data, len, o, out, err);
 

@@ -300,7 +300,7 @@ static int bad_schema(irx_error *err, const char *text, const char *why)
 	return irx_error_set(err, IRX_EFORMAT, "bad schema '%.200s': %s", text, why);
 }
 
-int irx_schema_parse(const char *text, irx_schema **out, irx_error *err)
+irx_status irx_schema_parse(irx_schema **out, const char *text, irx_error *err)
 {
 	struct schema *s;
 	char *args_text, *ret_text, *close, *pieces[256], *dot;
@@ -453,7 +453,7 @@ size_t irx_schema_builtin_count(void)
 	return graph_schema_table_size;
 }
 
-int irx_schema_registry_new(irx_schema_registry **out, irx_error *err)
+irx_status irx_schema_registry_new(irx_schema_registry **out, irx_error *err)
 {
 	if (!(*out = calloc(1, sizeof(**out))))
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
@@ -476,7 +476,7 @@ void irx_schema_registry_free(irx_schema_registry *r)
 	free(r);
 }
 
-int irx_schema_registry_add_file(irx_schema_registry *r, const char *path, irx_error *err)
+irx_status irx_schema_registry_add_file(irx_schema_registry *r, const char *path, irx_error *err)
 {
 	irx_blob *b;
 	int rc;
@@ -500,7 +500,7 @@ int irx_schema_registry_add_file(irx_schema_registry *r, const char *path, irx_e
 			free(text);
 			continue;
 		}
-		rc = irx_schema_parse(t, &s, err);
+		rc = irx_schema_parse(&s, t, err);
 		free(text);
 		if (rc) {
 			base_where(err, "line %zu", line);
@@ -578,8 +578,8 @@ static int schema_key(const char *op_type, char *key, size_t size)
 	return 0;
 }
 
-int irx_schema_registry_lookup(irx_schema_registry *r, const char *op_type,
-			       const irx_schema **out, enum irx_schema_origin *origin,
+irx_status irx_schema_registry_lookup(const irx_schema **out, enum irx_schema_origin *origin,
+			       irx_schema_registry *r, const char *op_type,
 			       irx_error *err)
 {
 	char key[512], full[600];
@@ -610,7 +610,7 @@ int irx_schema_registry_lookup(irx_schema_registry *r, const char *op_type,
 		}
 	}
 	if (!c.schema && (text = builtin_find(key))) {
-		if ((rc = irx_schema_parse(text, &c.schema, err)))
+		if ((rc = irx_schema_parse(&c.schema, text, err)))
 			return rc;
 		c.origin = IRX_SCHEMA_BUILTIN;
 	}

@@ -88,7 +88,7 @@ static void text_nodes(FILE *f, const json_t *nodes, int depth)
 		fputs(")", f);
 		if (json_object_size(json_object_get(node, "attrs"))) {
 			fputs("  ", f);
-			irx_json_write(f, json_object_get(node, "attrs"), IRX_JSON_COMPACT);
+			irx_json_write(f, json_object_get(node, "attrs"), IRX_JSON_COMPACT, NULL);
 		} else {
 			putc('\n', f);
 		}
@@ -129,7 +129,7 @@ static void text_counts(FILE *f, const json_t *counts)
 			irx_escape_print(f, k, 0), putc('\n', f);
 }
 
-int irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt)
+irx_status irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt, irx_error *err)
 {
 	const json_t *nodes = json_object_get(ir, "nodes");
 
@@ -149,7 +149,8 @@ int irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt)
 					"weights", json_object_get(ir, "weights"),
 					"constants", json_object_get(ir, "constants"),
 					"operators", counts, "nodes", nlist);
-		int rc = doc ? irx_json_write(f, doc, IRX_JSON_PRETTY) : -1;
+		irx_status rc = doc ? irx_json_write(f, doc, IRX_JSON_PRETTY, err)
+				    : irx_error_set(err, IRX_ENOMEM, "out of memory");
 		json_decref(doc);
 		return rc;
 	}
@@ -163,7 +164,7 @@ int irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt)
 	put_tensor_table(f, "constants", json_object_get(ir, "constants"));
 	fprintf(f, "nodes (%zu):\n", json_array_size(nodes));
 	text_nodes(f, nodes, 1);
-	return ferror(f) ? -1 : 0;
+	return base_write_status(f, err);
 }
 
 /* Program summary object, shared by the program and archive dumps. */
@@ -216,23 +217,23 @@ static void text_program(FILE *f, const json_t *s)
 	putc('\n', f);
 	json_object_foreach(json_object_get(s, "range_constraints"), k, v) {
 		fputs("symbol ", f), irx_escape_print(f, k, 0), fputs(": ", f);
-		irx_json_write(f, v, IRX_JSON_COMPACT);
+		irx_json_write(f, v, IRX_JSON_COMPACT, NULL);
 	}
 	put_tensor_table(f, "weights", json_object_get(s, "weights"));
 	text_counts(f, json_object_get(s, "operators"));
 }
 
-int irx_dump_program(FILE *f, const json_t *p, enum irx_dump_format fmt)
+irx_status irx_dump_program(FILE *f, const json_t *p, enum irx_dump_format fmt, irx_error *err)
 {
 	json_t *s = program_summary(p);
-	int rc;
+	irx_status rc;
 
 	if (!s)
-		return -1;
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	if (fmt == IRX_DUMP_JSON)
-		rc = irx_json_write(f, s, IRX_JSON_PRETTY);
+		rc = irx_json_write(f, s, IRX_JSON_PRETTY, err);
 	else
-		text_program(f, s), rc = ferror(f) ? -1 : 0;
+		text_program(f, s), rc = base_write_status(f, err);
 	json_decref(s);
 	return rc;
 }
@@ -263,7 +264,7 @@ static int archive_tensors(FILE *f, const irx_archive *a, const json_t *program,
 	return rc;
 }
 
-int irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
+irx_status irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
 		     enum irx_dump_format fmt, int stats, irx_error *err)
 {
 	const irx_zip *z = irx_archive_zip(a);
@@ -285,8 +286,8 @@ int irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
 	if (fmt == IRX_DUMP_JSON) {
 		if (program)
 			rc = archive_tensors(f, a, program, doc, fmt, stats, err);
-		if (!rc && irx_json_write(f, doc, IRX_JSON_PRETTY))
-			rc = irx_error_set(err, IRX_EIO, "cannot write");
+		if (!rc)
+			rc = irx_json_write(f, doc, IRX_JSON_PRETTY, err);
 	} else {
 		fputs("archive: ", f);
 		irx_escape_print(f, irx_archive_path(a), 0);
@@ -302,8 +303,8 @@ int irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
 			text_program(f, json_object_get(doc, "program"));
 			rc = archive_tensors(f, a, program, doc, fmt, stats, err);
 		}
-		if (!rc && ferror(f))
-			rc = irx_error_set(err, IRX_EIO, "cannot write");
+		if (!rc)
+			rc = base_write_status(f, err);
 	}
 	json_decref(doc);
 	return rc;

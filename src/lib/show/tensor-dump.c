@@ -37,7 +37,7 @@ static int stats_of(const irx_tensors *set, const irx_tensor *t, irx_tensor_stat
 	int rc;
 
 	if (!irx_tensor_is_contiguous(t) || t->numel <= SLICE) {
-		rc = irx_tensor_stats_of(t, out, err);
+		rc = irx_tensor_stats_of(out, t, err);
 		if (!rc && irx_tensor_is_contiguous(t))
 			irx_tensors_release(set, t->data, (size_t)t->numel * es);
 		return rc;
@@ -52,7 +52,7 @@ static int stats_of(const irx_tensors *set, const irx_tensor *t, irx_tensor_stat
 		slice.strides = &one;
 		slice.numel = n;
 		slice.data = t->data + at * (int64_t)es;
-		if ((rc = irx_tensor_stats_of(&slice, &s, err)))
+		if ((rc = irx_tensor_stats_of(&s, &slice, err)))
 			return rc;
 		merge(out, &s);
 		irx_tensors_release(set, slice.data, (size_t)n * es);
@@ -237,10 +237,10 @@ int show_tensors_text(FILE *f, const irx_tensors *set, const char *title, int wi
 		fputc('\n', f);
 	}
 	free(first);
-	return ferror(f) ? irx_error_set(err, IRX_EIO, "cannot write") : IRX_OK;
+	return base_write_status(f, err);
 }
 
-int irx_dump_tensors(FILE *f, const irx_tensors *set, enum irx_dump_format fmt, int with_stats,
+irx_status irx_dump_tensors(FILE *f, const irx_tensors *set, enum irx_dump_format fmt, int with_stats,
 		     irx_error *err)
 {
 	json_t *doc, *list;
@@ -251,7 +251,7 @@ int irx_dump_tensors(FILE *f, const irx_tensors *set, enum irx_dump_format fmt, 
 	if ((rc = show_tensors_json(set, &list, err)))
 		return rc;
 	doc = json_pack("{s:o}", "tensors", list);
-	rc = irx_json_write(f, doc, IRX_JSON_PRETTY) ? irx_error_set(err, IRX_EIO, "cannot write") : IRX_OK;
+	rc = irx_json_write(f, doc, IRX_JSON_PRETTY, err);
 	json_decref(doc);
 	return rc;
 }

@@ -21,7 +21,7 @@ static int is_exact(int dtype)
 	return 0;
 }
 
-void irx_compare_defaults(int dtype, double *rtol, double *atol)
+void irx_compare_defaults(double *rtol, double *atol, enum irx_dtype dtype)
 {
 	*rtol = *atol = 1e-4;
 	if (is_exact(dtype))
@@ -67,8 +67,8 @@ static double excess(double g, double gi, double w, double wi, irx_compare_resul
 	return diff - (r->atol + r->rtol * mag);
 }
 
-int irx_compare(const irx_tensor *got, const irx_tensor *want, double rtol, double atol,
-		irx_compare_result *r, irx_error *err)
+irx_status irx_compare(irx_compare_result *r, const irx_tensor *got, const irx_tensor *want, double rtol,
+		double atol, irx_error *err)
 {
 	size_t gs = irx_dtype_size(got->dtype), ws = irx_dtype_size(want->dtype);
 	uint8_t *gb = NULL, *wb = NULL;
@@ -76,7 +76,7 @@ int irx_compare(const irx_tensor *got, const irx_tensor *want, double rtol, doub
 
 	memset(r, 0, sizeof(*r));
 	r->worst = -1;
-	irx_compare_defaults(want->dtype, &r->rtol, &r->atol);
+	irx_compare_defaults(&r->rtol, &r->atol, want->dtype);
 	if (rtol >= 0 && !is_exact(want->dtype))
 		r->rtol = rtol;
 	if (atol >= 0 && !is_exact(want->dtype))
@@ -94,8 +94,8 @@ int irx_compare(const irx_tensor *got, const irx_tensor *want, double rtol, doub
 		free(gb);
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}
-	irx_tensor_copy_contiguous(got, gb);
-	irx_tensor_copy_contiguous(want, wb);
+	irx_tensor_copy_contiguous(gb, got);
+	irx_tensor_copy_contiguous(wb, want);
 	for (int64_t i = 0; i < want->numel; i++) {
 		double gi, wi, g = tensor_scalar(got->dtype, gb + (size_t)i * gs, &gi);
 		double w = tensor_scalar(want->dtype, wb + (size_t)i * ws, &wi);

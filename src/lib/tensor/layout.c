@@ -174,7 +174,7 @@ void tensor_gather(const irx_tensor *t, uint64_t first, uint64_t n, void *dst)
 	}
 }
 
-void irx_tensor_copy_contiguous(const irx_tensor *t, void *dst)
+void irx_tensor_copy_contiguous(void *dst, const irx_tensor *t)
 {
 	uint64_t numel, nbytes;
 

@@ -36,7 +36,7 @@ static int open_archive(irx_tensors *t, const irx_archive *a, const irx_tensors_
 	}
 }
 
-int irx_tensors_open_archive(irx_tensors **out, const irx_archive *a,
+irx_status irx_tensors_open_archive(irx_tensors **out, const irx_archive *a,
 			     const irx_tensors_options *o, irx_error *err)
 {
 	irx_tensors *t = tensor_set_new(o);
@@ -66,7 +66,7 @@ static int is_safetensors(const uint8_t *d, size_t n)
 	return d[8] == '{' && hlen >= 2;
 }
 
-int irx_tensors_open_blob(irx_tensors **out, irx_blob *blob, const irx_tensors_options *o,
+irx_status irx_tensors_open_blob(irx_tensors **out, irx_blob *blob, const irx_tensors_options *o,
 			  irx_error *err)
 {
 	const uint8_t *d = irx_blob_data(blob);
@@ -110,7 +110,7 @@ int irx_tensors_open_blob(irx_tensors **out, irx_blob *blob, const irx_tensors_o
 	return IRX_OK;
 }
 
-int irx_tensors_open(irx_tensors **out, const char *path, const irx_tensors_options *o,
+irx_status irx_tensors_open(irx_tensors **out, const char *path, const irx_tensors_options *o,
 		     irx_error *err)
 {
 	irx_blob *b;

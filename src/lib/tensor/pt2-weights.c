@@ -96,7 +96,7 @@ static int storage_for(struct config_walk *w, const irx_zip_entry *e, int dtype,
 		*out = (int)json_integer_value(known);
 		return IRX_OK;
 	}
-	if ((rc = irx_zip_view(w->z, e, &data, &len, w->err))) {
+	if ((rc = irx_zip_view(&data, &len, w->z, e, w->err))) {
 		base_where_prefix(w->err, "entry '%s'", e->name);
 		return rc;
 	}

@@ -20,7 +20,7 @@
 
 static const struct {
 	const char *code;
-	int dtype;
+	enum irx_dtype dtype;
 } dtypes[] = {
 	{"F64", IRX_DTYPE_FLOAT64}, {"F32", IRX_DTYPE_FLOAT32}, {"F16", IRX_DTYPE_FLOAT16},
 	{"BF16", IRX_DTYPE_BFLOAT16}, {"I64", IRX_DTYPE_INT64}, {"I32", IRX_DTYPE_INT32},
@@ -47,7 +47,7 @@ static int fail_at(irx_error *err, int code, const char *name, const char *field
 	return code;
 }
 
-static int dtype_of(const json_t *v, const char *name, irx_error *err, int *out)
+static int dtype_of(const json_t *v, const char *name, irx_error *err, enum irx_dtype *out)
 {
 	const char *s = json_string_value(v);
 
@@ -187,7 +187,7 @@ int tensor_read_safetensors(irx_tensors *t, const irx_blob *blob, irx_error *err
 		base_where(err, "header length");
 		return IRX_EFORMAT;
 	}
-	if ((rc = irx_json_parse(d + 8, (size_t)hlen, &header, err))) {
+	if ((rc = irx_json_parse(&header, d + 8, (size_t)hlen, err))) {
 		base_where_prefix(err, "header");
 		return rc;
 	}

@@ -287,7 +287,7 @@ const char *irx_tensors_metadata_key(const irx_tensors *t, size_t i)
 	return it ? json_object_iter_key(it) : NULL;
 }
 
-int irx_tensors_verify(const irx_tensors *t, irx_error *err)
+irx_status irx_tensors_verify(const irx_tensors *t, irx_error *err)
 {
 	for (size_t i = 0; i < t->n_storages; i++) {
 		const struct tensor_origin *o = &t->origins[i];

@@ -321,7 +321,7 @@ static int collapse(const irx_tensor *t, int64_t *shape, int64_t *strides, uint6
 	return n;
 }
 
-int irx_tensor_stats_of(const irx_tensor *t, irx_tensor_stats *out, irx_error *err)
+irx_status irx_tensor_stats_of(irx_tensor_stats *out, const irx_tensor *t, irx_error *err)
 {
 	int64_t rowmajor[IRX_TENSOR_MAX_DIMS];
 	irx_tensor dense;

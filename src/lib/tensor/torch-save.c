@@ -81,8 +81,8 @@ static int map_storage(struct walk *w, const struct pk_storage *s, int dtype, in
 		return irx_error_set(w->err, IRX_EFORMAT,
 				 "storage '%s' holds %llu bytes but entry '%s' has %llu", s->key,
 				 (unsigned long long)bytes, entry, (unsigned long long)e->usize);
-	rc = e->method == 0 ? irx_zip_view(w->z, e, &data, &len, w->err)
-			    : irx_zip_read(w->z, e, &data, &len, &owned, w->err);
+	rc = e->method == 0 ? irx_zip_view(&data, &len, w->z, e, w->err)
+			    : irx_zip_read(&data, &len, &owned, w->z, e, w->err);
 	if (rc || (owned && (rc = tensor_keep(w->t, free, owned)))) {
 		base_where_prefix(w->err, "entry '%s'", entry);
 		return rc ? rc : irx_error_set(w->err, IRX_ENOMEM, "out of memory");
@@ -250,7 +250,7 @@ int tensor_read_byteorder(const irx_zip *z, const char *prefix, int *big, irx_er
 	if (e->usize > 64)
 		return irx_error_set(err, IRX_EFORMAT, "entry '%s' is %llu bytes long", name,
 				 (unsigned long long)e->usize);
-	if ((rc = irx_zip_read(z, e, &d, &len, &owned, err))) {
+	if ((rc = irx_zip_read(&d, &len, &owned, z, e, err))) {
 		base_where_prefix(err, "entry '%s'", name);
 		return rc;
 	}
@@ -283,7 +283,7 @@ int tensor_read_torch_save(irx_tensors *t, const irx_zip *z, irx_error *err)
 		return rc;
 	snprintf(entry, sizeof(entry), "%sdata.pkl", prefix);
 	e = irx_zip_find(z, entry);
-	if ((rc = irx_zip_read(z, e, &data, &len, &owned, err)) ||
+	if ((rc = irx_zip_read(&data, &len, &owned, z, e, err)) ||
 	    (rc = fmt_pickle_load(&w.r, data, len, &root, err)))
 		goto done;
 	w.prefix = prefix;
@@ -320,8 +320,8 @@ int tensor_read_nested_torch_save(irx_tensors *t, const irx_zip *z, const irx_zi
 	irx_zip *inner;
 	int rc;
 
-	if ((rc = e->method == 0 ? irx_zip_view(z, e, &data, &len, err)
-				 : irx_zip_read(z, e, &data, &len, &owned, err)) ||
+	if ((rc = e->method == 0 ? irx_zip_view(&data, &len, z, e, err)
+				 : irx_zip_read(&data, &len, &owned, z, e, err)) ||
 	    (owned && (rc = tensor_keep(t, free, owned))))
 		goto fail;
 	if ((rc = irx_blob_wrap(&b, data, len, e->name, err)) || (rc = tensor_keep(t, free_blob, b)) ||

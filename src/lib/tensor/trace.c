@@ -127,7 +127,7 @@ static size_t cut(const char *enc)
 	return n;
 }
 
-int irx_trace_file_name(const char *name, size_t len, char **file, char **key, irx_error *err)
+irx_status irx_trace_file_name(char **file, char **key, const char *name, size_t len, irx_error *err)
 {
 	char *enc, digest[HASH_HEX + 1];
 	size_t n;

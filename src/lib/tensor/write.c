@@ -270,7 +270,7 @@ static int st_write_header(FILE *f, const char *text, irx_error *err)
 	return file_sink(f, spaces, padded - len, err);
 }
 
-int irx_safetensors_write(FILE *f, const irx_tensor *const *tensors, size_t n,
+irx_status irx_safetensors_write(FILE *f, const irx_tensor *const *tensors, size_t n,
 			  const char *const *metadata, irx_error *err)
 {
 	struct sized *sz;
@@ -681,7 +681,7 @@ static int check_archive_name(const char *name, irx_error *err)
 	return IRX_OK;
 }
 
-int irx_torch_save_write(FILE *f, const irx_tensor *const *tensors, size_t n,
+irx_status irx_torch_save_write(FILE *f, const irx_tensor *const *tensors, size_t n,
 			 enum irx_torch_save_container container,
 			 const char *archive_name, irx_error *err)
 {
