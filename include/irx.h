@@ -5,6 +5,7 @@
 #define IRX_H
 
 #include "irx/common.h"
+#include "irx/version.h"
 #include "irx/error.h"
 #include "irx/blob.h"
 #include "irx/zip.h"
