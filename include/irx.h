@@ -19,5 +19,6 @@
 #include "irx/ir.h"
 #include "irx/dump.h"
 #include "irx/trace.h"
+#include "irx/torchscript.h"
 
 #endif
