@@ -92,7 +92,8 @@ int tensor_map_storage(struct tensor_pickled *st, const struct pk_storage *s, in
 	snprintf(entry, sizeof(entry), "%s%s", st->dir, s->key);
 	if (!(e = irx_zip_find(st->z, entry)) && st->alt_suffix) {
 		snprintf(entry, sizeof(entry), "%s%s%s", st->dir, s->key, st->alt_suffix);
-		e = irx_zip_find(st->z, entry);
+		if (!(e = irx_zip_find(st->z, entry)))
+			snprintf(entry, sizeof(entry), "%s%s", st->dir, s->key);
 	}
 	if (!e)
 		return irx_error_set(err, IRX_EFORMAT, "storage '%s': entry '%s' is missing", s->key,

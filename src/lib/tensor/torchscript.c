@@ -368,7 +368,9 @@ static int add_tensor(struct ts_walk *w, const struct pk_tensor *p, enum irx_ts_
 	int rc = tensor_add_pickled(&w->st, w->nm.len ? w->nm.buf : "0", p, NULL, w->err);
 
 	if (rc) {
-		base_where_prefix(w->err, "tensor '%s'", w->nm.len ? w->nm.buf : "0");
+		/* name the tensor, unless the message does already */
+		if (w->err && !strstr(w->err->text, w->nm.len ? w->nm.buf : "0"))
+			base_where_prefix(w->err, "tensor '%s'", w->nm.len ? w->nm.buf : "0");
 		return rc;
 	}
 	if (ts) {
@@ -540,9 +542,12 @@ static int read_version(const irx_zip *z, const char *prefix, char *out, size_t 
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			*p = '?';
 	free(owned);
-	if (!len || i != len || v < 2 || v > 10)
-		return irx_error_set(err, IRX_EFORMAT,
-				 "TorchScript file version '%s' is not one irx reads (2 to 10)", out);
+	if (!len || i != len || v < 2 || v > 10) {
+		irx_error_set(err, IRX_EFORMAT,
+			      "TorchScript file version '%s' is not one irx reads (2 to 10)", out);
+		base_where(err, "entry '%s'", name);
+		return IRX_EFORMAT;
+	}
 	return IRX_OK;
 }
 
@@ -637,7 +642,8 @@ int tensor_read_torchscript(irx_tensors *t, const irx_archive *a, struct irx_tor
 	}
 	if (!any_code) {
 		rc = irx_error_set(err, IRX_EFORMAT,
-			       "no code/ folder: a damaged or incomplete TorchScript archive");
+			       "no entries under '%scode/': a damaged or incomplete TorchScript archive",
+			       prefix);
 		goto done;
 	}
 	if ((rc = read_version(z, prefix, ts->version, sizeof(ts->version), err)) ||
