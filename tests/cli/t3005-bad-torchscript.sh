@@ -93,6 +93,7 @@ EOF
 # --- the fixtures ---------------------------------------------------------
 for f in "$FIXTURES"/ts/*.pt; do
 	b=$(basename "$f")
+	case $b in *.inputs.pt|*.expected.pt) continue ;; esac
 	if expect_rc 0 "$BIN/irx-dump" "$f" && grep -q '^TorchScript archive, version 3' "$TMP/out" &&
 	   grep -q '^methods:' "$TMP/out"; then
 		pass "dump $b"
@@ -113,6 +114,28 @@ for want in 'embed.weight  parameter' 'head.weight   parameter' 'mask          b
 	grep -qF -- "$want" "$TMP/out" && pass "tied_scripted lists '$want'" ||
 		fail "tied_scripted does not list '$want': $(cat "$TMP/out")"
 done
+
+# --- weights from a TorchScript archive ---------------------------------------
+# examples/mlp.pt2's IR run with the weights of ts/mlp_scripted.pt (the same
+# state_dict keys): against the outputs torch recorded, and against the
+# archive itself run by libtorch.
+"$BIN/irx-exec" --version >"$TMP/v" 2>&1 || :
+if grep -q "libtorch: [0-9]" "$TMP/v"; then
+	"$BIN/irx-export" "$IRX_SRCDIR/examples/mlp.pt2" >"$TMP/p.json" &&
+		"$BIN/irx-convert" "$TMP/p.json" >"$TMP/ir.json" || fail "export/convert examples/mlp.pt2"
+	expect_rc 0 "$BIN/irx-verify" --weights "$FIXTURES/ts/mlp_scripted.pt" \
+		--inputs "$FIXTURES/ts/mlp_scripted.inputs.pt" \
+		--expected "$FIXTURES/ts/mlp_scripted.expected.pt" "$TMP/ir.json" &&
+		pass "irx-verify --weights mlp_scripted.pt --expected"
+	expect_rc 0 "$BIN/irx-verify" --strict --weights "$FIXTURES/ts/mlp_scripted.pt" \
+		--reference "$FIXTURES/ts/mlp_scripted.pt" --random-inputs "$TMP/ir.json" &&
+		pass "irx-verify --weights mlp_scripted.pt --reference mlp_scripted.pt"
+	expect_rc 0 "$BIN/irx-exec" --weights "$FIXTURES/ts/mlp_scripted.pt" \
+		--inputs "$FIXTURES/ts/mlp_scripted.inputs.pt" "$TMP/ir.json" &&
+		pass "irx-exec --weights mlp_scripted.pt"
+else
+	echo "note: irx-exec is built without libtorch: weights not run"
+fi
 
 # --- the corpus -------------------------------------------------------------
 if [ -d "$CORPUS" ]; then
