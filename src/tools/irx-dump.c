@@ -124,17 +124,17 @@ static int report(irx_error *err, int rc)
 	return tool_exit_for(rc);
 }
 
-/* --check on a tensor set: every payload's CRC-32; a damaged one exits 1. */
-static int verify(const irx_tensors *set)
+/* --check on a tensor set: every payload's CRC-32; a damaged one exits 1.
+ * ERR is the one the set was opened with: it names the file. */
+static int verify(const irx_tensors *set, irx_error *err)
 {
-	irx_error err = {0};
-	int rc = irx_tensors_verify(set, &err);
+	int rc = irx_tensors_verify(set, err);
 
 	if (rc == IRX_EFORMAT) {
-		tool_report(&err);
+		tool_report(err);
 		return EXIT_NEGATIVE;
 	}
-	return rc ? report(&err, rc) : EXIT_OK;
+	return rc ? report(err, rc) : EXIT_OK;
 }
 
 /*
@@ -153,7 +153,7 @@ static int dump_tensor_file(const struct args *a, const irx_archive *ar, irx_blo
 	if (rc)
 		return report(&err, rc);
 	if (a->check) {
-		rc = verify(set);
+		rc = verify(set, &err);
 	} else if ((rc = irx_dump_tensors(f, set, a->format, a->stats, &err))) {
 		rc = report(&err, rc);
 	}
@@ -173,7 +173,7 @@ static int dump_torchscript(const struct args *a, const irx_archive *ar, FILE *f
 	if ((rc = irx_torchscript_open(&ts, ar, &o, &err)))
 		return report(&err, rc);
 	if (a->check)
-		rc = verify(irx_torchscript_tensors(ts));
+		rc = verify(irx_torchscript_tensors(ts), &err);
 	else if ((rc = irx_dump_torchscript(f, ts, a->format, a->stats, &err))) {
 		rc = report(&err, rc);
 	}

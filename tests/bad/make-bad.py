@@ -1297,6 +1297,17 @@ def make_torchscript_cases():
             b"h\x00)\x81}(X\x01\x00\x00\x00a" * (n - 1) + b"N" + b"ub" * n + STOP)
     jc("jit-deep-objects.pt", pt2_replace(tied, pk, deep),
        "__torch__ objects nested %d deep" % n, "entry '%s',deeper than 200" % pk)
+    # one small object visited 100000 times under a 60000-byte path: the
+    # pickle is 260 kB, the paths it would make 18 GB
+    long_name = p_str("n" * 20000)
+    opened = b"h\x00)\x81}("
+    bomb = (PROTO2 + p_global("__torch__", "M") + b"q\x00)\x81}(" + long_name + b"q\x01" +
+            opened + b"h\x01" + opened + b"h\x01" +
+            b"](" + b"h\x00)\x81}b" + b"q\x02" + b"h\x02" * 99999 + b"e" +
+            b"ub" * 3 + STOP)
+    jc("jit-name-bomb.pt", pt2_replace(tied, pk, bomb),
+       "one object listed 100000 times under a 60000-byte attribute path",
+       "entry '%s',times the pickle's length" % pk)
     # a lite-interpreter archive that kept only its bytecode
     jc("jit-bytecode-only.ptl",
        pt2_write([(i, b) for i, b in ents if not i.filename.startswith("tied_scripted/code/")

@@ -29,6 +29,7 @@ jit-size-lies.pt|entry 'tied_scripted/data.pkl',mask
 jit-data-entry-missing.pt|tied_scripted/data/2,embed.weight
 jit-constants-storage-lie.pt|entry 'consts_traced/constants.pkl',consts_traced/constants/0,CONSTANTS.c0
 jit-deep-objects.pt|entry 'tied_scripted/data.pkl',deeper than 200
+jit-name-bomb.pt|entry 'tied_scripted/data.pkl',times the pickle's length
 jit-bytecode-only.ptl|bytecode-only
 EOF
 )
@@ -88,7 +89,7 @@ while IFS='|' read -r file mentions; do
 done <<EOF
 $CASES
 EOF
-[ "$n" -ge 13 ] || fail "only $n bad cases"
+[ "$n" -ge 14 ] || fail "only $n bad cases"
 
 # --- the fixtures ---------------------------------------------------------
 for f in "$FIXTURES"/ts/*.pt; do

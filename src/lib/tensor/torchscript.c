@@ -25,6 +25,10 @@
 
 /* How deep objects and containers may nest (deeper is hostile). */
 #define MAX_DEPTH 200
+/* The paths kept (tensors, modules, opaque values) take at most this many
+ * times the pickle's length: a shared submodule deep under long names
+ * costs a few pickle bytes per visit but its whole path per copy. */
+#define NAME_FACTOR 64
 /* code/ files read for their class lines: at most this many bytes each. */
 #define MAX_CODE ((size_t)64 << 20)
 
@@ -61,6 +65,7 @@ struct ts_walk {
 	struct tensor_pickled st;
 	struct tensor_name nm;
 	size_t visits, max_visits;
+	uint64_t name_bytes, max_name_bytes;
 	irx_error *err;
 };
 
@@ -330,6 +335,16 @@ static void name_pop(struct ts_walk *w, size_t mark)
 	tensor_name_pop(&w->nm, mark);
 }
 
+/* Count the current path against the budget of kept names. */
+static int charge(struct ts_walk *w)
+{
+	if ((w->name_bytes += w->nm.len + 1) > w->max_name_bytes)
+		return irx_error_set(w->err, IRX_EFORMAT,
+				 "the attribute paths take more than %d times the pickle's length",
+				 NAME_FACTOR);
+	return IRX_OK;
+}
+
 /* "__torch__.a.___torch_mangle_7.Linear" -> "a.Linear" */
 static char *display_name(irx_tensors *t, const char *cls)
 {
@@ -351,8 +366,8 @@ static int add_opaque(struct ts_walk *w, const char *cls, const char *why)
 	struct irx_torchscript *ts = w->ts;
 	irx_ts_opaque *o;
 
-	if (!ts)
-		return IRX_OK;
+	if (charge(w))
+		return IRX_EFORMAT;
 	if (GROW(ts->opaque, ts->cap_opaque, ts->n_opaque + 1))
 		return oom(w->err);
 	o = &ts->opaque[ts->n_opaque++];
@@ -365,9 +380,9 @@ static int add_opaque(struct ts_walk *w, const char *cls, const char *why)
 static int add_tensor(struct ts_walk *w, const struct pk_tensor *p, enum irx_ts_tensor_kind kind)
 {
 	struct irx_torchscript *ts = w->ts;
-	int rc = tensor_add_pickled(&w->st, w->nm.len ? w->nm.buf : "0", p, NULL, w->err);
+	int rc = charge(w);
 
-	if (rc) {
+	if (rc || (rc = tensor_add_pickled(&w->st, w->nm.len ? w->nm.buf : "0", p, NULL, w->err))) {
 		/* name the tensor, unless the message does already */
 		if (w->err && !strstr(w->err->text, w->nm.len ? w->nm.buf : "0"))
 			base_where_prefix(w->err, "tensor '%s'", w->nm.len ? w->nm.buf : "0");
@@ -409,6 +424,8 @@ static int walk_object(struct ts_walk *w, const struct pk_value *obj, int depth)
 		return add_opaque(w, obj->u.str.s, "an object restored by its __setstate__");
 	if (ts) {
 		irx_ts_module *m;
+		if (charge(w))
+			return IRX_EFORMAT;
 		if (GROW(ts->modules, ts->cap_modules, ts->n_modules + 1))
 			return oom(w->err);
 		m = &ts->modules[ts->n_modules++];
@@ -586,6 +603,8 @@ static int read_pickle(struct ts_walk *w, const irx_zip *z, const char *prefix, 
 	w->st.alt_suffix = ".storage";
 	w->visits = 0;
 	w->max_visits = len + 1024;
+	w->name_bytes = 0;
+	w->max_name_bytes = (uint64_t)len * NAME_FACTOR + 65536;
 	name_pop(w, 0);
 	if (constants) {
 		if (root->kind != PK_TUPLE && root->kind != PK_LIST) {
