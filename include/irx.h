@@ -20,5 +20,7 @@
 #include "irx/ir.h"
 #include "irx/dump.h"
 #include "irx/trace.h"
+#include "irx/torchscript.h"
+#include "irx/torchscript.h"
 
 #endif

@@ -7,7 +7,9 @@
  *     that builds data and never executes anything (globals outside an
  *     allowlist are refused by name, as torch.load(weights_only=True) does);
  *   - safetensors files;
- *   - the weights and constants inside .pt2 archives, in every layout.
+ *   - the weights and constants inside .pt2 archives, in every layout;
+ *   - the tensors of TorchScript archives (torch.jit.save), named by their
+ *     state_dict keys; constants as "CONSTANTS.c<N>" (irx/torchscript.h).
  *
  * Storage bytes are pointers into the mapped file: opening a multi-gigabyte
  * state dict touches only its metadata.  Tensors that share a storage
@@ -39,6 +41,8 @@ enum irx_tensors_format {
 	IRX_TENSORS_TORCH_SAVE = 1, /* torch.save zip */
 	IRX_TENSORS_SAFETENSORS,
 	IRX_TENSORS_PT2,            /* weights and constants of a .pt2 archive */
+	IRX_TENSORS_TORCHSCRIPT,    /* parameters, buffers, attributes and constants
+				     * of a TorchScript archive (irx/torchscript.h) */
 };
 
 /**

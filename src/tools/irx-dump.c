@@ -71,7 +71,8 @@ static const struct argp argp = {
 	"Show an irx file: for an IR, a table of nodes (name, op_type, input and output "
 	"shapes, attrs), graph inputs, outputs and weights; for an exported-program "
 	"document or a .pt2 archive, a summary and its weights; for a tensor file "
-	"(torch.save, safetensors), its tensors. With --check, validate an IR: references "
+	"(torch.save, safetensors), its tensors; for a TorchScript archive (read without "
+	"libtorch), its module tree, parameters, buffers and methods. With --check, validate an IR: references "
 	"resolve, producers agree, nodes are in topological order, shapes and dtypes are "
 	"well formed, names are unique.\v" TOOL_EXIT_DOC,
 	NULL, NULL, NULL,
@@ -123,6 +124,19 @@ static int report(irx_error *err, int rc)
 	return tool_exit_for(rc);
 }
 
+/* --check on a tensor set: every payload's CRC-32; a damaged one exits 1.
+ * ERR is the one the set was opened with: it names the file. */
+static int verify(const irx_tensors *set, irx_error *err)
+{
+	int rc = irx_tensors_verify(set, err);
+
+	if (rc == IRX_EFORMAT) {
+		tool_report(err);
+		return EXIT_NEGATIVE;
+	}
+	return rc ? report(err, rc) : EXIT_OK;
+}
+
 /*
  * A tensor file: a torch.save zip (AR, borrowed), or else a safetensors
  * file or a pre-1.6 pickle in BLOB (taken over).
@@ -139,17 +153,31 @@ static int dump_tensor_file(const struct args *a, const irx_archive *ar, irx_blo
 	if (rc)
 		return report(&err, rc);
 	if (a->check) {
-		rc = irx_tensors_verify(set, &err);
-		if (rc == IRX_EFORMAT) {
-			tool_report(&err);
-			rc = EXIT_NEGATIVE;
-		} else {
-			rc = rc ? report(&err, rc) : EXIT_OK;
-		}
+		rc = verify(set, &err);
 	} else if ((rc = irx_dump_tensors(f, set, a->format, a->stats, &err))) {
 		rc = report(&err, rc);
 	}
 	irx_tensors_free(set);
+	return rc;
+}
+
+/* A TorchScript archive, read without libtorch: module tree, tensors,
+ * methods; --check verifies the payloads' CRC-32 as for a tensor file. */
+static int dump_torchscript(const struct args *a, const irx_archive *ar, FILE *f)
+{
+	irx_tensors_options o = {.warn = tool_warn, .warn_ctx = (void *)a->input};
+	irx_error err = {0};
+	irx_torchscript *ts;
+	int rc;
+
+	if ((rc = irx_torchscript_open(&ts, ar, &o, &err)))
+		return report(&err, rc);
+	if (a->check)
+		rc = verify(irx_torchscript_tensors(ts), &err);
+	else if ((rc = irx_dump_torchscript(f, ts, a->format, a->stats, &err))) {
+		rc = report(&err, rc);
+	}
+	irx_torchscript_free(ts);
 	return rc;
 }
 
@@ -188,8 +216,13 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 		irx_archive *ar;
 		if ((rc = irx_archive_open_blob(&ar, blob, &err)))
 			return report(&err, rc);
-		rc = irx_archive_kind(ar) == IRX_ARCHIVE_TORCH_SAVE ? dump_tensor_file(a, ar, NULL, f)
-								    : dump_archive(a, ar, f);
+		if (irx_archive_kind(ar) == IRX_ARCHIVE_TORCH_SAVE)
+			rc = dump_tensor_file(a, ar, NULL, f);
+		else if (irx_archive_kind(ar) == IRX_ARCHIVE_TORCHSCRIPT ||
+			 irx_archive_kind(ar) == IRX_ARCHIVE_TORCHSCRIPT_LITE)
+			rc = dump_torchscript(a, ar, f);
+		else
+			rc = dump_archive(a, ar, f);
 		irx_archive_free(ar);
 		return rc;
 	}

@@ -1228,10 +1228,98 @@ def make_pt2_weight_cases():
        "entry 'serialized_state_dict.pt': entry 'archive/data.pkl': pickle offset 2,os.system")
 
 
+def make_torchscript_cases():
+    """TorchScript archives (`jit-*`), mutated from the torch 1.13 fixtures of
+    tests/fixtures/ts (gen_ts_c.py); run by tests/cli/t9008-bad-torchscript.sh."""
+    def ts_fix(name):
+        with open(os.path.join(FIX, "ts", name), "rb") as f:
+            return f.read()
+
+    tied = ts_fix("tied_scripted.pt")      # prefix tied_scripted/
+    consts = ts_fix("consts_traced.pt")    # prefix consts_traced/, constants/0 and 1
+    pk = "tied_scripted/data.pkl"
+    pkl = entry(tied, pk)
+    ents = zip_entries(tied)
+
+    def jc(name, data, what, mention):
+        tcase(name, data, what, "", 2, mention)
+
+    def without(pred):
+        return pt2_write([(i, b) for i, b in ents if not pred(i.filename)])
+
+    jc("jit-no-code.pt", without(lambda n: n.startswith("tied_scripted/code/")),
+       "no code/ folder (data.pkl, constants.pkl and version are there)", "tied_scripted/code/")
+    jc("jit-version-99.pt", pt2_replace(tied, "tied_scripted/version", b"99\n"),
+       "version is 99", "entry 'tied_scripted/version',version '99'")
+    jc("jit-version-text.pt", pt2_replace(tied, "tied_scripted/version", b"three\n"),
+       "version is 'three'", "entry 'tied_scripted/version',version 'three'")
+    jc("jit-version-missing.pt", without(lambda n: n == "tied_scripted/version"),
+       "no version entry", "tied_scripted/version")
+    jc("jit-global-os-system.pt",
+       pt2_replace(tied, pk, exploit("os.system", p_str("touch " + MARKER))),
+       "data.pkl is os.system('touch %s'), not a __torch__ class" % MARKER,
+       "entry '%s': pickle offset 2,os.system" % pk)
+    # a __torch__ object whose attribute is a call of builtins.eval
+    evil = (PROTO2 + p_global("__torch__", "M") + b")\x81}" + p_str("a") +
+            p_global("builtins", "eval") + p_tuple([p_str("1")]) + b"Rsb" + STOP)
+    jc("jit-attr-builtins-eval.pt", pt2_replace(tied, pk, evil),
+       "a module attribute made by builtins.eval('1')", "entry '%s',builtins.eval" % pk)
+    # torch.save's pickle in a TorchScript archive: no module object
+    sd = PROTO2 + p_global("collections", "OrderedDict") + b")R" + STOP
+    jc("jit-not-module.pt", pt2_replace(tied, pk, sd),
+       "data.pkl is an empty OrderedDict, not a module object", "entry '%s',module" % pk)
+    # the storage of `mask` (HalfStorage '0', 3 elements) claims 4000
+    pid = p_str("0") + b"q\x05" + p_str("cpu") + b"q\x06" + p_int(3)
+    assert pkl.count(pid) == 1
+    jc("jit-storage-too-big.pt", pt2_replace(tied, pk, pkl.replace(pid, pid[:-2] + p_int(4000))),
+       "mask's storage says 4000 half elements; data/0 has 6 bytes",
+       "entry '%s',tied_scripted/data/0,8000" % pk)
+    # mask's size (3,) becomes (30,): it reaches past its storage
+    size = b"q\x07" + p_int(0) + p_ints([3]) + p_ints([1])
+    assert pkl.count(size) == 1
+    jc("jit-size-lies.pt", pt2_replace(tied, pk, pkl.replace(size, size[:4] + p_ints([30]) +
+                                                          p_ints([1]))),
+       "mask is [30] on a 3-element storage", "entry '%s',mask" % pk)
+    jc("jit-data-entry-missing.pt", without(lambda n: n == "tied_scripted/data/2"),
+       "data/2 (embed.weight's storage) is missing", "tied_scripted/data/2")
+    # constants.pkl: c0's storage claims 300 floats
+    cpk = "consts_traced/constants.pkl"
+    cpkl = entry(consts, cpk)
+    cpid = p_str("0") + b"q\x03" + p_str("cpu") + b"q\x04" + p_int(3)
+    assert cpkl.count(cpid) == 1, cpkl
+    jc("jit-constants-storage-lie.pt",
+       pt2_replace(consts, cpk, cpkl.replace(cpid, cpid[:-2] + p_int(300))),
+       "constants.pkl: c0's storage says 300 floats; constants/0 has 12 bytes",
+       "entry '%s',consts_traced/constants/0" % cpk)
+    # objects nested 100000 deep: M(a=M(a=M(...)))
+    n = 1000
+    deep = (PROTO2 + p_global("__torch__", "M") + b"q\x00" + b")\x81}(X\x01\x00\x00\x00a" +
+            b"h\x00)\x81}(X\x01\x00\x00\x00a" * (n - 1) + b"N" + b"ub" * n + STOP)
+    jc("jit-deep-objects.pt", pt2_replace(tied, pk, deep),
+       "__torch__ objects nested %d deep" % n, "entry '%s',deeper than 200" % pk)
+    # one small object visited 100000 times under a 60000-byte path: the
+    # pickle is 260 kB, the paths it would make 18 GB
+    long_name = p_str("n" * 20000)
+    opened = b"h\x00)\x81}("
+    bomb = (PROTO2 + p_global("__torch__", "M") + b"q\x00)\x81}(" + long_name + b"q\x01" +
+            opened + b"h\x01" + opened + b"h\x01" +
+            b"](" + b"h\x00)\x81}b" + b"q\x02" + b"h\x02" * 99999 + b"e" +
+            b"ub" * 3 + STOP)
+    jc("jit-name-bomb.pt", pt2_replace(tied, pk, bomb),
+       "one object listed 100000 times under a 60000-byte attribute path",
+       "entry '%s',times the pickle's length" % pk)
+    # a lite-interpreter archive that kept only its bytecode
+    jc("jit-bytecode-only.ptl",
+       pt2_write([(i, b) for i, b in ents if not i.filename.startswith("tied_scripted/code/")
+                  and i.filename != pk] + [("tied_scripted/bytecode.pkl", PROTO2 + b")" + STOP)]),
+       "bytecode.pkl without code/ or data.pkl", "bytecode-only")
+
+
 def make_tensor_cases():
     make_torch_save_cases()
     make_safetensors_cases()
     make_pt2_weight_cases()
+    make_torchscript_cases()
 
 
 README_HEAD = """\
@@ -1295,6 +1383,15 @@ place: `entry 'E'` names the zip entry (nested: the outer entry first),
 `pickle offset N` the opcode that failed, `header: /P` a JSON pointer into
 the safetensors header, `/config/...` a pointer into a .pt2 weights config,
 and tensor names are quoted as they are in the file.
+
+TorchScript archives (`jit-*.pt`, `jit-*.ptl`) are mutated from the torch
+1.13 fixtures `tests/fixtures/ts/tied_scripted.pt` and `consts_traced.pt`
+and run through `irx-dump` by `tests/cli/t9008-bad-torchscript.sh` (exit 2,
+one line naming the file and each mention, no marker file): a missing
+code/ folder or version entry, a version outside 2 to 10, a data.pkl whose
+GLOBAL is not a `__torch__` class (refused by name, even as an attribute),
+pickles that lie about storage sizes or shapes, a storage entry that is
+missing, objects nested 1000 deep, a bytecode-only .ptl.
 
 The exploit cases (`ts-global-*`, `ts-stack-global-*`, `ts-inst-*`,
 `pt2l-nested-os-system.pt2`) hold pickles that Python's own `pickle.loads`

@@ -1,5 +1,5 @@
-/* fuzz-pickle: bytes as a torch.save data.pkl through the pickle reader;
- * every value it builds is visited (strings read to their length, tensor
+/* fuzz-pickle: bytes as a torch.save data.pkl through the pickle reader,
+ * then as a TorchScript data.pkl (its TorchScript mode); every value it builds is visited (strings read to their length, tensor
  * shapes and strides to their ndim, storages' keys) so that a value that
  * points at freed or foreign memory is reported. */
 #include <stdint.h>
@@ -62,18 +62,22 @@ static void visit(const struct pk_value *v, int depth, size_t *budget)
 		visit_storage(t->storage);
 		break;
 	}
+	case PK_OBJECT:
+		touch(v->u.str.s, v->u.str.len);
+		visit(v->state, depth + 1, budget);
+		break;
 	default:
 		break;
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+static void one(const uint8_t *d, size_t n, enum fmt_pickle_mode mode)
 {
 	struct pk_reader *r = NULL;
 	struct pk_value *root = NULL;
 	irx_error err = {0};
 
-	if (fmt_pickle_load(&r, d, n, &root, &err) == 0) {
+	if (fmt_pickle_load_mode(&r, d, n, mode, &root, &err) == 0) {
 		size_t budget = 4 * n + 1024;
 		if (!root)
 			__builtin_trap();
@@ -88,5 +92,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		__builtin_trap();
 	}
 	fmt_pickle_free(r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
+{
+	one(d, n, FMT_PICKLE_TORCH_SAVE);
+	one(d, n, FMT_PICKLE_TORCHSCRIPT);
 	return 0;
 }

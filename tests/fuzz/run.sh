@@ -87,7 +87,7 @@ json.dump(ir, sys.stdout)' >"$2/$(basename "$f" .pt2).ir.json" 2>/dev/null || rm
 			program_json "$f" "$2/$(basename "$(dirname "$f")")-$(basename "$f").json"
 		done ;;
 	pickle|torch-save)
-		for f in "$fx"/tensors/*/*.pt; do pkl "$f" "$2"; done ;;
+		for f in "$fx"/tensors/*/*.pt "$fx"/ts/*.pt; do pkl "$f" "$2"; done ;;
 	safetensors)
 		for f in "$fx"/tensors/*/*.safetensors; do
 			cp "$f" "$2/$(basename "$(dirname "$f")")-$(basename "$f")"

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <jansson.h>
 
 #include "irx/blob.h"
@@ -80,6 +81,26 @@ static inline int base_mul_ok(uint64_t a, uint64_t b, uint64_t *out)
 {
 	return !__builtin_mul_overflow(a, b, out);
 }
+
+/* Grow *ARR (of *CAP elements of ELEM bytes, doubling from 8) to hold
+ * NEED; -1 when out of memory (the array is left as it was). */
+static inline int base_grow(void **arr, size_t *cap, size_t need, size_t elem)
+{
+	size_t n = *cap ? *cap : 8;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	while (n < need)
+		n *= 2;
+	if (n > SIZE_MAX / elem || !(p = realloc(*arr, n * elem)))
+		return -1;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+#define BASE_GROW(arr, cap, need) base_grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
 
 /* FNV-1a of a string, for the open-addressing tables of names. */
 static inline size_t base_str_hash(const char *k)

@@ -32,7 +32,20 @@ enum pk_kind {
 	PK_STORAGE,  /* from a persistent id */
 	PK_TENSOR,
 	PK_REFUSED,  /* a tensor kind irx does not read; text says which */
+	PK_OBJECT,   /* TorchScript mode: an instance of a __torch__ class;
+		      * str is its class, state what BUILD gave it */
 };
+
+/*
+ * The TorchScript mode (data.pkl and constants.pkl of torch.jit.save
+ * archives, never torch.save files) also accepts: any __torch__.* class,
+ * made by NEWOBJ into a PK_OBJECT whose BUILD dict is its attributes;
+ * custom classes (__torch__.torch.classes.*) as opaque PK_OBJECTs keeping
+ * what __setstate__ would get; the torch.jit._pickle helpers
+ * (restore_type_tag, build_intlist, ...) as their first argument.  It
+ * still runs nothing.
+ */
+enum fmt_pickle_mode { FMT_PICKLE_TORCH_SAVE = 0, FMT_PICKLE_TORCHSCRIPT };
 
 struct pk_storage {
 	const char *key;      /* "0": the entry <prefix>/data/<key> */
@@ -62,6 +75,8 @@ struct pk_value {
 		struct pk_storage *storage;
 		struct pk_tensor *tensor;
 	} u;
+	struct pk_value *state;     /* OBJECT: its BUILD argument, or NULL */
+	int opaque;                 /* OBJECT: a custom class */
 	int ordered;                /* DICT: an OrderedDict */
 	int global;                 /* GLOBAL: what it is (pickle.c) */
 };
@@ -75,6 +90,8 @@ struct pk_reader;
  */
 int fmt_pickle_load(struct pk_reader **out, const uint8_t *data, size_t len,
 		    struct pk_value **root, irx_error *err);
+int fmt_pickle_load_mode(struct pk_reader **out, const uint8_t *data, size_t len,
+			 enum fmt_pickle_mode mode, struct pk_value **root, irx_error *err);
 void fmt_pickle_free(struct pk_reader *r);
 size_t fmt_pickle_n_storages(const struct pk_reader *r);
 struct pk_storage *fmt_pickle_storage_at(const struct pk_reader *r, size_t i);

@@ -24,6 +24,10 @@ enum {
 	G_DTYPE,        /* torch.float32 and friends */
 	G_TENSOR_CLASS, /* torch.Tensor, torch.nn.parameter.Parameter */
 	G_INERT,        /* only meaningful to refused tensors (qschemes, layouts) */
+	/* TorchScript mode only (fmt_pickle_load_mode) */
+	G_TS_CLASS,     /* a __torch__.* class: a generic object */
+	G_TS_CUSTOM,    /* a __torch__.torch.classes.* custom class: opaque */
+	G_TS_IDENTITY,  /* torch.jit._pickle helpers: their first argument */
 };
 
 struct global_def {
@@ -91,7 +95,17 @@ static const struct global_def globals[] = {
 	{"torch.sparse_bsr", G_INERT, 0},
 	{"torch.sparse_bsc", G_INERT, 0},
 	{"torch.strided", G_INERT, 0},
+	/* TorchScript mode: the first two stand for every name they prefix */
+	{"__torch__", G_TS_CLASS, 0},
+	{"__torch__.torch.classes", G_TS_CUSTOM, 0},
+	{"torch.jit._pickle.restore_type_tag", G_TS_IDENTITY, 0},
+	{"torch.jit._pickle.build_intlist", G_TS_IDENTITY, 0},
+	{"torch.jit._pickle.build_tensorlist", G_TS_IDENTITY, 0},
+	{"torch.jit._pickle.build_doublelist", G_TS_IDENTITY, 0},
+	{"torch.jit._pickle.build_boollist", G_TS_IDENTITY, 0},
 };
+
+#define N_GLOBALS (sizeof(globals) / sizeof(globals[0]))
 
 struct pk_reader {
 	const uint8_t *data;
@@ -110,28 +124,13 @@ struct pk_reader {
 	size_t n_storages, cap_storages;
 	uint32_t *by_key;        /* open addressing: storage index + 1, or 0 */
 	size_t key_slots;        /* a power of two, over twice n_storages */
+	enum fmt_pickle_mode mode;
 	irx_error *err;
 };
 
 /* ---- memory ---------------------------------------------------------- */
 
-static int grow(void **arr, size_t *cap, size_t need, size_t elem)
-{
-	size_t n = *cap ? *cap : 8;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	if (!(p = realloc(*arr, n * elem)))
-		return -1;
-	*arr = p;
-	*cap = n;
-	return 0;
-}
-
-#define GROW(arr, cap, need) grow((void **)&(arr), &(cap), (need), sizeof(*(arr)))
+#define GROW BASE_GROW
 
 static int oom(struct pk_reader *r)
 {
@@ -306,7 +305,7 @@ static const char *kind_name(enum pk_kind k)
 {
 	static const char *const names[] = {
 		"None", "bool", "int", "float", "str", "bytes", "tuple", "list", "dict",
-		"global", "storage", "tensor", "tensor",
+		"global", "storage", "tensor", "tensor", "object",
 	};
 	return names[k];
 }
@@ -323,9 +322,20 @@ static int lookup_global(struct pk_reader *r, const char *module, size_t mlen, c
 	full[mlen] = '.';
 	memcpy(full + mlen + 1, name, nlen);
 	full[mlen + 1 + nlen] = '\0';
-	for (size_t i = 0; i < sizeof(globals) / sizeof(globals[0]); i++) {
-		if (strcmp(globals[i].name, full))
+	for (size_t i = 0; i < N_GLOBALS; i++) {
+		int what = globals[i].what;
+		size_t glen = strlen(globals[i].name);
+		if (what >= G_TS_CLASS && r->mode != FMT_PICKLE_TORCHSCRIPT)
 			continue;
+		/* classes match every name under their prefix; the custom
+		 * classes' entry comes later and wins */
+		if (what == G_TS_CLASS || what == G_TS_CUSTOM) {
+			if (strncmp(full, globals[i].name, glen) || full[glen] != '.' ||
+			    (what == G_TS_CLASS && !strncmp(full, "__torch__.torch.classes.", 24)))
+				continue;
+		} else if (strcmp(globals[i].name, full)) {
+			continue;
+		}
 		struct pk_value *v = pk_new(r, PK_GLOBAL);
 		if (!v || !(v->u.str.s = pk_strdup(r, full, strlen(full))))
 			return oom(r);
@@ -709,6 +719,25 @@ static int call(struct pk_reader *r, const struct pk_value *fn, struct pk_value 
 		return 0;
 	case G_REFUSE_QUANTIZED:
 		return refuse(r, "quantized tensors are not supported", res);
+	case G_TS_CLASS:
+	case G_TS_CUSTOM: {
+		/* cls.__new__(cls): an object with no attributes until BUILD */
+		struct pk_value *o = pk_new(r, PK_OBJECT);
+		if (!o)
+			return oom(r);
+		if (args->kind != PK_TUPLE)
+			return FAIL(r, "arguments of %s are a %s, not a tuple", fn->u.str.s,
+				    kind_name(args->kind));
+		o->u.str = fn->u.str;
+		o->opaque = what == G_TS_CUSTOM;
+		*res = o;
+		return 0;
+	}
+	case G_TS_IDENTITY:
+		if (arg_check(r, args, 1, 2, fn->u.str.s))
+			return -1;
+		*res = args->u.seq.v[0];
+		return 0;
 	case G_REFUSE_SPARSE:
 		return refuse(r, "sparse tensors are not supported", res);
 	case G_REFUSE_NESTED:
@@ -949,6 +978,15 @@ static int op_build(struct pk_reader *r)
 	 * carry nothing irx needs; anything else has no business here. */
 	if (obj->kind == PK_DICT || obj->kind == PK_TENSOR || obj->kind == PK_REFUSED)
 		return 0;
+	/* a TorchScript object: its attributes (a dict), or what its class's
+	 * __setstate__ would take (custom classes, scripted classes that
+	 * define one); set once */
+	if (obj->kind == PK_OBJECT) {
+		if (obj->state)
+			return FAIL(r, "BUILD twice on an object of class '%s'", obj->u.str.s);
+		obj->state = state;
+		return 0;
+	}
 	return FAIL(r, "BUILD on a %s", kind_name(obj->kind));
 }
 
@@ -1078,6 +1116,12 @@ static int step(struct pk_reader *r, int *stop)
 int fmt_pickle_load(struct pk_reader **out, const uint8_t *data, size_t len, struct pk_value **root,
 	    irx_error *err)
 {
+	return fmt_pickle_load_mode(out, data, len, FMT_PICKLE_TORCH_SAVE, root, err);
+}
+
+int fmt_pickle_load_mode(struct pk_reader **out, const uint8_t *data, size_t len,
+			 enum fmt_pickle_mode mode, struct pk_value **root, irx_error *err)
+{
 	struct pk_reader *r = calloc(1, sizeof(*r));
 	int stop = 0;
 
@@ -1087,6 +1131,7 @@ int fmt_pickle_load(struct pk_reader **out, const uint8_t *data, size_t len, str
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	r->data = data;
 	r->len = len;
+	r->mode = mode;
 	r->err = err;
 	while (!stop)
 		if (step(r, &stop))

@@ -144,7 +144,7 @@ int show_tensors_json(const irx_tensors *set, json_t **out, irx_error *err)
 	return rc;
 }
 
-static void put_shape(char *buf, size_t size, const irx_tensor *t)
+void show_put_shape(char *buf, size_t size, const irx_tensor *t)
 {
 	size_t n = (size_t)snprintf(buf, size, "[");
 
@@ -160,6 +160,7 @@ static const char *format_name(enum irx_tensors_format f)
 	case IRX_TENSORS_TORCH_SAVE: return "torch.save file";
 	case IRX_TENSORS_SAFETENSORS: return "safetensors file";
 	case IRX_TENSORS_PT2: return ".pt2 archive";
+	case IRX_TENSORS_TORCHSCRIPT: return "TorchScript archive";
 	}
 	return "tensor file";
 }
@@ -189,6 +190,21 @@ static void put_header(FILE *f, const irx_tensors *set, const char *title, int w
 	fprintf(f, "%-*s  %-13s %-20s %12s  %s\n", w_name, "name", "dtype", "shape", "bytes", "data");
 }
 
+int show_stats_text(FILE *f, const irx_tensors *set, const irx_tensor *t, irx_error *err)
+{
+	irx_tensor_stats s;
+	int rc = stats_of(set, t, &s, err);
+
+	if (rc)
+		return rc;
+	if (s.count)
+		fprintf(f, "  sum=%.9g min=%.9g max=%.9g mean=%.9g", s.sum, s.min, s.max, s.mean);
+	else
+		fputs("  sum=0 min=- max=- mean=-", f);
+	fprintf(f, " nonfinite=%llu", (unsigned long long)s.nonfinite);
+	return IRX_OK;
+}
+
 int show_tensors_text(FILE *f, const irx_tensors *set, const char *title, int with_stats,
 		      irx_error *err)
 {
@@ -209,7 +225,7 @@ int show_tensors_text(FILE *f, const irx_tensors *set, const char *title, int wi
 		char shape[256];
 		size_t others;
 		const char *with = sharer(set, first, i, &others);
-		put_shape(shape, sizeof(shape), t);
+		show_put_shape(shape, sizeof(shape), t);
 		irx_escape_print(f, t->name, w_name);
 		fprintf(f, "  %-13s %-20s %12llu  ", irx_dtype_name(t->dtype), shape,
 			(unsigned long long)irx_tensor_nbytes(t));
@@ -221,18 +237,11 @@ int show_tensors_text(FILE *f, const irx_tensors *set, const char *title, int wi
 		else
 			fputs("yes", f);
 		if (with_stats && t->storage >= 0) {
-			irx_tensor_stats s;
-			int rc = stats_of(set, t, &s, err);
+			int rc = show_stats_text(f, set, t, err);
 			if (rc) {
 				free(first);
 				return rc;
 			}
-			if (s.count)
-				fprintf(f, "  sum=%.9g min=%.9g max=%.9g mean=%.9g", s.sum, s.min, s.max,
-					s.mean);
-			else
-				fputs("  sum=0 min=- max=- mean=-", f);
-			fprintf(f, " nonfinite=%llu", (unsigned long long)s.nonfinite);
 		}
 		fputc('\n', f);
 	}

@@ -23,9 +23,8 @@ static int open_archive(irx_tensors *t, const irx_archive *a, const irx_tensors_
 		return tensor_read_pt2(t, a, o && o->model ? o->model : NULL, o && o->constants, err);
 	case IRX_ARCHIVE_TORCHSCRIPT:
 	case IRX_ARCHIVE_TORCHSCRIPT_LITE:
-		return irx_error_set(err, IRX_EUNSUPPORTED,
-				 "a TorchScript archive, not a tensor file: save the tensors with "
-				 "torch.save(model.state_dict(), path) and read that");
+		t->format = IRX_TENSORS_TORCHSCRIPT;
+		return tensor_read_torchscript(t, a, NULL, err);
 	case IRX_ARCHIVE_AOTI:
 		return irx_error_set(err, IRX_EUNSUPPORTED,
 				 "an AOTInductor package, not a tensor file");

@@ -71,6 +71,40 @@ int tensor_read_torch_save(irx_tensors *t, const irx_zip *z, irx_error *err);
 int tensor_read_safetensors(irx_tensors *t, const irx_blob *blob, irx_error *err);
 int tensor_read_pt2(irx_tensors *t, const irx_archive *a, const char *model, int constants,
 		irx_error *err);
+/*
+ * torch-save.c: the tensors of a pickle whose storages are zip entries
+ * (torch.save, TorchScript).  STORAGE_MAP has one slot per pickle storage,
+ * -1 until it is mapped; a storage with key K is entry DIR K (or DIR K
+ * ALT_SUFFIX), named KEY_PREFIX K in the set.
+ */
+struct tensor_pickled {
+	irx_tensors *t;
+	const irx_zip *z;
+	const char *dir;          /* "archive/data/" */
+	const char *alt_suffix;   /* NULL, or ".storage" (lite interpreter) */
+	const char *key_prefix;   /* NULL, or "constants/" */
+	int *storage_map;
+	int big_endian;
+};
+/* A dotted path grown and shrunk while walking (at most 64 KiB). */
+struct tensor_name {
+	char *buf;
+	size_t len, cap;
+};
+int tensor_name_push(struct tensor_name *nm, const char *part, size_t n, irx_error *err);
+void tensor_name_pop(struct tensor_name *nm, size_t mark);
+int tensor_map_storage(struct tensor_pickled *st, const struct pk_storage *s, int dtype, int *out,
+		       irx_error *err);
+/* A tensor named NAME for P, bound to its storage; *OUT (if not NULL)
+ * is the new tensor. */
+int tensor_add_pickled(struct tensor_pickled *st, const char *name, const struct pk_tensor *p,
+		       irx_tensor **out, irx_error *err);
+/* torchscript.c: the tensors of a TorchScript archive (irx/torchscript.h);
+ * INFO, when not NULL, receives the module tree and methods. */
+struct irx_torchscript;
+int tensor_read_torchscript(irx_tensors *t, const irx_archive *a, struct irx_torchscript *info,
+			    irx_error *err);
+
 /* A nested torch.save zip stored in entry E of Z (legacy .pt2 weights). */
 int tensor_read_nested_torch_save(irx_tensors *t, const irx_zip *z, const irx_zip_entry *e,
 			      irx_error *err);

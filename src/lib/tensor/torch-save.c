@@ -24,42 +24,58 @@
 
 struct walk {
 	irx_tensors *t;
-	const irx_zip *z;
-	const char *prefix;
+	struct tensor_pickled st; /* where storages are, and which are mapped */
 	struct pk_reader *r;
-	int *storage_map;       /* pickle storage -> set storage, or -1 */
 	size_t visits, max_visits;
 	char *name;             /* the dotted path being walked */
 	size_t len, cap;
 	uint64_t name_bytes, max_name_bytes;
-	int big_endian;
 	irx_error *err;
 };
 
-static int name_push(struct walk *w, const char *part, size_t n)
+int tensor_name_push(struct tensor_name *nm, const char *part, size_t n, irx_error *err)
 {
-	size_t need = w->len + (w->len ? 1 : 0) + n + 1;
+	size_t need = nm->len + (nm->len ? 1 : 0) + n + 1;
 
 	if (need > MAX_NAME)
-		return irx_error_set(w->err, IRX_EFORMAT, "a tensor's name is longer than %d bytes", MAX_NAME);
-	if (need > w->cap) {
+		return irx_error_set(err, IRX_EFORMAT, "a tensor's name is longer than %d bytes", MAX_NAME);
+	if (need > nm->cap) {
 		size_t cap = need * 2;
-		char *p = realloc(w->name, cap);
+		char *p = realloc(nm->buf, cap);
 		if (!p)
-			return irx_error_set(w->err, IRX_ENOMEM, "out of memory");
-		w->name = p;
-		w->cap = cap;
+			return irx_error_set(err, IRX_ENOMEM, "out of memory");
+		nm->buf = p;
+		nm->cap = cap;
 	}
-	if (w->len)
-		w->name[w->len++] = '.';
-	memcpy(w->name + w->len, part, n);
-	w->len += n;
-	w->name[w->len] = '\0';
+	if (nm->len)
+		nm->buf[nm->len++] = '.';
+	memcpy(nm->buf + nm->len, part, n);
+	nm->len += n;
+	nm->buf[nm->len] = '\0';
 	return IRX_OK;
 }
 
+void tensor_name_pop(struct tensor_name *nm, size_t mark)
+{
+	nm->len = mark;
+	if (nm->buf)
+		nm->buf[mark] = '\0';
+}
+
+static int name_push(struct walk *w, const char *part, size_t n)
+{
+	struct tensor_name nm = {w->name, w->len, w->cap};
+	int rc = tensor_name_push(&nm, part, n, w->err);
+
+	w->name = nm.buf;
+	w->len = nm.len;
+	w->cap = nm.cap;
+	return rc;
+}
+
 /* The set's storage for pickle storage S: the entry's bytes, mapped. */
-static int map_storage(struct walk *w, const struct pk_storage *s, int dtype, int *out)
+int tensor_map_storage(struct tensor_pickled *st, const struct pk_storage *s, int dtype, int *out,
+		       irx_error *err)
 {
 	char entry[1024];
 	const irx_zip_entry *e;
@@ -69,47 +85,53 @@ static int map_storage(struct walk *w, const struct pk_storage *s, int dtype, in
 	void *owned = NULL;
 	int idx, rc;
 
-	if ((*out = w->storage_map[s->index]) >= 0)
+	if ((*out = st->storage_map[s->index]) >= 0)
 		return IRX_OK;
 	if (!base_mul_ok(s->numel, s->dtype ? irx_dtype_size(s->dtype) : 1, &bytes))
-		return irx_error_set(w->err, IRX_EFORMAT, "storage '%s': its size overflows", s->key);
-	snprintf(entry, sizeof(entry), "%sdata/%s", w->prefix, s->key);
-	if (!(e = irx_zip_find(w->z, entry)))
-		return irx_error_set(w->err, IRX_EFORMAT, "storage '%s': entry '%s' is missing", s->key,
+		return irx_error_set(err, IRX_EFORMAT, "storage '%s': its size overflows", s->key);
+	snprintf(entry, sizeof(entry), "%s%s", st->dir, s->key);
+	if (!(e = irx_zip_find(st->z, entry)) && st->alt_suffix) {
+		snprintf(entry, sizeof(entry), "%s%s%s", st->dir, s->key, st->alt_suffix);
+		if (!(e = irx_zip_find(st->z, entry)))
+			snprintf(entry, sizeof(entry), "%s%s", st->dir, s->key);
+	}
+	if (!e)
+		return irx_error_set(err, IRX_EFORMAT, "storage '%s': entry '%s' is missing", s->key,
 				 entry);
 	if (e->usize < bytes)
-		return irx_error_set(w->err, IRX_EFORMAT,
+		return irx_error_set(err, IRX_EFORMAT,
 				 "storage '%s' holds %llu bytes but entry '%s' has %llu", s->key,
 				 (unsigned long long)bytes, entry, (unsigned long long)e->usize);
-	rc = e->method == 0 ? irx_zip_view(&data, &len, w->z, e, w->err)
-			    : irx_zip_read(&data, &len, &owned, w->z, e, w->err);
-	if (rc || (owned && (rc = tensor_keep(w->t, free, owned)))) {
-		base_where_prefix(w->err, "entry '%s'", entry);
-		return rc ? rc : irx_error_set(w->err, IRX_ENOMEM, "out of memory");
+	rc = e->method == 0 ? irx_zip_view(&data, &len, st->z, e, err)
+			    : irx_zip_read(&data, &len, &owned, st->z, e, err);
+	if (rc || (owned && (rc = tensor_keep(st->t, free, owned)))) {
+		base_where_prefix(err, "entry '%s'", entry);
+		return rc ? rc : irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}
-	if ((idx = tensor_add_storage(w->t, s->key, data, bytes, w->z, e)) < 0)
-		return irx_error_set(w->err, IRX_ENOMEM, "out of memory");
-	if (w->big_endian &&
-	    (rc = tensor_swap_storage(w->t, idx, tensor_swap_unit(s->dtype ? s->dtype : dtype), w->err)))
+	snprintf(entry, sizeof(entry), "%s%s", st->key_prefix ? st->key_prefix : "", s->key);
+	if ((idx = tensor_add_storage(st->t, entry, data, bytes, st->z, e)) < 0)
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	if (st->big_endian &&
+	    (rc = tensor_swap_storage(st->t, idx, tensor_swap_unit(s->dtype ? s->dtype : dtype), err)))
 		return rc;
-	*out = w->storage_map[s->index] = idx;
+	*out = st->storage_map[s->index] = idx;
 	return IRX_OK;
 }
 
-static int add_tensor(struct walk *w, const struct pk_tensor *p)
+int tensor_add_pickled(struct tensor_pickled *st, const char *name, const struct pk_tensor *p,
+		       irx_tensor **out, irx_error *err)
 {
 	size_t dims = (size_t)(p->ndim ? p->ndim : 1) * sizeof(int64_t);
-	irx_tensor *x = tensor_add_tensor(w->t);
+	irx_tensor *x = tensor_add_tensor(st->t);
 	int64_t *shape, *strides;
 	int storage, rc;
 
-	if ((w->name_bytes += w->len + 1) > w->max_name_bytes)
-		return irx_error_set(w->err, IRX_EFORMAT, "the tensors' names take more than %d times "
-				 "the pickle's length", NAME_FACTOR);
-	if (!x || !(x->name = tensor_strdup(w->t, w->len ? w->name : "0")) ||
-	    !(x->device = tensor_strdup(w->t, p->device ? p->device : "cpu")) ||
-	    !(shape = tensor_alloc(w->t, dims)) || !(strides = tensor_alloc(w->t, dims)))
-		return irx_error_set(w->err, IRX_ENOMEM, "out of memory");
+	if (out)
+		*out = x;
+	if (!x || !(x->name = tensor_strdup(st->t, name)) ||
+	    !(x->device = tensor_strdup(st->t, p->device ? p->device : "cpu")) ||
+	    !(shape = tensor_alloc(st->t, dims)) || !(strides = tensor_alloc(st->t, dims)))
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	memcpy(shape, p->shape, (size_t)p->ndim * sizeof(int64_t));
 	memcpy(strides, p->strides, (size_t)p->ndim * sizeof(int64_t));
 	x->shape = shape;
@@ -119,13 +141,21 @@ static int add_tensor(struct walk *w, const struct pk_tensor *p)
 	x->offset = p->offset;
 	x->requires_grad = p->requires_grad;
 	x->is_parameter = p->is_parameter;
-	if ((rc = tensor_check_shape(x, w->err)))
+	if ((rc = tensor_check_shape(x, err)))
 		return rc;
 	if (!p->storage)
 		return IRX_OK;
-	if ((rc = map_storage(w, p->storage, p->dtype, &storage)))
+	if ((rc = tensor_map_storage(st, p->storage, p->dtype, &storage, err)))
 		return rc;
-	return tensor_bind(w->t, x, storage, w->err);
+	return tensor_bind(st->t, x, storage, err);
+}
+
+static int add_tensor(struct walk *w, const struct pk_tensor *p)
+{
+	if ((w->name_bytes += w->len + 1) > w->max_name_bytes)
+		return irx_error_set(w->err, IRX_EFORMAT, "the tensors' names take more than %d times "
+				 "the pickle's length", NAME_FACTOR);
+	return tensor_add_pickled(&w->st, w->len ? w->name : "0", p, NULL, w->err);
 }
 
 static int walk(struct walk *w, const struct pk_value *v, int depth);
@@ -269,8 +299,8 @@ int tensor_read_byteorder(const irx_zip *z, const char *prefix, int *big, irx_er
 
 int tensor_read_torch_save(irx_tensors *t, const irx_zip *z, irx_error *err)
 {
-	struct walk w = {.t = t, .z = z, .err = err};
-	char prefix[512], entry[1024];
+	struct walk w = {.t = t, .st = {.t = t, .z = z}, .err = err};
+	char prefix[512], entry[1024], dir[1024];
 	const irx_zip_entry *e;
 	struct pk_value *root;
 	const uint8_t *data;
@@ -279,21 +309,22 @@ int tensor_read_torch_save(irx_tensors *t, const irx_zip *z, irx_error *err)
 	int rc;
 
 	if ((rc = find_prefix(z, prefix, sizeof(prefix), err)) ||
-	    (rc = tensor_read_byteorder(z, prefix, &w.big_endian, err)))
+	    (rc = tensor_read_byteorder(z, prefix, &w.st.big_endian, err)))
 		return rc;
 	snprintf(entry, sizeof(entry), "%sdata.pkl", prefix);
 	e = irx_zip_find(z, entry);
 	if ((rc = irx_zip_read(&data, &len, &owned, z, e, err)) ||
 	    (rc = fmt_pickle_load(&w.r, data, len, &root, err)))
 		goto done;
-	w.prefix = prefix;
+	snprintf(dir, sizeof(dir), "%sdata/", prefix);
+	w.st.dir = dir;
 	w.max_visits = len + 1024;
 	w.max_name_bytes = (uint64_t)len * NAME_FACTOR + 65536;
-	if (!(w.storage_map = malloc((fmt_pickle_n_storages(w.r) + 1) * sizeof(int)))) {
+	if (!(w.st.storage_map = malloc((fmt_pickle_n_storages(w.r) + 1) * sizeof(int)))) {
 		rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
 		goto done;
 	}
-	memset(w.storage_map, 0xff, (fmt_pickle_n_storages(w.r) + 1) * sizeof(int));
+	memset(w.st.storage_map, 0xff, (fmt_pickle_n_storages(w.r) + 1) * sizeof(int));
 	if (!t->container)
 		t->container = container_name(root);
 	rc = walk(&w, root, 0);
@@ -301,7 +332,7 @@ done:
 	if (rc)
 		base_where_prefix(err, "entry '%s'", entry);
 	fmt_pickle_free(w.r);
-	free(w.storage_map);
+	free(w.st.storage_map);
 	free(w.name);
 	free(owned);
 	return rc;
