@@ -30,6 +30,7 @@
 #include <torch/csrc/jit/passes/remove_mutation.h>
 #include <torch/csrc/jit/serialization/import_read.h>
 #include <torch/script.h>
+#include <ATen/core/dispatch/Dispatcher.h>
 #include <caffe2/serialize/inline_container.h>
 
 #include <cerrno>
@@ -660,6 +661,11 @@ void walker::exec_op(Node *n)
 						return true;
 				return false;
 			}());
+	/* an operator only TorchScript has (aten::tensor.int, ...), on no
+	 * tensors: what it makes is a constant of the run */
+	bool jit_only = !c10::Dispatcher::singleton().findSchema(schema.operator_name()).has_value();
+	if (jit_only && !real_tensor_in && !any_dd)
+		consumed = true;
 	bool shape_op = shape_ops().count(kind) > 0;
 	at::NoGradGuard no_grad;
 	n->getOperation()(stack);
@@ -672,7 +678,8 @@ void walker::exec_op(Node *n)
 			val r;
 			r.iv = stack[i];
 			r.dd = dd;
-			if (r.iv.isTensor() && tensor_result) {
+			if (r.iv.isTensor() && tensor_result && r.iv.toTensor().defined() &&
+			    (r.iv.toTensor().dim() == 0 || !jit_only)) {
 				r.shape = true;
 				std::string nm = fresh(n->output(i)->debugName());
 				name_tensor(r.iv.toTensor(), nm, true);
