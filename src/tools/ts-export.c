@@ -86,6 +86,9 @@ static int check_zip(const irx_archive *ar, const char *input)
 		}
 		irx_free(owned);
 	}
+	if (irx_archive_version(ar) && (!*irx_archive_version(ar) ||
+					strspn(irx_archive_version(ar), "0123456789") != strlen(irx_archive_version(ar))))
+		return tool_fail("%s: a TorchScript archive whose version entry is not a number", input);
 	if (!has_code)
 		return tool_fail("%s: a lite-interpreter (.ptl) archive with bytecode only, no code/: "
 				 "it has no TorchScript graph to read; export the model again with torch.jit.save",

@@ -1229,12 +1229,22 @@ std::string load_failure(const std::string &what)
 	return "";
 }
 
-/* a load failure irx can say more about is a refusal */
-void refuse_load(const std::string &what)
+/* a load failure: a refusal when irx can say what is missing, else
+ * libtorch's own first line, said of the TorchScript archive */
+[[noreturn]] void refuse_load(const std::string &what)
 {
 	std::string why = load_failure(what);
 	if (!why.empty())
 		throw refusal(why);
+	irx_error e = {};
+	set_error(&e, IRX_EFORMAT, what);
+	std::string line = e.text;
+	size_t p;
+	if (!line.compare(0, 14, "[enforce fail ") && (p = line.find("] ")) != std::string::npos)
+		line = line.substr(p + 2);
+	while (!line.empty() && (line[0] == '.' || line[0] == ' '))
+		line.erase(0, 1);
+	throw std::runtime_error("libtorch " TORCH_VERSION " cannot load this TorchScript archive: " + line);
 }
 
 } // namespace
@@ -1251,10 +1261,8 @@ int irx_th_ts_load(irx_th_ts **out, const char *path, irx_error *err)
 			*out = m;
 		} catch (const c10::Error &e) {
 			refuse_load(irx_compat::message(e));
-			throw;
 		} catch (const std::exception &e) {
 			refuse_load(e.what());
-			throw;
 		}
 		return IRX_OK;
 	});
