@@ -120,10 +120,14 @@ static int parse_shape(const char *s, int64_t *dims, int *ndim)
 /* errors read as irx-export's, naming the archive */
 static const char *report_source;
 
+static const char *report_method;
+
 static void report(irx_error *err)
 {
 	if (!err->source[0] && report_source)
 		snprintf(err->source, sizeof(err->source), "%s", report_source);
+	if (!err->where[0])
+		snprintf(err->where, sizeof(err->where), "TorchScript %s", report_method ? report_method : "archive");
 	tool_report(err);
 }
 
@@ -186,9 +190,9 @@ static int make_inputs(struct args *a, irx_th_ts *m, irx_th ***out, size_t *n_ou
 				char *line = sig ? strstr(sig, meth) : NULL;
 				if (line)
 					line[strcspn(line, "\n")] = 0;
-				tool_fail("%s: the method takes %s tensor input%s and the archive does not say which it was "
+				tool_fail("%s: TorchScript %s: the method takes %s tensor input%s and the archive does not say which it was "
 					  "traced with: give --input-shape (one per input) or --inputs FILE%s%s%s",
-					  a->source ? a->source : a->input, need < 0 ? "a list of" : need == 1 ? "a" : "several",
+					  a->source ? a->source : a->input, meth, need < 0 ? "a list of" : need == 1 ? "a" : "several",
 					  need == 1 ? "" : "s", line ? " (" : "", line ? line : "", line ? ")" : "");
 				free(sig);
 				return EXIT_ERROR;
@@ -232,6 +236,7 @@ int main(int argc, char **argv)
 		report(&err);
 		return tool_exit_for(rc);
 	}
+	report_method = a.method ? a.method : "forward";
 	if ((rc = make_inputs(&a, m, &inputs, &n_inputs, &traced))) {
 		irx_th_ts_free(m);
 		return rc;
