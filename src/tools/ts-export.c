@@ -96,6 +96,7 @@ static int check_zip(const irx_archive *ar, const char *input)
 	return EXIT_OK;
 }
 
+#ifdef HAVE_LIBTORCH
 static int usable(const char *dir, char *out, size_t n)
 {
 	if (!dir || !*dir)
@@ -129,6 +130,7 @@ static int find_helper(char *out, size_t n)
 	}
 	return usable(PKGLIBEXECDIR, out, n);
 }
+#endif
 
 int ts_export(const irx_archive *ar, const struct ts_args *a, const char *input, const char *output,
 	      int compact, const char *argv0)
