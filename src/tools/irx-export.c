@@ -7,10 +7,12 @@
 #include <stdlib.h>
 
 #include "common.h"
+#include "ts-export.h"
 
 struct args {
 	const char *input, *output, *model;
 	unsigned json_flags;
+	struct ts_args ts;
 };
 
 enum { OPT_COMPACT = 0x100 };
@@ -19,6 +21,7 @@ static const struct argp_option options[] = {
 	{"output", 'o', "FILE", 0, "Write to FILE instead of standard output", 0},
 	{"model", 'm', "NAME", 0, "The program to export from an archive holding several (default: model)", 0},
 	{"compact", OPT_COMPACT, NULL, 0, "Write the JSON on one line", 0},
+	TS_EXPORT_OPTIONS,
 	{0},
 };
 
@@ -39,7 +42,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (!a->input)
 			argp_error(state, "no archive given (use - for standard input)");
 		break;
-	default: return ARGP_ERR_UNKNOWN;
+	default: return ts_parse_opt(&a->ts, key, arg, state);
 	}
 	return 0;
 }
@@ -48,7 +51,10 @@ static const struct argp argp = {
 	options, parse_opt, "ARCHIVE",
 	"Read a .pt2 archive written by torch.export.save (any torch from 2.1 to 2.14, "
 	"either layout) and write its exported program as one normalized JSON document "
-	"(the irx-program format, see irx(7)). Tensor payloads are never read.\v" TOOL_EXIT_DOC,
+	"(the irx-program format, see irx(7)). Tensor payloads are never read.\n\n"
+	"A TorchScript archive (torch.jit.save, torch.jit.trace) is read through libtorch: "
+	"the method is run at the given input shapes and what ran is written in the same "
+	"format (see irx-export(1)).\v" TOOL_EXIT_DOC,
 	NULL, NULL, NULL,
 };
 
@@ -66,8 +72,20 @@ int main(int argc, char **argv)
 	eo.model = a.model;
 	eo.warn = tool_warn;
 	eo.warn_ctx = (void *)a.input;
-	if ((rc = irx_archive_open(&ar, a.input, &err)) ||
-	    (rc = irx_program_export(&doc, ar, &eo, &err))) {
+	if (!(rc = irx_archive_open(&ar, a.input, &err)) &&
+	    (irx_archive_kind(ar) == IRX_ARCHIVE_TORCHSCRIPT ||
+	     irx_archive_kind(ar) == IRX_ARCHIVE_TORCHSCRIPT_LITE)) {
+		rc = ts_export(ar, &a.ts, a.input, a.output, a.json_flags == IRX_JSON_COMPACT, argv[0]);
+		irx_archive_free(ar);
+		return rc;
+	}
+	if (!rc && ts_given(&a.ts)) {
+		rc = tool_fail("%s: --method, --input-shape, --inputs and --arg are for TorchScript archives; "
+			       "this is a %s archive", a.input, irx_archive_kind_name(irx_archive_kind(ar)));
+		irx_archive_free(ar);
+		return rc;
+	}
+	if (rc || (rc = irx_program_export(&doc, ar, &eo, &err))) {
 		tool_report(&err);
 		irx_archive_free(ar);
 		return tool_exit_for(rc);

@@ -28,10 +28,8 @@ extern "C" {
 #include "irx/torch.h"
 }
 #include "compat.h"
+#include "handles.h"
 
-struct irx_th {
-	at::Tensor t;
-};
 
 struct irx_th_op {
 	c10::OperatorHandle handle;
@@ -41,20 +39,6 @@ struct irx_th_op {
 
 struct irx_th_module {
 	torch::jit::Module m;
-};
-
-struct irx_th_results {
-	std::vector<irx_th_value> values;
-	std::vector<irx_th *> tensors;                /* owned */
-	std::vector<std::vector<irx_th *>> lists;
-	std::vector<std::vector<int64_t>> ints;
-	std::vector<std::vector<double>> floats;
-	std::vector<std::string> strs;
-	~irx_th_results()
-	{
-		for (irx_th *t : tensors)
-			delete t;
-	}
 };
 
 /* ---- errors ------------------------------------------------------------- */

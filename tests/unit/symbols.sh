@@ -2,7 +2,7 @@
 # symbols: each shared library exports exactly the IRX_API functions of its
 # public headers: nothing exported that is not declared, nothing declared
 # that is not exported.  libirx's are irx.h and every irx/*.h it includes;
-# libirx-torch's are irx/exec.h and irx/torch.h, which irx.h must not
+# libirx-torch's are irx/exec.h, irx/torch.h and irx/torch-ts.h, which irx.h must not
 # include.
 set -u
 src=${IRX_SRCDIR:?} build=${IRX_BUILDDIR:?}
@@ -60,7 +60,7 @@ inc=$src/include
 libirx_headers="$inc/irx.h"
 for h in $(sed -n 's|^#include "\(irx/[a-z0-9_]*\.h\)"$|\1|p' "$inc/irx.h"); do
 	case $h in
-	irx/exec.h|irx/torch.h) fail "irx.h includes $h (libirx-torch's)" ;;
+	irx/exec.h|irx/torch.h|irx/torch-ts.h) fail "irx.h includes $h (libirx-torch's)" ;;
 	esac
 	# irx/version.h is generated in the build tree and declares no function.
 	[ -f "$inc/$h" ] && libirx_headers="$libirx_headers $inc/$h"
@@ -68,7 +68,7 @@ done
 # Every installed header of libirx is reachable from irx.h.
 unreached=
 for h in "$inc"/irx/*.h "$build"/include/irx/version.h; do
-	case $h in */exec.h|*/torch.h) continue ;; esac
+	case $h in */exec.h|*/torch.h|*/torch-ts.h) continue ;; esac
 	grep -q "^#include \"irx/$(basename "$h")\"$" "$inc/irx.h" ||
 		unreached="$unreached irx/$(basename "$h")"
 done
@@ -77,7 +77,7 @@ else fail "irx.h does not include$unreached"; fi
 
 check "$build/src/lib/libirx.la" $libirx_headers
 if grep -q '^#define HAVE_LIBTORCH 1' "$build/config.h"; then
-	check "$build/src/torch/libirx-torch.la" "$inc/irx/exec.h" "$inc/irx/torch.h"
+	check "$build/src/torch/libirx-torch.la" "$inc/irx/exec.h" "$inc/irx/torch.h" "$inc/irx/torch-ts.h"
 else
 	n=$((n + 1)); echo "ok $n # SKIP libirx-torch is not built (no libtorch)"
 fi
