@@ -18,6 +18,7 @@
 #include "irx/convert.h"
 #include "irx/ir.h"
 #include "irx/dump.h"
+#include "irx/view.h"
 #include "irx/trace.h"
 
 #endif

@@ -16,4 +16,21 @@ int show_tensors_json(const struct irx_tensors *set, json_t **out, irx_error *er
 int show_tensors_text(FILE *f, const struct irx_tensors *set, const char *title, int with_stats,
 		      irx_error *err);
 
+/* flops.c: add NODE's FLOPs (FlopCounterMode's rule) to BY (counted
+ * operator -> FLOPs) and its other work to *OTHER; a node whose FLOPs irx
+ * cannot know (a symbolic size, an operator it does not model) adds one to
+ * *UNKNOWN.  -1 when out of memory.  show_is_view: OP_TYPE returns a view
+ * of its first input (no storage of its own). */
+int show_node_flops(const json_t *node, json_t *by, uint64_t *other, uint64_t *unknown);
+int show_is_view(const char *op_type);
+
+/* stats.c: elements and bytes of a TensorMeta (0 and *SYM = 1 when a size
+ * is symbolic; SYM may be NULL). */
+uint64_t show_elements(const json_t *m, int *sym);
+uint64_t show_bytes(const json_t *m, int *sym);
+
+/* fold.c: the repeated blocks of IR as a JSON list (new reference). */
+int show_fold(const json_t *ir, json_t **out, irx_error *err);
+void show_fold_text(FILE *f, const json_t *blocks);
+
 #endif
