@@ -29,6 +29,23 @@ int show_is_view(const char *op_type);
 uint64_t show_elements(const json_t *m, int *sym);
 uint64_t show_bytes(const json_t *m, int *sym);
 
+/* layout.c: sizes and strides of a value (SHOW_MAXD dimensions at most). */
+#define SHOW_MAXD 16
+struct show_layout {
+	int nd;
+	int64_t size[SHOW_MAXD], stride[SHOW_MAXD];
+};
+/* The contiguous layout of a TensorMeta (no dimensions when symbolic). */
+void show_layout_of(const json_t *meta, struct show_layout *l);
+/* Output K of NODE: 1 when it is a view of the node's first input (layout
+ * SRC, NULL when unknown), with its layout in OUT; 0 when it has a storage
+ * of its own (OUT contiguous). */
+int show_view_layout(const json_t *node, size_t k, const struct show_layout *src,
+		     struct show_layout *out);
+/* Bytes of the storage of output K (META) of NODE as the CPU kernels
+ * allocate it. */
+uint64_t show_storage_bytes(const json_t *node, size_t k, const json_t *meta);
+
 /* fold.c: the repeated blocks of IR as a JSON list (new reference). */
 int show_fold(const json_t *ir, json_t **out, irx_error *err);
 void show_fold_text(FILE *f, const json_t *blocks);

@@ -68,8 +68,10 @@ static uint64_t geti(const json_t *o, const char *key)
  * values whose last use it was are released, the bytes of the distinct
  * storages held by the graph's intermediate values (not its inputs,
  * weights and constants); graph outputs are never released; unused
- * outputs are released at once.  Statically: a view (show_is_view) shares
- * its first input's storage; every other output has a storage of its own.
+ * outputs are released at once.  Statically: a view shares its first
+ * input's storage, and so do reshape and contiguous when ATen would not
+ * copy (layout.c follows the strides); every other output has a storage
+ * of its own.
  * A subgraph is measured on its own, as exec does.
  */
 static int peak_of(const json_t *g, int top, const json_t *ir, uint64_t *peak)
@@ -81,6 +83,7 @@ static int peak_of(const json_t *g, int top, const json_t *ir, uint64_t *peak)
 	struct val {
 		size_t storage; /* index into store */
 		size_t last;    /* node of the last use; SIZE_MAX: never released */
+		struct show_layout lay;
 	} *vals = NULL;
 	struct store {
 		uint64_t bytes;
@@ -104,7 +107,8 @@ static int peak_of(const json_t *g, int top, const json_t *ir, uint64_t *peak)
 				goto out;                                                    \
 			store = a;                                                           \
 		}                                                                            \
-		vals[nv] = (struct val){(st), (size_t)-1};                                   \
+		vals[nv].storage = (st);                                                     \
+		vals[nv].last = (size_t)-1;                                                  \
 		if (str(meta, "name") && json_object_set_new(ids, str(meta, "name"), json_integer((json_int_t)nv))) \
 			goto out;                                                            \
 		nv++;                                                                        \
@@ -114,6 +118,7 @@ static int peak_of(const json_t *g, int top, const json_t *ir, uint64_t *peak)
 		json_array_foreach(json_object_get(l ? ir : g, lists[l]), k, v) {
 			size_t s = ns;
 			NEWVAL(v, s);
+			show_layout_of(v, &vals[nv - 1].lay);
 			store[ns++] = (struct store){show_bytes(v, NULL), 0};
 		}
 	size_t first = nv;
@@ -123,7 +128,7 @@ static int peak_of(const json_t *g, int top, const json_t *ir, uint64_t *peak)
 	json_array_foreach(nodes, i, n) {
 		const json_t *in0 = json_array_get(json_object_get(n, "inputs"), 0);
 		json_t *src = in0 ? json_object_get(ids, str(in0, "name") ? str(in0, "name") : "") : NULL;
-		int view = src && show_is_view(str(n, "op_type") ? str(n, "op_type") : "");
+		size_t srci = src ? (size_t)json_integer_value(src) : 0;
 		json_array_foreach(json_object_get(n, "inputs"), k, v) {
 			json_t *id = json_object_get(ids, str(v, "name") ? str(v, "name") : "");
 			if (id)
@@ -131,11 +136,14 @@ static int peak_of(const json_t *g, int top, const json_t *ir, uint64_t *peak)
 		}
 		first_out[i] = nv;
 		json_array_foreach(json_object_get(n, "outputs"), k, v) {
-			size_t s = view ? vals[json_integer_value(src)].storage : ns;
+			struct show_layout lay;
+			int view = show_view_layout(n, k, src ? &vals[srci].lay : NULL, &lay);
+			size_t s = view ? vals[srci].storage : ns;
 			NEWVAL(v, s);
 			vals[nv - 1].last = i;
+			vals[nv - 1].lay = lay;
 			if (!view)
-				store[ns++] = (struct store){show_bytes(v, NULL), 0};
+				store[ns++] = (struct store){show_storage_bytes(n, k, v), 0};
 		}
 	}
 	first_out[nn] = nv;

@@ -1,0 +1,124 @@
+#!/bin/sh
+# irx-dump --stats and the pictures (--format=dot, mermaid, model-explorer).
+#
+# Statistics are held against torch: FLOPs, parameters and buffers against
+# torch.utils.flop_counter.FlopCounterMode's counts written beside every
+# fixture by tests/fixtures/gen_flops.py (check-stats.py), the module
+# breakdown against hand-computed small models, and the activation peak
+# against the storages libtorch really held (irx-exec --memory).
+. "$IRX_SRCDIR/tests/cli/lib.sh"
+
+DUMP="$BIN/irx-dump"
+
+# ---- statistics against torch's counts --------------------------------------
+if "$PYTHON3" "$IRX_SRCDIR/tests/cli/check-stats.py" "$DUMP" "$FIXTURES/t214" "$FIXTURES/t26" >"$TMP/cs" 2>&1; then
+	pass "FLOPs, parameters and buffers equal torch's for every fixture ($(grep -c '^ok' "$TMP/cs") models)"
+	grep -v '^ok' "$TMP/cs" || :
+else
+	fail "statistics differ from torch's: $(grep -v '^ok' "$TMP/cs" | head -c 1500)"
+fi
+
+# ---- hand-computed breakdowns -------------------------------------------------
+# mlp: x[3, 4] -> fc1 Linear(4, 8) -> relu -> fc2 Linear(8, 2), float32.
+#   fc1: 2*3*4*8 = 192 FLOPs, 4*8+8 = 40 parameters; fc2: 2*3*8*2 = 96, 8*2+2 = 18;
+#   relu: 3*8 = 24 elements of other work; live: fc1's 96 bytes + relu's 96 = 192.
+a="$FIXTURES/t214/mlp.pt2"
+"$BIN/irx-export" "$a" >"$TMP/mlp.p.json"
+"$BIN/irx-convert" "$TMP/mlp.p.json" >"$TMP/mlp.ir.json"
+for input in "$a" "$TMP/mlp.p.json" "$TMP/mlp.ir.json"; do
+	if expect_rc 0 "$DUMP" --stats --format=json "$input" &&
+		"$PYTHON3" - "$TMP/out" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d["totals"]
+assert (t["flops"], t["params"], t["params_bytes"], t["other_work"], t["activation_peak_bytes"],
+        t["nodes"]) == (288, 58, 232, 24, 192, 3), t
+m = {r["module"]: r for r in d["by_module"]}
+assert [r["module"] for r in d["by_module"]] == ["", "fc1", "relu", "fc2"], list(m)
+assert (m["fc1"]["flops"], m["fc1"]["params"], m["fc1"]["depth"]) == (192, 40, 1), m["fc1"]
+assert (m["fc2"]["flops"], m["fc2"]["params"]) == (96, 18), m["fc2"]
+assert (m["relu"]["flops"], m["relu"]["other_work"], m["relu"]["activation_bytes"]) == (0, 24, 96), m["relu"]
+assert (m[""]["flops"], m[""]["params"]) == (288, 58)
+ops = {r["op"]: r for r in d["by_op"]}
+assert ops["aten.linear.default"]["count"] == 2 and ops["aten.linear.default"]["flops"] == 288
+assert ops["aten.linear.default"]["counted_as"] == {"aten.addmm": 288}, ops
+PY
+	then
+		pass "mlp's statistics by hand from $(basename "$input")"
+	else
+		fail "mlp statistics from $input: $(head -c 600 "$TMP/out")"
+	fi
+done
+expect_rc 0 "$DUMP" --stats "$a" && grep -q "FLOPs (torch) *288" "$TMP/out" &&
+	grep -q "^    fc1 .* 40 .* 192 " "$TMP/out" && pass "mlp's statistics as text" ||
+	fail "mlp text: $(cat "$TMP/out")"
+
+# skip: x[1, 8, 6, 6] -> conv1 (8->8, 3x3, pad 1, no bias) -> bn1 -> relu -> conv2 -> bn2 -> +x -> relu.
+#   each conv: 6*6 * 3*3 * 8*8 * 2 = 41472 FLOPs, 8*8*3*3 = 576 parameters;
+#   each bn: 16 parameters, 17 buffer elements (mean, var, num_batches_tracked);
+#   batch norm work: 288 input elements.
+expect_rc 0 "$DUMP" --stats --format=json "$FIXTURES/t214/skip.pt2" &&
+	"$PYTHON3" - "$TMP/out" <<'PY' && pass "skip's statistics by hand" || fail "skip: $(head -c 600 "$TMP/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+m = {r["module"]: r for r in d["by_module"]}
+for c in ("conv1", "conv2"):
+    assert (m[c]["flops"], m[c]["params"]) == (41472, 576), m[c]
+for b in ("bn1", "bn2"):
+    assert (m[b]["flops"], m[b]["params"], m[b]["other_work"]) == (0, 16, 288), m[b]
+t = d["totals"]
+assert (t["flops"], t["params"], t["buffers"]) == (82944, 1184, 34), t
+assert t["by_dtype"]["buffers"] == {"float32": {"elements": 32, "bytes": 128},
+                                    "int64": {"elements": 2, "bytes": 16}}, t["by_dtype"]
+PY
+
+# --depth cuts the module tree, not the totals
+expect_rc 0 "$DUMP" --stats --format=json --depth=1 "$FIXTURES/t214/llama.pt2" &&
+	"$PYTHON3" - "$TMP/out" <<'PY' && pass "--depth=1 keeps the top of llama's tree" || fail "--depth: $(head -c 600 "$TMP/out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+mods = [r["module"] for r in d["by_module"]]
+assert mods == ["", "model", "lm_head"], mods
+lm = d["by_module"][2]
+# lm_head: Linear(32, 100, bias=False) on 8 tokens: 2*8*32*100
+assert (lm["flops"], lm["params"]) == (51200, 3200), lm
+assert d["totals"]["flops"] == 379008
+PY
+expect_rc 64 "$DUMP" --stats --depth=0 "$a" && pass "--depth=0 is a usage error" || :
+
+# ---- activation peak against libtorch's storages -----------------------------
+"$BIN/irx-exec" --version >"$TMP/v" 2>&1 || true
+if grep -q "libtorch: [0-9]" "$TMP/v"; then
+	# the models whose storages views, reshape, contiguous, to() and CPU
+	# batch norm share or not (every runtime fixture agrees; irx-exec loads
+	# libtorch for each, so make check runs these)
+	for v in rt214; do
+		[ -d "$FIXTURES/$v" ] || continue
+		n=0
+		bad=
+		for name in attention decomposed llama bert tied; do
+			f="$FIXTURES/$v/$name.pt2"
+			[ -f "$FIXTURES/$v/$name.inputs.pt" ] || continue
+			"$BIN/irx-export" "$f" 2>/dev/null | "$BIN/irx-convert" - -o "$TMP/rt.json" 2>/dev/null || continue
+			w="-w $FIXTURES/$v/$name.state_dict.pt"
+			[ -f "$FIXTURES/$v/$name.constants.pt" ] && w="$w -w $FIXTURES/$v/$name.constants.pt"
+			# shellcheck disable=SC2086
+			"$BIN/irx-exec" --memory $w -i "$FIXTURES/$v/$name.inputs.pt" -o "$TMP/o.pt" "$TMP/rt.json" \
+				>/dev/null 2>"$TMP/mem" || continue
+			want=$(sed -n 's/.*largest live set \([0-9]*\) bytes.*/\1/p' "$TMP/mem")
+			got=$("$DUMP" --stats --format=json "$TMP/rt.json" | "$PYTHON3" -c \
+				'import json,sys; print(json.load(sys.stdin)["totals"]["activation_peak_bytes"])')
+			n=$((n + 1))
+			[ "$want" = "$got" ] || bad="$bad $name (exec $want, stats $got)"
+		done
+		if [ -n "$bad" ]; then
+			fail "$v: activation peak differs from irx-exec --memory:$bad"
+		elif [ "$n" -gt 0 ]; then
+			pass "$v: activation peak equals the storages libtorch held, $n models"
+		fi
+	done
+else
+	echo "note: irx-exec is built without libtorch: activation peaks not held against it"
+fi
+
+finish
