@@ -15,28 +15,9 @@
 #include "irx/view.h"
 #include "show/show.h"
 
-#define MAXD 16
-
-struct shape {
-	int nd;
-	int64_t d[MAXD];
-};
-
-/* Shape of a TensorMeta; 0 when fixed, -1 when missing or symbolic. */
-static int get_shape(const json_t *m, struct shape *s)
+static int get_shape(const json_t *m, struct show_layout *s)
 {
-	const json_t *sh = json_object_get(m, "shape"), *d;
-	size_t i;
-
-	s->nd = 0;
-	if (!json_is_array(sh) || json_array_size(sh) > MAXD)
-		return -1;
-	json_array_foreach(sh, i, d) {
-		if (!json_is_integer(d) || json_integer_value(d) < 0)
-			return -1;
-		s->d[s->nd++] = json_integer_value(d);
-	}
-	return 0;
+	return show_shape(m, s);
 }
 
 static uint64_t prod(const int64_t *d, int n)
@@ -62,14 +43,14 @@ static const json_t *arg_in(const json_t *node, const char *arg)
 	return NULL;
 }
 
-static int arg_shape(const json_t *node, const char *arg, struct shape *s)
+static int arg_shape(const json_t *node, const char *arg, struct show_layout *s)
 {
 	const json_t *in = arg_in(node, arg);
 
 	return in ? get_shape(in, s) : -1;
 }
 
-static int out_shape(const json_t *node, struct shape *s)
+static int out_shape(const json_t *node, struct show_layout *s)
 {
 	return get_shape(json_array_get(json_object_get(node, "outputs"), 0), s);
 }
@@ -118,14 +99,14 @@ static uint64_t bmm(uint64_t b, uint64_t m, uint64_t k, uint64_t n)
 static int flops_mm(const json_t *node, const char *a, const char *b, int batched,
 		    const char *as, json_t *by)
 {
-	struct shape x, y;
+	struct show_layout x, y;
 
 	if (arg_shape(node, a, &x) || arg_shape(node, b, &y))
 		return -1;
 	if (!batched && x.nd == 2 && y.nd == 2)
-		return add(by, as, bmm(1, x.d[0], x.d[1], y.d[1]));
+		return add(by, as, bmm(1, x.size[0], x.size[1], y.size[1]));
 	if (batched && x.nd == 3 && y.nd == 3)
-		return add(by, as, bmm(x.d[0], x.d[1], x.d[2], y.d[2]));
+		return add(by, as, bmm(x.size[0], x.size[1], x.size[2], y.size[2]));
 	return -1;
 }
 
@@ -133,18 +114,18 @@ static int flops_mm(const json_t *node, const char *a, const char *b, int batche
  * addmm and _flatten_nd_linear), else matmul, which folds into mm. */
 static int flops_linear(const json_t *node, json_t *by)
 {
-	struct shape x, w;
+	struct show_layout x, w;
 	int bias = arg_in(node, "bias") != NULL;
 
 	if (arg_shape(node, "input", &x) || arg_shape(node, "weight", &w) || w.nd != 2 || x.nd < 1)
 		return -1;
-	uint64_t m = prod(x.d, x.nd - 1);
+	uint64_t m = prod(x.size, x.nd - 1);
 	return add(by, bias && (x.nd == 2 || x.nd == 3) ? "aten.addmm" : "aten.mm",
-		   bmm(1, m, (uint64_t)w.d[1], (uint64_t)w.d[0]));
+		   bmm(1, m, (uint64_t)w.size[1], (uint64_t)w.size[0]));
 }
 
 /* The broadcast of the batch dimensions of X and Y (all but the last two). */
-static uint64_t batch_of(const struct shape *x, const struct shape *y)
+static uint64_t batch_of(const struct show_layout *x, const struct show_layout *y)
 {
 	int nx = x->nd - 2 > 0 ? x->nd - 2 : 0, ny = y->nd - 2 > 0 ? y->nd - 2 : 0;
 	int n = nx > ny ? nx : ny;
@@ -152,7 +133,7 @@ static uint64_t batch_of(const struct shape *x, const struct shape *y)
 
 	for (int i = 0; i < n; i++) {
 		int ix = i - (n - nx), iy = i - (n - ny);
-		int64_t dx = ix >= 0 ? x->d[ix] : 1, dy = iy >= 0 ? y->d[iy] : 1;
+		int64_t dx = ix >= 0 ? x->size[ix] : 1, dy = iy >= 0 ? y->size[iy] : 1;
 		b *= (uint64_t)(dx > dy ? dx : dy);
 	}
 	return b;
@@ -163,32 +144,32 @@ static uint64_t batch_of(const struct shape *x, const struct shape *y)
  * a matrix (folded), is mm; the rest is bmm over the broadcast batch. */
 static int flops_matmul(const json_t *node, json_t *by)
 {
-	struct shape x, y;
+	struct show_layout x, y;
 
 	if (arg_shape(node, "self", &x) || arg_shape(node, "other", &y) || !x.nd || !y.nd)
 		return -1;
 	if (y.nd == 1)
 		return 0; /* dot, mv, or a folded mv */
-	uint64_t k = (uint64_t)y.d[y.nd - 2], n = (uint64_t)y.d[y.nd - 1];
+	uint64_t k = (uint64_t)y.size[y.nd - 2], n = (uint64_t)y.size[y.nd - 1];
 	if (x.nd <= 2 && y.nd == 2)
-		return add(by, "aten.mm", bmm(1, x.nd == 1 ? 1 : x.d[0], k, n));
+		return add(by, "aten.mm", bmm(1, x.nd == 1 ? 1 : x.size[0], k, n));
 	if (y.nd == 2)
-		return add(by, "aten.mm", bmm(1, prod(x.d, x.nd - 1), k, n));
-	uint64_t m = x.nd == 1 ? 1 : (uint64_t)x.d[x.nd - 2];
+		return add(by, "aten.mm", bmm(1, prod(x.size, x.nd - 1), k, n));
+	uint64_t m = x.nd == 1 ? 1 : (uint64_t)x.size[x.nd - 2];
 	return add(by, "aten.bmm", bmm(batch_of(&x, &y), m, k, n));
 }
 
 /* flop_counter's conv_flop_count. */
 static int flops_conv(const json_t *node, int transposed, json_t *by)
 {
-	struct shape x, w, o;
+	struct show_layout x, w, o;
 
 	if ((arg_shape(node, "input", &x) && arg_shape(node, "self", &x)) ||
 	    arg_shape(node, "weight", &w) || out_shape(node, &o) || x.nd < 2 || w.nd < 2 || o.nd < 2)
 		return -1;
-	const struct shape *c = transposed ? &x : &o;
-	uint64_t f = prod(c->d + 2, c->nd - 2) * prod(w.d + 2, w.nd - 2) * (uint64_t)x.d[0] *
-		     (uint64_t)w.d[0] * (uint64_t)w.d[1] * 2;
+	const struct show_layout *c = transposed ? &x : &o;
+	uint64_t f = prod(c->size + 2, c->nd - 2) * prod(w.size + 2, w.nd - 2) * (uint64_t)x.size[0] *
+		     (uint64_t)w.size[0] * (uint64_t)w.size[1] * 2;
 	return add(by, "aten.convolution", f);
 }
 
@@ -198,11 +179,11 @@ static double num(const json_t *v, double dflt)
 }
 
 /* The two bmm of attention (flop_counter's sdpa_flop_count). */
-static uint64_t sdpa_count(const struct shape *q, const struct shape *k, const struct shape *v)
+static uint64_t sdpa_count(const struct show_layout *q, const struct show_layout *k, const struct show_layout *v)
 {
-	uint64_t b = prod(q->d, q->nd - 2);
-	uint64_t sq = q->d[q->nd - 2], d = q->d[q->nd - 1], sk = k->d[k->nd - 2];
-	uint64_t dv = v->d[v->nd - 1];
+	uint64_t b = prod(q->size, q->nd - 2);
+	uint64_t sq = q->size[q->nd - 2], d = q->size[q->nd - 1], sk = k->size[k->nd - 2];
+	uint64_t dv = v->size[v->nd - 1];
 
 	return bmm(b, sq, d, sk) + bmm(b, sq, sk, dv);
 }
@@ -217,15 +198,15 @@ static uint64_t sdpa_count(const struct shape *q, const struct shape *k, const s
  */
 static int flops_sdpa(const json_t *node, json_t *by)
 {
-	struct shape q, k, v;
+	struct show_layout q, k, v;
 	const char *dt = json_string_value(json_object_get(arg_in(node, "query"), "dtype"));
 
 	if (arg_shape(node, "query", &q) || arg_shape(node, "key", &k) || arg_shape(node, "value", &v) ||
 	    q.nd < 2 || k.nd < 2 || v.nd < 2)
 		return -1;
-	int flash = q.nd == 4 && k.nd == 4 && v.nd == 4 && q.d[0] == k.d[0] && q.d[0] == v.d[0] &&
-		    q.d[1] == k.d[1] && k.d[1] == v.d[1] && q.d[3] == k.d[3] && k.d[3] == v.d[3] &&
-		    q.d[2] > 0 && k.d[2] > 0 && num(attr(node, "dropout_p"), 0) == 0 && dt &&
+	int flash = q.nd == 4 && k.nd == 4 && v.nd == 4 && q.size[0] == k.size[0] && q.size[0] == v.size[0] &&
+		    q.size[1] == k.size[1] && k.size[1] == v.size[1] && q.size[3] == k.size[3] && k.size[3] == v.size[3] &&
+		    q.size[2] > 0 && k.size[2] > 0 && num(attr(node, "dropout_p"), 0) == 0 && dt &&
 		    (!strcmp(dt, "float32") || !strcmp(dt, "float64") || !strcmp(dt, "bfloat16") ||
 		     !strcmp(dt, "float16"));
 	if (flash)
@@ -235,7 +216,7 @@ static int flops_sdpa(const json_t *node, json_t *by)
 
 static int flops_fused_sdpa(const json_t *node, const char *as, json_t *by)
 {
-	struct shape q, k, v;
+	struct show_layout q, k, v;
 
 	if (arg_shape(node, "query", &q) || arg_shape(node, "key", &k) || arg_shape(node, "value", &v) ||
 	    q.nd != 4 || k.nd != 4 || v.nd != 4)
@@ -302,9 +283,9 @@ static const char *const flop_ops[] = {
 
 static uint64_t elements(const json_t *m)
 {
-	struct shape s;
+	struct show_layout s;
 
-	return get_shape(m, &s) ? 0 : prod(s.d, s.nd);
+	return get_shape(m, &s) ? 0 : prod(s.size, s.nd);
 }
 
 static const char *const views[] = {
@@ -385,9 +366,9 @@ static int hop_flops(const json_t *node, const char *base, json_t *by, uint64_t 
 	}
 	uint64_t times = 1;
 	if (!strcmp(base, "higher_order.map_impl")) {
-		struct shape s;
+		struct show_layout s;
 		if (!arg_shape(node, "xs", &s) && s.nd)
-			times = (uint64_t)s.d[0];
+			times = (uint64_t)s.size[0];
 	}
 	json_object_foreach((json_t *)subs, name, g) {
 		json_t *a = json_object();

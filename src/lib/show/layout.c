@@ -23,8 +23,7 @@ static int64_t attr_int(const json_t *node, const char *name, int64_t dflt)
 	return json_is_integer(v) ? json_integer_value(v) : dflt;
 }
 
-/* Shape of META into L (0), or -1 when symbolic or too many dims. */
-static int shape(const json_t *meta, struct show_layout *l)
+int show_shape(const json_t *meta, struct show_layout *l)
 {
 	const json_t *sh = json_object_get(meta, "shape"), *d;
 	size_t i;
@@ -33,7 +32,7 @@ static int shape(const json_t *meta, struct show_layout *l)
 	if (!json_is_array(sh) || json_array_size(sh) > SHOW_MAXD)
 		return -1;
 	json_array_foreach(sh, i, d) {
-		if (!json_is_integer(d))
+		if (!json_is_integer(d) || json_integer_value(d) < 0)
 			return -1;
 		l->size[l->nd++] = json_integer_value(d);
 	}
@@ -52,7 +51,7 @@ static void contiguous(struct show_layout *l)
 
 void show_layout_of(const json_t *meta, struct show_layout *l)
 {
-	if (shape(meta, l))
+	if (show_shape(meta, l))
 		l->nd = 0;
 	contiguous(l);
 }
@@ -128,7 +127,7 @@ int show_view_layout(const json_t *node, size_t k, const struct show_layout *src
 	const json_t *meta = json_array_get(json_object_get(node, "outputs"), k);
 	const json_t *in0 = json_array_get(json_object_get(node, "inputs"), 0);
 
-	if (shape(meta, out) || !src) {
+	if (show_shape(meta, out) || !src) {
 		show_layout_of(meta, out);
 		return 0;
 	}

@@ -35,6 +35,9 @@ struct show_layout {
 	int nd;
 	int64_t size[SHOW_MAXD], stride[SHOW_MAXD];
 };
+/* The sizes of META into L: 0, or -1 when one is symbolic (or negative)
+ * or there are more than SHOW_MAXD. */
+int show_shape(const json_t *meta, struct show_layout *l);
 /* The contiguous layout of a TensorMeta (no dimensions when symbolic). */
 void show_layout_of(const json_t *meta, struct show_layout *l);
 /* Output K of NODE: 1 when it is a view of the node's first input (layout
