@@ -49,8 +49,11 @@ int show_view_layout(const json_t *node, size_t k, const struct show_layout *src
  * allocate it. */
 uint64_t show_storage_bytes(const json_t *node, size_t k, const json_t *meta);
 
-/* fold.c: the repeated blocks of IR as a JSON list (new reference). */
+/* fold.c: the repeated blocks of IR as a JSON list (new reference); with
+ * MAP (one entry per top-level node), MAP[i] is the node of the block's
+ * template that node i stands for (i itself outside blocks). */
 int show_fold(const json_t *ir, json_t **out, irx_error *err);
+int show_fold_map(const json_t *ir, json_t **out, size_t *map, irx_error *err);
 void show_fold_text(FILE *f, const json_t *blocks);
 
 #endif
