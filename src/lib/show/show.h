@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 
+#include "irx/view.h"
 #include "graph/graph.h"
 #include "tensor/tensor.h"
 
@@ -55,5 +56,8 @@ uint64_t show_storage_bytes(const json_t *node, size_t k, const json_t *meta);
 int show_fold(const json_t *ir, json_t **out, irx_error *err);
 int show_fold_map(const json_t *ir, json_t **out, size_t *map, irx_error *err);
 void show_fold_text(FILE *f, const json_t *blocks);
+
+/* explorer.c: IR as Model Explorer's graph JSON. */
+int show_explorer(FILE *f, const json_t *ir, const irx_view_options *o, irx_error *err);
 
 #endif
