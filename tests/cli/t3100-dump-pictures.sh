@@ -121,4 +121,112 @@ else
 	echo "note: irx-exec is built without libtorch: activation peaks not held against it"
 fi
 
+# ---- pictures ------------------------------------------------------------------
+# A hostile copy of mlp: every name the picture shows (model, nodes, values,
+# weights, state_dict keys, modules, module types, op_type) is rewritten to
+# text that would break out of a dot or mermaid label if copied raw.
+"$PYTHON3" - "$TMP/mlp.ir.json" "$TMP/hostile.json" <<'PY'
+import json, sys
+ir = json.load(open(sys.argv[1]))
+evil = ['a"];\nX->Y; //', 'b"] --> Z\n%% `x` <b>#35;&amp;|;', "end\tsubgraph", 'c\x1b[31m}\\', "\u202e\u00e9"]
+ren = {}
+def name(old):
+    if old not in ren:
+        ren[old] = evil[len(ren) % len(evil)] + str(len(ren))
+    return ren[old]
+ir["model_name"] = 'm"}; digraph {'
+for lst in ("graph_inputs", "graph_outputs", "weights"):
+    for t in ir[lst]:
+        t["name"] = name(t["name"])
+ir["weight_name_mapping"] = {name(k): evil[0] + v for k, v in ir["weight_name_mapping"].items()}
+for n in ir["nodes"]:
+    n["name"] = name(n["name"])
+    n["op_type"] = n["op_type"] + '"]; evil'
+    n["module_path"] = evil[1] + "." + n["module_path"]
+    n["module_type"] = evil[2]
+    for t in n["inputs"] + n["outputs"]:
+        t["name"] = name(t["name"])
+        if t.get("producer_node"):
+            t["producer_node"] = name(t["producer_node"])
+json.dump(ir, open(sys.argv[2], "w"))
+PY
+for f in mlp.ir.json hostile.json; do
+	expect_rc 0 "$DUMP" --format=mermaid "$TMP/$f" && cp "$TMP/out" "$TMP/$f.mmd" &&
+		"$PYTHON3" "$IRX_SRCDIR/tests/cli/mermaid.py" check "$TMP/$f.mmd" >"$TMP/mc" 2>&1 &&
+		grep -qx "nodes 9 edges 8" "$TMP/mc" &&
+		pass "$f: mermaid parses: 9 nodes (input, 3 operators, 4 weights, output), 8 edges" ||
+		fail "$f: mermaid: $(cat "$TMP/mc")"
+	expect_rc 0 "$DUMP" --format=dot "$TMP/$f" && cp "$TMP/out" "$TMP/$f.dot" || fail "$f: dot"
+done
+grep -q 'a\\"\];\\\\nX->Y' "$TMP/hostile.json.dot" && pass "a hostile name is quoted in dot" ||
+	fail "hostile dot: $(grep -m3 'X->Y' "$TMP/hostile.json.dot")"
+
+if command -v dot >/dev/null 2>&1; then
+	for f in mlp.ir.json hostile.json; do
+		if dot -Tplain "$TMP/$f.dot" >"$TMP/plain" 2>"$TMP/dot.err" &&
+			[ "$(grep -c '^node ' "$TMP/plain")" = 9 ] && [ "$(grep -c '^edge ' "$TMP/plain")" = 8 ]; then
+			pass "$f: graphviz draws 9 nodes and 8 edges"
+		else
+			fail "$f: graphviz: $(head -c 300 "$TMP/dot.err") $(grep -c '^node ' "$TMP/plain") nodes"
+		fi
+	done
+	n=0
+	for m in llama resnet18 bert hop_cond hop_grad mobilenet_v3_small dtypes multi_out; do
+		for o in "" --depth=1 --depth=2 --fold "--fold --depth=3" --no-weights; do
+			# shellcheck disable=SC2086
+			"$DUMP" --format=dot $o "$FIXTURES/t214/$m.pt2" >"$TMP/p.dot" &&
+				dot -Tsvg "$TMP/p.dot" >"$TMP/p.svg" 2>"$TMP/dot.err" && grep -q "<svg" "$TMP/p.svg" &&
+				n=$((n + 1)) || fail "dot -Tsvg on $m $o: $(head -c 300 "$TMP/dot.err")"
+		done
+	done
+	pass "graphviz renders $n pictures of the fixtures (every option)"
+else
+	echo "SKIP (part): graphviz's dot is not installed: pictures not rendered (apt-get install graphviz)"
+fi
+
+MERMAID_JS="${IRX_MERMAID_JS:-/var/tmp/irx-show-npm/node_modules/mermaid/dist/mermaid.min.js}"
+if command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1 && [ -f "$MERMAID_JS" ]; then
+	"$DUMP" --format=mermaid "$FIXTURES/t214/hop_cond.pt2" >"$TMP/hop.mmd"
+	for f in "$TMP/hostile.json.mmd:9" "$TMP/hop.mmd:17"; do
+		file=${f%:*} want=${f##*:}
+		"$PYTHON3" "$IRX_SRCDIR/tests/cli/mermaid.py" render "$MERMAID_JS" "$file" >"$TMP/mr" 2>&1 &&
+			grep -qx "nodes $want" "$TMP/mr" &&
+			pass "mermaid in headless Chromium draws $(basename "$file"): $want nodes" ||
+			fail "mermaid render of $(basename "$file"): $(cat "$TMP/mr")"
+	done
+else
+	echo "SKIP (part): no chromium or no mermaid package ($MERMAID_JS; npm install mermaid, set IRX_MERMAID_JS): mermaid not rendered"
+fi
+
+# What the pictures show, by hand.
+L="$FIXTURES/t214/llama.pt2"
+# --depth=1: model's four children become boxes; layers holds 2 x 10,304 parameters
+# (q, k, v, o: 4 x 32x32; gate, up, down: 3 x 32x64; two norms of 32).
+expect_rc 0 "$DUMP" --format=dot --depth=1 "$L" && [ "$(grep -c 'box3d' "$TMP/out")" = 4 ] &&
+	grep -q 'label="model.layers\\nparams 20.6K, FLOPs 328K, 114 nodes"' "$TMP/out" &&
+	pass "--depth=1 draws llama's modules below model as 4 boxes with their totals" ||
+	fail "--depth=1: $(grep box3d "$TMP/out")"
+# --fold: llama's 2 decoder layers are one block: layer 1's nodes are not drawn
+expect_rc 0 "$DUMP" --format=dot --fold "$L" && grep -q '(LlamaDecoderLayer) x2' "$TMP/out" &&
+	grep -q 'label="linear\\n' "$TMP/out" && ! grep -q 'label="linear_7\\n' "$TMP/out" &&
+	pass "--fold draws llama's decoder layer once, marked x2" || fail "--fold picture"
+expect_rc 0 "$DUMP" --stats --fold --format=json "$FIXTURES/t214/resnet18.pt2" &&
+	"$PYTHON3" - "$TMP/out" <<'PY' && pass "--fold finds resnet18's one repeated BasicBlock (layer1.0, layer1.1)" || fail "--fold resnet18: $(head -c 400 "$TMP/out")"
+import json, sys
+b = json.load(open(sys.argv[1]))["blocks"]
+# torchvision's resnet18: layer2..4 open with a strided block with a downsample, so
+# only layer1's two blocks are the same; a BasicBlock is conv, bn, relu, conv, bn, add, relu
+assert [(x["instances"], x["count"], x["nodes"]) for x in b] == [(["layer1.0", "layer1.1"], 2, 7)], b
+# 2 convs of 64x64x3x3 on 56x56: 2 * (56*56 * 9 * 64*64 * 2)
+assert b[0]["flops"] == 2 * 56 * 56 * 9 * 64 * 64 * 2, b[0]
+PY
+# subgraphs inside their node
+expect_rc 0 "$DUMP" --format=dot "$FIXTURES/t214/hop_cond.pt2" &&
+	grep -q 'subgraph cluster_h[0-9]* {' "$TMP/out" && grep -q 'label="true_graph_0"' "$TMP/out" &&
+	grep -q 'label="false_graph_0"' "$TMP/out" && pass "cond's branches are drawn inside its node" ||
+	fail "hop_cond dot"
+expect_rc 0 "$DUMP" --format=dot --no-weights "$a" && ! grep -q "shape=note" "$TMP/out" &&
+	pass "--no-weights leaves the weights out" || fail "--no-weights"
+expect_rc 2 "$DUMP" --format=dot "$FIXTURES/tensors/t214/tied.pt" && pass "a tensor file has no picture" || :
+
 finish
