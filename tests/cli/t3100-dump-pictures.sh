@@ -229,4 +229,52 @@ expect_rc 0 "$DUMP" --format=dot --no-weights "$a" && ! grep -q "shape=note" "$T
 	pass "--no-weights leaves the weights out" || fail "--no-weights"
 expect_rc 2 "$DUMP" --format=dot "$FIXTURES/tensors/t214/tied.pt" && pass "a tensor file has no picture" || :
 
+# ---- Model Explorer's graph JSON -------------------------------------------------
+cat >"$TMP/me.py" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+graphs = {g["id"]: g for g in doc["graphs"]}
+assert doc["label"] == doc["graphs"][0]["id"] and len(graphs) == len(doc["graphs"])
+for g in doc["graphs"]:
+    ids = {n["id"] for n in g["nodes"]}
+    assert len(ids) == len(g["nodes"]), "node ids repeat"
+    for n in g["nodes"]:
+        assert set(n) >= {"id", "label", "namespace", "incomingEdges", "outputsMetadata"}, n
+        outs = {m["id"] for m in n["outputsMetadata"]}
+        for m in n["outputsMetadata"] + n.get("inputsMetadata", []):
+            keys = [a["key"] for a in m["attrs"]]
+            assert "tensor_shape" in keys and "__tensor_tag" in keys, m
+        for e in n["incomingEdges"]:
+            assert e["sourceNodeId"] in ids, e
+        for s in n["subgraphIds"]:
+            assert s in graphs, s
+print(json.dumps({g["id"]: len(g["nodes"]) for g in doc["graphs"]}))
+PY
+expect_rc 0 "$DUMP" --format=model-explorer "$a" && "$PYTHON3" "$TMP/me.py" "$TMP/out" >/dev/null &&
+	"$PYTHON3" - "$TMP/out" <<'PY' && pass "mlp as Model Explorer's GraphCollection, modules as namespaces, shapes on the edges" || fail "model-explorer mlp: $(head -c 600 "$TMP/out")"
+import json, sys
+g = json.load(open(sys.argv[1]))["graphs"][0]
+n = {x["id"]: x for x in g["nodes"]}
+assert len(n) == 9, list(n)     # input, 4 weights, 3 operators, output
+lin = [x for x in g["nodes"] if x["label"] == "aten.linear.default"]
+assert [x["namespace"] for x in lin] == ["fc1", "fc2"], lin
+# fc2's linear reads relu's output 0 (float32[3, 8]) on its input 0
+e = lin[1]["incomingEdges"][0]
+src = n[e["sourceNodeId"]]
+assert src["label"] == "aten.relu.default" and e["sourceNodeOutputId"] == "0" and e["targetNodeInputId"] == "0"
+shape = {a["key"]: a["value"] for a in src["outputsMetadata"][0]["attrs"]}["tensor_shape"]
+assert shape == "float32[3, 8]", shape
+assert {a["key"]: a["value"] for a in lin[0]["attrs"]}["flops"] == "192"
+PY
+expect_rc 0 "$DUMP" --format=model-explorer "$FIXTURES/t214/hop_cond.pt2" &&
+	# 3 operands as inputs, linear, relu, 1 output
+	"$PYTHON3" "$TMP/me.py" "$TMP/out" >"$TMP/meo" && grep -q 'cond/node_2/true_graph_0": 6' "$TMP/meo" &&
+	pass "cond's branches are Model Explorer subgraphs of its node" || fail "model-explorer hop_cond: $(cat "$TMP/meo")"
+expect_rc 0 "$DUMP" --format=model-explorer "$TMP/hostile.json" && "$PYTHON3" "$TMP/me.py" "$TMP/out" >/dev/null &&
+	pass "hostile names stay JSON strings in the Model Explorer graph" || fail "model-explorer hostile"
+for m in llama bert resnet18 hop_grad; do
+	"$DUMP" --format=model-explorer "$FIXTURES/t214/$m.pt2" >"$TMP/me.json" &&
+		"$PYTHON3" "$TMP/me.py" "$TMP/me.json" >/dev/null || fail "model-explorer $m"
+done
+
 finish
