@@ -69,7 +69,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const struct argp argp = {
 	options, parse_opt, "FILE...",
 	"Report over a set of models: IRs, irx-program documents and .pt2 archives "
-	"(converted on the way), and the JSON reports of irx-verify (irx-verify --json), "
+	"(converted on the way), and the JSON reports of irx-verify (irx-verify --report=json), "
 	"which join the model whose file name starts the same (resnet18.verify.json joins "
 	"resnet18.pt2). One row per model, the operator coverage matrix (each operator x "
 	"each model), and a picture per model (mermaid in markdown, SVG from graphviz's dot "

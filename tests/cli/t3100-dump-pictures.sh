@@ -277,4 +277,64 @@ for m in llama bert resnet18 hop_grad; do
 		"$PYTHON3" "$TMP/me.py" "$TMP/me.json" >/dev/null || fail "model-explorer $m"
 done
 
+# ---- irx-report -----------------------------------------------------------------
+REPORT="$BIN/irx-report"
+T="$FIXTURES/t214"
+# a verify report as irx-verify --report=json writes it, for mlp, with a mismatch
+cat >"$TMP/mlp.verify.json" <<'JSON'
+{"match": false, "outputs": 1, "mismatched": 1, "results": [{"name": "linear_1", "match": false,
+ "rtol": 0.0001, "atol": 0.0001, "max_abs": 0.5, "max_rel": 2.0, "mismatched": 3, "count": 6}]}
+JSON
+cp "$T/mlp.pt2" "$TMP/mlp.pt2"
+expect_rc 0 "$REPORT" --format=json "$TMP/mlp.pt2" "$T/skip.pt2" "$T/tied.pt2" "$T/resnet18.pt2" "$TMP/mlp.verify.json" &&
+	"$PYTHON3" - "$TMP/out" "$T" <<'PY' && pass "irx-report's rows and coverage equal torch's counts and oracles" || fail "irx-report json: $(head -c 800 "$TMP/out")"
+import collections, json, sys
+d = json.load(open(sys.argv[1]))
+names = [m["name"] for m in d["models"]]
+assert names == ["mlp", "skip", "tied", "resnet18"], names
+for i, m in enumerate(d["models"]):
+    torch = json.load(open(f"{sys.argv[2]}/{m['name']}.flops.json"))
+    assert (m["flops"], m["params"]) == (torch["flops"], torch["params"]), (m, torch["flops"])
+    assert m["check_problems"] == 0
+    # the coverage column of this model: torch's own node targets (no subgraphs here)
+    oracle = json.load(open(f"{sys.argv[2]}/{m['name']}.oracle.json"))
+    want = collections.Counter(n["target"] for n in oracle["nodes"])
+    got = {r["op"]: r["counts"][i] for r in d["operators"] if r["counts"][i]}
+    assert got == dict(want), (m["name"], got, want)
+    assert m["operators"] == len(want)
+v = d["models"][0]["verify"]
+assert v["match"] is False and v["worst_max_abs"] == 0.5 and v["worst_max_rel"] == 2.0, v
+assert d["models"][1]["verify"] is None
+relu = [r for r in d["operators"] if r["op"] == "aten.relu.default"][0]
+assert relu["models"] == 2, relu    # mlp and skip; resnet18 uses relu_
+PY
+expect_rc 0 "$REPORT" -o "$TMP/r1.md" "$T/mlp.pt2" "$T/hop_cond.pt2" "$TMP/hostile.json" &&
+	expect_rc 0 "$REPORT" -o "$TMP/r2.md" "$T/mlp.pt2" "$T/hop_cond.pt2" "$TMP/hostile.json" &&
+	cmp -s "$TMP/r1.md" "$TMP/r2.md" && pass "irx-report is deterministic" || fail "irx-report differs between runs"
+"$PYTHON3" - "$TMP/r1.md" "$TMP" <<'PY' >"$TMP/blocks" || fail "markdown: $(cat "$TMP/blocks")"
+import re, sys
+text = open(sys.argv[1]).read()
+blocks = re.findall(r"```mermaid\n(.*?)```", text, re.S)
+assert len(blocks) == 3, len(blocks)
+for i, b in enumerate(blocks):
+    open(f"{sys.argv[2]}/block{i}.mmd", "w").write(b)
+# table rows: no cell broken by a name from the input (8 columns each)
+rows = [l for l in text.split("\n") if l.startswith("| ") and "---" not in l]
+for r in rows[:4]:
+    assert len(re.findall(r"(?<!\\)\|", r)) == 9, r
+print("ok")
+PY
+for i in 0 1 2; do
+	"$PYTHON3" "$IRX_SRCDIR/tests/cli/mermaid.py" check "$TMP/block$i.mmd" >/dev/null 2>&1 ||
+		fail "irx-report's mermaid picture $i does not parse"
+done
+pass "irx-report markdown: one mermaid picture per model, table cells intact with hostile names"
+expect_rc 0 "$REPORT" --format=html "$T/mlp.pt2" "$TMP/hostile.json" && ! grep -q "<b>#35" "$TMP/out" &&
+	grep -q "&lt;b&gt;" "$TMP/out" && pass "irx-report html escapes names" || fail "irx-report html escaping"
+if command -v dot >/dev/null 2>&1; then
+	[ "$(grep -c '^<svg' "$TMP/out")" = 2 ] && pass "irx-report html: an SVG per model from graphviz" ||
+		fail "irx-report html: $(grep -c '<svg' "$TMP/out") SVGs"
+fi
+expect_rc 2 "$REPORT" "$T/mlp.oracle.json" && pass "irx-report refuses a file that is no model" || :
+
 finish
