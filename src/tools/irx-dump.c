@@ -158,8 +158,8 @@ static int dump_tensor_file(const struct args *a, const irx_archive *ar, irx_blo
 	irx_tensors *set;
 	int rc;
 
-	if (a->picture >= 0)
-		return tool_fail("%s: a tensor file has no graph to draw", a->input);
+	if (a->picture >= 0 || a->view.fold || a->view.depth)
+		return tool_fail("%s: a tensor file has no graph to draw or fold", a->input);
 	rc = ar ? irx_tensors_open_archive(&set, ar, &o, &err)
 		: irx_tensors_open_blob(&set, blob, &o, &err);
 	if (rc)
@@ -179,7 +179,11 @@ static int dump_tensor_file(const struct args *a, const irx_archive *ar, irx_blo
 	return rc;
 }
 
-static int model_view(const struct args *a) { return a->stats || a->picture >= 0; }
+/* Statistics or a picture; --fold and --depth alone mean the statistics. */
+static int model_view(const struct args *a)
+{
+	return a->stats || a->picture >= 0 || a->view.fold || a->view.depth;
+}
 
 /*
  * Statistics or a picture of a model: DOC is an IR, or a program document
@@ -233,6 +237,16 @@ static int dump_archive(const struct args *a, irx_archive *ar, FILE *f)
 			return tool_fail("%s: the archive holds no program: --stats and pictures are for "
 					 "models", a->input);
 		}
+		/* the archive's weights are read and checked as for its summary, so
+		 * that a malformed archive fails the same way whatever is asked */
+		FILE *null = fopen("/dev/null", "w");
+		if (!null || (rc = irx_dump_archive(null, ar, doc, IRX_DUMP_TEXT, 0, &err))) {
+			if (null)
+				fclose(null);
+			json_decref(doc);
+			return rc ? report(&err, rc) : tool_fail("cannot open /dev/null: %s", strerror(errno));
+		}
+		fclose(null);
 		rc = dump_model(a, doc, f);
 		json_decref(doc);
 		return rc;

@@ -220,6 +220,17 @@ assert [(x["instances"], x["count"], x["nodes"]) for x in b] == [(["layer1.0", "
 # 2 convs of 64x64x3x3 on 56x56: 2 * (56*56 * 9 * 64*64 * 2)
 assert b[0]["flops"] == 2 * 56 * 56 * 9 * 64 * 64 * 2, b[0]
 PY
+expect_rc 0 "$DUMP" --format=json --fold "$L" &&
+	"$PYTHON3" - "$TMP/out" <<'PY' && pass "--format=json --fold lists llama's template and its instances" || fail "json --fold: $(head -c 400 "$TMP/out")"
+import json, sys
+b = json.load(open(sys.argv[1]))["blocks"]
+# LlamaConfig(num_hidden_layers=2) in gen_fixtures.py: one block, two instances
+assert [(x["template"], x["count"], x["instances"]) for x in b] == \
+    [("model.layers.0", 2, ["model.layers.0", "model.layers.1"])], b
+assert len(b[0]["template_nodes"]) == b[0]["nodes"]
+# per layer: q, k, v, o (2*8*32*32 each) + gate, up, down (2*8*32*64 each)
+assert b[0]["flops"] == 4 * 2 * 8 * 32 * 32 + 3 * 2 * 8 * 32 * 64, b[0]["flops"]
+PY
 # subgraphs inside their node
 expect_rc 0 "$DUMP" --format=dot "$FIXTURES/t214/hop_cond.pt2" &&
 	grep -q 'subgraph cluster_h[0-9]* {' "$TMP/out" && grep -q 'label="true_graph_0"' "$TMP/out" &&
