@@ -19,8 +19,8 @@
 #include "irx/convert.h"
 #include "irx/ir.h"
 #include "irx/dump.h"
+#include "irx/view.h"
 #include "irx/trace.h"
-#include "irx/torchscript.h"
 #include "irx/torchscript.h"
 
 #endif

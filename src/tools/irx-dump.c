@@ -17,19 +17,26 @@
 struct args {
 	const char *input, *output, *model;
 	enum irx_dump_format format;
+	int picture; /* -1: none, else enum irx_picture_format */
 	int check, stats;
+	irx_view_options view;
 };
 
-enum { OPT_FORMAT = 0x100, OPT_CHECK, OPT_STATS };
+enum { OPT_FORMAT = 0x100, OPT_CHECK, OPT_STATS, OPT_DEPTH, OPT_FOLD, OPT_NO_WEIGHTS };
 
 static const struct argp_option options[] = {
-	{"format", OPT_FORMAT, "FORMAT", 0, "text (default) or json", 0},
+	{"format", OPT_FORMAT, "FORMAT", 0,
+	 "text (default), json, or a picture of a model: dot, mermaid, model-explorer", 0},
 	{"check", OPT_CHECK, NULL, 0,
 	 "Validate an IR and list every problem, or verify the CRC-32 of every payload "
 	 "of a tensor file; exit 1 when there is a problem", 0},
 	{"stats", OPT_STATS, NULL, 0,
-	 "Tensor files and archives: add sum, min, max, mean and the count of non-finite "
-	 "values of every tensor (JSON always has them)", 0},
+	 "Models (IR, program, .pt2): parameters, FLOPs as torch counts them, activation "
+	 "peak, per module and per operator; tensor files: add sum, min, max, mean and the "
+	 "count of non-finite values of every tensor (JSON always has them)", 0},
+	{"depth", OPT_DEPTH, "N", 0, "Statistics and pictures: modules deeper than N are merged", 0},
+	{"fold", OPT_FOLD, NULL, 0, "Statistics and pictures: find repeated identical blocks", 0},
+	{"no-weights", OPT_NO_WEIGHTS, NULL, 0, "Pictures: leave weights and constants out", 0},
 	{"model", 'm', "NAME", 0, "The program to show from an archive holding several", 0},
 	{"output", 'o', "FILE", 0, "Write to FILE instead of standard output", 0},
 	{0},
@@ -45,9 +52,26 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			a->format = IRX_DUMP_TEXT;
 		else if (!strcmp(arg, "json"))
 			a->format = IRX_DUMP_JSON;
+		else if (!strcmp(arg, "dot"))
+			a->picture = IRX_PICTURE_DOT;
+		else if (!strcmp(arg, "mermaid"))
+			a->picture = IRX_PICTURE_MERMAID;
+		else if (!strcmp(arg, "model-explorer"))
+			a->picture = IRX_PICTURE_MODEL_EXPLORER;
 		else
-			argp_error(state, "unknown format '%s' (text or json)", arg);
+			argp_error(state, "unknown format '%s' (text, json, dot, mermaid or "
+				   "model-explorer)", arg);
 		break;
+	case OPT_DEPTH: {
+		char *end;
+		long d = strtol(arg, &end, 10);
+		if (*end || end == arg || d < 1 || d > 1000)
+			argp_error(state, "--depth wants a number from 1 to 1000, not '%s'", arg);
+		a->view.depth = (int)d;
+		break;
+	}
+	case OPT_FOLD: a->view.fold = 1; break;
+	case OPT_NO_WEIGHTS: a->view.no_weights = 1; break;
 	case OPT_CHECK: a->check = 1; break;
 	case OPT_STATS: a->stats = 1; break;
 	case 'm': a->model = arg; break;
@@ -148,6 +172,8 @@ static int dump_tensor_file(const struct args *a, const irx_archive *ar, irx_blo
 	irx_tensors *set;
 	int rc;
 
+	if (a->picture >= 0 || a->view.fold || a->view.depth)
+		return tool_fail("%s: a tensor file has no graph to draw or fold", a->input);
 	rc = ar ? irx_tensors_open_archive(&set, ar, &o, &err)
 		: irx_tensors_open_blob(&set, blob, &o, &err);
 	if (rc)
@@ -181,6 +207,47 @@ static int dump_torchscript(const struct args *a, const irx_archive *ar, FILE *f
 	return rc;
 }
 
+/* Statistics or a picture; --fold and --depth alone mean the statistics. */
+static int model_view(const struct args *a)
+{
+	return a->stats || a->picture >= 0 || a->view.fold || a->view.depth;
+}
+
+/*
+ * Statistics or a picture of a model: DOC is an IR, or a program document
+ * converted on the way.
+ */
+static int dump_model(const struct args *a, const json_t *doc, FILE *f)
+{
+	const char *format = json_string_value(json_object_get(doc, "format"));
+	irx_convert_options co = {.allow_dynamic = 1, .warn = tool_warn, .warn_ctx = (void *)a->input};
+	irx_error err = {0};
+	json_t *ir = NULL;
+	int rc;
+
+	if (a->check)
+		return tool_fail("--check does not go with --stats or a picture format");
+	if (format && !strcmp(format, IRX_PROGRAM_FORMAT)) {
+		if ((rc = irx_convert(&ir, doc, &co, &err))) {
+			snprintf(err.source, sizeof(err.source), "%s", a->input);
+			return report(&err, rc);
+		}
+		doc = ir;
+	} else if (!format || strcmp(format, IRX_IR_FORMAT)) {
+		return tool_fail("%s: not a model (an IR, a program document or a .pt2 archive)",
+				 a->input);
+	}
+	rc = a->picture >= 0 ? irx_dump_picture(f, doc, &a->view, a->picture, &err)
+			     : irx_dump_stats(f, doc, &a->view, a->format, &err);
+	json_decref(ir);
+	if (rc) {
+		if (!err.source[0])
+			snprintf(err.source, sizeof(err.source), "%s", a->input);
+		return report(&err, rc);
+	}
+	return EXIT_OK;
+}
+
 static int dump_archive(const struct args *a, irx_archive *ar, FILE *f)
 {
 	irx_export_options eo = {.model = a->model, .warn = tool_warn, .warn_ctx = (void *)a->input};
@@ -193,6 +260,25 @@ static int dump_archive(const struct args *a, irx_archive *ar, FILE *f)
 				 "first (irx-export | irx-convert)", a->input);
 	if (irx_archive_require_program(ar, NULL) == IRX_OK)
 		rc = irx_program_export(&doc, ar, &eo, &err);
+	if (!rc && model_view(a)) {
+		if (!doc) {
+			return tool_fail("%s: the archive holds no program: --stats and pictures are for "
+					 "models", a->input);
+		}
+		/* the archive's weights are read and checked as for its summary, so
+		 * that a malformed archive fails the same way whatever is asked */
+		FILE *null = fopen("/dev/null", "w");
+		if (!null || (rc = irx_dump_archive(null, ar, doc, IRX_DUMP_TEXT, 0, &err))) {
+			if (null)
+				fclose(null);
+			json_decref(doc);
+			return rc ? report(&err, rc) : tool_fail("cannot open /dev/null: %s", strerror(errno));
+		}
+		fclose(null);
+		rc = dump_model(a, doc, f);
+		json_decref(doc);
+		return rc;
+	}
 	if (!rc)
 		rc = irx_dump_archive(f, ar, doc, a->format, a->stats, &err);
 	json_decref(doc);
@@ -234,9 +320,10 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 		return report(&err, rc);
 	}
 	irx_blob_free(blob);
-	if (a->stats) {
+	if (model_view(a)) {
+		rc = dump_model(a, doc, f);
 		json_decref(doc);
-		return tool_fail("%s: --stats is for tensor files and archives", a->input);
+		return rc;
 	}
 	const char *format = json_string_value(json_object_get(doc, "format"));
 	if (format && !strcmp(format, IRX_IR_FORMAT))
@@ -255,7 +342,7 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 
 int main(int argc, char **argv)
 {
-	struct args a = {0};
+	struct args a = {.picture = -1};
 	struct tool_out out;
 	irx_error err = {0};
 	irx_blob *blob;
