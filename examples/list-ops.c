@@ -15,15 +15,14 @@ int main(int argc, char **argv)
 	json_t *program = NULL, *ir = NULL, *counts, *node, *n;
 	const char *op;
 	size_t i;
-	int rc;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s ARCHIVE.pt2\n", argv[0]);
 		return 64;
 	}
-	if ((rc = irx_archive_open(&archive, argv[1], &err)) ||
-	    (rc = irx_program_export(archive, NULL, &program, &err)) ||
-	    (rc = irx_convert(program, NULL, &ir, &err))) {
+	if (irx_archive_open(&archive, argv[1], &err) ||
+	    irx_program_export(archive, NULL, &program, &err) ||
+	    irx_convert(program, NULL, &ir, &err)) {
 		fprintf(stderr, "%s: %s%s%s\n", err.source[0] ? err.source : argv[1], err.where,
 			err.where[0] ? ": " : "", err.text);
 		irx_archive_free(archive);

@@ -99,9 +99,8 @@ static int check_ir(const struct args *a, const json_t *doc, FILE *f)
 	struct problems p = {f, a->input};
 	irx_error err = {0};
 	size_t n;
-	int rc;
 
-	if ((rc = irx_ir_check(doc, print_problem, &p, &n, &err))) {
+	if (irx_ir_check(doc, print_problem, &p, &n, &err)) {
 		snprintf(err.source, sizeof(err.source), "%s", a->input);
 		tool_report(&err);
 		return EXIT_ERROR;

@@ -101,7 +101,7 @@ static const struct argp argp = {
 static void index_text(char *buf, size_t size, const irx_tensor *t, int64_t flat)
 {
 	size_t n = (size_t)snprintf(buf, size, "[");
-	int64_t coord[IRX_TENSOR_MAX_DIMS];
+	int64_t coord[IRX_TENSOR_MAX_DIMS] = {0};
 
 	for (int d = t->ndim - 1; d >= 0; d--) {
 		coord[d] = t->shape[d] ? flat % t->shape[d] : 0;

@@ -281,8 +281,8 @@ int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options 
 		if ((rc = open_weights(r, a->weights[i])))
 			return rc;
 	snprintf(err.source, sizeof(err.source), "%s", a->ir);
-	if ((rc = irx_exec_new(&r->x, r->ir, &opts, &err)) ||
-	    (rc = irx_exec_bind(r->x, (const irx_tensors *const *)r->weights, r->n_weights, &err))) {
+	if (irx_exec_new(&r->x, r->ir, &opts, &err) ||
+	    irx_exec_bind(r->x, (const irx_tensors *const *)r->weights, r->n_weights, &err)) {
 		tool_report(&err);
 		return EXIT_ERROR;
 	}

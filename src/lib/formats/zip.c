@@ -469,7 +469,9 @@ int irx_zip_read(const irx_zip *z, const irx_zip_entry *e,
 	if (e->usize <= IRX_ZIP_CRC_LIMIT) {
 		uLong crc = crc32(0L, Z_NULL, 0);
 		for (uint64_t done = 0; done < e->usize;) {
-			uInt n = e->usize - done > (1u << 30) ? (1u << 30) : (uInt)(e->usize - done);
+			uint64_t left = e->usize - done;
+			/* cppcheck-suppress knownConditionTrueFalse ; for a limit over 1 GiB */
+			uInt n = left > (1u << 30) ? (1u << 30) : (uInt)left;
 			crc = crc32(crc, *data + done, n);
 			done += n;
 		}
