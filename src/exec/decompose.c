@@ -13,11 +13,14 @@
 
 #include "exec/exec.h"
 
+/* One-line macros, laid out by hand */
+/* clang-format off */
 #define T(x) {.kind = IRX_TH_TENSOR, .u.t = (x)}
 #define I(v) {.kind = IRX_TH_INT, .u.i = (v)}
 #define F(v) {.kind = IRX_TH_FLOAT, .u.f = (v)}
 #define B(v) {.kind = IRX_TH_BOOL, .u.i = (v)}
 #define NONE {.kind = IRX_TH_NONE}
+/* clang-format on */
 
 /* Call OP_TYPE and keep its first result (a tensor) in *OUT. */
 static int call(irx_exec_call *c, const char *op_type, const irx_th_arg *args, size_t n,

@@ -22,6 +22,8 @@ struct args {
 
 enum { OPT_FORMAT = 0x100, OPT_CHECK, OPT_STATS };
 
+/* The options table, laid out by hand */
+/* clang-format off */
 static const struct argp_option options[] = {
 	{"format", OPT_FORMAT, "FORMAT", 0, "text (default) or json", 0},
 	{"check", OPT_CHECK, NULL, 0,
@@ -34,6 +36,7 @@ static const struct argp_option options[] = {
 	{"output", 'o', "FILE", 0, "Write to FILE instead of standard output", 0},
 	{0},
 };
+/* clang-format on */
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {

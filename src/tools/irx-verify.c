@@ -27,6 +27,8 @@ struct args {
 
 enum { OPT_EXPECTED = 0x100, OPT_REFERENCE, OPT_RTOL, OPT_ATOL, OPT_REPORT, OPT_PER_NODE, OPT_TRACE };
 
+/* The options table, laid out by hand */
+/* clang-format off */
 static const struct argp_option options[] = {
 	{"expected", OPT_EXPECTED, "FILE", 0,
 	 "Outputs recorded from the model in PyTorch: a torch.save list (graph-output order) "
@@ -44,6 +46,7 @@ static const struct argp_option options[] = {
 	 "--dump-intermediates (another machine, another backend)", 0},
 	{0},
 };
+/* clang-format on */
 
 static double tolerance(const char *arg, struct argp_state *state)
 {

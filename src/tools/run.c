@@ -12,11 +12,16 @@
 
 #include "run.h"
 
+/* Packed like a table, by hand */
+/* clang-format off */
 enum {
 	OPT_RANDOM = 0x200, OPT_SEED, OPT_STRICT, OPT_THREADS, OPT_DECOMPOSE, OPT_ALLOW_OP,
 	OPT_MAX_MEMORY, OPT_MAX_ELEMENTS, OPT_MAX_ITERATIONS
 };
+/* clang-format on */
 
+/* The options table, laid out by hand */
+/* clang-format off */
 static const struct argp_option run_options[] = {
 	{"weights", 'w', "FILE", 0,
 	 "Weights: a torch.save state dict, a safetensors file, or a .pt2 archive that holds "
@@ -45,6 +50,7 @@ static const struct argp_option run_options[] = {
 	 "Stop a while_loop that runs more than N times (default 2^20; 'none')", 2},
 	{0},
 };
+/* clang-format on */
 
 static int number(const char *s, unsigned long long max, unsigned long long *out)
 {

@@ -190,6 +190,8 @@ static void schema_string_defaults_and_varargs(void **state)
  * irx's executors). */
 static void schema_refusal_policy(void **state)
 {
+	/* Tables, laid out by hand */
+	/* clang-format off */
 	static const char *const refused[] = {
 		"aten::_assert_async", "aten::_assert_async.msg", "aten::_assert_scalar",
 		"aten::_assert_tensor_metadata", "aten::_backward", "aten::_cufft_clear_plan_cache",
@@ -212,6 +214,7 @@ static void schema_refusal_policy(void **state)
 		{"aten::add_.Tensor(Tensor(a!) self, Tensor other, *, Scalar alpha=1) -> Tensor(a!)", NULL},
 		{"aten::_foreach_add_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()", NULL},
 	};
+	/* clang-format on */
 	char path[1024], line[8192], name[512];
 	size_t n = 0;
 	snprintf(path, sizeof(path), "%s/data/aten-schemas.txt", IRX_SRCDIR);
