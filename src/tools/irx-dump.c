@@ -190,7 +190,7 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 		irx_archive *ar;
 		if ((rc = irx_archive_open_blob(&ar, blob, &err)))
 			return report(&err, rc);
-		rc = irx_archive_kind(ar) == IRX_ARCHIVE_TORCH_SAVE ? dump_tensor_file(a, ar, NULL, f)
+		rc = irx_archive_kind(ar) == IRX_ARCHIVE_TORCH_SAVE ? dump_tensor_file(a, ar, blob, f)
 								    : dump_archive(a, ar, f);
 		irx_archive_free(ar);
 		return rc;
