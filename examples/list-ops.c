@@ -15,7 +15,6 @@ int main(int argc, char **argv)
 	json_t *program = NULL, *ir = NULL, *counts, *node, *n;
 	const char *op;
 	size_t i;
-	int rc;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s ARCHIVE.pt2\n", argv[0]);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Install the dependencies, build irx, and run the whole test suite
+# Install the dependencies, build irx, run make lint (clang-format, cppcheck,
+# the include layers) and the whole test suite
 # (unit tests, CLI tests, bad inputs, the shared corpus when present),
 # then make distcheck; then the same build and tests against libtorch 2.14
 # in a Debian sid chroot:
@@ -19,6 +20,7 @@ fi
 autoreconf -fi
 ./configure --enable-werror
 make -j"$(nproc)"
+make lint
 make -j"$(nproc)" check
 make -j"$(nproc)" distcheck
 [ "$chroots" = 0 ] || maint/check-sid.sh

@@ -13,11 +13,14 @@
 
 #include "exec/exec.h"
 
+/* One-line macros, laid out by hand */
+/* clang-format off */
 #define T(x) {.kind = IRX_TH_TENSOR, .u.t = (x)}
 #define I(v) {.kind = IRX_TH_INT, .u.i = (v)}
 #define F(v) {.kind = IRX_TH_FLOAT, .u.f = (v)}
 #define B(v) {.kind = IRX_TH_BOOL, .u.i = (v)}
 #define NONE {.kind = IRX_TH_NONE}
+/* clang-format on */
 
 /* Call OP_TYPE and keep its first result (a tensor) in *OUT. */
 static int call(irx_exec_call *c, const char *op_type, const irx_th_arg *args, size_t n,
@@ -75,12 +78,14 @@ static int sdpa(irx_exec_call *c, void *user, irx_error *err)
 	irx_th *kt = NULL, *scores = NULL, *scaled = NULL, *masked = NULL, *probs = NULL, *out = NULL;
 	irx_th *causal = NULL, *ones = NULL, *kk = NULL, *vv = NULL;
 	int64_t e;
-	int nd = dims_of(q, &e), rc;
-	double scale = attr_number(c, "scale", 1.0 / sqrt((double)e));
+	int nd, rc;
+	double scale;
 	irx_tensor qv, kv;
 
 	if (!q || !k || !v)
 		return IRX_EFORMAT;
+	nd = dims_of(q, &e);
+	scale = attr_number(c, "scale", 1.0 / sqrt((double)e));
 	if (attr_number(c, "dropout_p", 0) != 0 && err) {
 		err->code = IRX_EUNSUPPORTED;
 		snprintf(err->text, sizeof(err->text), "dropout in attention is not run (inference only)");

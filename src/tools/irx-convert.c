@@ -18,6 +18,8 @@ struct args {
 
 enum { OPT_ALLOW_DYNAMIC = 0x100, OPT_NAME, OPT_COMPACT, OPT_SCHEMAS };
 
+/* The options table, laid out by hand */
+/* clang-format off */
 static const struct argp_option options[] = {
 	{"output", 'o', "FILE", 0, "Write to FILE instead of standard output", 0},
 	{"schemas", OPT_SCHEMAS, "FILE", 0,
@@ -28,6 +30,7 @@ static const struct argp_option options[] = {
 	{"compact", OPT_COMPACT, NULL, 0, "Write the JSON on one line", 0},
 	{0},
 };
+/* clang-format on */
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {

@@ -24,6 +24,8 @@ struct args {
 
 enum { OPT_FORMAT = 0x100, OPT_CHECK, OPT_STATS, OPT_DEPTH, OPT_FOLD, OPT_NO_WEIGHTS };
 
+/* The options table, laid out by hand */
+/* clang-format off */
 static const struct argp_option options[] = {
 	{"format", OPT_FORMAT, "FORMAT", 0,
 	 "text (default), json, or a picture of a model: dot, mermaid, model-explorer", 0},
@@ -41,6 +43,7 @@ static const struct argp_option options[] = {
 	{"output", 'o', "FILE", 0, "Write to FILE instead of standard output", 0},
 	{0},
 };
+/* clang-format on */
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
@@ -124,9 +127,8 @@ static int check_ir(const struct args *a, const json_t *doc, FILE *f)
 	struct problems p = {f, a->input};
 	irx_error err = {0};
 	size_t n;
-	int rc;
 
-	if ((rc = irx_ir_check(&n, doc, print_problem, &p, &err))) {
+	if (irx_ir_check(&n, doc, print_problem, &p, &err)) {
 		snprintf(err.source, sizeof(err.source), "%s", a->input);
 		tool_report(&err);
 		return EXIT_ERROR;
@@ -303,7 +305,7 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 		if ((rc = irx_archive_open_blob(&ar, blob, &err)))
 			return report(&err, rc);
 		if (irx_archive_kind(ar) == IRX_ARCHIVE_TORCH_SAVE)
-			rc = dump_tensor_file(a, ar, NULL, f);
+			rc = dump_tensor_file(a, ar, blob, f);
 		else if (irx_archive_kind(ar) == IRX_ARCHIVE_TORCHSCRIPT ||
 			 irx_archive_kind(ar) == IRX_ARCHIVE_TORCHSCRIPT_LITE)
 			rc = dump_torchscript(a, ar, f);

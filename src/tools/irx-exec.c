@@ -21,6 +21,8 @@ struct args {
 
 enum { OPT_DUMP = 0x100, OPT_REPEAT, OPT_MEMORY, OPT_LIST_REFUSED };
 
+/* The options table, laid out by hand */
+/* clang-format off */
 static const struct argp_option options[] = {
 	{"output", 'o', "OUT", 0,
 	 "Write the outputs to OUT: .safetensors (keyed by graph-output name) or .pt (a list "
@@ -39,6 +41,7 @@ static const struct argp_option options[] = {
 	 "the reason, and exit", 0},
 	{0},
 };
+/* clang-format on */
 
 /* The refused operators, as "op_type<TAB>reason" lines. */
 struct refused {

@@ -17,6 +17,8 @@ struct args {
 
 enum { OPT_COMPACT = 0x100 };
 
+/* The options table, laid out by hand */
+/* clang-format off */
 static const struct argp_option options[] = {
 	{"output", 'o', "FILE", 0, "Write to FILE instead of standard output", 0},
 	{"model", 'm', "NAME", 0, "The program to export from an archive holding several (default: model)", 0},
@@ -24,6 +26,7 @@ static const struct argp_option options[] = {
 	TS_EXPORT_OPTIONS,
 	{0},
 };
+/* clang-format on */
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {

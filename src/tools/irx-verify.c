@@ -27,6 +27,8 @@ struct args {
 
 enum { OPT_EXPECTED = 0x100, OPT_REFERENCE, OPT_RTOL, OPT_ATOL, OPT_REPORT, OPT_PER_NODE, OPT_TRACE };
 
+/* The options table, laid out by hand */
+/* clang-format off */
 static const struct argp_option options[] = {
 	{"expected", OPT_EXPECTED, "FILE", 0,
 	 "Outputs recorded from the model in PyTorch: a torch.save list (graph-output order) "
@@ -44,6 +46,7 @@ static const struct argp_option options[] = {
 	 "--dump-intermediates (another machine, another backend)", 0},
 	{0},
 };
+/* clang-format on */
 
 static double tolerance(const char *arg, struct argp_state *state)
 {
@@ -101,7 +104,7 @@ static const struct argp argp = {
 static void index_text(char *buf, size_t size, const irx_tensor *t, int64_t flat)
 {
 	size_t n = (size_t)snprintf(buf, size, "[");
-	int64_t coord[IRX_TENSOR_MAX_DIMS];
+	int64_t coord[IRX_TENSOR_MAX_DIMS] = {0};
 
 	for (int d = t->ndim - 1; d >= 0; d--) {
 		coord[d] = t->shape[d] ? flat % t->shape[d] : 0;

@@ -12,11 +12,16 @@
 
 #include "run.h"
 
+/* Packed like a table, by hand */
+/* clang-format off */
 enum {
 	OPT_RANDOM = 0x200, OPT_SEED, OPT_STRICT, OPT_THREADS, OPT_DECOMPOSE, OPT_ALLOW_OP,
 	OPT_MAX_MEMORY, OPT_MAX_ELEMENTS, OPT_MAX_ITERATIONS
 };
+/* clang-format on */
 
+/* The options table, laid out by hand */
+/* clang-format off */
 static const struct argp_option run_options[] = {
 	{"weights", 'w', "FILE", 0,
 	 "Weights: a torch.save state dict, a safetensors file, or a .pt2 archive that holds "
@@ -45,6 +50,7 @@ static const struct argp_option run_options[] = {
 	 "Stop a while_loop that runs more than N times (default 2^20; 'none')", 2},
 	{0},
 };
+/* clang-format on */
 
 static int number(const char *s, unsigned long long max, unsigned long long *out)
 {
@@ -281,8 +287,8 @@ int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options 
 		if ((rc = open_weights(r, a->weights[i])))
 			return rc;
 	snprintf(err.source, sizeof(err.source), "%s", a->ir);
-	if ((rc = irx_exec_new(&r->x, r->ir, &opts, &err)) ||
-	    (rc = irx_exec_bind(r->x, (const irx_tensors *const *)r->weights, r->n_weights, &err))) {
+	if (irx_exec_new(&r->x, r->ir, &opts, &err) ||
+	    irx_exec_bind(r->x, (const irx_tensors *const *)r->weights, r->n_weights, &err)) {
 		tool_report(&err);
 		return EXIT_ERROR;
 	}

@@ -433,6 +433,7 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 			else
 				throw bad();
 			for (int64_t &i : l)
+				// cppcheck-suppress useStlAlgorithm ; a loop reads more plainly here
 				i = checked_enum(enum_of(ek, arg), i);
 			return l;
 		}
@@ -515,6 +516,7 @@ void add_result(irx_th_results *r, const c10::IValue &v)
 	} else if (v.isTensorList()) {
 		std::vector<irx_th *> l;
 		for (const at::Tensor &t : v.toTensorVector())
+			// cppcheck-suppress useStlAlgorithm ; a loop reads more plainly here
 			l.push_back(t.defined() ? own(r, t) : nullptr);
 		r->lists.push_back(std::move(l));
 		x.kind = IRX_TH_TENSORS;
@@ -821,11 +823,13 @@ irx_status irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t
 	return guarded(err, [&]() -> irx_status {
 		at::NoGradGuard no_grad;
 		for (const auto &p : m->m.named_parameters(true))
+			// cppcheck-suppress useStlAlgorithm ; a loop reads more plainly here
 			if (p.name == name) {
 				p.value.copy_(t->t);
 				return IRX_OK;
 			}
 		for (const auto &b : m->m.named_buffers(true))
+			// cppcheck-suppress useStlAlgorithm ; a loop reads more plainly here
 			if (b.name == name) {
 				b.value.copy_(t->t);
 				return IRX_OK;

@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	json_t *ir = NULL;
 	irx_exec *x = NULL;
 	irx_error err = {0};
-	size_t k = 0;
+	size_t k;
 
 	if (irx_json_parse(&ir, d, n, &err))
 		return 0;

@@ -34,6 +34,8 @@ static int same(double a, double b)
 /* Element I of a contiguous copy, as a double (complex: part PART). */
 static double element(int dtype, const uint8_t *p, size_t i, int part)
 {
+	/* A table, one dtype a line, laid out by hand */
+	/* clang-format off */
 	switch (dtype) {
 	case IRX_DTYPE_FLOAT64: { double v; memcpy(&v, p + 8 * i, 8); return v; }
 	case IRX_DTYPE_FLOAT32: { float v; memcpy(&v, p + 4 * i, 4); return v; }
@@ -48,6 +50,7 @@ static double element(int dtype, const uint8_t *p, size_t i, int part)
 	case IRX_DTYPE_UINT8: return p[i];
 	case IRX_DTYPE_BOOL: return p[i] != 0;
 	}
+	/* clang-format on */
 	return NAN; /* narrow floats: checked through a one-element tensor's stats */
 }
 

@@ -122,6 +122,7 @@ void irx_escape_print(FILE *f, const char *s, int width)
 		s = "?";
 	n = irx_escape(small, sizeof(small), s, strlen(s));
 
+	/* cppcheck-suppress redundantInitialization ; false positive: read when n fits */
 	if (n >= sizeof(small) && !(e = irx_escape_dup(s)))
 		e = small; /* out of memory: the name cut short */
 	fprintf(f, "%-*s", width, e);

@@ -97,9 +97,8 @@ int base_check_name(const char *what, const char *name, size_t len, irx_error *e
 			break;
 	if (i == len)
 		return IRX_OK;
-	n = len < 80 ? len : 80;
-	for (size_t j = 0; j < n; j++)
-		shown[j] = (unsigned char)name[j] < 0x20 || name[j] == 0x7f ? '?' : name[j];
+	for (n = 0; n < len && n < 80; n++)
+		shown[n] = (unsigned char)name[n] < 0x20 || name[n] == 0x7f ? '?' : name[n];
 	shown[n] = '\0';
 	return irx_error_set(err, IRX_EFORMAT, "%s '%s%s' holds control character 0x%02x at byte %zu",
 			 what, shown, len > n ? "..." : "", (unsigned char)name[i], i);

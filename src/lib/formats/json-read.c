@@ -340,7 +340,8 @@ static json_t *array(struct reader *r)
 	for (size_t i = 0;; i++) {
 		if (!(v = value(r)) || json_array_append_new(a, v)) {
 			char num[24];
-			at_prepend(r, num, (size_t)snprintf(num, sizeof(num), "%zu", i));
+			size_t len = (size_t)snprintf(num, sizeof(num), "%zu", i);
+			at_prepend(r, num, len);
 			json_decref(a);
 			return NULL;
 		}

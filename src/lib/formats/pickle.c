@@ -15,6 +15,8 @@
 #include "formats/formats.h"
 
 /* What an allowed global is. */
+/* Packed like a table, by hand */
+/* clang-format off */
 enum {
 	G_ORDERED_DICT = 1, G_REBUILD_V2, G_REBUILD_V3, G_REBUILD_OLD, G_REBUILD_PARAM,
 	G_REBUILD_PARAM_STATE, G_REBUILD_META, G_FROM_TYPE_V2, G_DEVICE, G_SIZE,
@@ -29,6 +31,7 @@ enum {
 	G_TS_CUSTOM,    /* a __torch__.torch.classes.* custom class: opaque */
 	G_TS_IDENTITY,  /* torch.jit._pickle helpers: their first argument */
 };
+/* clang-format on */
 
 struct global_def {
 	const char *name;

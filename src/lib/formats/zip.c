@@ -469,7 +469,9 @@ irx_status irx_zip_read(const uint8_t **data, size_t *len,
 	if (e->usize <= IRX_ZIP_CRC_LIMIT) {
 		uLong crc = crc32(0L, Z_NULL, 0);
 		for (uint64_t done = 0; done < e->usize;) {
-			uInt n = e->usize - done > (1u << 30) ? (1u << 30) : (uInt)(e->usize - done);
+			uint64_t left = e->usize - done;
+			/* cppcheck-suppress knownConditionTrueFalse ; for a limit over 1 GiB */
+			uInt n = left > (1u << 30) ? (1u << 30) : (uInt)left;
 			crc = crc32(crc, *data + done, n);
 			done += n;
 		}

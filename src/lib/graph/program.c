@@ -844,7 +844,7 @@ static json_t *node_name(const json_t *raw, const json_t *outputs, const char *t
 	    (t = json_object_get(json_array_get(outputs, 0), "tensor")) && json_is_string(t) &&
 	    !json_object_get(used, json_string_value(t)))
 		return json_string(json_string_value(t));
-	const char *op = strrchr(target, '.') ? target : target;
+	const char *op = target;
 	/* aten.max.dim -> max_dim; higher_order.cond -> cond */
 	const char *dot = strchr(op, '.');
 	snprintf(buf, sizeof(buf), "%s", dot ? dot + 1 : op);

@@ -18,6 +18,8 @@
 /* The reference implementation refuses headers above 100 MB; so do we. */
 #define MAX_HEADER ((uint64_t)100000000)
 
+/* A table, laid out by hand */
+/* clang-format off */
 static const struct {
 	const char *code;
 	enum irx_dtype dtype;
@@ -30,6 +32,7 @@ static const struct {
 	{"F8_E5M2", IRX_DTYPE_FLOAT8_E5M2}, {"F8_E8M0", IRX_DTYPE_FLOAT8_E8M0FNU},
 	{"C64", IRX_DTYPE_COMPLEX64}, {"C128", IRX_DTYPE_COMPLEX128},
 };
+/* clang-format on */
 
 static int fail_at(irx_error *err, int code, const char *name, const char *field,
 		   const char *fmt, ...) BASE_PRINTF(5, 6);

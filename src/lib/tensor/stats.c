@@ -72,6 +72,8 @@ static double from_fp8(uint8_t x, int ebits, int bias, int fnuz)
 double tensor_scalar(int dtype, const uint8_t *p, double *imag)
 {
 	*imag = 0;
+	/* A table, one dtype a line, laid out by hand */
+	/* clang-format off */
 	switch (dtype) {
 	case IRX_DTYPE_FLOAT32: { float v; memcpy(&v, p, 4); return v; }
 	case IRX_DTYPE_FLOAT64: { double v; memcpy(&v, p, 8); return v; }
@@ -95,12 +97,16 @@ double tensor_scalar(int dtype, const uint8_t *p, double *imag)
 	case IRX_DTYPE_COMPLEX128: { double v[2]; memcpy(v, p, 16); *imag = v[1]; return v[0]; }
 	case IRX_DTYPE_COMPLEX32: { uint16_t v[2]; memcpy(v, p, 4); *imag = from_half(v[1]); return from_half(v[0]); }
 	}
+	/* clang-format on */
 	return NAN;
 }
 
 /* ---- one row: N elements, STEP bytes apart ---------------------------- */
 
+/* One-line macros, laid out by hand */
+/* clang-format off */
 #define LOAD(type, p) ({ type v_; memcpy(&v_, (p), sizeof(v_)); v_; })
+/* clang-format on */
 
 /*
  * A block of contiguous float32: sum (in double), min and max of its first
@@ -248,6 +254,8 @@ static void row_bf16_dense(const uint8_t *p, int64_t n, struct acc *a)
 
 static void row(int dtype, const uint8_t *p, int64_t n, int64_t step, struct acc *a)
 {
+/* A table, one dtype a line, laid out by hand */
+/* clang-format off */
 #define EACH(expr) for (int64_t i = 0; i < n; i++, p += step) take(a, (expr))
 	switch (dtype) {
 	case IRX_DTYPE_FLOAT32:
@@ -285,6 +293,7 @@ static void row(int dtype, const uint8_t *p, int64_t n, int64_t step, struct acc
 		break;
 	}
 #undef EACH
+/* clang-format on */
 }
 
 /*

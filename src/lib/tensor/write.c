@@ -312,6 +312,8 @@ out:
  * fetched back (BINGET).  torch.load needs none of that, but the bytes
  * then match torch's own.
  */
+/* Packed like a table, by hand */
+/* clang-format off */
 enum {
 	OP_MARK = '(', OP_STOP = '.', OP_BININT = 'J', OP_BININT1 = 'K', OP_BININT2 = 'M',
 	OP_BINPERSID = 'Q', OP_REDUCE = 'R', OP_BINUNICODE = 'X', OP_APPEND = 'a',
@@ -321,6 +323,7 @@ enum {
 	OP_TUPLE1 = 0x85, OP_TUPLE2 = 0x86, OP_TUPLE3 = 0x87, OP_NEWFALSE = 0x89,
 	OP_LONG1 = 0x8a,
 };
+/* clang-format on */
 
 #define PW_SEEN 48
 #define PW_BATCH 1000 /* _pickle.c's BATCHSIZE */
