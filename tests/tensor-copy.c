@@ -51,7 +51,8 @@ static int fail(const char *fmt, ...)
 static int report(const irx_error *err, const char *fallback)
 {
 	return fail("%s: %s%s%s", err->source[0] ? err->source : fallback, err->where,
-		    err->where[0] ? ": " : "", err->text[0] ? err->text : irx_status_str(err->code));
+		    err->where[0] ? ": " : "",
+		    err->text[0] ? err->text : irx_status_str(err->code));
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -83,8 +84,10 @@ static const char **metadata_of(const irx_tensors *set)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s IN OUT.{pt,safetensors} [--list|--tuple|--dict] "
-			"[--archive-name NAME] [--exclude-dtypes LIST]\n", prog);
+	fprintf(stderr,
+		"usage: %s IN OUT.{pt,safetensors} [--list|--tuple|--dict] "
+		"[--archive-name NAME] [--exclude-dtypes LIST]\n",
+		prog);
 }
 
 /* Mark in EXCLUDED (IRX_DTYPE_LIMIT flags) the dtypes LIST names. */
@@ -132,8 +135,9 @@ int main(int argc, char **argv)
 				usage();
 				return fail("only one of --list, --tuple, --dict");
 			}
-			container = a[2] == 'l' ? IRX_SAVE_LIST
-				  : a[2] == 't' ? IRX_SAVE_TUPLE : IRX_SAVE_DICT;
+			container = a[2] == 'l'   ? IRX_SAVE_LIST
+				    : a[2] == 't' ? IRX_SAVE_TUPLE
+						  : IRX_SAVE_DICT;
 		} else if (!strcmp(a, "--archive-name")) {
 			if (++i == argc) {
 				usage();
@@ -171,7 +175,8 @@ int main(int argc, char **argv)
 	if (!safetensors && !ends_with(out, ".pt"))
 		return fail("%s: OUT must end in .safetensors or .pt", out);
 	if (safetensors && (container >= 0 || archive))
-		return fail("%s: --list, --tuple, --dict and --archive-name are for .pt output", out);
+		return fail("%s: --list, --tuple, --dict and --archive-name are for .pt output",
+			    out);
 
 	if (irx_tensors_open(&set, in, NULL, &err)) {
 		rc = report(&err, in);
@@ -192,9 +197,10 @@ int main(int argc, char **argv)
 	if (container < 0) {
 		const char *c = irx_tensors_container(set);
 
-		container = !c ? IRX_SAVE_LIST
-			  : !strcmp(c, "dict") ? IRX_SAVE_DICT
-			  : !strcmp(c, "tuple") ? IRX_SAVE_TUPLE : IRX_SAVE_LIST;
+		container = !c                    ? IRX_SAVE_LIST
+			    : !strcmp(c, "dict")  ? IRX_SAVE_DICT
+			    : !strcmp(c, "tuple") ? IRX_SAVE_TUPLE
+						  : IRX_SAVE_LIST;
 	}
 	if (safetensors && irx_tensors_n_metadata(set) && !(md = metadata_of(set))) {
 		rc = fail("out of memory");

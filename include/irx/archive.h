@@ -14,13 +14,13 @@
 IRX_BEGIN_DECLS
 
 enum irx_archive_kind {
-	IRX_ARCHIVE_UNKNOWN = 0,   /* a zip, but not one torch writes */
-	IRX_ARCHIVE_PT2_LEGACY,    /* torch.export.save, torch 2.1-2.7 */
-	IRX_ARCHIVE_PT2,           /* torch.export.save, torch >= 2.8 */
-	IRX_ARCHIVE_AOTI,          /* AOTInductor package: compiled code only */
-	IRX_ARCHIVE_TORCHSCRIPT,   /* torch.jit.save */
+	IRX_ARCHIVE_UNKNOWN = 0,      /* a zip, but not one torch writes */
+	IRX_ARCHIVE_PT2_LEGACY,       /* torch.export.save, torch 2.1-2.7 */
+	IRX_ARCHIVE_PT2,              /* torch.export.save, torch >= 2.8 */
+	IRX_ARCHIVE_AOTI,             /* AOTInductor package: compiled code only */
+	IRX_ARCHIVE_TORCHSCRIPT,      /* torch.jit.save */
 	IRX_ARCHIVE_TORCHSCRIPT_LITE, /* _save_for_lite_interpreter (.ptl) */
-	IRX_ARCHIVE_TORCH_SAVE,    /* torch.save (state dict, tensors) */
+	IRX_ARCHIVE_TORCH_SAVE,       /* torch.save (state dict, tensors) */
 };
 
 typedef struct irx_archive irx_archive;

@@ -26,8 +26,8 @@ typedef struct irx_blob irx_blob;
 IRX_API irx_status irx_blob_open(irx_blob **out, const char *path, irx_error *err);
 
 /** Wrap caller memory; the blob borrows it (it must outlive the blob). */
-IRX_API irx_status irx_blob_wrap(irx_blob **out, const void *data, size_t size,
-			  const char *name, irx_error *err);
+IRX_API irx_status irx_blob_wrap(irx_blob **out, const void *data, size_t size, const char *name,
+				 irx_error *err);
 
 IRX_API const uint8_t *irx_blob_data(const irx_blob *b);
 IRX_API size_t irx_blob_size(const irx_blob *b);

@@ -14,15 +14,15 @@
 IRX_BEGIN_DECLS
 
 typedef struct irx_compare_result {
-	int match;              /* every element within tolerance, shapes and dtypes equal */
-	int shape_differs;      /* shapes differ: nothing else was compared */
+	int match;         /* every element within tolerance, shapes and dtypes equal */
+	int shape_differs; /* shapes differ: nothing else was compared */
 	int dtype_differs;
-	uint64_t count;         /* elements compared */
-	uint64_t mismatched;    /* beyond tolerance (NaN placement included) */
-	double max_abs, max_rel;/* over finite pairs */
-	int64_t worst;          /* row-major index of the worst element, -1 if none */
+	uint64_t count;          /* elements compared */
+	uint64_t mismatched;     /* beyond tolerance (NaN placement included) */
+	double max_abs, max_rel; /* over finite pairs */
+	int64_t worst;           /* row-major index of the worst element, -1 if none */
 	double worst_got, worst_want;
-	double rtol, atol;      /* the tolerances used */
+	double rtol, atol; /* the tolerances used */
 } irx_compare_result;
 
 /**

@@ -24,16 +24,19 @@ IRX_BEGIN_DECLS
 typedef struct irx_convert_hooks irx_convert_hooks;
 
 typedef struct irx_convert_options {
-	irx_schema_registry *schemas; /* NULL: the built-in table only; borrowed */
+	irx_schema_registry *schemas;   /* NULL: the built-in table only; borrowed */
 	const irx_convert_hooks *hooks; /* NULL: none; borrowed */
-	int allow_dynamic;            /* keep symbolic sizes instead of failing */
-	const char *model_name;       /* NULL: from the source file name */
+	int allow_dynamic;              /* keep symbolic sizes instead of failing */
+	const char *model_name;         /* NULL: from the source file name */
 	irx_warn_fn warn;
 	void *warn_ctx;
 } irx_convert_options;
 
 /** Every option at its default: `irx_convert_options o = IRX_CONVERT_OPTIONS_INIT;`. */
-#define IRX_CONVERT_OPTIONS_INIT {NULL, NULL, 0, NULL, NULL, NULL}
+#define IRX_CONVERT_OPTIONS_INIT                \
+	{                                       \
+		NULL, NULL, 0, NULL, NULL, NULL \
+	}
 
 /**
  * A conversion hook (the original framework's register_op): called with
@@ -43,7 +46,7 @@ typedef struct irx_convert_options {
  * conversion, naming the node.
  */
 typedef irx_status (*irx_convert_hook)(const json_t *program_node, json_t *node, void *user,
-				irx_error *err);
+				       irx_error *err);
 
 /**
  * A set of conversion hooks, given to irx_convert() in the options
@@ -62,8 +65,8 @@ IRX_API irx_status irx_convert_hooks_add(irx_convert_hooks *hooks, const char *o
 IRX_API void irx_convert_hooks_free(irx_convert_hooks *hooks);
 
 /** Convert PROGRAM (borrowed).  @param out new reference to the IR. */
-IRX_API irx_status irx_convert(json_t **out, const json_t *program,
-			const irx_convert_options *opts, irx_error *err);
+IRX_API irx_status irx_convert(json_t **out, const json_t *program, const irx_convert_options *opts,
+			       irx_error *err);
 
 IRX_END_DECLS
 

@@ -21,8 +21,7 @@ enum irx_dump_format { IRX_DUMP_TEXT = 0, IRX_DUMP_JSON = 1 };
 
 /** An IR: nodes (name, op_type, input and output shapes, attrs), inputs,
  * outputs, weights. */
-IRX_API irx_status irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt,
-			       irx_error *err);
+IRX_API irx_status irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt, irx_error *err);
 
 /** An irx-program document: provenance, signature, op counts, weights. */
 IRX_API irx_status irx_dump_program(FILE *f, const json_t *program, enum irx_dump_format fmt,
@@ -34,7 +33,7 @@ IRX_API irx_status irx_dump_program(FILE *f, const json_t *program, enum irx_dum
  * with statistics; in text, statistics when STATS is nonzero).
  */
 IRX_API irx_status irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
-			     enum irx_dump_format fmt, int stats, irx_error *err);
+				    enum irx_dump_format fmt, int stats, irx_error *err);
 
 /**
  * A tensor file: per tensor its name, dtype, shape, bytes, storage sharing
@@ -45,7 +44,7 @@ IRX_API irx_status irx_dump_archive(FILE *f, const irx_archive *a, const json_t 
  * and always carries the statistics.
  */
 IRX_API irx_status irx_dump_tensors(FILE *f, const irx_tensors *t, enum irx_dump_format fmt,
-			     int stats, irx_error *err);
+				    int stats, irx_error *err);
 
 IRX_END_DECLS
 

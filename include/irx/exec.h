@@ -32,19 +32,19 @@ typedef struct irx_exec_options {
 	/* Executors for operators that are not libtorch calls (see below);
 	 * NULL: the built-in ones only.  Borrowed: it must outlive the plan. */
 	const irx_executors *executors;
-	int strict;            /* weights the IR does not use are an error */
-	int float64;           /* compute floating point in float64 (a reference trace) */
-	int threads;           /* intra-op threads; 0: libtorch's default */
+	int strict;  /* weights the IR does not use are an error */
+	int float64; /* compute floating point in float64 (a reference trace) */
+	int threads; /* intra-op threads; 0: libtorch's default */
 	irx_warn_fn warn;
 	void *warn_ctx;
 	/* Called after each node of the top-level graph with its outputs
 	 * (borrowed), in the IR's output order; a nonzero return stops the run
 	 * with that status.  For --dump-intermediates and --per-node. */
 	irx_status (*on_node)(void *ctx, const json_t *node, irx_th *const *outputs, size_t n,
-		       irx_error *err);
+			      irx_error *err);
 	void *on_node_ctx;
-	int measure;           /* track the largest live set (costs a little per node) */
-	int decompose;         /* use irx's decompositions even where libtorch has the
+	int measure;   /* track the largest live set (costs a little per node) */
+	int decompose; /* use irx's decompositions even where libtorch has the
 	                          operator (to hold them against it) */
 	/* Operators ("aten.from_file.default", or "aten.from_file" for every
 	 * overload) to run although irx_schema_refusal() refuses them. */
@@ -57,7 +57,10 @@ typedef struct irx_exec_options {
 } irx_exec_options;
 
 /** Every option at its default. */
-#define IRX_EXEC_OPTIONS_INIT {NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0}
+#define IRX_EXEC_OPTIONS_INIT                                                 \
+	{                                                                     \
+		NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0 \
+	}
 
 /* The defaults of the bounds above. */
 #define IRX_EXEC_MAX_ELEMENTS (UINT64_C(1) << 32)
@@ -72,7 +75,7 @@ IRX_API size_t irx_exec_default_max_memory(void);
  * that does not hold together.  IR is borrowed and must outlive the plan.
  */
 IRX_API irx_status irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options *o,
-			 irx_error *err);
+				irx_error *err);
 IRX_API void irx_exec_free(irx_exec *x);
 
 /**
@@ -84,7 +87,8 @@ IRX_API void irx_exec_free(irx_exec *x);
  * error with strict).  The sets' bytes are used in place and must outlive
  * the plan.
  */
-IRX_API irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n, irx_error *err);
+IRX_API irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n,
+				 irx_error *err);
 
 IRX_API size_t irx_exec_n_inputs(const irx_exec *x);
 /** Graph input I: its TensorMeta from the IR (name, dtype, shape). */
@@ -146,7 +150,7 @@ IRX_API const json_t *irx_exec_call_attr(const irx_exec_call *c, const char *nam
 IRX_API irx_status irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_error *err);
 /** Call a libtorch operator by op_type ("aten.matmul.default"). */
 IRX_API irx_status irx_exec_call_op(irx_th_results **out, irx_exec_call *c, const char *op_type,
-			     const irx_th_arg *args, size_t n, irx_error *err);
+				    const irx_th_arg *args, size_t n, irx_error *err);
 /**
  * Run the node's subgraph GRAPH (a name from attrs {"graph": NAME}) on
  * IN (borrowed); its N_OUT outputs go to OUT, new: free each with irx_th_free().

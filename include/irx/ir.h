@@ -23,8 +23,8 @@ typedef void (*irx_problem_fn)(void *ctx, const char *where, const char *msg);
  * IRX_OK when the check ran (whatever it found), an error when IR is not
  * an irx IR document at all.
  */
-IRX_API irx_status irx_ir_check(size_t *n_problems, const json_t *ir, irx_problem_fn fn,
-			 void *ctx, irx_error *err);
+IRX_API irx_status irx_ir_check(size_t *n_problems, const json_t *ir, irx_problem_fn fn, void *ctx,
+				irx_error *err);
 
 IRX_END_DECLS
 

@@ -18,7 +18,7 @@
 IRX_BEGIN_DECLS
 
 enum irx_json_flags {
-	IRX_JSON_COMPACT = 0,   /* one line */
+	IRX_JSON_COMPACT = 0,     /* one line */
 	IRX_JSON_PRETTY = 1 << 0, /* indented; short arrays and flat objects stay on one line */
 };
 

@@ -26,21 +26,24 @@ IRX_BEGIN_DECLS
 #define IRX_SCHEMA_MINOR 20
 
 typedef struct irx_export_options {
-	const char *model;     /* NULL: "model", or the only one */
-	const char *source;    /* file name recorded as provenance; NULL: the path */
-	irx_warn_fn warn;      /* warnings (unknown union tags, ...); may be NULL */
+	const char *model;  /* NULL: "model", or the only one */
+	const char *source; /* file name recorded as provenance; NULL: the path */
+	irx_warn_fn warn;   /* warnings (unknown union tags, ...); may be NULL */
 	void *warn_ctx;
 } irx_export_options;
 
 /** Every option at its default. */
-#define IRX_EXPORT_OPTIONS_INIT {NULL, NULL, NULL, NULL}
+#define IRX_EXPORT_OPTIONS_INIT        \
+	{                              \
+		NULL, NULL, NULL, NULL \
+	}
 
 /**
  * Read the exported program of archive A.  @param out new reference.
  * On failure, ERR names the zip entry and JSON path.
  */
 IRX_API irx_status irx_program_export(json_t **out, const irx_archive *a,
-			       const irx_export_options *opts, irx_error *err);
+				      const irx_export_options *opts, irx_error *err);
 
 /**
  * Normalize a program JSON document (the bytes of models/model.json or
@@ -48,9 +51,8 @@ IRX_API irx_status irx_program_export(json_t **out, const irx_archive *a,
  * constants are listed from the signature, with "has_data": null (unknown).
  * @param out new reference.
  */
-IRX_API irx_status irx_program_normalize(json_t **out, const uint8_t *json,
-				  size_t len, const irx_export_options *opts,
-				  irx_error *err);
+IRX_API irx_status irx_program_normalize(json_t **out, const uint8_t *json, size_t len,
+					 const irx_export_options *opts, irx_error *err);
 
 IRX_END_DECLS
 

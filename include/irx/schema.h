@@ -18,25 +18,25 @@ IRX_BEGIN_DECLS
 
 /** What an argument's type holds, for telling tensors from attributes. */
 enum irx_arg_class {
-	IRX_ARG_VALUE = 0,         /* int, float[], str, ScalarType, ... */
-	IRX_ARG_TENSOR,            /* Tensor */
-	IRX_ARG_OPTIONAL_TENSOR,   /* Tensor? */
-	IRX_ARG_TENSOR_LIST,       /* Tensor[] */
+	IRX_ARG_VALUE = 0,            /* int, float[], str, ScalarType, ... */
+	IRX_ARG_TENSOR,               /* Tensor */
+	IRX_ARG_OPTIONAL_TENSOR,      /* Tensor? */
+	IRX_ARG_TENSOR_LIST,          /* Tensor[] */
 	IRX_ARG_OPTIONAL_TENSOR_LIST, /* Tensor?[] */
 };
 
 typedef struct irx_schema_arg {
 	const char *name;
-	const char *type;        /* as written, alias annotations included */
+	const char *type;            /* as written, alias annotations included */
 	const json_t *default_value; /* borrowed; NULL when there is none */
 	int kwarg_only;
 	enum irx_arg_class cls;
 } irx_schema_arg;
 
 typedef struct irx_schema {
-	const char *text;        /* the whole schema string */
-	const char *name;        /* "aten::conv2d" */
-	const char *overload;    /* "" for the default overload */
+	const char *text;     /* the whole schema string */
+	const char *name;     /* "aten::conv2d" */
+	const char *overload; /* "" for the default overload */
 	size_t n_args;
 	const irx_schema_arg *args;
 	size_t n_returns;
@@ -52,9 +52,9 @@ IRX_API void irx_schema_free(irx_schema *s);
 IRX_API enum irx_arg_class irx_schema_type_class(const char *type);
 
 enum irx_schema_origin {
-	IRX_SCHEMA_NONE = 0,  /* no schema anywhere */
-	IRX_SCHEMA_BUILTIN,   /* the table compiled into libirx */
-	IRX_SCHEMA_USER,      /* a file given to irx_schema_registry_add_file() */
+	IRX_SCHEMA_NONE = 0, /* no schema anywhere */
+	IRX_SCHEMA_BUILTIN,  /* the table compiled into libirx */
+	IRX_SCHEMA_USER,     /* a file given to irx_schema_registry_add_file() */
 };
 
 typedef struct irx_schema_registry irx_schema_registry;
@@ -70,7 +70,7 @@ IRX_API void irx_schema_registry_free(irx_schema_registry *r);
  * with '#' are skipped.  They take precedence over the built-in table.
  */
 IRX_API irx_status irx_schema_registry_add_file(irx_schema_registry *r, const char *path,
-					 irx_error *err);
+						irx_error *err);
 
 /**
  * The schema of OP_TYPE ("aten.conv2d.default", "mylib.foo.Tensor").

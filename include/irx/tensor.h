@@ -40,8 +40,8 @@ IRX_BEGIN_DECLS
 enum irx_tensors_format {
 	IRX_TENSORS_TORCH_SAVE = 1, /* torch.save zip */
 	IRX_TENSORS_SAFETENSORS,
-	IRX_TENSORS_PT2,            /* weights and constants of a .pt2 archive */
-	IRX_TENSORS_TORCHSCRIPT,    /* parameters, buffers, attributes and constants
+	IRX_TENSORS_PT2,         /* weights and constants of a .pt2 archive */
+	IRX_TENSORS_TORCHSCRIPT, /* parameters, buffers, attributes and constants
 				     * of a TorchScript archive (irx/torchscript.h) */
 };
 
@@ -50,26 +50,26 @@ enum irx_tensors_format {
  * the irx_tensors that holds it.
  */
 typedef struct irx_tensor {
-	const char *name;        /* state_dict key, position ("0"), or dotted path */
+	const char *name; /* state_dict key, position ("0"), or dotted path */
 	enum irx_dtype dtype;
 	int ndim;
 	const int64_t *shape;
-	const int64_t *strides;  /* in elements */
-	int64_t offset;          /* in elements, from the start of the storage */
+	const int64_t *strides; /* in elements */
+	int64_t offset;         /* in elements, from the start of the storage */
 	int64_t numel;
-	const char *device;      /* as recorded: "cpu", "cuda:0", "meta" */
+	const char *device; /* as recorded: "cpu", "cuda:0", "meta" */
 	int requires_grad;
-	int is_parameter;        /* saved as nn.Parameter */
-	int storage;             /* index of its storage, or -1: no data (meta) */
-	const uint8_t *data;     /* element [0,...,0], or NULL without data */
+	int is_parameter;    /* saved as nn.Parameter */
+	int storage;         /* index of its storage, or -1: no data (meta) */
+	const uint8_t *data; /* element [0,...,0], or NULL without data */
 } irx_tensor;
 
 /** The bytes several tensors may view. */
 typedef struct irx_storage {
-	const char *key;         /* zip entry or safetensors name */
-	const uint8_t *data;     /* mapped (or swapped/inflated copy) */
+	const char *key;     /* zip entry or safetensors name */
+	const uint8_t *data; /* mapped (or swapped/inflated copy) */
 	uint64_t nbytes;
-	int n_views;             /* tensors that view it */
+	int n_views; /* tensors that view it */
 } irx_storage;
 
 typedef struct irx_tensors irx_tensors;
@@ -77,27 +77,30 @@ typedef struct irx_tensors irx_tensors;
 typedef struct irx_tensors_options {
 	/* .pt2 archives: the program ("model" by default) and which payloads */
 	const char *model;
-	int constants;           /* nonzero: read constants, not weights */
+	int constants; /* nonzero: read constants, not weights */
 	irx_warn_fn warn;
 	void *warn_ctx;
 } irx_tensors_options;
 
 /** Every option at its default. */
-#define IRX_TENSORS_OPTIONS_INIT {NULL, 0, NULL, NULL}
+#define IRX_TENSORS_OPTIONS_INIT    \
+	{                           \
+		NULL, 0, NULL, NULL \
+	}
 
 /**
  * Open PATH ("-" for stdin): a torch.save file, a safetensors file or a
  * .pt2 archive.  @param out new set; free with irx_tensors_free().
  */
 IRX_API irx_status irx_tensors_open(irx_tensors **out, const char *path,
-			     const irx_tensors_options *o, irx_error *err);
+				    const irx_tensors_options *o, irx_error *err);
 /** Like irx_tensors_open(), from BLOB, which it takes (freed with the set,
  * or at once on failure). */
 IRX_API irx_status irx_tensors_open_blob(irx_tensors **out, irx_blob *blob,
-				  const irx_tensors_options *o, irx_error *err);
+					 const irx_tensors_options *o, irx_error *err);
 /** From an open archive (borrowed; it must outlive the set). */
 IRX_API irx_status irx_tensors_open_archive(irx_tensors **out, const irx_archive *a,
-				     const irx_tensors_options *o, irx_error *err);
+					    const irx_tensors_options *o, irx_error *err);
 IRX_API void irx_tensors_free(irx_tensors *t);
 
 IRX_API enum irx_tensors_format irx_tensors_format(const irx_tensors *t);
@@ -153,12 +156,12 @@ IRX_API irx_status irx_tensor_stats_of(irx_tensor_stats *out, const irx_tensor *
 
 /** safetensors; METADATA is NULL or a NULL-terminated key, value list. */
 IRX_API irx_status irx_safetensors_write(FILE *f, const irx_tensor *const *tensors, size_t n,
-				  const char *const *metadata, irx_error *err);
+					 const char *const *metadata, irx_error *err);
 
 enum irx_torch_save_container {
-	IRX_SAVE_LIST = 0,   /* [t0, t1, ...] */
-	IRX_SAVE_TUPLE,      /* (t0, t1, ...) */
-	IRX_SAVE_DICT,       /* OrderedDict {name: tensor}, like a state dict */
+	IRX_SAVE_LIST = 0, /* [t0, t1, ...] */
+	IRX_SAVE_TUPLE,    /* (t0, t1, ...) */
+	IRX_SAVE_DICT,     /* OrderedDict {name: tensor}, like a state dict */
 };
 
 /**
@@ -166,8 +169,8 @@ enum irx_torch_save_container {
  * 1.13 and later.  ARCHIVE_NAME is the zip folder ("archive" when NULL).
  */
 IRX_API irx_status irx_torch_save_write(FILE *f, const irx_tensor *const *tensors, size_t n,
-				 enum irx_torch_save_container container,
-				 const char *archive_name, irx_error *err);
+					enum irx_torch_save_container container,
+					const char *archive_name, irx_error *err);
 
 IRX_END_DECLS
 

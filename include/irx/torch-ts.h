@@ -45,15 +45,15 @@ typedef struct irx_th_ts_node {
 	size_t n_args;
 	const irx_th_ts_arg *outputs; /* one per schema result; name NULL */
 	size_t n_outputs;
-	const char *module_path;   /* "encoder.layers.0", "" for the root; NULL: unknown */
-	const char *source;        /* "model.py:12: return x + 1"; NULL: unknown */
+	const char *module_path; /* "encoder.layers.0", "" for the root; NULL: unknown */
+	const char *source;      /* "model.py:12: return x + 1"; NULL: unknown */
 } irx_th_ts_node;
 
 enum irx_th_ts_input {
 	IRX_TH_TS_USER_INPUT,
 	IRX_TH_TS_PARAMETER,
 	IRX_TH_TS_BUFFER,
-	IRX_TH_TS_CONSTANT,        /* a plain tensor attribute or a tensor constant */
+	IRX_TH_TS_CONSTANT, /* a plain tensor attribute or a tensor constant */
 };
 
 typedef struct irx_th_ts_sink {
@@ -71,13 +71,13 @@ typedef struct irx_th_ts_sink {
 } irx_th_ts_sink;
 
 typedef struct irx_th_ts_options {
-	const char *method;             /* NULL: "forward" */
-	irx_th *const *inputs;          /* the method's tensors, flattened, in order */
+	const char *method;    /* NULL: "forward" */
+	irx_th *const *inputs; /* the method's tensors, flattened, in order */
 	size_t n_inputs;
-	const char *const *scalars;     /* int, float, bool arguments, in order, as text */
+	const char *const *scalars; /* int, float, bool arguments, in order, as text */
 	size_t n_scalars;
 	int allow_data_dependent;
-	unsigned long max_iterations;   /* 0: 1000000 loop iterations in all */
+	unsigned long max_iterations; /* 0: 1000000 loop iterations in all */
 } irx_th_ts_options;
 
 /** Load PATH (torch.jit.save) on the CPU in eval mode.  A load failure
@@ -94,16 +94,16 @@ IRX_API irx_status irx_th_ts_n_tensor_inputs(long *out, const irx_th_ts *m, cons
 IRX_API irx_status irx_th_ts_traced_inputs(irx_th_results **out, const char *path,
 					   const char *method, irx_error *err);
 /** Run METHOD and report it to SINK. */
-IRX_API irx_status irx_th_ts_walk(irx_th_ts *m, const irx_th_ts_options *opts, const irx_th_ts_sink *sink,
-			   irx_error *err);
+IRX_API irx_status irx_th_ts_walk(irx_th_ts *m, const irx_th_ts_options *opts,
+				  const irx_th_ts_sink *sink, irx_error *err);
 
 /* ---- the irx-program document (ts-program.c) ---------------------------- */
 
 typedef struct irx_ts_export_options {
 	const char *source;            /* file name recorded as provenance */
 	const char *container_version; /* the archive's version entry, or NULL */
-	FILE *weights_out;   /* NULL, or: weights and constants by name, safetensors */
-	FILE *inputs_out;    /* NULL, or: the user inputs, a torch.save list */
+	FILE *weights_out;             /* NULL, or: weights and constants by name, safetensors */
+	FILE *inputs_out;              /* NULL, or: the user inputs, a torch.save list */
 } irx_ts_export_options;
 
 /**

@@ -31,8 +31,8 @@
 
 IRX_BEGIN_DECLS
 
-typedef struct irx_th irx_th;             /* a tensor: one at::Tensor */
-typedef struct irx_th_op irx_th_op;       /* an operator of the dispatcher */
+typedef struct irx_th irx_th;               /* a tensor: one at::Tensor */
+typedef struct irx_th_op irx_th_op;         /* an operator of the dispatcher */
 typedef struct irx_th_module irx_th_module; /* a TorchScript module */
 
 /** libtorch's version as it was compiled against ("1.13.0", "2.14.1"). */
@@ -61,32 +61,47 @@ IRX_API size_t irx_th_storage_nbytes(const irx_th *t);
 /** Random values of DTYPE and SHAPE from SEED: normal for floating point,
  * uniform in [0, 10) for integers, fair coins for bool. */
 IRX_API irx_status irx_th_random(irx_th **out, enum irx_dtype dtype, const int64_t *shape, int ndim,
-			  uint64_t seed, irx_error *err);
+				 uint64_t seed, irx_error *err);
 /** T converted to DTYPE (a new tensor; the same one when it already is). */
-IRX_API irx_status irx_th_to_dtype(irx_th **out, const irx_th *t, enum irx_dtype dtype, irx_error *err);
+IRX_API irx_status irx_th_to_dtype(irx_th **out, const irx_th *t, enum irx_dtype dtype,
+				   irx_error *err);
 
 /* ---- values: what operators take and return ----------------------------- */
 
 enum irx_th_kind {
 	IRX_TH_NONE = 0,
-	IRX_TH_BOOL, IRX_TH_INT, IRX_TH_FLOAT, IRX_TH_STR,
-	IRX_TH_INTS, IRX_TH_FLOATS, IRX_TH_BOOLS,
+	IRX_TH_BOOL,
+	IRX_TH_INT,
+	IRX_TH_FLOAT,
+	IRX_TH_STR,
+	IRX_TH_INTS,
+	IRX_TH_FLOATS,
+	IRX_TH_BOOLS,
 	IRX_TH_TENSOR,
-	IRX_TH_TENSORS,  /* a list; NULL entries are None (Tensor?[]) */
+	IRX_TH_TENSORS, /* a list; NULL entries are None (Tensor?[]) */
 };
 
 typedef struct irx_th_value {
 	enum irx_th_kind kind;
 	union {
-		int64_t i;                                       /* BOOL, INT */
+		int64_t i; /* BOOL, INT */
 		double f;
-		const char *s;                                   /* STR: also dtypes,
+		const char *s; /* STR: also dtypes,
 		                                                    layouts, devices,
 		                                                    memory formats by name */
-		struct { const int64_t *v; size_t n; } ints;     /* INTS, BOOLS */
-		struct { const double *v; size_t n; } floats;
+		struct {
+			const int64_t *v;
+			size_t n;
+		} ints; /* INTS, BOOLS */
+		struct {
+			const double *v;
+			size_t n;
+		} floats;
 		irx_th *t;
-		struct { irx_th *const *v; size_t n; } tensors;
+		struct {
+			irx_th *const *v;
+			size_t n;
+		} tensors;
 	} u;
 } irx_th_value;
 
@@ -112,7 +127,7 @@ IRX_API void irx_th_results_free(irx_th_results *r);
  * operator (libtorch 1.13 lacks many that torch 2.x exports).
  */
 IRX_API irx_status irx_th_op_find(irx_th_op **out, const char *name, const char *overload,
-			   irx_error *err);
+				  irx_error *err);
 IRX_API void irx_th_op_free(irx_th_op *op);
 /** The live schema as libtorch prints it. */
 IRX_API const char *irx_th_op_schema(const irx_th_op *op);
@@ -128,7 +143,7 @@ IRX_API int irx_th_op_arg_has_default(const irx_th_op *op, size_t i);
  * device or memory format; an INT to a Scalar; ...).  Results in *OUT.
  */
 IRX_API irx_status irx_th_op_call(irx_th_results **out, const irx_th_op *op, const irx_th_arg *args,
-			   size_t n_args, irx_error *err);
+				  size_t n_args, irx_error *err);
 
 /**
  * Check ARGS against OP's schema as irx_th_op_call() would convert them,
@@ -137,7 +152,7 @@ IRX_API irx_status irx_th_op_call(irx_th_results **out, const irx_th_op *op, con
  * against the linked libtorch.  The error names the argument.
  */
 IRX_API irx_status irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
-			    irx_error *err);
+				   irx_error *err);
 
 /** Call FN with the schema of every operator the linked libtorch has. */
 IRX_API void irx_th_each_schema(void (*fn)(void *ctx, const char *schema), void *ctx);
@@ -160,7 +175,7 @@ IRX_API void irx_th_module_free(irx_th_module *m);
  * Fails with IRX_EINVAL when the module has no such parameter or buffer.
  */
 IRX_API irx_status irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t,
-			      irx_error *err);
+				     irx_error *err);
 /** Run forward(INPUTS...); tuple, list and dict outputs are flattened. */
 IRX_API irx_status irx_th_module_forward(irx_th_results **out, irx_th_module *m,
 					 irx_th *const *inputs, size_t n, irx_error *err);

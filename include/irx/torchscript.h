@@ -65,7 +65,7 @@ typedef struct irx_torchscript irx_torchscript;
  * 10, a pickle that is not TorchScript's or lies about its storages).
  */
 IRX_API irx_status irx_torchscript_open(irx_torchscript **out, const irx_archive *a,
-				 const irx_tensors_options *o, irx_error *err);
+					const irx_tensors_options *o, irx_error *err);
 IRX_API void irx_torchscript_free(irx_torchscript *ts);
 
 /** The archive's file format version ("3"). */
@@ -93,8 +93,8 @@ IRX_API const irx_ts_opaque *irx_torchscript_opaque(const irx_torchscript *ts, s
  * "dtype", "shape", "bytes", "stats"}], "opaque": [...], "methods":
  * [{"class", "name", "signature"}]}.
  */
-IRX_API irx_status irx_dump_torchscript(FILE *f, const irx_torchscript *ts, enum irx_dump_format fmt,
-				 int stats, irx_error *err);
+IRX_API irx_status irx_dump_torchscript(FILE *f, const irx_torchscript *ts,
+					enum irx_dump_format fmt, int stats, irx_error *err);
 
 IRX_END_DECLS
 

@@ -40,7 +40,7 @@ IRX_BEGIN_DECLS
  * whole encoding of NAME for IRX_TRACE_METADATA_KEY.  Free with irx_free().
  */
 IRX_API irx_status irx_trace_file_name(char **file, char **key, const char *name, size_t len,
-				irx_error *err);
+				       irx_error *err);
 
 IRX_END_DECLS
 

@@ -46,7 +46,7 @@ IRX_API irx_status irx_stats(json_t **out, const json_t *ir, const irx_view_opti
 
 /** irx_stats() written to F as text (tables) or JSON. */
 IRX_API irx_status irx_dump_stats(FILE *f, const json_t *ir, const irx_view_options *opts,
-				       enum irx_dump_format fmt, irx_error *err);
+				  enum irx_dump_format fmt, irx_error *err);
 
 enum irx_picture_format {
 	IRX_PICTURE_DOT = 0,
@@ -56,7 +56,7 @@ enum irx_picture_format {
 
 /** A picture of IR written to F (see irx-dump(1), --format=dot). */
 IRX_API irx_status irx_dump_picture(FILE *f, const json_t *ir, const irx_view_options *opts,
-					 enum irx_picture_format fmt, irx_error *err);
+				    enum irx_picture_format fmt, irx_error *err);
 
 IRX_END_DECLS
 

@@ -29,11 +29,11 @@ IRX_BEGIN_DECLS
 typedef struct irx_zip irx_zip;
 
 typedef struct irx_zip_entry {
-	const char *name;   /* UTF-8, as stored */
-	int method;         /* 0 stored, 8 deflated */
+	const char *name; /* UTF-8, as stored */
+	int method;       /* 0 stored, 8 deflated */
 	uint32_t crc;
-	uint64_t csize;     /* compressed size */
-	uint64_t usize;     /* uncompressed size */
+	uint64_t csize; /* compressed size */
+	uint64_t usize; /* uncompressed size */
 } irx_zip_entry;
 
 /**
@@ -54,23 +54,22 @@ IRX_API const irx_zip_entry *irx_zip_find(const irx_zip *z, const char *name);
  * The bytes of entry E.  For a stored entry *DATA points into the blob and
  * *OWNED is NULL; otherwise *DATA == *OWNED, to be freed with irx_free().
  */
-IRX_API irx_status irx_zip_read(const uint8_t **data, size_t *len,
-			 void **owned, const irx_zip *z, const irx_zip_entry *e,
-			 irx_error *err);
+IRX_API irx_status irx_zip_read(const uint8_t **data, size_t *len, void **owned, const irx_zip *z,
+				const irx_zip_entry *e, irx_error *err);
 
 /**
  * The bytes of a stored entry, in place and unverified: for payloads that
  * are mapped so that nothing touches them until they are used.
  * Fails with IRX_EUNSUPPORTED for a compressed entry.
  */
-IRX_API irx_status irx_zip_view(const uint8_t **data, size_t *len,
-			 const irx_zip *z, const irx_zip_entry *e, irx_error *err);
+IRX_API irx_status irx_zip_view(const uint8_t **data, size_t *len, const irx_zip *z,
+				const irx_zip_entry *e, irx_error *err);
 
 /**
  * Offset of a stored entry's first byte in the blob (for mapping).
  */
-IRX_API irx_status irx_zip_data_offset(uint64_t *offset, const irx_zip *z,
-				const irx_zip_entry *e, irx_error *err);
+IRX_API irx_status irx_zip_data_offset(uint64_t *offset, const irx_zip *z, const irx_zip_entry *e,
+				       irx_error *err);
 
 IRX_END_DECLS
 

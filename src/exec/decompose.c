@@ -44,7 +44,7 @@ static int call(irx_exec_call *c, const char *op_type, const irx_th_arg *args, s
 	return *out ? IRX_OK : IRX_EFORMAT;
 }
 
-#define CALL(op, out, ...) \
+#define CALL(op, out, ...)                               \
 	call(c, (op), (const irx_th_arg[]){__VA_ARGS__}, \
 	     sizeof((const irx_th_arg[]){__VA_ARGS__}) / sizeof(irx_th_arg), (out), err)
 
@@ -75,7 +75,8 @@ static int sdpa(irx_exec_call *c, void *user, irx_error *err)
 {
 	irx_th *q = irx_exec_call_arg(c, "query", 0), *k = irx_exec_call_arg(c, "key", 0);
 	irx_th *v = irx_exec_call_arg(c, "value", 0), *mask = irx_exec_call_arg(c, "attn_mask", 0);
-	irx_th *kt = NULL, *scores = NULL, *scaled = NULL, *masked = NULL, *probs = NULL, *out = NULL;
+	irx_th *kt = NULL, *scores = NULL, *scaled = NULL, *masked = NULL, *probs = NULL,
+	       *out = NULL;
 	irx_th *causal = NULL, *ones = NULL, *kk = NULL, *vv = NULL;
 	int64_t e;
 	int nd, rc;
@@ -88,23 +89,28 @@ static int sdpa(irx_exec_call *c, void *user, irx_error *err)
 	scale = attr_number(c, "scale", 1.0 / sqrt((double)e));
 	if (attr_number(c, "dropout_p", 0) != 0 && err) {
 		err->code = IRX_EUNSUPPORTED;
-		snprintf(err->text, sizeof(err->text), "dropout in attention is not run (inference only)");
+		snprintf(err->text, sizeof(err->text),
+			 "dropout in attention is not run (inference only)");
 		return err->code;
 	}
 	irx_th_view(&qv, q);
 	irx_th_view(&kv, k);
 	kk = irx_th_retain(k);
 	vv = irx_th_retain(v);
-	if (json_is_true(irx_exec_call_attr(c, "enable_gqa")) && nd >= 3 && qv.shape[nd - 3] != kv.shape[nd - 3]) {
+	if (json_is_true(irx_exec_call_attr(c, "enable_gqa")) && nd >= 3 &&
+	    qv.shape[nd - 3] != kv.shape[nd - 3]) {
 		int64_t rep = qv.shape[nd - 3] / kv.shape[nd - 3];
 		irx_th_free(kk);
 		irx_th_free(vv);
 		kk = vv = NULL;
-		if ((rc = CALL("aten.repeat_interleave.self_int", &kk, {"self", T(k)}, {"repeats", I(rep)}, {"dim", I(nd - 3)})) ||
-		    (rc = CALL("aten.repeat_interleave.self_int", &vv, {"self", T(v)}, {"repeats", I(rep)}, {"dim", I(nd - 3)})))
+		if ((rc = CALL("aten.repeat_interleave.self_int", &kk, {"self", T(k)},
+			       {"repeats", I(rep)}, {"dim", I(nd - 3)})) ||
+		    (rc = CALL("aten.repeat_interleave.self_int", &vv, {"self", T(v)},
+			       {"repeats", I(rep)}, {"dim", I(nd - 3)})))
 			goto done;
 	}
-	if ((rc = CALL("aten.transpose.int", &kt, {"self", T(kk)}, {"dim0", I(-2)}, {"dim1", I(-1)})) ||
+	if ((rc = CALL("aten.transpose.int", &kt, {"self", T(kk)}, {"dim0", I(-2)},
+		       {"dim1", I(-1)})) ||
 	    (rc = CALL("aten.matmul.default", &scores, {"self", T(q)}, {"other", T(kt)})) ||
 	    (rc = CALL("aten.mul.Scalar", &scaled, {"self", T(scores)}, {"other", F(scale)})))
 		goto done;
@@ -113,7 +119,8 @@ static int sdpa(irx_exec_call *c, void *user, irx_error *err)
 		irx_th_view(&sv, scaled);
 		const int64_t shape[2] = {sv.shape[sv.ndim - 2], sv.shape[sv.ndim - 1]};
 		irx_th_value size = {.kind = IRX_TH_INTS, .u.ints = {shape, 2}};
-		if ((rc = CALL("aten.ones.default", &ones, {"size", size}, {"dtype", {.kind = IRX_TH_STR, .u.s = "bool"}})) ||
+		if ((rc = CALL("aten.ones.default", &ones, {"size", size},
+			       {"dtype", {.kind = IRX_TH_STR, .u.s = "bool"}})) ||
 		    (rc = CALL("aten.tril.default", &causal, {"self", T(ones)})))
 			goto done;
 		mask = causal;
@@ -125,18 +132,20 @@ static int sdpa(irx_exec_call *c, void *user, irx_error *err)
 			irx_th *inv = NULL;
 			rc = CALL("aten.logical_not.default", &inv, {"self", T(mask)});
 			if (!rc)
-				rc = CALL("aten.masked_fill.Scalar", &masked, {"self", T(scaled)}, {"mask", T(inv)},
-					  {"value", F(-INFINITY)});
+				rc = CALL("aten.masked_fill.Scalar", &masked, {"self", T(scaled)},
+					  {"mask", T(inv)}, {"value", F(-INFINITY)});
 			irx_th_free(inv);
 		} else {
-			rc = CALL("aten.add.Tensor", &masked, {"self", T(scaled)}, {"other", T(mask)});
+			rc = CALL("aten.add.Tensor", &masked, {"self", T(scaled)},
+				  {"other", T(mask)});
 		}
 		if (rc)
 			goto done;
 	} else {
 		masked = irx_th_retain(scaled);
 	}
-	if ((rc = CALL("aten._softmax.default", &probs, {"self", T(masked)}, {"dim", I(-1)}, {"half_to_float", B(0)})) ||
+	if ((rc = CALL("aten._softmax.default", &probs, {"self", T(masked)}, {"dim", I(-1)},
+		       {"half_to_float", B(0)})) ||
 	    (rc = CALL("aten.matmul.default", &out, {"self", T(probs)}, {"other", T(vv)})))
 		goto done;
 	rc = irx_exec_call_set_output(c, 0, out, err);
@@ -164,17 +173,18 @@ static int batch_norm_no_training(irx_exec_call *c, void *user, irx_error *err)
 {
 	irx_th *in = irx_exec_call_arg(c, "input", 0), *w = irx_exec_call_arg(c, "weight", 0);
 	irx_th *b = irx_exec_call_arg(c, "bias", 0);
-	irx_th *mean = irx_exec_call_arg(c, "running_mean", 0), *var = irx_exec_call_arg(c, "running_var", 0);
+	irx_th *mean = irx_exec_call_arg(c, "running_mean", 0),
+	       *var = irx_exec_call_arg(c, "running_var", 0);
 	irx_th *out = NULL, *empty = NULL;
 	irx_th_value wv = w ? (irx_th_value)T(w) : (irx_th_value)NONE;
 	irx_th_value bv = b ? (irx_th_value)T(b) : (irx_th_value)NONE;
 	size_t n = json_array_size(json_object_get(irx_exec_call_node(c), "outputs"));
 	int rc;
 
-	if ((rc = CALL("aten.batch_norm.default", &out, {"input", T(in)}, {"weight", wv}, {"bias", bv},
-		       {"running_mean", T(mean)}, {"running_var", T(var)}, {"training", B(0)},
-		       {"momentum", F(attr_number(c, "momentum", 0.1))}, {"eps", F(attr_number(c, "eps", 1e-5))},
-		       {"cudnn_enabled", B(0)})))
+	if ((rc = CALL("aten.batch_norm.default", &out, {"input", T(in)}, {"weight", wv},
+		       {"bias", bv}, {"running_mean", T(mean)}, {"running_var", T(var)},
+		       {"training", B(0)}, {"momentum", F(attr_number(c, "momentum", 0.1))},
+		       {"eps", F(attr_number(c, "eps", 1e-5))}, {"cudnn_enabled", B(0)})))
 		return rc;
 	if ((rc = irx_exec_call_set_output(c, 0, out, err)))
 		return rc;

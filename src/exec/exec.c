@@ -64,7 +64,8 @@ int exec_split_op_type(const char *op_type, char *name, size_t nsize, char *over
 
 	if (!d1 || d1 == d2 || !d2[1])
 		return 0;
-	snprintf(name, nsize, "%.*s::%.*s", (int)(d1 - op_type), op_type, (int)(d2 - d1 - 1), d1 + 1);
+	snprintf(name, nsize, "%.*s::%.*s", (int)(d1 - op_type), op_type, (int)(d2 - d1 - 1),
+		 d1 + 1);
 	snprintf(overload, osize, "%s", strcmp(d2 + 1, "default") ? d2 + 1 : "");
 	return 1;
 }
@@ -119,14 +120,26 @@ static int attr_value(const json_t *v, irx_th_value *out, int float64, const cha
 	memset(out, 0, sizeof(*out));
 	switch (json_typeof(v)) {
 	case JSON_NULL: out->kind = IRX_TH_NONE; return 0;
-	case JSON_TRUE: case JSON_FALSE: out->kind = IRX_TH_BOOL; out->u.i = json_is_true(v); return 0;
-	case JSON_INTEGER: out->kind = IRX_TH_INT; out->u.i = json_integer_value(v); return 0;
-	case JSON_REAL: out->kind = IRX_TH_FLOAT; out->u.f = json_real_value(v); return 0;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		out->kind = IRX_TH_BOOL;
+		out->u.i = json_is_true(v);
+		return 0;
+	case JSON_INTEGER:
+		out->kind = IRX_TH_INT;
+		out->u.i = json_integer_value(v);
+		return 0;
+	case JSON_REAL:
+		out->kind = IRX_TH_FLOAT;
+		out->u.f = json_real_value(v);
+		return 0;
 	case JSON_STRING: {
 		const char *s = json_string_value(v);
 		if (!strcmp(s, "NaN") || !strcmp(s, "Infinity") || !strcmp(s, "-Infinity")) {
 			out->kind = IRX_TH_FLOAT;
-			out->u.f = s[0] == 'N' ? __builtin_nan("") : s[0] == '-' ? -__builtin_inf() : __builtin_inf();
+			out->u.f = s[0] == 'N'   ? __builtin_nan("")
+				   : s[0] == '-' ? -__builtin_inf()
+						 : __builtin_inf();
 			return 0;
 		}
 		out->kind = IRX_TH_STR;
@@ -170,8 +183,7 @@ static int attr_value(const json_t *v, irx_th_value *out, int float64, const cha
 			out->u.ints.n = n;
 		}
 		return 0;
-	default:
-		return -1;
+	default: return -1;
 	}
 }
 
@@ -208,7 +220,8 @@ static int check_args(struct xnode *n, irx_error *err)
 	irx_th_op_check(n->op, args, k, &e);
 	free(args);
 	if (e.code)
-		return irx_error_set(err, IRX_EFORMAT, "node %s (%s): %s", n->name, n->op_type, e.text);
+		return irx_error_set(err, IRX_EFORMAT, "node %s (%s): %s", n->name, n->op_type,
+				     e.text);
 	return IRX_OK;
 }
 
@@ -234,7 +247,9 @@ static int plan_args(irx_exec *x, struct xnode *n, struct problems *unsupported,
 			a->is_tensor = 1;
 			a->first_in = i;
 			a->is_list = n->in[i].in_list;
-			a->list_len = a->is_list ? (size_t)json_integer_value(json_object_get(lists, a->name)) : 0;
+			a->list_len = a->is_list ? (size_t)json_integer_value(
+							   json_object_get(lists, a->name))
+						 : 0;
 		}
 		a->n_in++;
 		if (a->is_list && n->in[i].list_index >= a->list_len)
@@ -245,13 +260,15 @@ static int plan_args(irx_exec *x, struct xnode *n, struct problems *unsupported,
 		if (!has_arg(n->op, k)) {
 			if (json_is_null(v))
 				continue; /* an argument this libtorch lacks, left at None */
-			problem(unsupported, "%s (node %s): libtorch %s has no argument '%s'", n->op_type,
-				n->name, irx_th_version(), k);
+			problem(unsupported, "%s (node %s): libtorch %s has no argument '%s'",
+				n->op_type, n->name, irx_th_version(), k);
 			return IRX_OK;
 		}
 		if (attr_value(v, &a->v, x->o.float64, k)) {
-			problem(unsupported, "%s (node %s): argument '%s' is not a plain value "
-				"(symbolic sizes and graphs are not run)", n->op_type, n->name, k);
+			problem(unsupported,
+				"%s (node %s): argument '%s' is not a plain value "
+				"(symbolic sizes and graphs are not run)",
+				n->op_type, n->name, k);
 			return IRX_OK;
 		}
 		a->name = k;
@@ -287,8 +304,10 @@ static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, i
 	if (rc)
 		return irx_error_set(err, rc, "%s: %s", n->op_type, e.text);
 	if ((why = exec_refusal(&x->o, n->op_type, n->op)))
-		return irx_error_set(err, IRX_EUNSUPPORTED, "node %s: operator %s is refused: %s "
-			       "(--allow-op=%s runs it)", n->name, n->op_type, why, n->op_type);
+		return irx_error_set(err, IRX_EUNSUPPORTED,
+				     "node %s: operator %s is refused: %s "
+				     "(--allow-op=%s runs it)",
+				     n->name, n->op_type, why, n->op_type);
 	struct problems before = *unsupported;
 	if ((rc = plan_args(x, n, unsupported, err)))
 		return rc;
@@ -304,7 +323,8 @@ static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, i
 static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct problems *unsupported,
 		     irx_error *err)
 {
-	const json_t *ins = json_object_get(n->json, "inputs"), *outs = json_object_get(n->json, "outputs");
+	const json_t *ins = json_object_get(n->json, "inputs"),
+		     *outs = json_object_get(n->json, "outputs");
 	const json_t *subs = json_object_get(n->json, "subgraphs");
 	const char *k;
 	json_t *v;
@@ -314,8 +334,9 @@ static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct prob
 	n->name = str(n->json, "name");
 	n->op_type = str(n->json, "op_type");
 	if (!n->name || !n->op_type || !json_is_array(ins) || !json_is_array(outs))
-		return irx_error_set(err, IRX_EFORMAT, "node %s has no name, op_type, inputs or outputs",
-			    n->name ? n->name : "(unnamed)");
+		return irx_error_set(err, IRX_EFORMAT,
+				     "node %s has no name, op_type, inputs or outputs",
+				     n->name ? n->name : "(unnamed)");
 	n->n_in = json_array_size(ins);
 	n->n_out = json_array_size(outs);
 	if (!(n->in = calloc(n->n_in + 1, sizeof(*n->in))) ||
@@ -327,8 +348,9 @@ static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct prob
 		n->in[i].in_list = json_is_integer(json_object_get(v, "list_index"));
 		n->in[i].list_index = (size_t)json_integer_value(json_object_get(v, "list_index"));
 		if ((n->in[i].value = value_id(g, str(v, "name"))) == NO_VALUE)
-			return irx_error_set(err, IRX_EFORMAT, "node %s: input '%s' is not defined before it",
-				    n->name, str(v, "name") ? str(v, "name") : "(unnamed)");
+			return irx_error_set(
+				err, IRX_EFORMAT, "node %s: input '%s' is not defined before it",
+				n->name, str(v, "name") ? str(v, "name") : "(unnamed)");
 	}
 	if (json_is_object(subs)) {
 		if (!(n->subgraphs = calloc(json_object_size(subs) + 1, sizeof(*n->subgraphs))))
@@ -343,8 +365,8 @@ static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct prob
 	json_array_foreach(outs, i, v) {
 		n->out_meta[i] = v;
 		if (str(v, "kind")) /* a symbolic int: dynamic shapes are not run */
-			problem(unsupported, "%s (node %s): symbolic output '%s'", n->op_type, n->name,
-				str(v, "name"));
+			problem(unsupported, "%s (node %s): symbolic output '%s'", n->op_type,
+				n->name, str(v, "name"));
 		if ((rc = new_value(g, v, &n->out[i], err)))
 			return rc;
 	}
@@ -401,7 +423,8 @@ static int plan_names(struct xgraph *g, const json_t *list, irx_error *err)
 static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **out,
 		      struct problems *unsupported, irx_error *err)
 {
-	const json_t *nodes = json_object_get(gj, "nodes"), *gin = json_object_get(gj, "graph_inputs");
+	const json_t *nodes = json_object_get(gj, "nodes"),
+		     *gin = json_object_get(gj, "graph_inputs");
 	const json_t *gout = json_object_get(gj, "graph_outputs");
 	struct xgraph *g = calloc(1, sizeof(*g));
 	size_t i, first_intermediate;
@@ -413,7 +436,8 @@ static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **ou
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	g->json = gj;
 	if (!json_is_array(nodes) || !json_is_array(gin) || !json_is_array(gout))
-		return irx_error_set(err, IRX_EFORMAT, "a graph needs nodes, graph_inputs and graph_outputs");
+		return irx_error_set(err, IRX_EFORMAT,
+				     "a graph needs nodes, graph_inputs and graph_outputs");
 	g->n_inputs = json_array_size(gin);
 	if ((rc = plan_names(g, gin, err)) ||
 	    (top && ((rc = plan_names(g, json_object_get(gj, "weights"), err)) ||
@@ -500,8 +524,10 @@ irx_status irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options
 	}
 	if (unsupported.n) {
 		irx_exec_free(x);
-		return irx_error_set(err, IRX_EUNSUPPORTED, "%zu operator%s cannot run with libtorch %s: %s",
-			    unsupported.n, unsupported.n == 1 ? "" : "s", irx_th_version(), unsupported.text);
+		return irx_error_set(err, IRX_EUNSUPPORTED,
+				     "%zu operator%s cannot run with libtorch %s: %s",
+				     unsupported.n, unsupported.n == 1 ? "" : "s", irx_th_version(),
+				     unsupported.text);
 	}
 	if (!(x->values = calloc(x->top->n_values + 1, sizeof(*x->values))) ||
 	    !(x->bound = calloc(x->top->n_values + 1, sizeof(*x->bound))) ||
@@ -547,9 +573,11 @@ void irx_exec_free(irx_exec *x)
 
 static void shape_text(char *buf, size_t size, int dtype, const int64_t *shape, int ndim)
 {
-	size_t n = (size_t)snprintf(buf, size, "%s[", irx_dtype_name(dtype) ? irx_dtype_name(dtype) : "?");
+	size_t n = (size_t)snprintf(buf, size, "%s[",
+				    irx_dtype_name(dtype) ? irx_dtype_name(dtype) : "?");
 	for (int d = 0; d < ndim && n < size; d++)
-		n += (size_t)snprintf(buf + n, size - n, "%s%lld", d ? ", " : "", (long long)shape[d]);
+		n += (size_t)snprintf(buf + n, size - n, "%s%lld", d ? ", " : "",
+				      (long long)shape[d]);
 	if (n < size)
 		snprintf(buf + n, size - n, "]");
 }
@@ -567,14 +595,16 @@ int exec_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, si
 		dims[d] = json_integer_value(json_array_get(shape, (size_t)d));
 		ok = ok && d < t->ndim && dims[d] == t->shape[d];
 	}
-	shape_text(want, size, dtype, dims, ndim < IRX_TENSOR_MAX_DIMS ? ndim : IRX_TENSOR_MAX_DIMS);
+	shape_text(want, size, dtype, dims,
+		   ndim < IRX_TENSOR_MAX_DIMS ? ndim : IRX_TENSOR_MAX_DIMS);
 	shape_text(got, size, t->dtype, t->shape, t->ndim);
 	return ok;
 }
 
 int exec_is_float(enum irx_dtype dtype)
 {
-	return dtype == IRX_DTYPE_FLOAT16 || dtype == IRX_DTYPE_FLOAT32 || dtype == IRX_DTYPE_BFLOAT16;
+	return dtype == IRX_DTYPE_FLOAT16 || dtype == IRX_DTYPE_FLOAT32 ||
+	       dtype == IRX_DTYPE_BFLOAT16;
 }
 
 /* A handle for weight T: in place, except buffers (an operator may write
@@ -637,7 +667,8 @@ irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets
 		size_t i;
 		json_t *wm;
 		json_array_foreach(json_object_get(x->ir, lists[l]), i, wm) {
-			const char *gname = str(wm, "name"), *key = str(mapping, gname ? gname : "");
+			const char *gname = str(wm, "name"),
+				   *key = str(mapping, gname ? gname : "");
 			const irx_tensor *t;
 			char want[256], got[256];
 			if (!gname || (str(wm, "kind") && !strcmp(str(wm, "kind"), "custom_obj")))
@@ -667,11 +698,14 @@ irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets
 	if (rc)
 		return rc;
 	if (bad.n)
-		return irx_error_set(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s", bad.n,
-			    bad.n == 1 ? "" : "s", bad.n == 1 ? "es" : "", bad.text);
+		return irx_error_set(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s",
+				     bad.n, bad.n == 1 ? "" : "s", bad.n == 1 ? "es" : "",
+				     bad.text);
 	if (extra && x->o.strict)
-		return irx_error_set(err, IRX_EMISMATCH, "%zu tensor%s of the weights %s not used by the IR (--strict): %s",
-			    extra, extra == 1 ? "" : "s", extra == 1 ? "is" : "are", extra_names.text);
+		return irx_error_set(
+			err, IRX_EMISMATCH,
+			"%zu tensor%s of the weights %s not used by the IR (--strict): %s", extra,
+			extra == 1 ? "" : "s", extra == 1 ? "is" : "are", extra_names.text);
 	if (extra)
 		warn(x, "%zu tensor%s of the weights %s not used by the IR: %s", extra,
 		     extra == 1 ? "" : "s", extra == 1 ? "is" : "are", extra_names.text);
@@ -730,8 +764,9 @@ static int call_widened(const irx_th_op *op, irx_th_arg *args, size_t n, irx_th_
 	int rc = IRX_OK;
 
 	for (size_t a = 0; a < n; a++)
-		cap += args[a].value.kind == IRX_TH_TENSOR ? 1
-		     : args[a].value.kind == IRX_TH_TENSORS ? args[a].value.u.tensors.n : 0;
+		cap += args[a].value.kind == IRX_TH_TENSOR    ? 1
+		       : args[a].value.kind == IRX_TH_TENSORS ? args[a].value.u.tensors.n
+							      : 0;
 	if (!(tmp = calloc(cap + 1, sizeof(*tmp))))
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	for (size_t a = 0; a < n && !rc; a++) {
@@ -743,7 +778,8 @@ static int call_widened(const irx_th_op *op, irx_th_arg *args, size_t n, irx_th_
 			irx_th **list = (irx_th **)v->u.tensors.v; /* our own scratch array */
 			for (size_t k = 0; k < v->u.tensors.n && !rc; k++)
 				if (is_half(list[k])) {
-					rc = irx_th_to_dtype(&tmp[used], list[k], IRX_DTYPE_FLOAT32, err);
+					rc = irx_th_to_dtype(&tmp[used], list[k], IRX_DTYPE_FLOAT32,
+							     err);
 					list[k] = tmp[used++];
 				}
 		}
@@ -761,7 +797,8 @@ static int take_output(struct xnode *n, size_t k, const irx_th_results *r, int w
 		       irx_th **out, irx_error *err)
 {
 	const json_t *m = n->out_meta[k];
-	const irx_th_value *v = irx_th_results_at(r, (size_t)json_integer_value(json_object_get(m, "output_index")));
+	const irx_th_value *v = irx_th_results_at(
+		r, (size_t)json_integer_value(json_object_get(m, "output_index")));
 	json_t *li = json_object_get(m, "list_index");
 	enum irx_dtype want = irx_dtype_from_name(str(m, "dtype"));
 	irx_th *t = NULL;
@@ -773,8 +810,9 @@ static int take_output(struct xnode *n, size_t k, const irx_th_results *r, int w
 		 (size_t)json_integer_value(li) < v->u.tensors.n)
 		t = v->u.tensors.v[json_integer_value(li)];
 	if (!t)
-		return irx_error_set(err, IRX_EFORMAT, "output %zu ('%s') was not returned by libtorch", k,
-			    str(m, "name"));
+		return irx_error_set(err, IRX_EFORMAT,
+				     "output %zu ('%s') was not returned by libtorch", k,
+				     str(m, "name"));
 	irx_th_view(&view, t);
 	if (widened && want != IRX_DTYPE_UNKNOWN && view.dtype != want)
 		return irx_th_to_dtype(out, t, want, err);
@@ -859,7 +897,8 @@ static size_t held_bytes(irx_th *const *vals, size_t first, size_t n)
 		return 0;
 	for (size_t v = first; v < n; v++)
 		if (vals[v] && irx_th_storage_id(vals[v]))
-			h[k++] = (struct held){irx_th_storage_id(vals[v]), irx_th_storage_nbytes(vals[v])};
+			h[k++] = (struct held){irx_th_storage_id(vals[v]),
+					       irx_th_storage_nbytes(vals[v])};
 	qsort(h, k, sizeof(*h), by_id);
 	for (size_t i = 0; i < k; i++)
 		if (!i || h[i].id != h[i - 1].id)
@@ -903,7 +942,8 @@ static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_
 		}
 		if (rc) {
 			if (err && !err->where[0])
-				snprintf(err->where, sizeof(err->where), "node %s (%s)", n->name, n->op_type);
+				snprintf(err->where, sizeof(err->where), "node %s (%s)", n->name,
+					 n->op_type);
 			return rc;
 		}
 		if (x->o.measure)
@@ -922,17 +962,21 @@ static int check_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error 
 	struct problems bad = {{0}, 0};
 
 	if (n != x->top->n_inputs)
-		return irx_error_set(err, IRX_EMISMATCH, "the IR takes %zu input%s, %zu %s given", x->top->n_inputs,
-			    x->top->n_inputs == 1 ? "" : "s", n, n == 1 ? "was" : "were");
+		return irx_error_set(err, IRX_EMISMATCH, "the IR takes %zu input%s, %zu %s given",
+				     x->top->n_inputs, x->top->n_inputs == 1 ? "" : "s", n,
+				     n == 1 ? "was" : "were");
 	for (size_t i = 0; i < n; i++) {
 		const json_t *m = irx_exec_input(x, i);
 		char want[256], got[256];
 		irx_tensor t;
 		irx_th_view(&t, inputs[i]);
-		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 && exec_is_float(irx_dtype_from_name(str(m, "dtype"))))
-			t.dtype = irx_dtype_from_name(str(m, "dtype")); /* converted for the reference */
+		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 &&
+		    exec_is_float(irx_dtype_from_name(str(m, "dtype"))))
+			t.dtype = irx_dtype_from_name(
+				str(m, "dtype")); /* converted for the reference */
 		if (!exec_fits(&t, m, want, got, sizeof(want)))
-			problem(&bad, "input %zu ('%s') is %s, the IR wants %s", i, str(m, "name"), got, want);
+			problem(&bad, "input %zu ('%s') is %s, the IR wants %s", i, str(m, "name"),
+				got, want);
 	}
 	if (bad.n)
 		return irx_error_set(err, IRX_EMISMATCH, "%s", bad.text);
@@ -960,8 +1004,9 @@ irx_status irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error 
 	}
 	for (size_t v = x->top->n_inputs; v < x->top->end_weights; v++)
 		if (!x->values[v] && !x->custom[v])
-			return irx_error_set(err, IRX_EINVAL, "weight %zu is not bound (irx_exec_bind first)",
-				    v - x->top->n_inputs);
+			return irx_error_set(err, IRX_EINVAL,
+					     "weight %zu is not bound (irx_exec_bind first)",
+					     v - x->top->n_inputs);
 	return run_graph(x, x->top, x->values, 1, err);
 }
 
@@ -1004,8 +1049,8 @@ irx_status irx_exec_call_set_output(irx_exec_call *c, size_t i, irx_th *t, irx_e
 	return IRX_OK;
 }
 
-irx_status irx_exec_call_op(irx_th_results **out, irx_exec_call *c, const char *op_type, const irx_th_arg *args,
-		     size_t n, irx_error *err)
+irx_status irx_exec_call_op(irx_th_results **out, irx_exec_call *c, const char *op_type,
+			    const irx_th_arg *args, size_t n, irx_error *err)
 {
 	char name[256], overload[128];
 	const char *why;
@@ -1018,8 +1063,9 @@ irx_status irx_exec_call_op(irx_th_results **out, irx_exec_call *c, const char *
 	if ((rc = irx_th_op_find(&op, name, overload, err)))
 		return rc;
 	if ((why = exec_refusal(&c->x->o, op_type, op)))
-		rc = irx_error_set(err, IRX_EUNSUPPORTED, "operator %s is refused: %s (--allow-op=%s runs it)",
-			     op_type, why, op_type);
+		rc = irx_error_set(err, IRX_EUNSUPPORTED,
+				   "operator %s is refused: %s (--allow-op=%s runs it)", op_type,
+				   why, op_type);
 	else
 		rc = irx_th_op_call(out, op, args, n, err);
 	irx_th_op_free(op);
@@ -1027,7 +1073,7 @@ irx_status irx_exec_call_op(irx_th_results **out, irx_exec_call *c, const char *
 }
 
 irx_status irx_exec_call_subgraph(irx_th **out, size_t n_out, irx_exec_call *c, const char *graph,
-			   irx_th *const *in, size_t n_in, irx_error *err)
+				  irx_th *const *in, size_t n_in, irx_error *err)
 {
 	const json_t *subs = json_object_get(c->n->json, "subgraphs");
 	struct xgraph *g = NULL;
@@ -1043,10 +1089,13 @@ irx_status irx_exec_call_subgraph(irx_th **out, size_t n_out, irx_exec_call *c, 
 		i++;
 	}
 	if (!g)
-		return irx_error_set(err, IRX_EFORMAT, "node %s has no subgraph '%s'", c->n->name, graph);
+		return irx_error_set(err, IRX_EFORMAT, "node %s has no subgraph '%s'", c->n->name,
+				     graph);
 	if (n_in != g->n_inputs || n_out != g->n_outputs)
-		return irx_error_set(err, IRX_EFORMAT, "subgraph '%s' takes %zu inputs and gives %zu outputs, not %zu and %zu",
-			    graph, g->n_inputs, g->n_outputs, n_in, n_out);
+		return irx_error_set(
+			err, IRX_EFORMAT,
+			"subgraph '%s' takes %zu inputs and gives %zu outputs, not %zu and %zu",
+			graph, g->n_inputs, g->n_outputs, n_in, n_out);
 	if (!(vals = calloc(g->n_values + 1, sizeof(*vals))))
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	for (i = 0; i < n_in && !rc; i++)
@@ -1056,7 +1105,8 @@ irx_status irx_exec_call_subgraph(irx_th **out, size_t n_out, irx_exec_call *c, 
 		rc = run_graph(c->x, g, vals, 0, err);
 	for (i = 0; i < n_out; i++) {
 		out[i] = NULL;
-		if (!rc && g->outputs[i] != NO_VALUE && !(out[i] = irx_th_retain(vals[g->outputs[i]])))
+		if (!rc && g->outputs[i] != NO_VALUE &&
+		    !(out[i] = irx_th_retain(vals[g->outputs[i]])))
 			rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}
 	for (i = 0; i < g->n_values; i++)

@@ -12,19 +12,19 @@
 
 /* One tensor slot of a node's arguments. */
 struct xin {
-	const char *arg;        /* schema argument name */
-	size_t list_index;      /* in a tensor list, else 0 */
+	const char *arg;   /* schema argument name */
+	size_t list_index; /* in a tensor list, else 0 */
 	int in_list;
-	size_t value;           /* value id */
+	size_t value; /* value id */
 };
 
 /* A prepared argument: attrs converted once; tensors filled per run. */
 struct xarg {
 	const char *name;
 	irx_th_value v;
-	size_t first_in, n_in;  /* tensors: slots in xnode.in (lists: n_in >= 0) */
+	size_t first_in, n_in; /* tensors: slots in xnode.in (lists: n_in >= 0) */
 	int is_tensor, is_list;
-	size_t list_len;        /* tensor lists: length (missing elements are None) */
+	size_t list_len; /* tensor lists: length (missing elements are None) */
 };
 
 struct xgraph;
@@ -32,24 +32,24 @@ struct xgraph;
 struct xnode {
 	const json_t *json;
 	const char *name, *op_type;
-	irx_th_op *op;              /* dispatched, or NULL */
-	irx_executor_fn fn;         /* executor or decomposition, or NULL */
+	irx_th_op *op;      /* dispatched, or NULL */
+	irx_executor_fn fn; /* executor or decomposition, or NULL */
 	void *user;
 	struct xin *in;
 	size_t n_in;
 	struct xarg *args;
 	size_t n_args;
-	size_t *out;                /* value id per output (producer_output_idx) */
+	size_t *out; /* value id per output (producer_output_idx) */
 	const json_t **out_meta;
 	size_t n_out;
-	size_t *dead;               /* values whose last use is this node */
+	size_t *dead; /* values whose last use is this node */
 	size_t n_dead;
-	struct xgraph **subgraphs;  /* by name, for higher-order operators */
+	struct xgraph **subgraphs; /* by name, for higher-order operators */
 };
 
 struct xgraph {
 	const json_t *json;
-	json_t *ids;                /* value name -> id */
+	json_t *ids; /* value name -> id */
 	size_t n_values;
 	struct xnode *nodes;
 	size_t n_nodes;
@@ -63,10 +63,10 @@ struct irx_exec {
 	const json_t *ir;
 	irx_exec_options o;
 	struct xgraph *top;
-	irx_th **values;            /* of the top graph during and after a run */
-	irx_th **bound;             /* weights and constants, by value id */
-	char *custom;               /* custom objects: never bound */
-	size_t peak_live;           /* with o.measure: bytes, see irx_exec_memory() */
+	irx_th **values;  /* of the top graph during and after a run */
+	irx_th **bound;   /* weights and constants, by value id */
+	char *custom;     /* custom objects: never bound */
+	size_t peak_live; /* with o.measure: bytes, see irx_exec_memory() */
 };
 
 struct irx_exec_call {
@@ -86,9 +86,11 @@ void exec_resolve_bounds(irx_exec_options *o);
 /* Why the policy refuses OP (OP_TYPE in the IR), or NULL. */
 const char *exec_refusal(const irx_exec_options *o, const char *op_type, const irx_th_op *op);
 int exec_check_dtype(const json_t *meta, irx_error *err);
-int exec_check_bounds(const irx_exec *x, const struct xgraph *g, const struct xnode *n, irx_error *err);
+int exec_check_bounds(const irx_exec *x, const struct xgraph *g, const struct xnode *n,
+		      irx_error *err);
 int exec_check_bodies(const struct xnode *n, irx_error *err);
-int exec_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *vals, irx_error *err);
+int exec_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *vals,
+		      irx_error *err);
 
 /* executors.c */
 /* The executor of OP_TYPE: from SET (may be NULL), else a built-in one. */
@@ -98,7 +100,6 @@ int exec_find_decomposition(const char *op_type, irx_executor_fn *fn, void **use
 
 /* exec.c: "aten.conv2d.default" -> ("aten::conv2d", ""); 0 when not an
  * operator name. */
-int exec_split_op_type(const char *op_type, char *name, size_t nsize, char *overload,
-		     size_t osize);
+int exec_split_op_type(const char *op_type, char *name, size_t nsize, char *overload, size_t osize);
 
 #endif

@@ -46,7 +46,8 @@ irx_status irx_executors_add(irx_executors *s, const char *op_type, irx_executor
 	struct executor *e, *v;
 
 	if (!s || !op_type || !fn)
-		return irx_error_set(err, IRX_EINVAL, "an executor needs a set, an op_type and a function");
+		return irx_error_set(err, IRX_EINVAL,
+				     "an executor needs a set, an op_type and a function");
 	if ((e = executor_of(s, op_type))) {
 		e->fn = fn, e->user = user;
 		return IRX_OK;
@@ -97,23 +98,23 @@ static int assert_tensor_metadata(irx_exec_call *c, void *user, irx_error *err)
 	irx_th_view(&t, a);
 	if (json_is_string(dtype) && irx_dtype_from_name(json_string_value(dtype)) != t.dtype &&
 	    t.dtype != IRX_DTYPE_FLOAT64) /* a float64 reference trace is float64 throughout */
-		return err_at(err, IRX_EMISMATCH, "the tensor's dtype differs from the exporter's record");
+		return err_at(err, IRX_EMISMATCH,
+			      "the tensor's dtype differs from the exporter's record");
 	if (json_is_array(size)) {
 		if (json_array_size(size) != (size_t)t.ndim)
-			return err_at(err, IRX_EMISMATCH, "the tensor's rank differs from the exporter's record");
+			return err_at(err, IRX_EMISMATCH,
+				      "the tensor's rank differs from the exporter's record");
 		json_array_foreach(size, i, d)
 			if (json_is_integer(d) && json_integer_value(d) != t.shape[i])
-				return err_at(err, IRX_EMISMATCH,
-					      "the tensor's sizes differ from the exporter's record");
+				return err_at(
+					err, IRX_EMISMATCH,
+					"the tensor's sizes differ from the exporter's record");
 	}
 	return IRX_OK;
 }
 
 /* Assertions on symbolic values: irx runs static shapes only, where they hold. */
-static int no_op(irx_exec_call *c, void *user, irx_error *err)
-{
-	return IRX_OK;
-}
+static int no_op(irx_exec_call *c, void *user, irx_error *err) { return IRX_OK; }
 
 /* ---- higher-order operators ----------------------------------------------- */
 
@@ -133,7 +134,9 @@ static irx_th **operands(irx_exec_call *c, const char *skip, size_t *n)
 		json_t *li = json_object_get(in, "list_index");
 		if (skip && arg && !strcmp(arg, skip))
 			continue;
-		v[(*n)++] = irx_exec_call_arg(c, arg ? arg : "", json_is_integer(li) ? (size_t)json_integer_value(li) : 0);
+		v[(*n)++] =
+			irx_exec_call_arg(c, arg ? arg : "",
+					  json_is_integer(li) ? (size_t)json_integer_value(li) : 0);
 	}
 	return v;
 }
@@ -191,7 +194,8 @@ static int truth(irx_th *t, const json_t *literal, int *out, irx_error *err)
 
 	if (!t) {
 		if (!json_is_boolean(literal))
-			return err_at(err, IRX_EFORMAT, "the predicate is neither a tensor nor a bool");
+			return err_at(err, IRX_EFORMAT,
+				      "the predicate is neither a tensor nor a bool");
 		*out = json_is_true(literal);
 		return IRX_OK;
 	}
@@ -200,10 +204,22 @@ static int truth(irx_th *t, const json_t *literal, int *out, irx_error *err)
 		return err_at(err, IRX_EFORMAT, "the predicate is not a single value");
 	switch (irx_dtype_size(v.dtype)) {
 	case 1: *out = v.data[0] != 0; break;
-	case 4: { float f; int32_t i; memcpy(&f, v.data, 4); memcpy(&i, v.data, 4);
-		  *out = v.dtype == IRX_DTYPE_FLOAT32 ? f != 0 : i != 0; break; }
-	case 8: { double f; int64_t i; memcpy(&f, v.data, 8); memcpy(&i, v.data, 8);
-		  *out = v.dtype == IRX_DTYPE_FLOAT64 ? f != 0 : i != 0; break; }
+	case 4: {
+		float f;
+		int32_t i;
+		memcpy(&f, v.data, 4);
+		memcpy(&i, v.data, 4);
+		*out = v.dtype == IRX_DTYPE_FLOAT32 ? f != 0 : i != 0;
+		break;
+	}
+	case 8: {
+		double f;
+		int64_t i;
+		memcpy(&f, v.data, 8);
+		memcpy(&i, v.data, 8);
+		*out = v.dtype == IRX_DTYPE_FLOAT64 ? f != 0 : i != 0;
+		break;
+	}
 	default: return err_at(err, IRX_EFORMAT, "the predicate has an unusual dtype");
 	}
 	return IRX_OK;
@@ -217,7 +233,8 @@ static int hop_cond(irx_exec_call *c, void *user, irx_error *err)
 
 	if (!ops)
 		return err_at(err, IRX_ENOMEM, "out of memory");
-	if (!(rc = truth(irx_exec_call_arg(c, "pred", 0), irx_exec_call_attr(c, "pred"), &pred, err)))
+	if (!(rc = truth(irx_exec_call_arg(c, "pred", 0), irx_exec_call_attr(c, "pred"), &pred,
+			 err)))
 		rc = run_into_outputs(c, graph_attr(c, pred ? "true_fn" : "false_fn"), ops, n, err);
 	free(ops);
 	return rc;
@@ -261,7 +278,8 @@ static int hop_while(irx_exec_call *c, void *user, irx_error *err)
 			rc = err_at(err, IRX_EUNSUPPORTED, m);
 			break;
 		}
-		if ((rc = irx_exec_call_subgraph(&pred_t, 1, c, graph_attr(c, "cond_fn"), args, nc + na, err)) ||
+		if ((rc = irx_exec_call_subgraph(&pred_t, 1, c, graph_attr(c, "cond_fn"), args,
+						 nc + na, err)) ||
 		    (rc = truth(pred_t, NULL, &more, err)))
 			break;
 		irx_th_free(pred_t);
@@ -273,7 +291,8 @@ static int hop_while(irx_exec_call *c, void *user, irx_error *err)
 			rc = err_at(err, IRX_ENOMEM, "out of memory");
 			break;
 		}
-		rc = irx_exec_call_subgraph(next, nc, c, graph_attr(c, "body_fn"), args, nc + na, err);
+		rc = irx_exec_call_subgraph(next, nc, c, graph_attr(c, "body_fn"), args, nc + na,
+					    err);
 		for (size_t i = 0; i < nc; i++) {
 			irx_th_free(args[i]);
 			args[i] = next[i];

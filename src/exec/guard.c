@@ -43,8 +43,8 @@ static int allow_listed(const irx_exec_options *o, const char *op_type)
 	for (size_t i = 0; i < o->n_allow_ops; i++) {
 		const char *a = o->allow_ops[i];
 		size_t n = strlen(a);
-		if (!strcmp(op_type, a) || (!strncmp(op_type, a, n) && op_type[n] == '.' &&
-					    !strchr(op_type + n + 1, '.')))
+		if (!strcmp(op_type, a) ||
+		    (!strncmp(op_type, a, n) && op_type[n] == '.' && !strchr(op_type + n + 1, '.')))
 			return 1;
 	}
 	return 0;
@@ -73,8 +73,10 @@ int exec_check_dtype(const json_t *meta, irx_error *err)
 	if (json_is_string(d) && irx_dtype_from_name(json_string_value(d)) > 0)
 		return IRX_OK;
 	return irx_error_set(err, IRX_EFORMAT, "tensor '%s': dtype %s is not one irx knows",
-		       json_string_value(json_object_get(meta, "name")) ? json_string_value(json_object_get(meta, "name")) : "",
-		       json_is_string(d) ? json_string_value(d) : "(not a string)");
+			     json_string_value(json_object_get(meta, "name"))
+				     ? json_string_value(json_object_get(meta, "name"))
+				     : "",
+			     json_is_string(d) ? json_string_value(d) : "(not a string)");
 }
 
 /* Elements of META's shape, saturating; 0 when it is not static. */
@@ -97,10 +99,7 @@ static uint64_t meta_numel(const json_t *meta)
 	return n;
 }
 
-static uint64_t add_sat(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
+static uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
 static uint64_t mul_sat(uint64_t a, uint64_t b)
 {
@@ -108,7 +107,8 @@ static uint64_t mul_sat(uint64_t a, uint64_t b)
 	return __builtin_mul_overflow(a, b, &r) ? UINT64_MAX : r;
 }
 
-int exec_check_bounds(const irx_exec *x, const struct xgraph *g, const struct xnode *n, irx_error *err)
+int exec_check_bounds(const irx_exec *x, const struct xgraph *g, const struct xnode *n,
+		      irx_error *err)
 {
 	uint64_t elements = 0, bytes = 0;
 
@@ -118,17 +118,22 @@ int exec_check_bounds(const irx_exec *x, const struct xgraph *g, const struct xn
 		const json_t *m = n->out_meta[k];
 		uint64_t e = meta_numel(m);
 		elements = add_sat(elements, e);
-		bytes = add_sat(bytes, mul_sat(e, irx_dtype_size(irx_dtype_from_name(
-							 json_string_value(json_object_get(m, "dtype"))))));
+		bytes = add_sat(bytes,
+				mul_sat(e, irx_dtype_size(irx_dtype_from_name(json_string_value(
+						   json_object_get(m, "dtype"))))));
 	}
 	if (elements > x->o.max_elements)
-		return irx_error_set(err, IRX_EUNSUPPORTED, "node %s (%s) reads and writes %llu elements, more than "
-			       "--max-elements=%llu", n->name, n->op_type, (unsigned long long)elements,
-			       (unsigned long long)x->o.max_elements);
+		return irx_error_set(err, IRX_EUNSUPPORTED,
+				     "node %s (%s) reads and writes %llu elements, more than "
+				     "--max-elements=%llu",
+				     n->name, n->op_type, (unsigned long long)elements,
+				     (unsigned long long)x->o.max_elements);
 	if (bytes > x->o.max_memory)
-		return irx_error_set(err, IRX_EUNSUPPORTED, "node %s (%s): its outputs take %llu bytes, more than "
-			       "--max-memory=%zu", n->name, n->op_type, (unsigned long long)bytes,
-			       x->o.max_memory);
+		return irx_error_set(err, IRX_EUNSUPPORTED,
+				     "node %s (%s): its outputs take %llu bytes, more than "
+				     "--max-memory=%zu",
+				     n->name, n->op_type, (unsigned long long)bytes,
+				     x->o.max_memory);
 	return IRX_OK;
 }
 
@@ -146,13 +151,17 @@ int exec_check_bodies(const struct xnode *n, irx_error *err)
 		if (!json_is_object(v) || !json_object_get(v, "graph"))
 			continue;
 		if (!body || !json_is_object(json_object_get(subs, body)))
-			return irx_error_set(err, IRX_EFORMAT, "node %s (%s): its body '%s' (attrs.%s) is not "
-				       "among its subgraphs", n->name, n->op_type, body ? body : "?", k);
+			return irx_error_set(err, IRX_EFORMAT,
+					     "node %s (%s): its body '%s' (attrs.%s) is not "
+					     "among its subgraphs",
+					     n->name, n->op_type, body ? body : "?", k);
 		bodies++;
 	}
 	/* without graph attrs, an executor picks its bodies from the subgraphs */
-	if (!bodies && !json_object_size(subs) && n->fn && !strncmp(n->op_type, "higher_order.", 13))
-		return irx_error_set(err, IRX_EFORMAT, "node %s (%s) has no body", n->name, n->op_type);
+	if (!bodies && !json_object_size(subs) && n->fn &&
+	    !strncmp(n->op_type, "higher_order.", 13))
+		return irx_error_set(err, IRX_EFORMAT, "node %s (%s) has no body", n->name,
+				     n->op_type);
 	return IRX_OK;
 }
 
@@ -178,12 +187,15 @@ int exec_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *v
 		if (unread(n, n->out[k]))
 			continue;
 		irx_th_view(&t, vals[n->out[k]]);
-		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 && exec_is_float(irx_dtype_from_name(
-			   json_string_value(json_object_get(m, "dtype")))))
-			t.dtype = irx_dtype_from_name(json_string_value(json_object_get(m, "dtype")));
+		if (x->o.float64 && t.dtype == IRX_DTYPE_FLOAT64 &&
+		    exec_is_float(
+			    irx_dtype_from_name(json_string_value(json_object_get(m, "dtype")))))
+			t.dtype =
+				irx_dtype_from_name(json_string_value(json_object_get(m, "dtype")));
 		if (!exec_fits(&t, m, want, got, sizeof(want)))
-			return irx_error_set(err, IRX_EFORMAT, "output %zu ('%s') is %s, the IR claims %s", k,
-				       json_string_value(json_object_get(m, "name")), got, want);
+			return irx_error_set(
+				err, IRX_EFORMAT, "output %zu ('%s') is %s, the IR claims %s", k,
+				json_string_value(json_object_get(m, "name")), got, want);
 	}
 	return IRX_OK;
 }

@@ -15,10 +15,7 @@
 
 static const char *libtorch_version;
 
-void tool_set_libtorch(const char *version)
-{
-	libtorch_version = version;
-}
+void tool_set_libtorch(const char *version) { libtorch_version = version; }
 
 static void print_version(FILE *f, struct argp_state *state)
 {
@@ -157,7 +154,8 @@ int tool_out_commit(struct tool_out *o)
 		 * itself down. */
 		if (ferror(o->f) | fclose(o->f))
 			rc = tool_fail("cannot write %s: %s",
-				       o->f == stdout ? "standard output" : "the output", strerror(errno));
+				       o->f == stdout ? "standard output" : "the output",
+				       strerror(errno));
 		memset(o, 0, sizeof(*o));
 		return rc;
 	}
@@ -183,7 +181,8 @@ int tool_write_json(const char *path, const json_t *doc, unsigned flags)
 		return rc;
 	if (irx_json_write(out.f, doc, flags, NULL)) {
 		tool_out_abort(&out);
-		return tool_fail("%s: cannot write: %s", path ? path : "standard output", strerror(errno));
+		return tool_fail("%s: cannot write: %s", path ? path : "standard output",
+				 strerror(errno));
 	}
 	return tool_out_commit(&out);
 }

@@ -12,10 +12,10 @@
 #include "irx.h"
 
 enum tool_exit {
-	EXIT_OK = 0,        /* success */
-	EXIT_NEGATIVE = 1,  /* a negative answer: a check failed, outputs differ */
-	EXIT_ERROR = 2,     /* bad input, I/O, unsupported */
-	EXIT_USAGE = 64,    /* bad command line (argp's status, EX_USAGE) */
+	EXIT_OK = 0,       /* success */
+	EXIT_NEGATIVE = 1, /* a negative answer: a check failed, outputs differ */
+	EXIT_ERROR = 2,    /* bad input, I/O, unsupported */
+	EXIT_USAGE = 64,   /* bad command line (argp's status, EX_USAGE) */
 };
 
 /* The paragraph every tool's --help ends with. */

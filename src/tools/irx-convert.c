@@ -57,12 +57,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp argp = {
-	options, parse_opt, "[FILE]",
+	options,
+	parse_opt,
+	"[FILE]",
 	"Convert an exported program (the JSON irx-export writes; standard input when "
 	"FILE is absent or -) to the irx IR: ATen operator nodes with every attribute "
 	"by its schema name, producers of every tensor, weights and their state_dict "
 	"keys (see irx(7)).\v" TOOL_EXIT_DOC,
-	NULL, NULL, NULL,
+	NULL,
+	NULL,
+	NULL,
 };
 
 int main(int argc, char **argv)

@@ -62,8 +62,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		else if (!strcmp(arg, "model-explorer"))
 			a->picture = IRX_PICTURE_MODEL_EXPLORER;
 		else
-			argp_error(state, "unknown format '%s' (text, json, dot, mermaid or "
-				   "model-explorer)", arg);
+			argp_error(state,
+				   "unknown format '%s' (text, json, dot, mermaid or "
+				   "model-explorer)",
+				   arg);
 		break;
 	case OPT_DEPTH: {
 		char *end;
@@ -94,7 +96,9 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp argp = {
-	options, parse_opt, "FILE",
+	options,
+	parse_opt,
+	"FILE",
 	"Show an irx file: for an IR, a table of nodes (name, op_type, input and output "
 	"shapes, attrs), graph inputs, outputs and weights; for an exported-program "
 	"document or a .pt2 archive, a summary and its weights; for a tensor file "
@@ -102,7 +106,9 @@ static const struct argp argp = {
 	"libtorch), its module tree, parameters, buffers and methods. With --check, validate an IR: references "
 	"resolve, producers agree, nodes are in topological order, shapes and dtypes are "
 	"well formed, names are unique.\v" TOOL_EXIT_DOC,
-	NULL, NULL, NULL,
+	NULL,
+	NULL,
+	NULL,
 };
 
 struct problems {
@@ -222,7 +228,8 @@ static int model_view(const struct args *a)
 static int dump_model(const struct args *a, const json_t *doc, FILE *f)
 {
 	const char *format = json_string_value(json_object_get(doc, "format"));
-	irx_convert_options co = {.allow_dynamic = 1, .warn = tool_warn, .warn_ctx = (void *)a->input};
+	irx_convert_options co = {
+		.allow_dynamic = 1, .warn = tool_warn, .warn_ctx = (void *)a->input};
 	irx_error err = {0};
 	json_t *ir = NULL;
 	int rc;
@@ -252,20 +259,25 @@ static int dump_model(const struct args *a, const json_t *doc, FILE *f)
 
 static int dump_archive(const struct args *a, irx_archive *ar, FILE *f)
 {
-	irx_export_options eo = {.model = a->model, .warn = tool_warn, .warn_ctx = (void *)a->input};
+	irx_export_options eo = {
+		.model = a->model, .warn = tool_warn, .warn_ctx = (void *)a->input};
 	irx_error err = {0};
 	json_t *doc = NULL;
 	int rc = IRX_OK;
 
 	if (a->check)
-		return tool_fail("%s: --check validates an IR or a tensor file; convert the archive "
-				 "first (irx-export | irx-convert)", a->input);
+		return tool_fail(
+			"%s: --check validates an IR or a tensor file; convert the archive "
+			"first (irx-export | irx-convert)",
+			a->input);
 	if (irx_archive_require_program(ar, NULL) == IRX_OK)
 		rc = irx_program_export(&doc, ar, &eo, &err);
 	if (!rc && model_view(a)) {
 		if (!doc) {
-			return tool_fail("%s: the archive holds no program: --stats and pictures are for "
-					 "models", a->input);
+			return tool_fail(
+				"%s: the archive holds no program: --stats and pictures are for "
+				"models",
+				a->input);
 		}
 		/* the archive's weights are read and checked as for its summary, so
 		 * that a malformed archive fails the same way whatever is asked */
@@ -274,7 +286,8 @@ static int dump_archive(const struct args *a, irx_archive *ar, FILE *f)
 			if (null)
 				fclose(null);
 			json_decref(doc);
-			return rc ? report(&err, rc) : tool_fail("cannot open /dev/null: %s", strerror(errno));
+			return rc ? report(&err, rc)
+				  : tool_fail("cannot open /dev/null: %s", strerror(errno));
 		}
 		fclose(null);
 		rc = dump_model(a, doc, f);
@@ -329,13 +342,15 @@ static int dispatch(const struct args *a, irx_blob *blob, FILE *f)
 	}
 	const char *format = json_string_value(json_object_get(doc, "format"));
 	if (format && !strcmp(format, IRX_IR_FORMAT))
-		rc = a->check ? check_ir(a, doc, f)
-			      : irx_dump_ir(f, doc, a->format, NULL) ? dump_failed(a) : EXIT_OK;
+		rc = a->check                               ? check_ir(a, doc, f)
+		     : irx_dump_ir(f, doc, a->format, NULL) ? dump_failed(a)
+							    : EXIT_OK;
 	else if (format && !strcmp(format, IRX_PROGRAM_FORMAT) && !a->check)
 		rc = irx_dump_program(f, doc, a->format, NULL) ? dump_failed(a) : EXIT_OK;
 	else if (a->check)
-		rc = tool_fail("%s: not an irx IR document (no \"format\": \"irx-ir\"): nothing to check",
-			       a->input);
+		rc = tool_fail(
+			"%s: not an irx IR document (no \"format\": \"irx-ir\"): nothing to check",
+			a->input);
 	else
 		rc = tool_fail("%s: not an irx file (JSON without a known \"format\")", a->input);
 	json_decref(doc);

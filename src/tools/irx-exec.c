@@ -72,7 +72,8 @@ static void note_refused(void *ctx, const char *text)
 		}
 		if (r->n < r->cap &&
 		    asprintf(&line, "%.*s.%s.%s\t%s", colons ? (int)(colons - s->name) : 0, s->name,
-			     colons ? colons + 2 : s->name, *s->overload ? s->overload : "default", why) >= 0)
+			     colons ? colons + 2 : s->name, *s->overload ? s->overload : "default",
+			     why) >= 0)
 			r->lines[r->n++] = line;
 		else
 			r->failed = 1;
@@ -116,7 +117,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		errno = 0;
 		a->repeat = strtoul(arg, &end, 10);
 		if (!*arg || *end || errno || a->repeat < 1 || a->repeat > 1000000 || arg[0] == '-')
-			argp_error(state, "--repeat takes a number from 1 to 1000000, not '%s'", arg);
+			argp_error(state, "--repeat takes a number from 1 to 1000000, not '%s'",
+				   arg);
 		return 0;
 	}
 	case ARGP_KEY_INIT: state->child_inputs[0] = &a->run; return 0;
@@ -127,11 +129,15 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const struct argp_child run_children[] = {{&run_argp, 0, NULL, 0}, {0}};
 
 static const struct argp argp = {
-	options, parse_opt, "IR",
+	options,
+	parse_opt,
+	"IR",
 	"Run an IR (from irx-convert) with real weights through libtorch's dispatcher: each "
 	"node calls its ATen operator by name with arguments from the IR, matched to the "
 	"linked libtorch's schema.\v" TOOL_EXIT_DOC,
-	run_children, NULL, NULL,
+	run_children,
+	NULL,
+	NULL,
 };
 
 static int on_node(void *ctx, const json_t *node, irx_th *const *outs, size_t n, irx_error *err)
@@ -147,7 +153,8 @@ static int on_node(void *ctx, const json_t *node, irx_th *const *outs, size_t n,
 static void summary(const struct run *r)
 {
 	for (size_t i = 0; i < irx_exec_n_outputs(r->x); i++) {
-		const char *name = json_string_value(json_object_get(irx_exec_output(r->x, i), "name"));
+		const char *name =
+			json_string_value(json_object_get(irx_exec_output(r->x, i), "name"));
 		irx_th *t = irx_exec_result(r->x, i);
 		irx_tensor v;
 		irx_tensor_stats s;
@@ -164,7 +171,8 @@ static void summary(const struct run *r)
 					      (long long)v.shape[d]);
 		printf("%s  %s[%s]", name ? name : "?", irx_dtype_name(v.dtype), shape);
 		if (!irx_tensor_stats_of(&s, &v, NULL) && s.count)
-			printf("  sum=%.9g min=%.9g max=%.9g mean=%.9g", s.sum, s.min, s.max, s.mean);
+			printf("  sum=%.9g min=%.9g max=%.9g mean=%.9g", s.sum, s.min, s.max,
+			       s.mean);
 		printf("  nonfinite=%llu\n", (unsigned long long)s.nonfinite);
 	}
 }
@@ -240,7 +248,8 @@ int main(int argc, char **argv)
 		const char **names = calloc(n + 1, sizeof(*names));
 		rc = t && names ? EXIT_OK : tool_fail("out of memory");
 		for (size_t i = 0; i < n && !rc; i++) {
-			names[i] = json_string_value(json_object_get(irx_exec_output(r.x, i), "name"));
+			names[i] =
+				json_string_value(json_object_get(irx_exec_output(r.x, i), "name"));
 			if (!(t[i] = irx_exec_result(r.x, i)))
 				rc = tool_fail("%s: output %zu is not a tensor", a.run.ir, i);
 		}

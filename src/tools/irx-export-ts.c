@@ -28,8 +28,17 @@ struct args {
 };
 
 enum {
-	OPT_COMPACT = 0x100, OPT_METHOD, OPT_SHAPE, OPT_DTYPE, OPT_INPUTS, OPT_ARG, OPT_ALLOW_DD,
-	OPT_SOURCE, OPT_VERSION, OPT_SAVE_WEIGHTS, OPT_SAVE_INPUTS,
+	OPT_COMPACT = 0x100,
+	OPT_METHOD,
+	OPT_SHAPE,
+	OPT_DTYPE,
+	OPT_INPUTS,
+	OPT_ARG,
+	OPT_ALLOW_DD,
+	OPT_SOURCE,
+	OPT_VERSION,
+	OPT_SAVE_WEIGHTS,
+	OPT_SAVE_INPUTS,
 };
 
 static const struct argp_option options[] = {
@@ -40,10 +49,12 @@ static const struct argp_option options[] = {
 	{"input-dtype", OPT_DTYPE, "DTYPE", 0, "One tensor input's dtype", 0},
 	{"inputs", OPT_INPUTS, "FILE", 0, "The tensor inputs (a torch.save list)", 0},
 	{"arg", OPT_ARG, "VALUE", 0, "The value of an int, float or bool argument", 0},
-	{"allow-data-dependent", OPT_ALLOW_DD, NULL, 0, "Specialize data-dependent control flow", 0},
+	{"allow-data-dependent", OPT_ALLOW_DD, NULL, 0, "Specialize data-dependent control flow",
+	 0},
 	{"source", OPT_SOURCE, "NAME", 0, "The file name to record", 0},
 	{"container-version", OPT_VERSION, "TEXT", 0, "The archive's version entry", 0},
-	{"save-weights", OPT_SAVE_WEIGHTS, "FILE", 0, "Write the weights and constants (safetensors)", 0},
+	{"save-weights", OPT_SAVE_WEIGHTS, "FILE", 0,
+	 "Write the weights and constants (safetensors)", 0},
 	{"save-inputs", OPT_SAVE_INPUTS, "FILE", 0, "Write the inputs used (torch.save list)", 0},
 	{0},
 };
@@ -92,9 +103,13 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp argp = {
-	options, parse_opt, "ARCHIVE",
+	options,
+	parse_opt,
+	"ARCHIVE",
 	"irx-export's TorchScript reader (run by irx-export; see irx-export(1)).\v" TOOL_EXIT_DOC,
-	NULL, NULL, NULL,
+	NULL,
+	NULL,
+	NULL,
 };
 
 /* "1,3,224,224" (or "1x3x224x224"; "" or "scalar" for 0-dim) */
@@ -127,11 +142,13 @@ static void report(irx_error *err)
 	if (!err->source[0] && report_source)
 		snprintf(err->source, sizeof(err->source), "%s", report_source);
 	if (!err->where[0])
-		snprintf(err->where, sizeof(err->where), "TorchScript %s", report_method ? report_method : "archive");
+		snprintf(err->where, sizeof(err->where), "TorchScript %s",
+			 report_method ? report_method : "archive");
 	tool_report(err);
 }
 
-static int make_inputs(struct args *a, irx_th_ts *m, irx_th ***out, size_t *n_out, irx_th_results **traced)
+static int make_inputs(struct args *a, irx_th_ts *m, irx_th ***out, size_t *n_out,
+		       irx_th_results **traced)
 {
 	irx_error err = {0};
 	irx_th **t = NULL;
@@ -162,14 +179,20 @@ static int make_inputs(struct args *a, irx_th_ts *m, irx_th ***out, size_t *n_ou
 			const char *colon = strchr(a->shapes[i], ':');
 			char shape[256];
 			snprintf(shape, sizeof(shape), "%.*s",
-				 (int)(colon ? (size_t)(colon - a->shapes[i]) : strlen(a->shapes[i])), a->shapes[i]);
-			const char *dname = colon ? colon + 1
+				 (int)(colon ? (size_t)(colon - a->shapes[i])
+					     : strlen(a->shapes[i])),
+				 a->shapes[i]);
+			const char *dname = colon              ? colon + 1
 					    : a->n_dtypes == 1 ? a->dtypes[0]
-					    : i < a->n_dtypes ? a->dtypes[i] : NULL;
+					    : i < a->n_dtypes  ? a->dtypes[i]
+							       : NULL;
 			if (parse_shape(shape, dims, &nd))
-				return tool_fail("--input-shape '%s' is not a list of sizes such as 1,3,224,224", a->shapes[i]);
+				return tool_fail(
+					"--input-shape '%s' is not a list of sizes such as 1,3,224,224",
+					a->shapes[i]);
 			if (dname && (dt = irx_dtype_from_name(dname)) <= 0)
-				return tool_fail("--input-dtype '%s' is not a dtype irx knows", dname);
+				return tool_fail("--input-dtype '%s' is not a dtype irx knows",
+						 dname);
 			if ((rc = irx_th_random(&t[i], dt, dims, nd, 0x5eed + (uint64_t)i, &err))) {
 				report(&err);
 				return tool_exit_for(rc);
@@ -190,10 +213,15 @@ static int make_inputs(struct args *a, irx_th_ts *m, irx_th ***out, size_t *n_ou
 				char *line = sig ? strstr(sig, meth) : NULL;
 				if (line)
 					line[strcspn(line, "\n")] = 0;
-				tool_fail("%s: TorchScript %s: the method takes %s tensor input%s and the archive does not say which it was "
-					  "traced with: give --input-shape (one per input) or --inputs FILE%s%s%s",
-					  a->source ? a->source : a->input, meth, need < 0 ? "a list of" : need == 1 ? "a" : "several",
-					  need == 1 ? "" : "s", line ? " (" : "", line ? line : "", line ? ")" : "");
+				tool_fail(
+					"%s: TorchScript %s: the method takes %s tensor input%s and the archive does not say which it was "
+					"traced with: give --input-shape (one per input) or --inputs FILE%s%s%s",
+					a->source ? a->source : a->input, meth,
+					need < 0    ? "a list of"
+					: need == 1 ? "a"
+						    : "several",
+					need == 1 ? "" : "s", line ? " (" : "", line ? line : "",
+					line ? ")" : "");
 				free(sig);
 				return EXIT_ERROR;
 			}
@@ -242,12 +270,18 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	irx_th_ts_options o = {
-		.method = a.method, .inputs = inputs, .n_inputs = n_inputs,
-		.scalars = a.scalars, .n_scalars = (size_t)a.n_scalars, .allow_data_dependent = a.allow_dd,
+		.method = a.method,
+		.inputs = inputs,
+		.n_inputs = n_inputs,
+		.scalars = a.scalars,
+		.n_scalars = (size_t)a.n_scalars,
+		.allow_data_dependent = a.allow_dd,
 	};
 	irx_ts_export_options eo = {
-		.source = a.source ? a.source : a.input, .container_version = a.container_version,
-		.weights_out = open_out(a.save_weights, &wo), .inputs_out = open_out(a.save_inputs, &io),
+		.source = a.source ? a.source : a.input,
+		.container_version = a.container_version,
+		.weights_out = open_out(a.save_weights, &wo),
+		.inputs_out = open_out(a.save_inputs, &io),
 	};
 	if ((a.save_weights && !eo.weights_out) || (a.save_inputs && !eo.inputs_out))
 		return EXIT_ERROR;

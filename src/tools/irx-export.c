@@ -51,14 +51,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp argp = {
-	options, parse_opt, "ARCHIVE",
+	options,
+	parse_opt,
+	"ARCHIVE",
 	"Read a .pt2 archive written by torch.export.save (any torch from 2.1 to 2.14, "
 	"either layout) and write its exported program as one normalized JSON document "
 	"(the irx-program format, see irx(7)). Tensor payloads are never read.\n\n"
 	"A TorchScript archive (torch.jit.save, torch.jit.trace) is read through libtorch: "
 	"the method is run at the given input shapes and what ran is written in the same "
 	"format (see irx-export(1)).\v" TOOL_EXIT_DOC,
-	NULL, NULL, NULL,
+	NULL,
+	NULL,
+	NULL,
 };
 
 int main(int argc, char **argv)
@@ -78,13 +82,16 @@ int main(int argc, char **argv)
 	if (!(rc = irx_archive_open(&ar, a.input, &err)) &&
 	    (irx_archive_kind(ar) == IRX_ARCHIVE_TORCHSCRIPT ||
 	     irx_archive_kind(ar) == IRX_ARCHIVE_TORCHSCRIPT_LITE)) {
-		rc = ts_export(ar, &a.ts, a.input, a.output, a.json_flags == IRX_JSON_COMPACT, argv[0]);
+		rc = ts_export(ar, &a.ts, a.input, a.output, a.json_flags == IRX_JSON_COMPACT,
+			       argv[0]);
 		irx_archive_free(ar);
 		return rc;
 	}
 	if (!rc && ts_given(&a.ts)) {
-		rc = tool_fail("%s: --method, --input-shape, --inputs and --arg are for TorchScript archives; "
-			       "this is a %s archive", a.input, irx_archive_kind_name(irx_archive_kind(ar)));
+		rc = tool_fail(
+			"%s: --method, --input-shape, --inputs and --arg are for TorchScript archives; "
+			"this is a %s archive",
+			a.input, irx_archive_kind_name(irx_archive_kind(ar)));
 		irx_archive_free(ar);
 		return rc;
 	}

@@ -67,14 +67,18 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 static const struct argp argp = {
-	options, parse_opt, "FILE...",
+	options,
+	parse_opt,
+	"FILE...",
 	"Report over a set of models: IRs, irx-program documents and .pt2 archives "
 	"(converted on the way), and the JSON reports of irx-verify (irx-verify --report=json), "
 	"which join the model whose file name starts the same (resnet18.verify.json joins "
 	"resnet18.pt2). One row per model, the operator coverage matrix (each operator x "
 	"each model), and a picture per model (mermaid in markdown, SVG from graphviz's dot "
 	"in HTML when dot is installed).\v" TOOL_EXIT_DOC,
-	NULL, NULL, NULL,
+	NULL,
+	NULL,
+	NULL,
 };
 
 /* "dir/resnet18.verify.json" -> "resnet18" */
@@ -129,7 +133,8 @@ static int load(const char *file, json_t **ir, json_t **verify)
 	}
 	const char *format = json_string_value(json_object_get(doc, "format"));
 	if (format && !strcmp(format, IRX_PROGRAM_FORMAT)) {
-		irx_convert_options co = {.allow_dynamic = 1, .warn = tool_warn, .warn_ctx = (void *)file};
+		irx_convert_options co = {
+			.allow_dynamic = 1, .warn = tool_warn, .warn_ctx = (void *)file};
 		rc = irx_convert(ir, doc, &co, &err);
 		json_decref(doc);
 		if (rc) {
@@ -143,7 +148,8 @@ static int load(const char *file, json_t **ir, json_t **verify)
 		*verify = doc;
 	} else {
 		json_decref(doc);
-		return tool_fail("%s: neither a model (IR, program, .pt2) nor an irx-verify report", file);
+		return tool_fail("%s: neither a model (IR, program, .pt2) nor an irx-verify report",
+				 file);
 	}
 	return EXIT_OK;
 }
@@ -218,14 +224,15 @@ static json_t *model_row(const char *file, const json_t *ir)
 	}
 	op_counts(json_object_get(ir, "nodes"), ops);
 	const json_t *t = json_object_get(st, "totals");
-	json_t *row = json_pack("{s:o,s:o,s:O,s:O,s:O,s:O,s:O,s:I,s:o,s:I,s:n}", "name",
-				escaped(json_string_value(json_object_get(ir, "model_name"))),
-				"file", escaped(file), "nodes", json_object_get(t, "nodes"), "params",
-				json_object_get(t, "params"), "flops", json_object_get(t, "flops"),
-				"other_work", json_object_get(t, "other_work"), "activation_peak_bytes",
-				json_object_get(t, "activation_peak_bytes"), "operators",
-				(json_int_t)json_object_size(ops), "op_counts", ops, "check_problems",
-				(json_int_t)problems, "verify");
+	json_t *row =
+		json_pack("{s:o,s:o,s:O,s:O,s:O,s:O,s:O,s:I,s:o,s:I,s:n}", "name",
+			  escaped(json_string_value(json_object_get(ir, "model_name"))), "file",
+			  escaped(file), "nodes", json_object_get(t, "nodes"), "params",
+			  json_object_get(t, "params"), "flops", json_object_get(t, "flops"),
+			  "other_work", json_object_get(t, "other_work"), "activation_peak_bytes",
+			  json_object_get(t, "activation_peak_bytes"), "operators",
+			  (json_int_t)json_object_size(ops), "op_counts", ops, "check_problems",
+			  (json_int_t)problems, "verify");
 	json_decref(st);
 	return row;
 }
@@ -256,8 +263,9 @@ static void join_verify(json_t *models, const char *file, const json_t *v)
 				    json_pack("{s:b,s:O?,s:O?,s:f,s:f,s:o}", "match",
 					      json_is_true(json_object_get(v, "match")), "outputs",
 					      json_object_get(v, "outputs"), "mismatched",
-					      json_object_get(v, "mismatched"), "worst_max_abs", max_abs,
-					      "worst_max_rel", max_rel, "report", escaped(file)));
+					      json_object_get(v, "mismatched"), "worst_max_abs",
+					      max_abs, "worst_max_rel", max_rel, "report",
+					      escaped(file)));
 		break;
 	}
 	free(s);
@@ -287,12 +295,13 @@ static json_t *coverage(const json_t *models)
 		json_t *counts = json_array();
 		json_int_t users = 0;
 		json_array_foreach(models, i, m) {
-			json_int_t c = json_integer_value(json_object_get(json_object_get(m, "op_counts"), names[k]));
+			json_int_t c = json_integer_value(
+				json_object_get(json_object_get(m, "op_counts"), names[k]));
 			users += c > 0;
 			json_array_append_new(counts, json_integer(c));
 		}
-		json_array_append_new(list, json_pack("{s:o,s:o,s:I}", "op", escaped(names[k]), "counts", counts,
-						      "models", users));
+		json_array_append_new(list, json_pack("{s:o,s:o,s:I}", "op", escaped(names[k]),
+						      "counts", counts, "models", users));
 	}
 	free(names);
 	json_decref(all);
@@ -312,7 +321,12 @@ static void put_text(FILE *f, const char *s, int md)
 		case '"': fputs("&quot;", f); break;
 		case '|': fputs(md ? "\\|" : "|", f); break;
 		case '`': fputs("&#96;", f); break;
-		case '*': case '_': case '[': case ']': case '\\': case '#':
+		case '*':
+		case '_':
+		case '[':
+		case ']':
+		case '\\':
+		case '#':
 			if (md)
 				putc('\\', f);
 			putc(*s, f);
@@ -342,15 +356,18 @@ static void put_verify(FILE *f, const json_t *v)
 		fputs("-", f);
 		return;
 	}
-	fprintf(f, "%s (max abs %.3g, max rel %.3g)", json_is_true(json_object_get(v, "match")) ? "match" : "MISMATCH",
+	fprintf(f, "%s (max abs %.3g, max rel %.3g)",
+		json_is_true(json_object_get(v, "match")) ? "match" : "MISMATCH",
 		json_number_value(json_object_get(v, "worst_max_abs")),
 		json_number_value(json_object_get(v, "worst_max_rel")));
 }
 
-static const char *const cols[] = {"model", "nodes", "parameters", "FLOPs", "activation peak (bytes)",
-				   "operators", "IR check", "verify", NULL};
+static const char *const cols[] = {
+	"model",     "nodes",    "parameters", "FLOPs", "activation peak (bytes)",
+	"operators", "IR check", "verify",     NULL};
 
-static void row_cells(FILE *f, const json_t *m, const char *open, const char *sep, const char *close, int md)
+static void row_cells(FILE *f, const json_t *m, const char *open, const char *sep,
+		      const char *close, int md)
 {
 	fputs(open, f);
 	put_text(f, json_string_value(json_object_get(m, "name")), md);
@@ -385,7 +402,8 @@ static void write_markdown(FILE *f, const json_t *doc, char **pics)
 	json_array_foreach(models, i, m)
 		row_cells(f, m, "| ", " | ", " |\n", 1);
 	fputs("\n## Operator coverage\n\nNodes of each operator in each model (subgraphs included); "
-	      "the last column counts the models that use it.\n\n| operator |", f);
+	      "the last column counts the models that use it.\n\n| operator |",
+	      f);
 	json_array_foreach(models, i, m) {
 		fputc(' ', f);
 		put_text(f, json_string_value(json_object_get(m, "name")), 1);
@@ -405,7 +423,8 @@ static void write_markdown(FILE *f, const json_t *doc, char **pics)
 				put_int(f, c);
 			fputs(" |", f);
 		}
-		fprintf(f, " %lld |\n", (long long)json_integer_value(json_object_get(r, "models")));
+		fprintf(f, " %lld |\n",
+			(long long)json_integer_value(json_object_get(r, "models")));
 	}
 	if (!pics)
 		return;
@@ -430,7 +449,8 @@ static void write_html(FILE *f, const json_t *doc, char **pics)
 	      "<style>body{font-family:sans-serif} table{border-collapse:collapse} "
 	      "td,th{border:1px solid #ccc;padding:2px 6px} td{text-align:right} "
 	      "td:first-child{text-align:left}</style></head><body>\n<h1>irx report</h1>\n"
-	      "<h2>Models</h2>\n<table>\n<tr>", f);
+	      "<h2>Models</h2>\n<table>\n<tr>",
+	      f);
 	for (i = 0; cols[i]; i++)
 		fprintf(f, "<th>%s</th>", cols[i]);
 	fputs("</tr>\n", f);
@@ -453,7 +473,8 @@ static void write_html(FILE *f, const json_t *doc, char **pics)
 				put_int(f, c);
 			fputs("</td>", f);
 		}
-		fprintf(f, "<td>%lld</td></tr>\n", (long long)json_integer_value(json_object_get(r, "models")));
+		fprintf(f, "<td>%lld</td></tr>\n",
+			(long long)json_integer_value(json_object_get(r, "models")));
 	}
 	fputs("</table>\n", f);
 	if (pics) {
@@ -562,7 +583,8 @@ int main(int argc, char **argv)
 		return tool_fail("out of memory");
 	if (a.format != F_JSON && !a.no_pictures && (pics = calloc(nm + 1, sizeof(*pics)))) {
 		for (i = 0; i < nm; i++) {
-			pics[i] = picture(irs[i], a.format == F_HTML ? IRX_PICTURE_DOT : IRX_PICTURE_MERMAID);
+			pics[i] = picture(irs[i], a.format == F_HTML ? IRX_PICTURE_DOT
+								     : IRX_PICTURE_MERMAID);
 			if (pics[i] && a.format == F_HTML)
 				pics[i] = to_svg(pics[i]);
 		}

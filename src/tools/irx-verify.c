@@ -25,7 +25,15 @@ struct args {
 	int json, per_node;
 };
 
-enum { OPT_EXPECTED = 0x100, OPT_REFERENCE, OPT_RTOL, OPT_ATOL, OPT_REPORT, OPT_PER_NODE, OPT_TRACE };
+enum {
+	OPT_EXPECTED = 0x100,
+	OPT_REFERENCE,
+	OPT_RTOL,
+	OPT_ATOL,
+	OPT_REPORT,
+	OPT_PER_NODE,
+	OPT_TRACE
+};
 
 /* The options table, laid out by hand */
 /* clang-format off */
@@ -79,7 +87,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		if (a->expected && a->reference)
 			argp_error(state, "give --expected FILE or --reference MODEL, not both");
 		if (!a->per_node && !a->expected && !a->reference)
-			argp_error(state, "give --expected FILE or --reference MODEL (or --per-node)");
+			argp_error(state,
+				   "give --expected FILE or --reference MODEL (or --per-node)");
 		if (a->trace && !a->per_node)
 			argp_error(state, "--trace goes with --per-node");
 		return 0;
@@ -90,13 +99,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const struct argp_child children[] = {{&run_argp, 0, NULL, 0}, {0}};
 
 static const struct argp argp = {
-	options, parse_opt, "IR",
+	options,
+	parse_opt,
+	"IR",
 	"Run an IR with real weights (as irx-exec does) and compare each output with the "
 	"original model's: allclose with rtol = atol = 1e-4 by default, integers and bools "
 	"exactly, NaN where NaN. The report gives, per output, the largest absolute and "
 	"relative errors and the worst element.\v" TOOL_EXIT_DOC " Here 1 means an output "
 	"(or with --per-node, a node) does not match.",
-	children, NULL, NULL,
+	children,
+	NULL,
+	NULL,
 };
 
 /* ---- reports -------------------------------------------------------------- */
@@ -111,7 +124,8 @@ static void index_text(char *buf, size_t size, const irx_tensor *t, int64_t flat
 		flat = t->shape[d] ? flat / t->shape[d] : 0;
 	}
 	for (int d = 0; d < t->ndim && n < size; d++)
-		n += (size_t)snprintf(buf + n, size - n, "%s%lld", d ? ", " : "", (long long)coord[d]);
+		n += (size_t)snprintf(buf + n, size - n, "%s%lld", d ? ", " : "",
+				      (long long)coord[d]);
 	if (n < size)
 		snprintf(buf + n, size - n, "]");
 }
@@ -119,10 +133,12 @@ static void index_text(char *buf, size_t size, const irx_tensor *t, int64_t flat
 /* "float32[2, 3]" */
 static void meta_text(char *buf, size_t size, const irx_tensor *t)
 {
-	size_t n = (size_t)snprintf(buf, size, "%s[", irx_dtype_name(t->dtype) ? irx_dtype_name(t->dtype) : "?");
+	size_t n = (size_t)snprintf(buf, size, "%s[",
+				    irx_dtype_name(t->dtype) ? irx_dtype_name(t->dtype) : "?");
 
 	for (int d = 0; d < t->ndim && n < size; d++)
-		n += (size_t)snprintf(buf + n, size - n, "%s%lld", d ? ", " : "", (long long)t->shape[d]);
+		n += (size_t)snprintf(buf + n, size - n, "%s%lld", d ? ", " : "",
+				      (long long)t->shape[d]);
 	if (n < size)
 		snprintf(buf + n, size - n, "]");
 }
@@ -138,7 +154,9 @@ static json_t *result_json(const char *name, const irx_tensor *got, const irx_te
 		char g[256], w[256];
 		meta_text(g, sizeof(g), got);
 		meta_text(w, sizeof(w), want);
-		json_object_set_new(o, "error", json_string(c->shape_differs ? "shapes differ" : "dtypes differ"));
+		json_object_set_new(
+			o, "error",
+			json_string(c->shape_differs ? "shapes differ" : "dtypes differ"));
 		json_object_set_new(o, "got_meta", json_string(g));
 		json_object_set_new(o, "want_meta", json_string(w));
 	}
@@ -146,14 +164,23 @@ static json_t *result_json(const char *name, const irx_tensor *got, const irx_te
 		json_t *idx = json_array();
 		int64_t flat = c->worst;
 		for (int d = got->ndim - 1; d >= 0; d--) {
-			json_array_insert_new(idx, 0, json_integer(got->shape[d] ? flat % got->shape[d] : 0));
+			json_array_insert_new(
+				idx, 0, json_integer(got->shape[d] ? flat % got->shape[d] : 0));
 			flat = got->shape[d] ? flat / got->shape[d] : 0;
 		}
 		json_object_set_new(o, "worst_index", idx);
-		json_object_set_new(o, "got", isfinite(c->worst_got) ? json_real(c->worst_got)
-				    : json_string(isnan(c->worst_got) ? "NaN" : c->worst_got > 0 ? "Infinity" : "-Infinity"));
-		json_object_set_new(o, "want", isfinite(c->worst_want) ? json_real(c->worst_want)
-				    : json_string(isnan(c->worst_want) ? "NaN" : c->worst_want > 0 ? "Infinity" : "-Infinity"));
+		json_object_set_new(o, "got",
+				    isfinite(c->worst_got)
+					    ? json_real(c->worst_got)
+					    : json_string(isnan(c->worst_got) ? "NaN"
+							  : c->worst_got > 0  ? "Infinity"
+									      : "-Infinity"));
+		json_object_set_new(o, "want",
+				    isfinite(c->worst_want)
+					    ? json_real(c->worst_want)
+					    : json_string(isnan(c->worst_want) ? "NaN"
+							  : c->worst_want > 0  ? "Infinity"
+									       : "-Infinity"));
 	}
 	return o;
 }
@@ -244,12 +271,14 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 	if (ref && irx_th_results_count(ref) != n)
 		rc = tool_fail("%s: the model returns %zu tensors, the IR %zu", a->reference,
 			       irx_th_results_count(ref), n);
-	else if (expected && strcmp(irx_tensors_container(expected), "dict") && irx_tensors_count(expected) != n)
+	else if (expected && strcmp(irx_tensors_container(expected), "dict") &&
+		 irx_tensors_count(expected) != n)
 		rc = tool_fail("%s: %zu tensor%s, but the IR gives %zu output%s", a->expected,
-			       irx_tensors_count(expected), irx_tensors_count(expected) == 1 ? "" : "s",
-			       n, n == 1 ? "" : "s");
+			       irx_tensors_count(expected),
+			       irx_tensors_count(expected) == 1 ? "" : "s", n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n && !rc; i++) {
-		const char *name = json_string_value(json_object_get(irx_exec_output(r->x, i), "name"));
+		const char *name =
+			json_string_value(json_object_get(irx_exec_output(r->x, i), "name"));
 		irx_th *t = irx_exec_result(r->x, i);
 		irx_tensor got, want_view;
 		const irx_tensor *want = NULL;
@@ -267,8 +296,8 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 			want = &want_view;
 		}
 		if (!want) {
-			rc = tool_fail("%s: no tensor for output %zu ('%s')", a->expected ? a->expected : a->reference,
-				       i, name);
+			rc = tool_fail("%s: no tensor for output %zu ('%s')",
+				       a->expected ? a->expected : a->reference, i, name);
 			break;
 		}
 		if ((rc = irx_compare(&c, &got, want, a->rtol, a->atol, &err))) {
@@ -278,13 +307,15 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 		}
 		bad += !c.match;
 		if (a->json)
-			json_array_append_new(report, result_json(name ? name : "?", &got, want, &c));
+			json_array_append_new(report,
+					      result_json(name ? name : "?", &got, want, &c));
 		else
 			result_text(name ? name : "?", &got, want, &c);
 	}
 	if (!rc && a->json) {
-		json_t *doc = json_pack("{s:b,s:I,s:I,s:o}", "match", !bad, "outputs", (json_int_t)n,
-					"mismatched", (json_int_t)bad, "results", report);
+		json_t *doc =
+			json_pack("{s:b,s:I,s:I,s:o}", "match", !bad, "outputs", (json_int_t)n,
+				  "mismatched", (json_int_t)bad, "results", report);
 		report = NULL;
 		if (per_node)
 			json_object_set(doc, "per_node", per_node);
@@ -307,8 +338,8 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 struct per_node {
 	const struct args *a;
 	const char *dir;
-	size_t compared;          /* nodes whose outputs the trace had a record of */
-	const json_t *culprit;    /* the first node beyond tolerance */
+	size_t compared;       /* nodes whose outputs the trace had a record of */
+	const json_t *culprit; /* the first node beyond tolerance */
 	char detail[512];
 };
 
@@ -374,10 +405,13 @@ static int whose_record(const irx_tensors *ref, const char *key, const char *pat
 	const char *got = irx_tensors_metadata(ref, IRX_TRACE_METADATA_KEY);
 
 	if (got && strcmp(got, key))
-		return bad_record(err, path, "the record of node '%s', not of '%s' (names encoded)", got, key);
+		return bad_record(err, path, "the record of node '%s', not of '%s' (names encoded)",
+				  got, key);
 	if (!got && strlen(key) > IRX_TRACE_STEM_MAX)
-		return bad_record(err, path, "a cut name without %s metadata: whose record it is "
-				  "cannot be told", IRX_TRACE_METADATA_KEY);
+		return bad_record(err, path,
+				  "a cut name without %s metadata: whose record it is "
+				  "cannot be told",
+				  IRX_TRACE_METADATA_KEY);
 	return IRX_OK;
 }
 
@@ -396,7 +430,8 @@ static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n
 		return rc;
 	/* lstat: a symlink planted in the trace is not followed out of it */
 	if (!lstat(path, &st) && !S_ISREG(st.st_mode))
-		rc = bad_record(err, path, "not a regular file (links in a trace are not followed)");
+		rc = bad_record(err, path,
+				"not a regular file (links in a trace are not followed)");
 	else if (access(path, R_OK) || irx_tensors_open(&ref, path, NULL, NULL))
 		rc = IRX_OK; /* the trace has no record of this node: nothing to hold it to */
 	else
@@ -409,7 +444,8 @@ static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n
 	}
 	/* a node counts as compared when its record held one of its outputs */
 	for (size_t i = 0, counted = 0; i < n; i++) {
-		const char *name = json_string_value(json_object_get(json_array_get(metas, i), "name"));
+		const char *name =
+			json_string_value(json_object_get(json_array_get(metas, i), "name"));
 		const irx_tensor *want = irx_tensors_find(ref, name ? name : "");
 		double rtol = p->a->rtol, atol = p->a->atol;
 		irx_compare_result c;
@@ -429,9 +465,11 @@ static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n
 		/* float32 against a float64 trace: compared by value, dtypes may differ */
 		if (c.shape_differs || c.mismatched) {
 			p->culprit = node;
-			snprintf(p->detail, sizeof(p->detail), "output '%s': max abs %.3g, max rel %.3g, "
-				 "%llu of %llu elements beyond rtol %g, atol %g%s", name, c.max_abs, c.max_rel,
-				 (unsigned long long)c.mismatched, (unsigned long long)c.count, c.rtol, c.atol,
+			snprintf(p->detail, sizeof(p->detail),
+				 "output '%s': max abs %.3g, max rel %.3g, "
+				 "%llu of %llu elements beyond rtol %g, atol %g%s",
+				 name, c.max_abs, c.max_rel, (unsigned long long)c.mismatched,
+				 (unsigned long long)c.count, c.rtol, c.atol,
 				 c.shape_differs ? " (shapes differ)" : "");
 			irx_tensors_free(ref);
 			return IRX_EMISMATCH;
@@ -448,14 +486,21 @@ static json_t *culprit_json(const struct per_node *p)
 	size_t i;
 
 	json_array_foreach(json_object_get(n, "inputs"), i, in)
-		json_array_append_new(inputs, json_pack("{s:O,s:O,s:O}", "name", json_object_get(in, "name"),
-			"arg", json_object_get(in, "arg") ? json_object_get(in, "arg") : json_null(),
-			"producer_node", json_object_get(in, "producer_node") ? json_object_get(in, "producer_node") : json_null()));
-	return json_pack("{s:O,s:O,s:s,s:O,s:O,s:o}", "node", json_object_get(n, "name"), "op_type",
-			 json_object_get(n, "op_type"), "detail", p->detail, "module_path",
-			 json_object_get(n, "module_path") ? json_object_get(n, "module_path") : json_null(),
-			 "source", json_object_get(n, "source") ? json_object_get(n, "source") : json_null(),
-			 "inputs", inputs);
+		json_array_append_new(
+			inputs,
+			json_pack("{s:O,s:O,s:O}", "name", json_object_get(in, "name"), "arg",
+				  json_object_get(in, "arg") ? json_object_get(in, "arg")
+							     : json_null(),
+				  "producer_node",
+				  json_object_get(in, "producer_node")
+					  ? json_object_get(in, "producer_node")
+					  : json_null()));
+	return json_pack(
+		"{s:O,s:O,s:s,s:O,s:O,s:o}", "node", json_object_get(n, "name"), "op_type",
+		json_object_get(n, "op_type"), "detail", p->detail, "module_path",
+		json_object_get(n, "module_path") ? json_object_get(n, "module_path") : json_null(),
+		"source", json_object_get(n, "source") ? json_object_get(n, "source") : json_null(),
+		"inputs", inputs);
 }
 
 static void explain(const struct per_node *p)
@@ -464,12 +509,14 @@ static void explain(const struct per_node *p)
 	const char *module = json_string_value(json_object_get(n, "module_path"));
 	size_t i;
 
-	printf("first divergence: node %s (%s)\n  %s\n", json_string_value(json_object_get(n, "name")),
+	printf("first divergence: node %s (%s)\n  %s\n",
+	       json_string_value(json_object_get(n, "name")),
 	       json_string_value(json_object_get(n, "op_type")), p->detail);
 	if (module)
 		printf("  module: %s (%s)\n", *module ? module : "(the model itself)",
 		       json_is_string(json_object_get(n, "module_type"))
-			       ? json_string_value(json_object_get(n, "module_type")) : "?");
+			       ? json_string_value(json_object_get(n, "module_type"))
+			       : "?");
 	if (json_is_string(json_object_get(n, "source")))
 		printf("  source: %s\n", json_string_value(json_object_get(n, "source")));
 	json_array_foreach(json_object_get(n, "inputs"), i, in) {
@@ -550,13 +597,15 @@ static int per_node(const struct args *a)
 			tool_report(&err);
 			rc = EXIT_ERROR;
 		} else if (!p.compared) {
-			rc = tool_fail("%s: the trace has no record of any node of %s", p.dir, a->run.ir);
+			rc = tool_fail("%s: the trace has no record of any node of %s", p.dir,
+				       a->run.ir);
 		}
 	}
 	if (rc == EXIT_NEGATIVE || rc == EXIT_OK) {
 		json_t *doc = a->json ? json_pack("{s:b,s:s,s:I}", "match", !p.culprit, "trace",
 						  a->trace ? a->trace : "float64", "nodes_compared",
-						  (json_int_t)p.compared) : NULL;
+						  (json_int_t)p.compared)
+				      : NULL;
 		if (doc && p.culprit)
 			json_object_set_new(doc, "first_divergence", culprit_json(&p));
 		if (!a->json && p.culprit)

@@ -11,18 +11,23 @@
 #include "common.h"
 
 static const struct argp argp = {
-	NULL, NULL, "IR",
+	NULL,
+	NULL,
+	"IR",
 	"This irx was built without libtorch, which this tool needs to run tensors. Install "
 	"libtorch (Debian: libtorch-dev) and configure with --with-libtorch.\v" TOOL_EXIT_DOC,
-	NULL, NULL, NULL,
+	NULL,
+	NULL,
+	NULL,
 };
 
 int main(int argc, char **argv)
 {
 	tool_init();
 	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-?") || !strcmp(argv[i], "--usage") ||
-		    !strcmp(argv[i], "--version") || !strcmp(argv[i], "-V")) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-?") ||
+		    !strcmp(argv[i], "--usage") || !strcmp(argv[i], "--version") ||
+		    !strcmp(argv[i], "-V")) {
 			char *args[] = {argv[0], argv[i], NULL};
 			argp_parse(&argp, 2, args, 0, NULL, NULL);
 		}

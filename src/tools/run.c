@@ -119,17 +119,23 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_MAX_MEMORY: {
 		uint64_t b;
 		if (bound(arg, 1, &b))
-			argp_error(state, "--max-memory takes a positive number of bytes (K, M, G, T) or none, not '%s'", arg);
+			argp_error(
+				state,
+				"--max-memory takes a positive number of bytes (K, M, G, T) or none, not '%s'",
+				arg);
 		a->max_memory = b > SIZE_MAX ? SIZE_MAX : (size_t)b;
 		return 0;
 	}
 	case OPT_MAX_ELEMENTS:
 		if (bound(arg, 0, &a->max_elements))
-			argp_error(state, "--max-elements takes a positive number or none, not '%s'", arg);
+			argp_error(state,
+				   "--max-elements takes a positive number or none, not '%s'", arg);
 		return 0;
 	case OPT_MAX_ITERATIONS:
 		if (bound(arg, 0, &a->max_iterations))
-			argp_error(state, "--max-iterations takes a positive number or none, not '%s'", arg);
+			argp_error(state,
+				   "--max-iterations takes a positive number or none, not '%s'",
+				   arg);
 		return 0;
 	case OPT_DECOMPOSE: a->decompose = 1; return 0;
 	case OPT_THREADS:
@@ -225,8 +231,9 @@ static int make_inputs(struct run *r, const struct run_args *a)
 	if (a->inputs && irx_tensors_count(r->input_file) != n &&
 	    strcmp(irx_tensors_container(r->input_file), "dict"))
 		return tool_fail("%s: %zu tensor%s, but the IR takes %zu input%s", a->inputs,
-				 irx_tensors_count(r->input_file), irx_tensors_count(r->input_file) == 1 ? "" : "s",
-				 n, n == 1 ? "" : "s");
+				 irx_tensors_count(r->input_file),
+				 irx_tensors_count(r->input_file) == 1 ? "" : "s", n,
+				 n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		const json_t *m = irx_exec_input(r->x, i);
 		const char *name = json_string_value(json_object_get(m, "name"));
@@ -234,11 +241,15 @@ static int make_inputs(struct run *r, const struct run_args *a)
 		if (a->inputs) {
 			const irx_tensor *t = run_pick(r->input_file, i, name);
 			if (!t)
-				return tool_fail("%s: no tensor for input %zu ('%s')", a->inputs, i, name);
+				return tool_fail("%s: no tensor for input %zu ('%s')", a->inputs, i,
+						 name);
 			if (!t->data && t->numel)
-				return tool_fail("%s: input '%s' has no data (saved on the meta device?)",
-						 a->inputs, t->name);
-			rc = irx_th_from_copy(&r->inputs[i], t, &err); /* a model may update its inputs in place: each run gets them fresh */
+				return tool_fail(
+					"%s: input '%s' has no data (saved on the meta device?)",
+					a->inputs, t->name);
+			rc = irx_th_from_copy(
+				&r->inputs[i], t,
+				&err); /* a model may update its inputs in place: each run gets them fresh */
 		} else {
 			const json_t *shape = json_object_get(m, "shape");
 			int64_t dims[IRX_TENSOR_MAX_DIMS];
@@ -248,15 +259,19 @@ static int make_inputs(struct run *r, const struct run_args *a)
 				return tool_fail("input '%s' has too many dimensions", name);
 			json_array_foreach(shape, d, v) {
 				if (!json_is_integer(v))
-					return tool_fail("input '%s' has a symbolic size: give --inputs", name);
+					return tool_fail(
+						"input '%s' has a symbolic size: give --inputs",
+						name);
 				dims[d] = json_integer_value(v);
 			}
-			rc = irx_th_random(&r->inputs[i],
-					   irx_dtype_from_name(json_string_value(json_object_get(m, "dtype"))),
-					   dims, (int)json_array_size(shape), a->seed + i, &err);
+			rc = irx_th_random(
+				&r->inputs[i],
+				irx_dtype_from_name(json_string_value(json_object_get(m, "dtype"))),
+				dims, (int)json_array_size(shape), a->seed + i, &err);
 		}
 		if (rc) {
-			snprintf(err.source, sizeof(err.source), "%s", a->inputs ? a->inputs : "random inputs");
+			snprintf(err.source, sizeof(err.source), "%s",
+				 a->inputs ? a->inputs : "random inputs");
 			tool_report(&err);
 			return EXIT_ERROR;
 		}
@@ -380,7 +395,8 @@ int run_trace_path(const char *dir, const json_t *node, char **path, char **key,
 	int rc;
 
 	*path = NULL;
-	if ((rc = irx_trace_file_name(&file, key, json_string_value(name), json_string_length(name), err)))
+	if ((rc = irx_trace_file_name(&file, key, json_string_value(name), json_string_length(name),
+				      err)))
 		return rc;
 	if (asprintf(path, "%s/%s", dir, file) < 0) {
 		*path = NULL;

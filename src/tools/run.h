@@ -12,15 +12,15 @@
 
 struct run_args {
 	const char *ir;
-	const char *weights[8];   /* --weights, repeatable */
+	const char *weights[8]; /* --weights, repeatable */
 	size_t n_weights;
-	const char *inputs;       /* --inputs FILE, or NULL */
+	const char *inputs; /* --inputs FILE, or NULL */
 	int random_inputs;
 	uint64_t seed;
 	int strict, threads, decompose;
 	const char *allow_ops[64]; /* --allow-op, repeatable */
 	size_t n_allow_ops;
-	size_t max_memory;         /* 0: the library's defaults */
+	size_t max_memory; /* 0: the library's defaults */
 	uint64_t max_elements, max_iterations;
 };
 
@@ -28,7 +28,7 @@ struct run {
 	json_t *ir;
 	irx_tensors *weights[16];
 	size_t n_weights;
-	irx_archive *archives[8];  /* .pt2 weights: opened once, read twice */
+	irx_archive *archives[8]; /* .pt2 weights: opened once, read twice */
 	size_t n_archives;
 	irx_tensors *input_file;
 	irx_th **inputs;

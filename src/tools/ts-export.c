@@ -42,8 +42,12 @@ error_t ts_parse_opt(struct ts_args *a, int key, char *arg, struct argp_state *s
 	case TS_OPT_SHAPE:
 	case TS_OPT_DTYPE:
 	case TS_OPT_ARG: {
-		const char **v = key == TS_OPT_SHAPE ? a->shapes : key == TS_OPT_DTYPE ? a->dtypes : a->scalars;
-		int *n = key == TS_OPT_SHAPE ? &a->n_shapes : key == TS_OPT_DTYPE ? &a->n_dtypes : &a->n_scalars;
+		const char **v = key == TS_OPT_SHAPE   ? a->shapes
+				 : key == TS_OPT_DTYPE ? a->dtypes
+						       : a->scalars;
+		int *n = key == TS_OPT_SHAPE   ? &a->n_shapes
+			 : key == TS_OPT_DTYPE ? &a->n_dtypes
+					       : &a->n_scalars;
 		if (*n == TS_MAX_ARGS)
 			argp_error(state, "at most %d of each", TS_MAX_ARGS);
 		v[(*n)++] = arg;
@@ -56,8 +60,8 @@ error_t ts_parse_opt(struct ts_args *a, int key, char *arg, struct argp_state *s
 
 int ts_given(const struct ts_args *a)
 {
-	return a->method || a->inputs || a->n_shapes || a->n_dtypes || a->n_scalars || a->allow_dd ||
-	       a->save_weights || a->save_inputs;
+	return a->method || a->inputs || a->n_shapes || a->n_dtypes || a->n_scalars ||
+	       a->allow_dd || a->save_weights || a->save_inputs;
 }
 
 /* Every entry read once, CRC-32 checked; a bytecode-only .ptl refused. */
@@ -76,7 +80,8 @@ static int check_zip(const irx_archive *ar, const char *input)
 		void *owned = NULL;
 		int rc;
 
-		if (!strncmp(e->name, prefix ? prefix : "", plen) && !strncmp(e->name + plen, "code/", 5))
+		if (!strncmp(e->name, prefix ? prefix : "", plen) &&
+		    !strncmp(e->name + plen, "code/", 5))
 			has_code = 1;
 		if ((rc = irx_zip_read(&data, &len, &owned, z, e, &err))) {
 			if (!err.source[0])
@@ -86,13 +91,16 @@ static int check_zip(const irx_archive *ar, const char *input)
 		}
 		irx_free(owned);
 	}
-	if (irx_archive_version(ar) && (!*irx_archive_version(ar) ||
-					strspn(irx_archive_version(ar), "0123456789") != strlen(irx_archive_version(ar))))
-		return tool_fail("%s: a TorchScript archive whose version entry is not a number", input);
-	if (!has_code)
-		return tool_fail("%s: a lite-interpreter (.ptl) archive with bytecode only, no code/: "
-				 "it has no TorchScript graph to read; export the model again with torch.jit.save",
+	if (irx_archive_version(ar) &&
+	    (!*irx_archive_version(ar) ||
+	     strspn(irx_archive_version(ar), "0123456789") != strlen(irx_archive_version(ar))))
+		return tool_fail("%s: a TorchScript archive whose version entry is not a number",
 				 input);
+	if (!has_code)
+		return tool_fail(
+			"%s: a lite-interpreter (.ptl) archive with bytecode only, no code/: "
+			"it has no TorchScript graph to read; export the model again with torch.jit.save",
+			input);
 	return EXIT_OK;
 }
 
@@ -120,10 +128,12 @@ static int find_helper(char *out, size_t n)
 			/* a libtool build tree: src/tools/.libs/irx-export */
 			if (strlen(exe) > 6 && !strcmp(exe + strlen(exe) - 6, "/.libs")) {
 				char parent[PATH_MAX];
-				snprintf(parent, sizeof(parent), "%.*s", (int)(strlen(exe) - 6), exe);
+				snprintf(parent, sizeof(parent), "%.*s", (int)(strlen(exe) - 6),
+					 exe);
 				if (usable(parent, out, n))
 					return 1;
-			} else if (strcmp(exe, "/usr/bin") && strcmp(exe, "/usr/local/bin") && usable(exe, out, n)) {
+			} else if (strcmp(exe, "/usr/bin") && strcmp(exe, "/usr/local/bin") &&
+				   usable(exe, out, n)) {
 				return 1;
 			}
 		}
@@ -144,14 +154,17 @@ int ts_export(const irx_archive *ar, const struct ts_args *a, const char *input,
 	if ((rc = check_zip(ar, input)))
 		return rc;
 #ifndef HAVE_LIBTORCH
-	(void)a, (void)output, (void)compact, (void)helper, (void)fdpath, (void)argv, (void)path, (void)n;
+	(void)a, (void)output, (void)compact, (void)helper, (void)fdpath, (void)argv, (void)path,
+		(void)n;
 	return tool_fail("%s: a TorchScript archive: irx was built without libtorch, which reading "
 			 "TorchScript needs (configure irx with libtorch; .pt2 archives need none)",
 			 input);
 #else
 	if (!find_helper(helper, sizeof(helper)))
-		return tool_fail("%s: a TorchScript archive: %s/%s, irx's TorchScript reader, is missing "
-				 "(irx was installed without libtorch?)", input, PKGLIBEXECDIR, HELPER);
+		return tool_fail(
+			"%s: a TorchScript archive: %s/%s, irx's TorchScript reader, is missing "
+			"(irx was installed without libtorch?)",
+			input, PKGLIBEXECDIR, HELPER);
 	if (!strcmp(input, "-")) {
 		/* standard input was read already: hand its bytes over in memory */
 		const irx_blob *b = irx_archive_blob(ar);
@@ -159,13 +172,15 @@ int ts_export(const irx_archive *ar, const struct ts_args *a, const char *input,
 		const uint8_t *p = irx_blob_data(b);
 		size_t left = irx_blob_size(b);
 		if (fd < 0)
-			return tool_fail("-: cannot hold standard input for libtorch: %s", strerror(errno));
+			return tool_fail("-: cannot hold standard input for libtorch: %s",
+					 strerror(errno));
 		while (left) {
 			ssize_t w = write(fd, p, left);
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0)
-				return tool_fail("-: cannot hold standard input for libtorch: %s", strerror(errno));
+				return tool_fail("-: cannot hold standard input for libtorch: %s",
+						 strerror(errno));
 			p += w, left -= (size_t)w;
 		}
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);

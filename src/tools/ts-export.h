@@ -19,28 +19,61 @@ struct ts_args {
 };
 
 enum {
-	TS_OPT_METHOD = 0x200, TS_OPT_SHAPE, TS_OPT_DTYPE, TS_OPT_INPUTS, TS_OPT_ARG, TS_OPT_ALLOW_DD,
-	TS_OPT_SAVE_WEIGHTS, TS_OPT_SAVE_INPUTS,
+	TS_OPT_METHOD = 0x200,
+	TS_OPT_SHAPE,
+	TS_OPT_DTYPE,
+	TS_OPT_INPUTS,
+	TS_OPT_ARG,
+	TS_OPT_ALLOW_DD,
+	TS_OPT_SAVE_WEIGHTS,
+	TS_OPT_SAVE_INPUTS,
 };
 
-#define TS_EXPORT_OPTIONS \
-	{NULL, 0, NULL, 0, "TorchScript archives (read through libtorch):", 1}, \
-	{"method", TS_OPT_METHOD, "NAME", 0, "Export method NAME (default: forward)", 1}, \
-	{"input-shape", TS_OPT_SHAPE, "DIMS[:DTYPE]", 0, \
-	 "The shape of one tensor input, such as 1,3,224,224 (repeat, one per input, in order)", 1}, \
-	{"input-dtype", TS_OPT_DTYPE, "DTYPE", 0, \
-	 "The dtype of one tensor input (repeatable, in order; one given applies to all; default float32)", 1}, \
-	{"inputs", TS_OPT_INPUTS, "FILE", 0, \
-	 "Run with these tensors (a torch.save list, as irx-exec takes)", 1}, \
-	{"arg", TS_OPT_ARG, "VALUE", 0, \
-	 "The value of the next int, float or bool argument of the method (repeatable, in order)", 1}, \
-	{"allow-data-dependent", TS_OPT_ALLOW_DD, NULL, 0, \
-	 "Take a branch or loop whose condition depends on tensor values as these inputs take it, " \
-	 "and record that in the document", 1}, \
-	{"save-weights", TS_OPT_SAVE_WEIGHTS, "FILE", 0, \
-	 "Also write the weights and constants the IR names, as safetensors (for irx-exec -w)", 1}, \
-	{"save-inputs", TS_OPT_SAVE_INPUTS, "FILE", 0, \
-	 "Also write the inputs the method was run with (a torch.save list, for irx-exec -i)", 1}
+#define TS_EXPORT_OPTIONS                                                                                           \
+	{NULL, 0, NULL, 0, "TorchScript archives (read through libtorch):", 1},                                     \
+		{"method", TS_OPT_METHOD, "NAME", 0, "Export method NAME (default: forward)", 1},                   \
+		{"input-shape",                                                                                     \
+		 TS_OPT_SHAPE,                                                                                      \
+		 "DIMS[:DTYPE]",                                                                                    \
+		 0,                                                                                                 \
+		 "The shape of one tensor input, such as 1,3,224,224 (repeat, one per input, in order)",            \
+		 1},                                                                                                \
+		{"input-dtype",                                                                                     \
+		 TS_OPT_DTYPE,                                                                                      \
+		 "DTYPE",                                                                                           \
+		 0,                                                                                                 \
+		 "The dtype of one tensor input (repeatable, in order; one given applies to all; default float32)", \
+		 1},                                                                                                \
+		{"inputs",                                                                                          \
+		 TS_OPT_INPUTS,                                                                                     \
+		 "FILE",                                                                                            \
+		 0,                                                                                                 \
+		 "Run with these tensors (a torch.save list, as irx-exec takes)",                                   \
+		 1},                                                                                                \
+		{"arg",                                                                                             \
+		 TS_OPT_ARG,                                                                                        \
+		 "VALUE",                                                                                           \
+		 0,                                                                                                 \
+		 "The value of the next int, float or bool argument of the method (repeatable, in order)",          \
+		 1},                                                                                                \
+		{"allow-data-dependent",                                                                            \
+		 TS_OPT_ALLOW_DD,                                                                                   \
+		 NULL,                                                                                              \
+		 0,                                                                                                 \
+		 "Take a branch or loop whose condition depends on tensor values as these inputs take it, "         \
+		 "and record that in the document",                                                                 \
+		 1},                                                                                                \
+		{"save-weights",                                                                                    \
+		 TS_OPT_SAVE_WEIGHTS,                                                                               \
+		 "FILE",                                                                                            \
+		 0,                                                                                                 \
+		 "Also write the weights and constants the IR names, as safetensors (for irx-exec -w)",             \
+		 1},                                                                                                \
+	{                                                                                                           \
+		"save-inputs", TS_OPT_SAVE_INPUTS, "FILE", 0,                                                       \
+			"Also write the inputs the method was run with (a torch.save list, for irx-exec -i)",       \
+			1                                                                                           \
+	}
 
 error_t ts_parse_opt(struct ts_args *a, int key, char *arg, struct argp_state *state);
 /* Whether any TorchScript option was given. */

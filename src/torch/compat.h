@@ -9,17 +9,18 @@
 #include <ATen/core/jit_type.h>
 #include <torch/version.h>
 
-#define IRX_TORCH_AT_LEAST(maj, min) \
-	(TORCH_VERSION_MAJOR > (maj) || (TORCH_VERSION_MAJOR == (maj) && TORCH_VERSION_MINOR >= (min)))
+#define IRX_TORCH_AT_LEAST(maj, min)    \
+	(TORCH_VERSION_MAJOR > (maj) || \
+	 (TORCH_VERSION_MAJOR == (maj) && TORCH_VERSION_MINOR >= (min)))
 
 /* c10::Allocator::allocate lost its const in 2.3, which also added the
  * pure virtual copy_data. */
 #if IRX_TORCH_AT_LEAST(2, 3)
 #define IRX_ALLOCATE_CONST
-#define IRX_ALLOCATOR_COPY_DATA \
+#define IRX_ALLOCATOR_COPY_DATA                                                       \
 	void copy_data(void *dest, const void *src, std::size_t count) const override \
-	{ \
-		default_copy_data(dest, src, count); \
+	{                                                                             \
+		default_copy_data(dest, src, count);                                  \
 	}
 #else
 #define IRX_ALLOCATE_CONST const
@@ -98,10 +99,7 @@ inline int irx_dtype_of_new(c10::ScalarType s)
 }
 
 /* c10::Error's message without the C++ backtrace libtorch appends. */
-inline const char *message(const c10::Error &e)
-{
-	return e.what_without_backtrace();
-}
+inline const char *message(const c10::Error &e) { return e.what_without_backtrace(); }
 
 } // namespace irx_compat
 

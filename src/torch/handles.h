@@ -16,7 +16,7 @@ struct irx_th {
 
 struct irx_th_results {
 	std::vector<irx_th_value> values;
-	std::vector<irx_th *> tensors;                /* owned */
+	std::vector<irx_th *> tensors; /* owned */
 	std::vector<std::vector<irx_th *>> lists;
 	std::vector<std::vector<int64_t>> ints;
 	std::vector<std::vector<double>> floats;

@@ -30,7 +30,6 @@ extern "C" {
 #include "compat.h"
 #include "handles.h"
 
-
 struct irx_th_op {
 	c10::OperatorHandle handle;
 	std::string schema;
@@ -118,9 +117,10 @@ public:
 		size_t now = held.fetch_add(n) + n, max = limit.load();
 		if (max && now > max) {
 			held.fetch_sub(n);
-			throw std::runtime_error("allocating " + std::to_string(n) + " bytes would take libtorch past --max-memory (" +
-						 std::to_string(max) + " bytes, " + std::to_string(now - n) +
-						 " held)");
+			throw std::runtime_error("allocating " + std::to_string(n) +
+						 " bytes would take libtorch past --max-memory (" +
+						 std::to_string(max) + " bytes, " +
+						 std::to_string(now - n) + " held)");
 		}
 		uint8_t *base;
 		try {
@@ -191,7 +191,8 @@ c10::ScalarType need_scalar_type(int d)
 	if (!scalar_type(d, &s))
 		throw std::runtime_error(std::string("dtype ") +
 					 (irx_dtype_name(static_cast<enum irx_dtype>(d))
-						  ? irx_dtype_name(static_cast<enum irx_dtype>(d)) : "(unknown)") +
+						  ? irx_dtype_name(static_cast<enum irx_dtype>(d))
+						  : "(unknown)") +
 					 " is not in this libtorch (" TORCH_VERSION ")");
 	return s;
 }
@@ -220,7 +221,10 @@ int64_t layout_named(const char *name)
 
 int64_t memory_format_named(const char *name)
 {
-	static const struct { const char *name; c10::MemoryFormat f; } formats[] = {
+	static const struct {
+		const char *name;
+		c10::MemoryFormat f;
+	} formats[] = {
 		{"contiguous_format", c10::MemoryFormat::Contiguous},
 		{"preserve_format", c10::MemoryFormat::Preserve},
 		{"channels_last", c10::MemoryFormat::ChannelsLast},
@@ -293,7 +297,9 @@ int64_t checked_enum(enum_kind e, int64_t i)
 			return i;
 		limit = -1, what = "dtype";
 		break;
-	case enum_kind::layout: limit = static_cast<int64_t>(c10::Layout::NumOptions), what = "layout"; break;
+	case enum_kind::layout:
+		limit = static_cast<int64_t>(c10::Layout::NumOptions), what = "layout";
+		break;
 	case enum_kind::memory_format:
 		limit = static_cast<int64_t>(c10::MemoryFormat::NumOptions), what = "memory format";
 		break;
@@ -302,14 +308,16 @@ int64_t checked_enum(enum_kind e, int64_t i)
 	}
 	if (i >= 0 && i < limit)
 		return i;
-	throw std::runtime_error(std::to_string(i) + " is not a " + what + " of libtorch " TORCH_VERSION);
+	throw std::runtime_error(std::to_string(i) + " is not a " + what +
+				 " of libtorch " TORCH_VERSION);
 }
 
 /* Devices irx runs on: the CPU (a meta device was made the CPU already). */
 c10::Device checked_device(const char *s)
 {
 	if (strcmp(s, "cpu") && strncmp(s, "cpu:", 4))
-		throw std::runtime_error(std::string("device '") + s + "' is not one irx runs on (cpu)");
+		throw std::runtime_error(std::string("device '") + s +
+					 "' is not one irx runs on (cpu)");
 	return c10::Device(std::string(s));
 }
 
@@ -327,9 +335,9 @@ at::Tensor tensor_of(const irx_th *t)
 /* A number where the schema says Tensor: what eager mode wraps it into. */
 at::Tensor wrapped_number(const irx_th_value &v)
 {
-	at::Tensor t = v.kind == IRX_TH_FLOAT ? at::scalar_tensor(v.u.f, at::kDouble)
-		     : v.kind == IRX_TH_BOOL ? at::scalar_tensor((bool)v.u.i, at::kBool)
-					      : at::scalar_tensor(v.u.i, at::kLong);
+	at::Tensor t = v.kind == IRX_TH_FLOAT  ? at::scalar_tensor(v.u.f, at::kDouble)
+		       : v.kind == IRX_TH_BOOL ? at::scalar_tensor((bool)v.u.i, at::kBool)
+					       : at::scalar_tensor(v.u.i, at::kLong);
 	t.unsafeGetTensorImpl()->set_wrapped_number(true);
 	return t;
 }
@@ -344,10 +352,7 @@ c10::Scalar scalar_of(const irx_th_value &v)
 	}
 }
 
-std::string type_name(const c10::TypePtr &t)
-{
-	return t->str();
-}
+std::string type_name(const c10::TypePtr &t) { return t->str(); }
 
 /* VALUE as an IValue of schema type TYPE. */
 c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const std::string &arg)
@@ -360,7 +365,8 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 	}
 	c10::TypeKind k = type->kind();
 	auto bad = [&]() {
-		return std::runtime_error("type " + type_name(declared) + " cannot take this value");
+		return std::runtime_error("type " + type_name(declared) +
+					  " cannot take this value");
 	};
 	if (k == c10::TypeKind::TensorType) {
 		if (v.kind == IRX_TH_TENSOR)
@@ -372,7 +378,8 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 	if (irx_compat::is_int_kind(k)) {
 		if (v.kind == IRX_TH_INT || v.kind == IRX_TH_BOOL)
 			return checked_enum(enum_of(k, arg), v.u.i);
-		if (v.kind == IRX_TH_STR) /* libtorch 1.13 types dtypes, layouts and memory formats as int */
+		if (v.kind ==
+		    IRX_TH_STR) /* libtorch 1.13 types dtypes, layouts and memory formats as int */
 			return enum_named(v.u.s);
 		throw bad();
 	}
@@ -389,8 +396,7 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 		throw bad();
 	}
 	switch (k) {
-	case c10::TypeKind::NumberType:
-		return scalar_of(v);
+	case c10::TypeKind::NumberType: return scalar_of(v);
 	case c10::TypeKind::StringType:
 		if (v.kind == IRX_TH_STR)
 			return std::string(v.u.s);
@@ -433,13 +439,13 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 			else
 				throw bad();
 			for (int64_t &i : l)
-				// cppcheck-suppress useStlAlgorithm ; a loop reads more plainly here
 				i = checked_enum(enum_of(ek, arg), i);
 			return l;
 		}
 		if (irx_compat::is_float_kind(ek) && v.kind == IRX_TH_FLOATS)
 			return std::vector<double>(v.u.floats.v, v.u.floats.v + v.u.floats.n);
-		if (irx_compat::is_bool_kind(ek) && (v.kind == IRX_TH_BOOLS || v.kind == IRX_TH_INTS)) {
+		if (irx_compat::is_bool_kind(ek) &&
+		    (v.kind == IRX_TH_BOOLS || v.kind == IRX_TH_INTS)) {
 			c10::List<bool> l;
 			for (size_t i = 0; i < v.u.ints.n; i++)
 				l.push_back(v.u.ints.v[i] != 0);
@@ -454,16 +460,16 @@ c10::IValue to_ivalue(const c10::TypePtr &declared, const irx_th_value &v, const
 		if (ek == c10::TypeKind::OptionalType && v.kind == IRX_TH_TENSORS) {
 			c10::List<c10::optional<at::Tensor>> l;
 			for (size_t i = 0; i < v.u.tensors.n; i++)
-				l.push_back(v.u.tensors.v[i] ? c10::optional<at::Tensor>(v.u.tensors.v[i]->t)
-							     : c10::nullopt);
+				l.push_back(v.u.tensors.v[i]
+						    ? c10::optional<at::Tensor>(v.u.tensors.v[i]->t)
+						    : c10::nullopt);
 			return l;
 		}
 		if (ek == c10::TypeKind::StringType && v.kind == IRX_TH_STR)
 			return std::vector<std::string>{v.u.s};
 		throw bad();
 	}
-	default:
-		throw std::runtime_error("type " + type_name(declared) + " is not one irx passes");
+	default: throw std::runtime_error("type " + type_name(declared) + " is not one irx passes");
 	}
 }
 
@@ -478,8 +484,8 @@ c10::IValue arg_ivalue(const c10::Argument &p, const irx_th_value &v)
 }
 
 /* Which parameter of SCHEMA each of ARGS gives, by name. */
-std::vector<const irx_th_value *> match_args(const c10::FunctionSchema &schema, const irx_th_arg *args,
-					     size_t n_args)
+std::vector<const irx_th_value *> match_args(const c10::FunctionSchema &schema,
+					     const irx_th_arg *args, size_t n_args)
 {
 	const auto &params = schema.arguments();
 	std::vector<const irx_th_value *> given(params.size(), nullptr);
@@ -489,7 +495,8 @@ std::vector<const irx_th_value *> match_args(const c10::FunctionSchema &schema, 
 		while (p < params.size() && params[p].name() != args[i].name)
 			p++;
 		if (p == params.size())
-			throw std::invalid_argument(schema.name() + " has no argument '" + args[i].name + "'");
+			throw std::invalid_argument(schema.name() + " has no argument '" +
+						    args[i].name + "'");
 		given[p] = &args[i].value;
 	}
 	return given;
@@ -516,7 +523,6 @@ void add_result(irx_th_results *r, const c10::IValue &v)
 	} else if (v.isTensorList()) {
 		std::vector<irx_th *> l;
 		for (const at::Tensor &t : v.toTensorVector())
-			// cppcheck-suppress useStlAlgorithm ; a loop reads more plainly here
 			l.push_back(t.defined() ? own(r, t) : nullptr);
 		r->lists.push_back(std::move(l));
 		x.kind = IRX_TH_TENSORS;
@@ -544,7 +550,8 @@ void add_result(irx_th_results *r, const c10::IValue &v)
 			add_result(r, kv.value());
 		return;
 	} else if (!v.isNone()) {
-		throw std::runtime_error("a result of type " + v.tagKind() + " is not something irx reads");
+		throw std::runtime_error("a result of type " + v.tagKind() +
+					 " is not something irx reads");
 	}
 	r->values.push_back(x);
 }
@@ -564,10 +571,7 @@ void settle(irx_th_results *r)
 
 extern "C" {
 
-const char *irx_th_version(void)
-{
-	return TORCH_VERSION;
-}
+const char *irx_th_version(void) { return TORCH_VERSION; }
 
 void irx_th_set_memory_limit(size_t bytes)
 {
@@ -575,7 +579,8 @@ void irx_th_set_memory_limit(size_t bytes)
 
 	budget_allocator::get().limit = bytes;
 	if (bytes)
-		std::call_once(installed, [] { c10::SetCPUAllocator(&budget_allocator::get(), UINT8_MAX); });
+		std::call_once(installed,
+			       [] { c10::SetCPUAllocator(&budget_allocator::get(), UINT8_MAX); });
 }
 
 void irx_th_set_threads(int n)
@@ -591,9 +596,9 @@ irx_status irx_th_from_view(irx_th **out, const irx_tensor *t, irx_error *err)
 		auto opts = at::TensorOptions().dtype(need_scalar_type(t->dtype));
 		std::vector<int64_t> shape(t->shape, t->shape + t->ndim);
 		std::vector<int64_t> strides(t->strides, t->strides + t->ndim);
-		at::Tensor x = t->numel && t->data
-				       ? at::from_blob(const_cast<uint8_t *>(t->data), shape, strides, opts)
-				       : at::empty_strided(shape, strides, opts);
+		at::Tensor x = t->numel && t->data ? at::from_blob(const_cast<uint8_t *>(t->data),
+								   shape, strides, opts)
+						   : at::empty_strided(shape, strides, opts);
 		*out = new irx_th{std::move(x)};
 		return IRX_OK;
 	});
@@ -624,10 +629,7 @@ irx_th *irx_th_retain(const irx_th *t)
 	}
 }
 
-void irx_th_free(irx_th *t)
-{
-	delete t;
-}
+void irx_th_free(irx_th *t) { delete t; }
 
 void irx_th_view(irx_tensor *out, const irx_th *t)
 {
@@ -644,7 +646,8 @@ void irx_th_view(irx_tensor *out, const irx_th *t)
 
 const void *irx_th_storage_id(const irx_th *t)
 {
-	return t->t.defined() && t->t.has_storage() ? t->t.storage().unsafeGetStorageImpl() : nullptr;
+	return t->t.defined() && t->t.has_storage() ? t->t.storage().unsafeGetStorageImpl()
+						    : nullptr;
 }
 
 size_t irx_th_storage_nbytes(const irx_th *t)
@@ -652,8 +655,8 @@ size_t irx_th_storage_nbytes(const irx_th *t)
 	return t->t.defined() && t->t.has_storage() ? t->t.storage().nbytes() : 0;
 }
 
-irx_status irx_th_random(irx_th **out, enum irx_dtype dtype, const int64_t *shape, int ndim, uint64_t seed,
-		  irx_error *err)
+irx_status irx_th_random(irx_th **out, enum irx_dtype dtype, const int64_t *shape, int ndim,
+			 uint64_t seed, irx_error *err)
 {
 	*out = nullptr;
 	return guarded(err, [&]() -> irx_status {
@@ -681,20 +684,14 @@ irx_status irx_th_to_dtype(irx_th **out, const irx_th *t, enum irx_dtype dtype, 
 	});
 }
 
-size_t irx_th_results_count(const irx_th_results *r)
-{
-	return r->values.size();
-}
+size_t irx_th_results_count(const irx_th_results *r) { return r->values.size(); }
 
 const irx_th_value *irx_th_results_at(const irx_th_results *r, size_t i)
 {
 	return i < r->values.size() ? &r->values[i] : nullptr;
 }
 
-void irx_th_results_free(irx_th_results *r)
-{
-	delete r;
-}
+void irx_th_results_free(irx_th_results *r) { delete r; }
 
 irx_status irx_th_op_find(irx_th_op **out, const char *name, const char *overload, irx_error *err)
 {
@@ -702,9 +699,11 @@ irx_status irx_th_op_find(irx_th_op **out, const char *name, const char *overloa
 	return guarded(err, [&]() -> irx_status {
 		auto h = c10::Dispatcher::singleton().findSchema({name, overload ? overload : ""});
 		if (!h)
-			return fail(err, IRX_EUNSUPPORTED,
-				    std::string("libtorch ") + TORCH_VERSION + " has no operator " + name +
-					    (overload && *overload ? std::string(".") + overload : ""));
+			return fail(
+				err, IRX_EUNSUPPORTED,
+				std::string("libtorch ") + TORCH_VERSION + " has no operator " +
+					name +
+					(overload && *overload ? std::string(".") + overload : ""));
 		auto *op = new irx_th_op(*h);
 		std::ostringstream s;
 		s << op->handle.schema();
@@ -714,20 +713,11 @@ irx_status irx_th_op_find(irx_th_op **out, const char *name, const char *overloa
 	});
 }
 
-void irx_th_op_free(irx_th_op *op)
-{
-	delete op;
-}
+void irx_th_op_free(irx_th_op *op) { delete op; }
 
-const char *irx_th_op_schema(const irx_th_op *op)
-{
-	return op->schema.c_str();
-}
+const char *irx_th_op_schema(const irx_th_op *op) { return op->schema.c_str(); }
 
-size_t irx_th_op_n_args(const irx_th_op *op)
-{
-	return op->handle.schema().arguments().size();
-}
+size_t irx_th_op_n_args(const irx_th_op *op) { return op->handle.schema().arguments().size(); }
 
 const char *irx_th_op_arg_name(const irx_th_op *op, size_t i)
 {
@@ -742,7 +732,7 @@ int irx_th_op_arg_has_default(const irx_th_op *op, size_t i)
 }
 
 irx_status irx_th_op_call(irx_th_results **out, const irx_th_op *op, const irx_th_arg *args,
-		   size_t n_args, irx_error *err)
+			  size_t n_args, irx_error *err)
 {
 	*out = nullptr;
 	return guarded(err, [&]() -> irx_status {
@@ -776,13 +766,16 @@ irx_status irx_th_op_call(irx_th_results **out, const irx_th_op *op, const irx_t
 	});
 }
 
-irx_status irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args, irx_error *err)
+irx_status irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
+			   irx_error *err)
 {
 	return guarded(err, [&]() -> irx_status {
 		const auto &params = op->handle.schema().arguments();
-		std::vector<const irx_th_value *> given = match_args(op->handle.schema(), args, n_args);
+		std::vector<const irx_th_value *> given =
+			match_args(op->handle.schema(), args, n_args);
 		for (size_t p = 0; p < params.size(); p++)
-			if (given[p] && given[p]->kind != IRX_TH_TENSOR && given[p]->kind != IRX_TH_TENSORS)
+			if (given[p] && given[p]->kind != IRX_TH_TENSOR &&
+			    given[p]->kind != IRX_TH_TENSORS)
 				arg_ivalue(params[p], *given[p]);
 		return IRX_OK;
 	});
@@ -813,34 +806,30 @@ irx_status irx_th_module_load(irx_th_module **out, const char *path, irx_error *
 	});
 }
 
-void irx_th_module_free(irx_th_module *m)
-{
-	delete m;
-}
+void irx_th_module_free(irx_th_module *m) { delete m; }
 
 irx_status irx_th_module_set(irx_th_module *m, const char *name, const irx_th *t, irx_error *err)
 {
 	return guarded(err, [&]() -> irx_status {
 		at::NoGradGuard no_grad;
 		for (const auto &p : m->m.named_parameters(true))
-			// cppcheck-suppress useStlAlgorithm ; a loop reads more plainly here
 			if (p.name == name) {
 				p.value.copy_(t->t);
 				return IRX_OK;
 			}
 		for (const auto &b : m->m.named_buffers(true))
-			// cppcheck-suppress useStlAlgorithm ; a loop reads more plainly here
 			if (b.name == name) {
 				b.value.copy_(t->t);
 				return IRX_OK;
 			}
 		return fail(err, IRX_EINVAL,
-			    std::string("the TorchScript module has no parameter or buffer '") + name + "'");
+			    std::string("the TorchScript module has no parameter or buffer '") +
+				    name + "'");
 	});
 }
 
-irx_status irx_th_module_forward(irx_th_results **out, irx_th_module *m, irx_th *const *inputs, size_t n,
-			  irx_error *err)
+irx_status irx_th_module_forward(irx_th_results **out, irx_th_module *m, irx_th *const *inputs,
+				 size_t n, irx_error *err)
 {
 	*out = nullptr;
 	return guarded(err, [&]() -> irx_status {

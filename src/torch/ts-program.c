@@ -15,13 +15,13 @@
 #include "irx/torch-ts.h"
 
 struct builder {
-	json_t *weights_in, *user_in;           /* signature entries */
-	json_t *g_weights_in, *g_user_in;       /* graph inputs */
+	json_t *weights_in, *user_in;     /* signature entries */
+	json_t *g_weights_in, *g_user_in; /* graph inputs */
 	json_t *outputs, *g_outputs;
 	json_t *nodes, *values, *node_names;
 	json_t *weights, *constants, *notes;
 	const irx_ts_export_options *opts;
-	irx_th **keep;          /* weights and constants, then user inputs */
+	irx_th **keep; /* weights and constants, then user inputs */
 	char **keep_names;
 	int *keep_user;
 	size_t n_keep;
@@ -84,9 +84,9 @@ static json_t *tensor_value(const irx_th *t)
 		json_array_append_new(strides, json_integer(v.strides[i]));
 	}
 	dt = irx_dtype_name(v.dtype);
-	return json_pack("{s:s,s:o,s:o,s:i,s:s,s:b,s:s}", "dtype", dt ? dt : "unknown", "shape", shape,
-			 "strides", strides, "storage_offset", 0, "device", "cpu", "requires_grad", 0,
-			 "layout", "strided");
+	return json_pack("{s:s,s:o,s:o,s:i,s:s,s:b,s:s}", "dtype", dt ? dt : "unknown", "shape",
+			 shape, "strides", strides, "storage_offset", 0, "device", "cpu",
+			 "requires_grad", 0, "layout", "strided");
 }
 
 static json_t *float_json(double f)
@@ -100,10 +100,7 @@ static json_t *float_json(double f)
 	return json_real(f);
 }
 
-static int has(const char *type, const char *what)
-{
-	return type && strstr(type, what);
-}
+static int has(const char *type, const char *what) { return type && strstr(type, what); }
 
 /* one argument, in the normalized union encoding */
 static json_t *arg_json(const irx_th_ts_arg *a)
@@ -117,8 +114,10 @@ static json_t *arg_json(const irx_th_ts_arg *a)
 	case IRX_TH_INT: return json_pack("{s:I}", "int", (json_int_t)v->u.i);
 	case IRX_TH_FLOAT: return json_pack("{s:o}", "float", float_json(v->u.f));
 	case IRX_TH_STR:
-		if (has(a->type, "ScalarType") || (a->name && (!strcmp(a->name, "dtype") ||
-					 (strlen(a->name) > 6 && !strcmp(a->name + strlen(a->name) - 6, "_dtype")))))
+		if (has(a->type, "ScalarType") ||
+		    (a->name &&
+		     (!strcmp(a->name, "dtype") ||
+		      (strlen(a->name) > 6 && !strcmp(a->name + strlen(a->name) - 6, "_dtype")))))
 			return json_pack("{s:s}", "scalar_type", v->u.s);
 		if (has(a->type, "Layout") || (a->name && !strcmp(a->name, "layout")))
 			return json_pack("{s:s}", "layout", v->u.s);
@@ -131,8 +130,9 @@ static json_t *arg_json(const irx_th_ts_arg *a)
 	case IRX_TH_BOOLS:
 		l = json_array();
 		for (size_t i = 0; i < v->u.ints.n; i++)
-			json_array_append_new(l, v->kind == IRX_TH_BOOLS ? json_boolean(v->u.ints.v[i])
-								     : json_integer(v->u.ints.v[i]));
+			json_array_append_new(l, v->kind == IRX_TH_BOOLS
+							 ? json_boolean(v->u.ints.v[i])
+							 : json_integer(v->u.ints.v[i]));
 		return json_pack("{s:o}", v->kind == IRX_TH_BOOLS ? "bools" : "ints", l);
 	case IRX_TH_FLOATS:
 		l = json_array();
@@ -172,7 +172,8 @@ static int on_input(void *ctx, enum irx_th_ts_input kind, const char *name, cons
 	add_value(b, name, t);
 	keep(b, kind == IRX_TH_TS_USER_INPUT ? name : target, t, kind == IRX_TH_TS_USER_INPUT);
 	if (kind == IRX_TH_TS_USER_INPUT) {
-		json_array_append_new(b->user_in, json_pack("{s:s,s:s}", "kind", "user_input", "name", name));
+		json_array_append_new(b->user_in,
+				      json_pack("{s:s,s:s}", "kind", "user_input", "name", name));
 		json_array_append_new(b->g_user_in, json_pack("{s:s}", "tensor", name));
 		return IRX_OK;
 	}
@@ -183,9 +184,10 @@ static int on_input(void *ctx, enum irx_th_ts_input kind, const char *name, cons
 	json_array_append_new(b->g_weights_in, json_pack("{s:s}", "tensor", name));
 	{
 		json_t *v = json_object_get(b->values, name);
-		json_t *w = json_pack("{s:s,s:s,s:s,s:O,s:O,s:b}", "name", target, "graph_name", name, "kind",
-				      kinds[kind], "dtype", json_object_get(v, "dtype"), "shape",
-				      json_object_get(v, "shape"), "has_data", 1);
+		json_t *w =
+			json_pack("{s:s,s:s,s:s,s:O,s:O,s:b}", "name", target, "graph_name", name,
+				  "kind", kinds[kind], "dtype", json_object_get(v, "dtype"),
+				  "shape", json_object_get(v, "shape"), "has_data", 1);
 		json_array_append_new(kind == IRX_TH_TS_CONSTANT ? b->constants : b->weights, w);
 	}
 	return IRX_OK;
@@ -235,8 +237,8 @@ static int on_node(void *ctx, const irx_th_ts_node *n, irx_error *err)
 			snprintf(name, sizeof(name), "%s_%d", base, k);
 	}
 	json_object_set_new(b->node_names, name, json_true());
-	node = json_pack("{s:s,s:s,s:o,s:o}", "name", name, "target", n->target, "inputs", inputs, "outputs",
-			 outputs);
+	node = json_pack("{s:s,s:s,s:o,s:o}", "name", name, "target", n->target, "inputs", inputs,
+			 "outputs", outputs);
 	if (n->module_path)
 		json_object_set_new(node, "module_path", json_string(n->module_path));
 	if (n->source)
@@ -253,11 +255,13 @@ static int on_output(void *ctx, const char *name, const irx_th_value *v, irx_err
 	(void)err;
 	if (name) {
 		add_value(b, name, v->u.t);
-		json_array_append_new(b->outputs, json_pack("{s:s,s:s}", "kind", "user_output", "name", name));
+		json_array_append_new(b->outputs,
+				      json_pack("{s:s,s:s}", "kind", "user_output", "name", name));
 		json_array_append_new(b->g_outputs, json_pack("{s:s}", "tensor", name));
 	} else {
 		json_t *x = arg_json(&a);
-		json_array_append_new(b->outputs, json_pack("{s:s,s:O}", "kind", "user_output", "value", x));
+		json_array_append_new(b->outputs,
+				      json_pack("{s:s,s:O}", "kind", "user_output", "value", x));
 		json_array_append_new(b->g_outputs, x);
 	}
 	return IRX_OK;
@@ -272,8 +276,8 @@ static int on_note(void *ctx, const char *what, const char *text, irx_error *err
 	return IRX_OK;
 }
 
-irx_status irx_ts_program(json_t **out, irx_th_ts *m, const irx_th_ts_options *wo, const irx_ts_export_options *opts,
-		   irx_error *err)
+irx_status irx_ts_program(json_t **out, irx_th_ts *m, const irx_th_ts_options *wo,
+			  const irx_ts_export_options *opts, irx_error *err)
 {
 	struct builder b = {0};
 	irx_th_ts_sink sink = {&b, on_input, on_node, on_output, on_note};
@@ -299,20 +303,20 @@ irx_status irx_ts_program(json_t **out, irx_th_ts *m, const irx_th_ts_options *w
 		}
 		free(list);
 	}
-	source = json_pack("{s:s,s:n,s:n,s:s,s:s?,s:s,s:s,s:o,s:s,s:O}", "file", opts->source ? opts->source : "-",
-			   "schema_version", "torch_version", "layout", "torchscript", "container_version",
-			   opts->container_version, "entry", "code/", "model",
-			   wo->method ? wo->method : "forward", "models", methods, "libtorch", irx_th_version(),
-			   "specializations", b.notes);
+	source = json_pack("{s:s,s:n,s:n,s:s,s:s?,s:s,s:s,s:o,s:s,s:O}", "file",
+			   opts->source ? opts->source : "-", "schema_version", "torch_version",
+			   "layout", "torchscript", "container_version", opts->container_version,
+			   "entry", "code/", "model", wo->method ? wo->method : "forward", "models",
+			   methods, "libtorch", irx_th_version(), "specializations", b.notes);
 	inputs = b.weights_in, ginputs = b.g_weights_in;
 	json_array_extend(inputs, b.user_in);
 	json_array_extend(ginputs, b.g_user_in);
-	doc = json_pack("{s:s,s:i,s:o,s:O,s:O,s:{s:O,s:O,s:O,s:O,s:{},s:{},s:b},s:{},s:O,s:O}", "format",
-			IRX_PROGRAM_FORMAT, "format_version", IRX_PROGRAM_FORMAT_VERSION, "source", source,
-			"inputs", inputs, "outputs", b.outputs, "graph", "inputs", ginputs, "outputs",
-			b.g_outputs, "nodes", b.nodes, "values", b.values, "sym_values", "custom_objs",
-			"single_tensor_return", 0, "range_constraints", "weights", b.weights, "constants",
-			b.constants);
+	doc = json_pack("{s:s,s:i,s:o,s:O,s:O,s:{s:O,s:O,s:O,s:O,s:{},s:{},s:b},s:{},s:O,s:O}",
+			"format", IRX_PROGRAM_FORMAT, "format_version", IRX_PROGRAM_FORMAT_VERSION,
+			"source", source, "inputs", inputs, "outputs", b.outputs, "graph", "inputs",
+			ginputs, "outputs", b.g_outputs, "nodes", b.nodes, "values", b.values,
+			"sym_values", "custom_objs", "single_tensor_return", 0, "range_constraints",
+			"weights", b.weights, "constants", b.constants);
 	if (!doc)
 		rc = irx_error_set(err, IRX_ENOMEM, "out of memory building the program document");
 	if (!rc && opts->weights_out)

@@ -80,7 +80,8 @@ void set_error(irx_error *err, irx_status code, const std::string &what)
 			best = l;
 		if (!l.compare(0, 14, "RuntimeError: "))
 			line = l.substr(14);
-		else if (!l.compare(0, 18, "Unknown builtin op") || !l.compare(0, 17, "Unknown type name"))
+		else if (!l.compare(0, 18, "Unknown builtin op") ||
+			 !l.compare(0, 17, "Unknown type name"))
 			line = l;
 	}
 	if (line.empty())
@@ -134,7 +135,8 @@ std::string dtype_name(int64_t code)
 	int d = dtype_of(static_cast<c10::ScalarType>(code));
 	const char *n = d > 0 ? irx_dtype_name(static_cast<irx_dtype>(d)) : nullptr;
 	if (!n)
-		throw refusal(std::string("dtype ") + c10::toString(static_cast<c10::ScalarType>(code)) +
+		throw refusal(std::string("dtype ") +
+			      c10::toString(static_cast<c10::ScalarType>(code)) +
 			      " is not one irx knows");
 	return n;
 }
@@ -159,15 +161,13 @@ std::string memory_format_name(int64_t code)
 	}
 }
 
-bool mentions_tensor(const c10::TypePtr &t)
-{
-	return t->str().find("Tensor") != std::string::npos;
-}
+bool mentions_tensor(const c10::TypePtr &t) { return t->str().find("Tensor") != std::string::npos; }
 
 bool is_custom_class(const c10::TypePtr &t)
 {
 	auto c = t->cast<c10::ClassType>();
-	return c && !c->is_module() && c->name() && c->name()->qualifiedName().rfind("__torch__.torch.classes.", 0) == 0;
+	return c && !c->is_module() && c->name() &&
+	       c->name()->qualifiedName().rfind("__torch__.torch.classes.", 0) == 0;
 }
 
 /* "aten::conv2d" + "" -> "aten.conv2d.default" */
@@ -184,21 +184,25 @@ std::string target_of(const c10::FunctionSchema &s)
 const std::set<std::string> &shape_ops()
 {
 	static const std::set<std::string> ops = {
-		"aten::size", "aten::dim", "aten::numel", "aten::len", "aten::stride", "aten::sym_size",
-		"aten::sym_numel", "aten::sym_stride", "aten::is_floating_point", "aten::is_complex",
-		"aten::element_size", "aten::__is__", "aten::__isnot__", "aten::is_contiguous",
-		"aten::device", "prim::dtype", "prim::device", "prim::layout", "prim::shape", "prim::is_cuda",
-		"prim::is_quantized", "prim::requires_grad", "prim::is_sparse", "prim::is_mkldnn",
-		"prim::is_meta", "prim::is_xpu", "prim::is_vulkan", "prim::is_mps", "prim::name",
-		"aten::get_device", "prim::grad", "prim::data",
+		"aten::size",          "aten::dim",           "aten::numel",
+		"aten::len",           "aten::stride",        "aten::sym_size",
+		"aten::sym_numel",     "aten::sym_stride",    "aten::is_floating_point",
+		"aten::is_complex",    "aten::element_size",  "aten::__is__",
+		"aten::__isnot__",     "aten::is_contiguous", "aten::device",
+		"prim::dtype",         "prim::device",        "prim::layout",
+		"prim::shape",         "prim::is_cuda",       "prim::is_quantized",
+		"prim::requires_grad", "prim::is_sparse",     "prim::is_mkldnn",
+		"prim::is_meta",       "prim::is_xpu",        "prim::is_vulkan",
+		"prim::is_mps",        "prim::name",          "aten::get_device",
+		"prim::grad",          "prim::data",
 	};
 	return ops;
 }
 
 struct val {
 	c10::IValue iv;
-	bool dd = false;     /* derived from tensor contents */
-	bool shape = false;  /* a 0-dim tensor holding a non-tensor scalar */
+	bool dd = false;    /* derived from tensor contents */
+	bool shape = false; /* a 0-dim tensor holding a non-tensor scalar */
 };
 
 /* Where a tensor came from: the name it has in the IR. */
@@ -223,14 +227,14 @@ std::string no_method(const torch::jit::Module &m, const std::string &method)
 	std::string have;
 	for (const auto &meth : m.get_methods())
 		have += (have.empty() ? "" : ", ") + meth.name();
-	return "the module has no method '" + method + "' (it has: " + (have.empty() ? "none" : have) +
-	       "; choose one with --method)";
+	return "the module has no method '" + method +
+	       "' (it has: " + (have.empty() ? "none" : have) + "; choose one with --method)";
 }
 
 class walker {
 public:
 	walker(irx_th_ts *mod, const irx_th_ts_options *o, const irx_th_ts_sink *s, irx_error *e)
-		: m(mod), opts(o), sink(s), err(e)
+	    : m(mod), opts(o), sink(s), err(e)
 	{
 	}
 	void run();
@@ -249,7 +253,8 @@ private:
 	std::set<std::string> used_names;
 	std::map<std::string, std::string> weight_names; /* key -> graph name */
 	/* the module's parameters and buffers by tensor: their state_dict key */
-	std::unordered_map<const c10::TensorImpl *, std::pair<std::string, enum irx_th_ts_input>> state;
+	std::unordered_map<const c10::TensorImpl *, std::pair<std::string, enum irx_th_ts_input>>
+		state;
 	unsigned long iterations = 0;
 	unsigned n_constants = 0;
 
@@ -274,7 +279,9 @@ private:
 			return;
 		c10::TensorImpl *p = t.unsafeGetTensorImpl();
 		names.erase(p);
-		names.emplace(p, tensor_name{c10::weak_intrusive_ptr<c10::TensorImpl>(t.getIntrusivePtr()), n, shape});
+		names.emplace(p, tensor_name{c10::weak_intrusive_ptr<c10::TensorImpl>(
+						     t.getIntrusivePtr()),
+					     n, shape});
 	}
 	const tensor_name *lookup(const at::Tensor &t)
 	{
@@ -297,7 +304,8 @@ private:
 	void bind_inputs();
 	void emit_outputs();
 	void output_value(const c10::IValue &v, const std::string &what);
-	irx_th_ts_arg arg_of(const c10::Argument &a, const val &x, std::vector<std::vector<const char *>> &pool,
+	irx_th_ts_arg arg_of(const c10::Argument &a, const val &x,
+			     std::vector<std::vector<const char *>> &pool,
 			     std::deque<std::string> &strs, std::vector<std::vector<int64_t>> &ints,
 			     std::vector<std::vector<double>> &floats,
 			     std::vector<std::vector<irx_th *>> &handles, std::vector<irx_th> &keep,
@@ -308,7 +316,8 @@ val &walker::get(const Value *v)
 {
 	auto it = env.find(v);
 	if (it == env.end())
-		throw std::runtime_error("value %" + v->debugName() + " is used before it has a value");
+		throw std::runtime_error("value %" + v->debugName() +
+					 " is used before it has a value");
 	return it->second;
 }
 
@@ -365,9 +374,11 @@ void walker::data_dependent(const Node *n, const std::string &what)
 {
 	std::string w = where(n);
 	if (!opts->allow_data_dependent)
-		throw refusal("data-dependent control flow: " + w + " " + what +
-			      " depends on tensor values (--allow-data-dependent specializes it to these inputs)");
-	check(sink->note ? sink->note(sink->ctx, "data_dependent", (w + " " + what).c_str(), err) : 0);
+		throw refusal(
+			"data-dependent control flow: " + w + " " + what +
+			" depends on tensor values (--allow-data-dependent specializes it to these inputs)");
+	check(sink->note ? sink->note(sink->ctx, "data_dependent", (w + " " + what).c_str(), err)
+			 : 0);
 }
 
 const std::string &walker::name_of(const at::Tensor &t)
@@ -390,7 +401,8 @@ void walker::plan_frees(Block *b)
 			const Node *n = u.user;
 			while (n->owningBlock() != b)
 				n = n->owningBlock()->owningNode();
-			if (!last || n == b->return_node() || (last != b->return_node() && n->isAfter(last)))
+			if (!last || n == b->return_node() ||
+			    (last != b->return_node() && n->isAfter(last)))
 				last = n;
 		}
 		frees_after[last ? last : v->node()].push_back(v);
@@ -440,7 +452,8 @@ void walker::exec_get_attr(Node *n)
 	c10::IValue v = o->getSlot(*slot);
 	auto pit = paths.find(o.get());
 	bool from_module = pit != paths.end();
-	std::string key = from_module ? (pit->second.empty() ? field : pit->second + "." + field) : field;
+	std::string key =
+		from_module ? (pit->second.empty() ? field : pit->second + "." + field) : field;
 	val r;
 	r.iv = v;
 	r.dd = obj.dd;
@@ -484,7 +497,9 @@ void walker::bind_attr(const at::Tensor &t, std::string key, enum irx_th_ts_inpu
 	const tensor_name *known = lookup(t);
 	if (known && (weight_names.count(key) || weight_names.count("\x01" + known->name)))
 		return;
-	const char *prefix = kind == IRX_TH_TS_PARAMETER ? "p_" : kind == IRX_TH_TS_BUFFER ? "b_" : "c_";
+	const char *prefix = kind == IRX_TH_TS_PARAMETER ? "p_"
+			     : kind == IRX_TH_TS_BUFFER  ? "b_"
+							 : "c_";
 	std::string gn = fresh(prefix + key);
 	name_tensor(t, gn);
 	weight_names[key] = gn;
@@ -514,10 +529,12 @@ bool holds_tensor(const c10::IValue &v)
 	return false;
 }
 
-irx_th_ts_arg walker::arg_of(const c10::Argument &a, const val &x, std::vector<std::vector<const char *>> &pool,
+irx_th_ts_arg walker::arg_of(const c10::Argument &a, const val &x,
+			     std::vector<std::vector<const char *>> &pool,
 			     std::deque<std::string> &strs, std::vector<std::vector<int64_t>> &ints,
-			     std::vector<std::vector<double>> &floats, std::vector<std::vector<irx_th *>> &handles,
-			     std::vector<irx_th> &keep, const Node *n)
+			     std::vector<std::vector<double>> &floats,
+			     std::vector<std::vector<irx_th *>> &handles, std::vector<irx_th> &keep,
+			     const Node *n)
 {
 	irx_th_ts_arg r;
 	memset(&r, 0, sizeof(r));
@@ -558,10 +575,11 @@ irx_th_ts_arg walker::arg_of(const c10::Argument &a, const val &x, std::vector<s
 			r.value.u.t = nullptr; /* fixed up later */
 			strs.push_back(name_of(t));
 			pool.push_back({strs.back().c_str()});
-			r.names = reinterpret_cast<const char *const *>(pool.size()); /* index+1, fixed up later */
+			r.names = reinterpret_cast<const char *const *>(
+				pool.size()); /* index+1, fixed up later */
 		}
-	} else if (v.isTensorList() || (v.isList() && (k == c10::TypeKind::ListType) &&
-					  mentions_tensor(type))) {
+	} else if (v.isTensorList() ||
+		   (v.isList() && (k == c10::TypeKind::ListType) && mentions_tensor(type))) {
 		std::vector<const char *> ns;
 		std::vector<irx_th *> hs;
 		for (const c10::IValue &e : v.toListRef()) {
@@ -584,10 +602,14 @@ irx_th_ts_arg walker::arg_of(const c10::Argument &a, const val &x, std::vector<s
 		r.value.kind = IRX_TH_BOOL, r.value.u.i = v.toBool();
 	} else if (v.isInt()) {
 		int64_t i = v.toInt();
-		if (k == c10::TypeKind::ScalarTypeType || (irx_compat::is_int_kind(k) && (a.name() == "dtype" ||
-			(a.name().size() > 6 && !a.name().compare(a.name().size() - 6, 6, "_dtype")))))
+		if (k == c10::TypeKind::ScalarTypeType ||
+		    (irx_compat::is_int_kind(k) &&
+		     (a.name() == "dtype" ||
+		      (a.name().size() > 6 &&
+		       !a.name().compare(a.name().size() - 6, 6, "_dtype")))))
 			push_str(dtype_name(i));
-		else if (k == c10::TypeKind::LayoutType || (irx_compat::is_int_kind(k) && a.name() == "layout"))
+		else if (k == c10::TypeKind::LayoutType ||
+			 (irx_compat::is_int_kind(k) && a.name() == "layout"))
 			push_str(layout_name(i));
 		else if (k == c10::TypeKind::MemoryFormatType ||
 			 (irx_compat::is_int_kind(k) && a.name() == "memory_format"))
@@ -635,7 +657,8 @@ void walker::exec_op(Node *n)
 		throw refusal(where(n) + ": TorchScript node " + n->kind().toQualString() +
 			      " has no operator in libtorch " TORCH_VERSION);
 	const c10::FunctionSchema &schema = n->schema();
-	bool tensor_result = false, tensor_arg = false, real_tensor_in = false, any_dd = false, all_shape = true;
+	bool tensor_result = false, tensor_arg = false, real_tensor_in = false, any_dd = false,
+	     all_shape = true;
 	for (const auto &r : schema.returns())
 		tensor_result |= mentions_tensor(r.type());
 	for (const auto &a : schema.arguments())
@@ -669,15 +692,16 @@ void walker::exec_op(Node *n)
 			}());
 	/* an operator only TorchScript has (aten::tensor.int, ...), on no
 	 * tensors: what it makes is a constant of the run */
-	bool jit_only = !c10::Dispatcher::singleton().findSchema(schema.operator_name()).has_value();
+	bool jit_only =
+		!c10::Dispatcher::singleton().findSchema(schema.operator_name()).has_value();
 	if (jit_only && !real_tensor_in && !any_dd)
 		consumed = true;
 	bool shape_op = shape_ops().count(kind) > 0;
 	at::NoGradGuard no_grad;
 	n->getOperation()(stack);
 	if (stack.size() != n->outputs().size())
-		throw std::runtime_error(where(n) + ": returned " + std::to_string(stack.size()) + " values, not " +
-					 std::to_string(n->outputs().size()));
+		throw std::runtime_error(where(n) + ": returned " + std::to_string(stack.size()) +
+					 " values, not " + std::to_string(n->outputs().size()));
 	if (consumed) {
 		bool dd = any_dd || (real_tensor_in && !shape_op);
 		for (size_t i = 0; i < stack.size(); i++) {
@@ -707,7 +731,8 @@ void walker::exec_op(Node *n)
 	if (n->inputs().size() < params.size() && !schema.is_vararg())
 		throw std::runtime_error(where(n) + ": fewer inputs than its schema has arguments");
 	for (size_t i = 0; i < params.size() && i < ins.size(); i++) {
-		args.push_back(arg_of(params[i], *ins[i], pool, strs, ints, floats, handles, keep, n));
+		args.push_back(
+			arg_of(params[i], *ins[i], pool, strs, ints, floats, handles, keep, n));
 	}
 	/* outputs: name every tensor result */
 	std::vector<irx_th_ts_arg> outs;
@@ -763,7 +788,8 @@ void walker::exec_op(Node *n)
 			a.value.u.ints.v = ints[j].data(), a.value.u.ints.n = ints[j].size();
 		} else if (a.value.kind == IRX_TH_FLOATS) {
 			size_t j = a.value.u.floats.n;
-			a.value.u.floats.v = floats[j].data(), a.value.u.floats.n = floats[j].size();
+			a.value.u.floats.v = floats[j].data(),
+			a.value.u.floats.n = floats[j].size();
 		}
 		if (a.value.kind == IRX_TH_TENSOR || a.value.kind == IRX_TH_TENSORS) {
 			const std::vector<const char *> &ns = pool[(uintptr_t)a.names - 1];
@@ -775,7 +801,8 @@ void walker::exec_op(Node *n)
 			if (a.value.kind == IRX_TH_TENSOR)
 				a.value.u.t = hs[0];
 			else
-				a.value.u.tensors.v = arg_tensors.back().data(), a.value.u.tensors.n = hs.size();
+				a.value.u.tensors.v = arg_tensors.back().data(),
+				a.value.u.tensors.n = hs.size();
 		}
 	}
 	for (size_t i = 0; i < outs.size(); i++) {
@@ -802,8 +829,9 @@ void walker::exec_op(Node *n)
 			std::string text = r.text().str();
 			size_t nl = text.find('\n');
 			if (nl != std::string::npos)
-				text = text.substr(0, nl);
-			src = std::get<0>(*flc) + ":" + std::to_string(std::get<1>(*flc)) + ": " + text;
+				text.resize(nl);
+			src = std::get<0>(*flc) + ":" + std::to_string(std::get<1>(*flc)) + ": " +
+			      text;
 		}
 	} catch (...) {
 		src.clear();
@@ -870,8 +898,9 @@ void walker::exec_node(Node *n)
 		val &l = get(n->input(0));
 		auto elems = l.iv.toListRef();
 		if (elems.size() != n->outputs().size())
-			throw std::runtime_error(where(n) + ": the list has " + std::to_string(elems.size()) +
-						 " elements, not " + std::to_string(n->outputs().size()));
+			throw std::runtime_error(where(n) + ": the list has " +
+						 std::to_string(elems.size()) + " elements, not " +
+						 std::to_string(n->outputs().size()));
 		std::vector<IValue> copy(elems.begin(), elems.end());
 		bool dd = l.dd;
 		for (size_t i = 0; i < copy.size(); i++) {
@@ -948,18 +977,21 @@ void walker::exec_node(Node *n)
 	} else if (k == prim::fork || k == aten::wait) {
 		throw refusal(where(n) + ": fork/wait (asynchronous TorchScript) is not supported");
 	} else if (k == prim::CallMethod || k == prim::CallFunction) {
-		throw refusal(where(n) + ": a call that could not be inlined (an interface or a function value)");
+		throw refusal(
+			where(n) +
+			": a call that could not be inlined (an interface or a function value)");
 	} else if (k == prim::RaiseException) {
 		std::string msg = n->inputs().size() ? (get(n->input(0)).iv.isString()
-							   ? get(n->input(0)).iv.toStringRef()
-							   : get(n->input(0)).iv.tagKind())
+								? get(n->input(0)).iv.toStringRef()
+								: get(n->input(0)).iv.tagKind())
 						     : "an exception";
 		throw refusal(where(n) + ": the model raised: " + msg);
 	} else if (k == prim::If) {
 		val &c = get(n->input(0));
 		bool cond = c.iv.toBool();
 		if (c.dd)
-			data_dependent(n, std::string("condition (taken: ") + (cond ? "true" : "false") + ")");
+			data_dependent(n, std::string("condition (taken: ") +
+						  (cond ? "true" : "false") + ")");
 		Block *b = n->blocks()[cond ? 0 : 1];
 		exec_block(b);
 		std::vector<val> out = block_outputs(this, b, env);
@@ -1039,7 +1071,8 @@ c10::IValue scalar_arg(const c10::TypePtr &t, const char *text, const std::strin
 		if (!*end && end != text)
 			return v;
 	}
-	throw std::invalid_argument("argument '" + name + "' (" + t->annotation_str() + ") cannot be '" + text + "'");
+	throw std::invalid_argument("argument '" + name + "' (" + t->annotation_str() +
+				    ") cannot be '" + text + "'");
 }
 
 void walker::bind_inputs()
@@ -1049,15 +1082,18 @@ void walker::bind_inputs()
 	self.iv = m->m._ivalue();
 	paths[m->m._ivalue().get()] = "";
 	for (const auto &p : m->m.named_parameters(true))
-		state.emplace(p.value.unsafeGetTensorImpl(), std::make_pair(p.name, IRX_TH_TS_PARAMETER));
+		state.emplace(p.value.unsafeGetTensorImpl(),
+			      std::make_pair(p.name, IRX_TH_TS_PARAMETER));
 	for (const auto &b : m->m.named_buffers(true))
-		state.emplace(b.value.unsafeGetTensorImpl(), std::make_pair(b.name, IRX_TH_TS_BUFFER));
+		state.emplace(b.value.unsafeGetTensorImpl(),
+			      std::make_pair(b.name, IRX_TH_TS_BUFFER));
 	put(in[0], self);
 	size_t ti = 0, si = 0;
 	auto next_tensor = [&](const std::string &what) {
 		if (ti >= opts->n_inputs)
-			throw std::invalid_argument("the method takes more tensors than were given (" + what +
-						    " is tensor " + std::to_string(ti + 1) + ")");
+			throw std::invalid_argument(
+				"the method takes more tensors than were given (" + what +
+				" is tensor " + std::to_string(ti + 1) + ")");
 		return opts->inputs[ti++]->t;
 	};
 	auto user = [&](const at::Tensor &t, const std::string &name) {
@@ -1071,7 +1107,7 @@ void walker::bind_inputs()
 		std::string name = v->debugName();
 		size_t dot = name.find('.');
 		if (dot != std::string::npos && dot)
-			name = name.substr(0, dot);
+			name.resize(dot);
 		c10::TypePtr t = v->type();
 		val x;
 		if (t->kind() == c10::TypeKind::TensorType) {
@@ -1082,7 +1118,8 @@ void walker::bind_inputs()
 			size_t j = 0;
 			for (const c10::TypePtr &et : t->containedTypes()) {
 				if (et->kind() != c10::TypeKind::TensorType)
-					throw refusal("argument '" + name + "' is a " + t->annotation_str() +
+					throw refusal("argument '" + name + "' is a " +
+						      t->annotation_str() +
 						      ": only tuples of tensors are flattened");
 				e.push_back(next_tensor(name));
 				user(e.back().toTensor(), name + "_" + std::to_string(j++));
@@ -1091,36 +1128,47 @@ void walker::bind_inputs()
 		} else if (t->kind() == c10::TypeKind::ListType &&
 			   t->containedTypes()[0]->kind() == c10::TypeKind::TensorType) {
 			if (i + 1 != in.size())
-				throw refusal("argument '" + name + "' is a list of tensors before other arguments: its length is unknown");
+				throw refusal(
+					"argument '" + name +
+					"' is a list of tensors before other arguments: its length is unknown");
 			c10::List<at::Tensor> l;
 			for (size_t j = 0; ti < opts->n_inputs; j++) {
 				l.push_back(next_tensor(name));
 				user(l.get(j), name + "_" + std::to_string(j));
 			}
 			x.iv = l;
-		} else if (irx_compat::is_int_kind(t->kind()) || irx_compat::is_float_kind(t->kind()) ||
+		} else if (irx_compat::is_int_kind(t->kind()) ||
+			   irx_compat::is_float_kind(t->kind()) ||
 			   irx_compat::is_bool_kind(t->kind())) {
 			if (si >= opts->n_scalars)
-				throw std::invalid_argument("argument '" + name + "' (" + t->annotation_str() +
-							    ") needs a value (--arg " + name + "=VALUE)");
+				throw std::invalid_argument(
+					"argument '" + name + "' (" + t->annotation_str() +
+					") needs a value (--arg " + name + "=VALUE)");
 			x.iv = scalar_arg(t, opts->scalars[si++], name);
 			std::ostringstream s;
 			s << name << "=" << x.iv;
-			check(sink->note ? sink->note(sink->ctx, "fixed_argument", s.str().c_str(), err) : 0);
+			check(sink->note ? sink->note(sink->ctx, "fixed_argument", s.str().c_str(),
+						      err)
+					 : 0);
 		} else if (t->kind() == c10::TypeKind::OptionalType) {
 			x.iv = c10::IValue();
-			check(sink->note ? sink->note(sink->ctx, "fixed_argument", (name + "=None").c_str(), err) : 0);
+			check(sink->note ? sink->note(sink->ctx, "fixed_argument",
+						      (name + "=None").c_str(), err)
+					 : 0);
 		} else {
-			throw refusal("argument '" + name + "' is a " + t->annotation_str() +
-				      ": only tensors, tuples and lists of tensors, int, float and bool can be inputs");
+			throw refusal(
+				"argument '" + name + "' is a " + t->annotation_str() +
+				": only tensors, tuples and lists of tensors, int, float and bool can be inputs");
 		}
 		put(v, std::move(x));
 	}
 	if (ti != opts->n_inputs)
-		throw std::invalid_argument(std::to_string(opts->n_inputs) + " tensors given, the method takes " +
+		throw std::invalid_argument(std::to_string(opts->n_inputs) +
+					    " tensors given, the method takes " +
 					    std::to_string(ti));
 	if (si != opts->n_scalars)
-		throw std::invalid_argument(std::to_string(opts->n_scalars) + " argument values given, the method takes " +
+		throw std::invalid_argument(std::to_string(opts->n_scalars) +
+					    " argument values given, the method takes " +
 					    std::to_string(si));
 }
 
@@ -1141,7 +1189,8 @@ void walker::output_value(const c10::IValue &v, const std::string &what)
 			std::string c = fresh("_tensor_constant" + std::to_string(n_constants++));
 			name_tensor(t, c);
 			irx_th h{t};
-			check(sink->input(sink->ctx, IRX_TH_TS_CONSTANT, c.c_str(), c.c_str(), &h, err));
+			check(sink->input(sink->ctx, IRX_TH_TS_CONSTANT, c.c_str(), c.c_str(), &h,
+					  err));
 			nm = c;
 		} else {
 			nm = name_of(t);
@@ -1157,7 +1206,10 @@ void walker::output_value(const c10::IValue &v, const std::string &what)
 		for (const c10::IValue &e : v.toListRef())
 			output_value(e, what);
 	} else if (v.isInt() || v.isBool() || v.isDouble() || v.isNone()) {
-		x.kind = v.isInt() ? IRX_TH_INT : v.isBool() ? IRX_TH_BOOL : v.isDouble() ? IRX_TH_FLOAT : IRX_TH_NONE;
+		x.kind = v.isInt()      ? IRX_TH_INT
+			 : v.isBool()   ? IRX_TH_BOOL
+			 : v.isDouble() ? IRX_TH_FLOAT
+					: IRX_TH_NONE;
 		if (v.isInt())
 			x.u.i = v.toInt();
 		else if (v.isBool())
@@ -1167,10 +1219,12 @@ void walker::output_value(const c10::IValue &v, const std::string &what)
 		check(sink->output(sink->ctx, nullptr, &x, err));
 	} else {
 		std::string type = v.isObject() ? "an object of class " + v.type()->annotation_str()
-				   : v.isGenericDict() ? "a dict (" + v.type()->annotation_str() + ")"
-				   : v.isString()      ? "a str"
-						       : "a " + v.tagKind();
-		throw refusal("the method returns " + type + ": only tensors, numbers and tuples or lists of them can be outputs");
+				   : v.isGenericDict()
+					   ? "a dict (" + v.type()->annotation_str() + ")"
+				   : v.isString() ? "a str"
+						  : "a " + v.tagKind();
+		throw refusal("the method returns " + type +
+			      ": only tensors, numbers and tuples or lists of them can be outputs");
 	}
 }
 
@@ -1196,11 +1250,15 @@ void walker::run()
 	std::function<void(Block *)> scan = [&](Block *b) {
 		for (Node *n : b->nodes()) {
 			if (n->kind() == c10::prim::fork || n->kind() == c10::aten::wait)
-				throw refusal(where(n) + ": fork/wait (asynchronous TorchScript) is not supported");
+				throw refusal(
+					where(n) +
+					": fork/wait (asynchronous TorchScript) is not supported");
 			for (const Value *v : n->outputs())
 				if (is_custom_class(v->type()))
-					throw refusal(where(n) + ": uses an object of the custom class " +
-						      v->type()->annotation_str() + ", which the IR cannot hold");
+					throw refusal(where(n) +
+						      ": uses an object of the custom class " +
+						      v->type()->annotation_str() +
+						      ", which the IR cannot hold");
 			for (Block *sub : n->blocks())
 				scan(sub);
 		}
@@ -1216,7 +1274,6 @@ void walker::run()
 /* "Unknown builtin op: aten::scaled_dot_product_attention." -> a line that says what to do */
 std::string load_failure(const std::string &what)
 {
-	std::string line;
 	std::istringstream in(what);
 	for (std::string l; std::getline(in, l);) {
 		size_t p;
@@ -1224,16 +1281,19 @@ std::string load_failure(const std::string &what)
 			std::string op = l.substr(p + 20);
 			while (!op.empty() && (op.back() == '.' || op.back() == ' '))
 				op.pop_back();
-			return "the archive uses the operator " + op + ", which the linked libtorch " TORCH_VERSION
+			return "the archive uses the operator " + op +
+			       ", which the linked libtorch " TORCH_VERSION
 			       " does not have: a libtorch at least as new as the torch that wrote it reads it";
 		}
 		if ((p = l.find("Unknown type name '")) != std::string::npos) {
 			std::string t = l.substr(p + 19);
-			t = t.substr(0, t.find('\''));
+			t.resize(std::min(t.size(), t.find('\'')));
 			if (t.rfind("__torch__.torch.classes.", 0) == 0)
 				return "the archive holds an object of the custom class " + t +
-				       ", which libtorch " TORCH_VERSION " does not know and the IR cannot hold";
-			return "the archive names the type " + t + ", which libtorch " TORCH_VERSION " does not know";
+				       ", which libtorch " TORCH_VERSION
+				       " does not know and the IR cannot hold";
+			return "the archive names the type " + t +
+			       ", which libtorch " TORCH_VERSION " does not know";
 		}
 	}
 	return "";
@@ -1254,7 +1314,8 @@ std::string load_failure(const std::string &what)
 		line = line.substr(p + 2);
 	while (!line.empty() && (line[0] == '.' || line[0] == ' '))
 		line.erase(0, 1);
-	throw std::runtime_error("libtorch " TORCH_VERSION " cannot load this TorchScript archive: " + line);
+	throw std::runtime_error(
+		"libtorch " TORCH_VERSION " cannot load this TorchScript archive: " + line);
 }
 
 } // namespace
@@ -1278,10 +1339,7 @@ irx_status irx_th_ts_load(irx_th_ts **out, const char *path, irx_error *err)
 	});
 }
 
-void irx_th_ts_free(irx_th_ts *m)
-{
-	delete m;
-}
+void irx_th_ts_free(irx_th_ts *m) { delete m; }
 
 char *irx_th_ts_methods(const irx_th_ts *m)
 {
@@ -1304,11 +1362,13 @@ char *irx_th_ts_methods(const irx_th_ts *m)
 	}
 }
 
-irx_status irx_th_ts_n_tensor_inputs(long *out, const irx_th_ts *m, const char *method, irx_error *err)
+irx_status irx_th_ts_n_tensor_inputs(long *out, const irx_th_ts *m, const char *method,
+				     irx_error *err)
 {
 	*out = 0;
 	return guarded(err, [&]() -> int {
-		auto fn = const_cast<torch::jit::Module &>(m->m).find_method(method ? method : "forward");
+		auto fn = const_cast<torch::jit::Module &>(m->m).find_method(method ? method
+										    : "forward");
 		if (!fn)
 			throw refusal(no_method(m->m, method ? method : "forward"));
 		const auto &args = fn->function().getSchema().arguments();
@@ -1331,7 +1391,8 @@ irx_status irx_th_ts_n_tensor_inputs(long *out, const irx_th_ts *m, const char *
 	});
 }
 
-irx_status irx_th_ts_traced_inputs(irx_th_results **out, const char *path, const char *method, irx_error *err)
+irx_status irx_th_ts_traced_inputs(irx_th_results **out, const char *path, const char *method,
+				   irx_error *err)
 {
 	*out = nullptr;
 	return guarded(err, [&]() -> int {
@@ -1340,14 +1401,16 @@ irx_status irx_th_ts_traced_inputs(irx_th_results **out, const char *path, const
 			set_error(err, IRX_EMISMATCH, "the archive has no traced_inputs.pkl");
 			return IRX_EMISMATCH;
 		}
-		c10::IValue v = torch::jit::readArchiveAndTensors("traced_inputs", "", "traced_inputs/", c10::nullopt,
-								  c10::nullopt, c10::Device(c10::kCPU), reader);
+		c10::IValue v = torch::jit::readArchiveAndTensors(
+			"traced_inputs", "", "traced_inputs/", c10::nullopt, c10::nullopt,
+			c10::Device(c10::kCPU), reader);
 		if (!v.isGenericDict())
 			throw std::runtime_error("traced_inputs.pkl is not a dict");
 		auto d = v.toGenericDict();
 		auto it = d.find(std::string(method ? method : "forward"));
 		if (it == d.end()) {
-			set_error(err, IRX_EMISMATCH, "traced_inputs.pkl has no inputs for this method");
+			set_error(err, IRX_EMISMATCH,
+				  "traced_inputs.pkl has no inputs for this method");
 			return IRX_EMISMATCH;
 		}
 		auto *r = new irx_th_results;
@@ -1378,7 +1441,8 @@ irx_status irx_th_ts_traced_inputs(irx_th_results **out, const char *path, const
 	});
 }
 
-irx_status irx_th_ts_walk(irx_th_ts *m, const irx_th_ts_options *opts, const irx_th_ts_sink *sink, irx_error *err)
+irx_status irx_th_ts_walk(irx_th_ts *m, const irx_th_ts_options *opts, const irx_th_ts_sink *sink,
+			  irx_error *err)
 {
 	return guarded(err, [&]() -> int {
 		walker w(m, opts, sink, err);

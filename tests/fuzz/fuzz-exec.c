@@ -44,7 +44,9 @@ static irx_th *input_for(const json_t *meta, uint64_t seed)
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
-	irx_exec_options o = {.threads = 1, .max_memory = 64 << 20, .max_elements = 1 << 16,
+	irx_exec_options o = {.threads = 1,
+			      .max_memory = 64 << 20,
+			      .max_elements = 1 << 16,
 			      .max_iterations = 64};
 	irx_th *in[MAX_INPUTS] = {0};
 	json_t *ir = NULL;

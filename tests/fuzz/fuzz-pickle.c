@@ -39,18 +39,19 @@ static void visit(const struct pk_value *v, int depth, size_t *budget)
 		return;
 	--*budget;
 	switch (v->kind) {
-	case PK_STR: case PK_BYTES: case PK_GLOBAL: case PK_REFUSED:
-		touch(v->u.str.s, v->u.str.len);
-		break;
-	case PK_TUPLE: case PK_LIST: case PK_DICT:
+	case PK_STR:
+	case PK_BYTES:
+	case PK_GLOBAL:
+	case PK_REFUSED: touch(v->u.str.s, v->u.str.len); break;
+	case PK_TUPLE:
+	case PK_LIST:
+	case PK_DICT:
 		if (v->u.seq.n > v->u.seq.cap && v->u.seq.cap)
 			__builtin_trap();
 		for (size_t i = 0; i < v->u.seq.n; i++)
 			visit(v->u.seq.v[i], depth + 1, budget);
 		break;
-	case PK_STORAGE:
-		visit_storage(v->u.storage);
-		break;
+	case PK_STORAGE: visit_storage(v->u.storage); break;
 	case PK_TENSOR: {
 		const struct pk_tensor *t = v->u.tensor;
 		if (t->ndim < 0)
@@ -66,8 +67,7 @@ static void visit(const struct pk_value *v, int depth, size_t *budget)
 		touch(v->u.str.s, v->u.str.len);
 		visit(v->state, depth + 1, budget);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 

@@ -12,7 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	if (irx_program_normalize(&p, d, n, NULL, &err) == 0) {
 		irx_convert_options o = {.allow_dynamic = 1};
 		if (irx_convert(&ir, p, &o, &err) == 0) {
-			size_t np; irx_ir_check(&np, ir, NULL, NULL, &err);
+			size_t np;
+			irx_ir_check(&np, ir, NULL, NULL, &err);
 			json_decref(ir);
 		}
 		json_decref(p);

@@ -28,9 +28,14 @@
 
 #define FUZZ_MAX_NUMEL ((int64_t)1 << 20)
 
-#define FUZZ_CHECK(c) do { if (!(c)) { \
-	fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", #c, __FILE__, __LINE__); \
-	__builtin_trap(); } } while (0)
+#define FUZZ_CHECK(c)                                                                    \
+	do {                                                                             \
+		if (!(c)) {                                                              \
+			fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", #c, __FILE__, \
+				__LINE__);                                               \
+			__builtin_trap();                                                \
+		}                                                                        \
+	} while (0)
 
 static FILE *fuzz_devnull(void)
 {

@@ -28,15 +28,18 @@ static void as_torch_save(const uint8_t *d, size_t n, struct pk_reader *r, int b
 		goto out;
 	for (size_t i = 0; i < MAX_STORAGE; i++)
 		fill[i] = n ? d[(i * 7) % n] ^ (uint8_t)i : (uint8_t)i;
-	rc = fmt_zipw_open(&zw, f, &err) ||
-	     fmt_zipw_add(zw, "archive/data.pkl", d, n, &err) ||
+	rc = fmt_zipw_open(&zw, f, &err) || fmt_zipw_add(zw, "archive/data.pkl", d, n, &err) ||
 	     fmt_zipw_add(zw, "archive/byteorder", big ? "big" : "little", big ? 3 : 6, &err);
 	for (size_t i = 0; !rc && i < fmt_pickle_n_storages(r); i++) {
 		const struct pk_storage *s = fmt_pickle_storage_at(r, i);
 		char name[600];
 		uint64_t bytes;
-		if (!base_mul_ok(s->numel, s->dtype ? (irx_dtype_size(s->dtype) ? irx_dtype_size(s->dtype) : 1) : 1,
-				 &bytes) || bytes > MAX_STORAGE)
+		if (!base_mul_ok(s->numel,
+				 s->dtype
+					 ? (irx_dtype_size(s->dtype) ? irx_dtype_size(s->dtype) : 1)
+					 : 1,
+				 &bytes) ||
+		    bytes > MAX_STORAGE)
 			bytes = MAX_STORAGE;
 		if (strlen(s->key) > 500)
 			continue;

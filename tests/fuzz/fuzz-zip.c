@@ -30,7 +30,8 @@ static void zip_entries(const uint8_t *d, size_t n)
 				/* touch every byte: inflated buffers are their own blocks */
 				for (size_t k = 0; k < len; k++)
 					sum += data[k];
-				FUZZ_CHECK(owned || (data >= d && len <= n && (size_t)(data - d) <= n - len));
+				FUZZ_CHECK(owned || (data >= d && len <= n &&
+						     (size_t)(data - d) <= n - len));
 				free(owned);
 			}
 			irx_error_clear(&err);

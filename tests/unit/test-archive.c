@@ -56,12 +56,14 @@ static void archive_not_zips(void **state)
 	irx_archive *a = NULL;
 	irx_error err = {0};
 
-	assert_int_not_equal(irx_archive_open(&a, fixture("tensors/t214/legacy_format.pt"), &err), IRX_OK);
+	assert_int_not_equal(irx_archive_open(&a, fixture("tensors/t214/legacy_format.pt"), &err),
+			     IRX_OK);
 	assert_null(a);
 	assert_non_null(strstr(err.text, "pre-1.6"));
 	irx_error_clear(&err);
 	/* a JSON file is named as JSON */
-	assert_int_equal(irx_archive_open(&a, fixture("t214/mlp.oracle.json"), &err), IRX_EUNSUPPORTED);
+	assert_int_equal(irx_archive_open(&a, fixture("t214/mlp.oracle.json"), &err),
+			 IRX_EUNSUPPORTED);
 	assert_null(a);
 	assert_non_null(strstr(err.text, "JSON, not an archive"));
 }
@@ -73,8 +75,10 @@ static void archive_kind_names(void **state)
 		enum irx_archive_kind kind;
 		const char *name;
 	} names[] = {
-		{IRX_ARCHIVE_UNKNOWN, "unknown"}, {IRX_ARCHIVE_PT2_LEGACY, "pt2-legacy"},
-		{IRX_ARCHIVE_PT2, "pt2"}, {IRX_ARCHIVE_AOTI, "aoti"},
+		{IRX_ARCHIVE_UNKNOWN, "unknown"},
+		{IRX_ARCHIVE_PT2_LEGACY, "pt2-legacy"},
+		{IRX_ARCHIVE_PT2, "pt2"},
+		{IRX_ARCHIVE_AOTI, "aoti"},
 		{IRX_ARCHIVE_TORCHSCRIPT, "torchscript"},
 		{IRX_ARCHIVE_TORCHSCRIPT_LITE, "torchscript-lite"},
 		{IRX_ARCHIVE_TORCH_SAVE, "torch-save"},

@@ -57,7 +57,8 @@ static const irx_tensor *copy_of(irx_tensors **t, const char *rel, const char *n
 	return x;
 }
 
-static irx_compare_result compare(const irx_tensor *got, const irx_tensor *want, double rtol, double atol)
+static irx_compare_result compare(const irx_tensor *got, const irx_tensor *want, double rtol,
+				  double atol)
 {
 	irx_compare_result r;
 	irx_error err = {0};
@@ -141,6 +142,7 @@ static void compare_tolerance(void **state)
 	irx_tensors *t;
 	struct copy c;
 	const irx_tensor *w = copy_of(&t, "tensors/t214/state_dict.pt", "conv.weight", &c);
+	/* cppcheck-suppress invalidPointerCast ; c.buf holds float32 data */
 	float *f = (float *)c.buf;
 	irx_compare_result r = compare(&c.t, w, -1, -1);
 
@@ -174,6 +176,7 @@ static void compare_nonfinite(void **state)
 	irx_tensors *t;
 	struct copy c;
 	const irx_tensor *x = copy_of(&t, "tensors/t214/dtypes.pt", "float32_nonfinite", &c);
+	/* cppcheck-suppress invalidPointerCast ; c.buf holds float32 data */
 	float *f = (float *)c.buf;
 	irx_compare_result r = compare(&c.t, x, -1, -1);
 

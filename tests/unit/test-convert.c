@@ -41,9 +41,11 @@ static void convert_conv2d_defaults_filled_in_schema_order(void **state)
 	for (int i = 0; i < 5; i++, it = json_object_iter_next(attrs, it))
 		assert_string_equal(json_object_iter_key(it), order[i]);
 	assert_true(json_is_null(json_object_get(attrs, "bias"))); /* bias=False: None */
-	assert_int_equal(json_integer_value(json_array_get(json_object_get(attrs, "stride"), 0)), 2);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(attrs, "stride"), 0)),
+			 2);
 	/* dilation was left out of the archive: it comes from the schema */
-	assert_int_equal(json_integer_value(json_array_get(json_object_get(attrs, "dilation"), 1)), 1);
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(attrs, "dilation"), 1)),
+			 1);
 	assert_int_equal(json_integer_value(json_object_get(attrs, "groups")), 1);
 	assert_string_equal(json_string_value(json_object_get(conv, "schema")), "builtin");
 	json_t *in = json_array_get(json_object_get(conv, "inputs"), 1);
@@ -73,7 +75,9 @@ static void convert_multi_output_producers(void **state)
 			if (json_equal(json_object_get(in, "name"), json_object_get(s1, "name"))) {
 				assert_true(json_equal(json_object_get(in, "producer_node"),
 						       json_object_get(split, "name")));
-				assert_int_equal(json_integer_value(json_object_get(in, "producer_output_idx")), 1);
+				assert_int_equal(json_integer_value(json_object_get(
+							 in, "producer_output_idx")),
+						 1);
 				seen = 1;
 			}
 	assert_true(seen);
@@ -84,11 +88,14 @@ static void convert_tensor_list_and_optional_list(void **state)
 {
 	json_t *ir = ir_ok("t214/llama.pt2");
 	json_t *cat = find_node(ir, "aten.cat.default");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(cat, "tensor_lists"), "tensors")), 2);
+	assert_int_equal(json_integer_value(
+				 json_object_get(json_object_get(cat, "tensor_lists"), "tensors")),
+			 2);
 	json_t *in1 = json_array_get(json_object_get(cat, "inputs"), 1);
 	assert_string_equal(json_string_value(json_object_get(in1, "arg")), "tensors");
 	assert_int_equal(json_integer_value(json_object_get(in1, "list_index")), 1);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(cat, "attrs"), "dim")), -1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(cat, "attrs"), "dim")),
+			 -1);
 	json_decref(ir);
 }
 
@@ -101,8 +108,10 @@ static void convert_hop_bodies(void **state)
 	json_t *t = json_object_get(subs, "true_graph_0");
 	assert_true(json_array_size(json_object_get(t, "nodes")) > 0);
 	assert_true(json_array_size(json_object_get(t, "graph_inputs")) > 0);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(cond, "attrs"),
-							"true_fn"), "graph")), "true_graph_0");
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(json_object_get(cond, "attrs"), "true_fn"), "graph")),
+		"true_graph_0");
 	assert_string_equal(json_string_value(json_object_get(cond, "schema")), "none");
 	json_decref(ir);
 }
@@ -115,8 +124,10 @@ static void convert_weights_tied_and_constants(void **state)
 	int nonpersistent = 0, constant = 0;
 	json_array_foreach(json_object_get(ir, "constants"), i, c) {
 		nonpersistent += json_is_false(json_object_get(c, "persistent"));
-		constant += !strcmp(json_string_value(json_object_get(c, "kind")), "constant_tensor");
-		assert_non_null(json_object_get(map, json_string_value(json_object_get(c, "name"))));
+		constant +=
+			!strcmp(json_string_value(json_object_get(c, "kind")), "constant_tensor");
+		assert_non_null(
+			json_object_get(map, json_string_value(json_object_get(c, "name"))));
 	}
 	assert_int_equal(nonpersistent, 1);
 	assert_int_equal(constant, 1);
@@ -140,7 +151,8 @@ static void convert_dynamic_refused_then_kept(void **state)
 	ir = ir_of("t214/dynamic.pt2", 1, &err, &rc);
 	assert_int_equal(rc, IRX_OK);
 	json_t *x = json_array_get(json_object_get(ir, "graph_inputs"), 0);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(x, "shape"), 0)), "s77");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(x, "shape"), 0)),
+			    "s77");
 	assert_non_null(json_object_get(json_object_get(ir, "symbols"), "s77"));
 	json_decref(ir);
 }
@@ -220,7 +232,9 @@ static void convert_hooks_are_per_conversion(void **state)
 
 	assert_int_equal(irx_convert_hooks_new(&a, NULL), IRX_OK);
 	assert_int_equal(irx_convert_hooks_new(&b, NULL), IRX_OK);
-	assert_int_equal(irx_convert_hooks_add(a, "aten.relu.default", rename_relu, "mylib.relu", NULL), IRX_OK);
+	assert_int_equal(
+		irx_convert_hooks_add(a, "aten.relu.default", rename_relu, "mylib.relu", NULL),
+		IRX_OK);
 	assert_int_equal(irx_convert_hooks_add(b, "*", rename_relu, "mylib.any", NULL), IRX_OK);
 	assert_int_equal(irx_convert_hooks_add(b, NULL, rename_relu, NULL, &err), IRX_EINVAL);
 	o.hooks = a;

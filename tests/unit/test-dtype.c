@@ -20,8 +20,8 @@ static void dtype_names_and_sizes(void **state)
 {
 	assert_int_equal(irx_dtype_from_name("float16"), IRX_DTYPE_FLOAT16);
 	assert_int_equal(irx_dtype_from_name("torch.bfloat16"), IRX_DTYPE_BFLOAT16);
-	assert_int_equal(irx_dtype_from_name("Long"), IRX_DTYPE_INT64);   /* c10 */
-	assert_int_equal(irx_dtype_from_name("long"), IRX_DTYPE_INT64);   /* schema default */
+	assert_int_equal(irx_dtype_from_name("Long"), IRX_DTYPE_INT64); /* c10 */
+	assert_int_equal(irx_dtype_from_name("long"), IRX_DTYPE_INT64); /* schema default */
 	assert_int_equal(irx_dtype_from_name("quint8"), IRX_DTYPE_UNKNOWN);
 	assert_int_equal(irx_dtype_size(IRX_DTYPE_COMPLEX128), 16);
 	assert_int_equal(irx_dtype_size(IRX_DTYPE_BOOL), 1);

@@ -28,7 +28,9 @@ static void dump_ir_table(void **state)
 	json_t *d;
 	assert_int_equal(irx_json_parse(&d, (const uint8_t *)text, strlen(text), &err), IRX_OK);
 	assert_string_equal(json_string_value(json_object_get(d, "kind")), "ir");
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(d, "operators"), "aten.max.dim")), 1);
+	assert_int_equal(json_integer_value(
+				 json_object_get(json_object_get(d, "operators"), "aten.max.dim")),
+			 1);
 	json_decref(d), free(text), json_decref(ir), json_decref(p);
 }
 
@@ -45,7 +47,8 @@ static void dump_write_error(void **state)
 	for (int i = 0; i < 2; i++)
 		for (int fmt = IRX_DUMP_TEXT; fmt <= IRX_DUMP_JSON; fmt++) {
 			irx_error_clear(&err);
-			assert_int_equal(fns[i](f, docs[i], (enum irx_dump_format)fmt, &err), IRX_EIO);
+			assert_int_equal(fns[i](f, docs[i], (enum irx_dump_format)fmt, &err),
+					 IRX_EIO);
 			assert_int_equal(err.code, IRX_EIO);
 			assert_string_equal(err.text, "cannot write");
 		}

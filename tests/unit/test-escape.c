@@ -29,7 +29,10 @@ static void utf8(void **state)
 	assert_string_equal(esc("\xf0\x9f\x98\x80", 4), "\xf0\x9f\x98\x80");
 	assert_string_equal(esc("\xc2\xa0", 2), "\xc2\xa0");
 	/* C1 controls (CSI is U+009B) by their two bytes */
-	assert_string_equal(esc("\xc2\x9b" "2J", 4), "\\xc2\\x9b2J");
+	assert_string_equal(esc("\xc2\x9b"
+				"2J",
+				4),
+			    "\\xc2\\x9b2J");
 	assert_string_equal(esc("\xc2\x80", 2), "\\xc2\\x80");
 	/* not UTF-8: a lone byte, a cut sequence, overlong, a surrogate, past U+10FFFF */
 	assert_string_equal(esc("f\xff", 2), "f\\xff");

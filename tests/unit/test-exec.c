@@ -10,8 +10,13 @@
 static irx_th *tensor_of(const float *v, const int64_t *shape, const int64_t *strides, int ndim,
 			 int64_t numel)
 {
-	irx_tensor t = {.name = "t", .dtype = IRX_DTYPE_FLOAT32, .ndim = ndim, .shape = shape,
-			.strides = strides, .numel = numel, .data = (const uint8_t *)v};
+	irx_tensor t = {.name = "t",
+			.dtype = IRX_DTYPE_FLOAT32,
+			.ndim = ndim,
+			.shape = shape,
+			.strides = strides,
+			.numel = numel,
+			.data = (const uint8_t *)v};
 	irx_th *h = NULL;
 
 	assert_int_equal(irx_th_from_view(&h, &t, NULL), 0);
@@ -107,7 +112,8 @@ static irx_status twice(irx_exec_call *c, void *user, irx_error *err)
 	irx_status rc = irx_exec_call_op(&r, c, "aten.mul.Scalar", args, 2, err);
 
 	if (!rc)
-		rc = irx_exec_call_set_output(c, 0, irx_th_retain(irx_th_results_at(r, 0)->u.t), err);
+		rc = irx_exec_call_set_output(c, 0, irx_th_retain(irx_th_results_at(r, 0)->u.t),
+					      err);
 	irx_th_results_free(r);
 	return rc;
 }
@@ -163,10 +169,13 @@ static void custom_executors_run(void **state)
 	assert_non_null(strstr(err.text, "mylib.twice.default"));
 	assert_int_equal(irx_executors_new(&s, NULL), 0);
 	assert_int_equal(irx_executors_new(&t, NULL), 0);
-	assert_int_equal(irx_executors_add(s, "mylib.twice.default", twice, (void *)&factor, NULL), 0);
-	assert_int_equal(irx_executors_add(t, "mylib.twice.default", twice, (void *)&factor, NULL), 0);
+	assert_int_equal(irx_executors_add(s, "mylib.twice.default", twice, (void *)&factor, NULL),
+			 0);
+	assert_int_equal(irx_executors_add(t, "mylib.twice.default", twice, (void *)&factor, NULL),
+			 0);
 	/* adding an op_type again replaces its executor */
-	assert_int_equal(irx_executors_add(t, "mylib.twice.default", twice, (void *)&other, NULL), 0);
+	assert_int_equal(irx_executors_add(t, "mylib.twice.default", twice, (void *)&other, NULL),
+			 0);
 	irx_error_clear(&err);
 	assert_int_equal(irx_executors_add(t, NULL, twice, NULL, &err), IRX_EINVAL);
 	run_custom(ir, s, 2.5f);

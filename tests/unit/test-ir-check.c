@@ -32,7 +32,6 @@ static size_t problems(json_t *ir, char *first, size_t size)
 	return n;
 }
 
-
 static json_t *node(json_t *ir, size_t i)
 {
 	return json_array_get(json_object_get(ir, "nodes"), i);
@@ -63,7 +62,8 @@ static void check_wrong_producer_and_order(void **state)
 	json_t *ir = good_ir(), *nodes = json_object_get(ir, "nodes");
 	char first[512] = "";
 	/* swap the first two nodes: the second reads what the first makes */
-	json_t *a = json_incref(json_array_get(nodes, 0)), *b = json_incref(json_array_get(nodes, 1));
+	json_t *a = json_incref(json_array_get(nodes, 0)),
+	       *b = json_incref(json_array_get(nodes, 1));
 	json_array_set_new(nodes, 0, b);
 	json_array_set_new(nodes, 1, a);
 	assert_true(problems(ir, first, sizeof(first)) >= 1);

@@ -14,8 +14,10 @@ static void json_bare_nan_tokens_become_strings(void **state)
 {
 	json_t *v = parse("{\"a\": NaN, \"b\": [Infinity, -Infinity, 1.5]}");
 	assert_string_equal(json_string_value(json_object_get(v, "a")), "NaN");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(v, "b"), 0)), "Infinity");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(v, "b"), 1)), "-Infinity");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(v, "b"), 0)),
+			    "Infinity");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(v, "b"), 1)),
+			    "-Infinity");
 	assert_true(json_real_value(json_array_get(json_object_get(v, "b"), 2)) == 1.5);
 	json_decref(v);
 }
@@ -23,7 +25,8 @@ static void json_bare_nan_tokens_become_strings(void **state)
 static void json_strings_holding_the_letters_are_untouched(void **state)
 {
 	json_t *v = parse("{\"s\": \"NaN Infinity -Infinity \\\" NaN\", \"t\": NaN}");
-	assert_string_equal(json_string_value(json_object_get(v, "s")), "NaN Infinity -Infinity \" NaN");
+	assert_string_equal(json_string_value(json_object_get(v, "s")),
+			    "NaN Infinity -Infinity \" NaN");
 	json_decref(v);
 }
 
@@ -39,7 +42,8 @@ static void json_invalid_reports_position(void **state)
 {
 	json_t *v;
 	irx_error err = {0};
-	assert_int_equal(irx_json_parse(&v, (const uint8_t *)"{\"a\": [1, 2", 11, &err), IRX_EFORMAT);
+	assert_int_equal(irx_json_parse(&v, (const uint8_t *)"{\"a\": [1, 2", 11, &err),
+			 IRX_EFORMAT);
 	assert_non_null(strstr(err.where, "byte"));
 }
 
@@ -48,11 +52,13 @@ static void json_writer_shortest_floats_and_order(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	json_t *v = json_pack("{s:f,s:f,s:f,s:i,s:f}", "eps", 1e-05, "tenth", 0.1, "one", 1.0,
-			      "n", 3, "third", 1.0 / 3);
+	json_t *v = json_pack("{s:f,s:f,s:f,s:i,s:f}", "eps", 1e-05, "tenth", 0.1, "one", 1.0, "n",
+			      3, "third", 1.0 / 3);
 	irx_json_write(f, v, IRX_JSON_COMPACT, NULL);
 	fclose(f);
-	assert_string_equal(buf, "{\"eps\": 1e-05, \"tenth\": 0.1, \"one\": 1.0, \"n\": 3, \"third\": 0.3333333333333333}\n");
+	assert_string_equal(
+		buf,
+		"{\"eps\": 1e-05, \"tenth\": 0.1, \"one\": 1.0, \"n\": 3, \"third\": 0.3333333333333333}\n");
 	free(buf);
 	json_decref(v);
 }
@@ -88,7 +94,8 @@ static void json_one_reading_only(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		irx_error_clear(&err);
 		assert_int_equal(irx_json_parse(&v, (const uint8_t *)cases[i].text,
-						strlen(cases[i].text), &err), IRX_EFORMAT);
+						strlen(cases[i].text), &err),
+				 IRX_EFORMAT);
 		assert_null(v);
 		assert_string_equal(err.where, cases[i].where);
 		assert_non_null(strstr(err.text, cases[i].what));
@@ -101,7 +108,8 @@ static void json_one_reading_only(void **state)
 
 static void json_numbers(void **state)
 {
-	json_t *v = parse("[9223372036854775807, -9223372036854775808, 18446744073709551615, 1e-05, -0.5, 0]");
+	json_t *v = parse(
+		"[9223372036854775807, -9223372036854775808, 18446744073709551615, 1e-05, -0.5, 0]");
 	assert_int_equal(json_integer_value(json_array_get(v, 0)), INT64_MAX);
 	assert_int_equal(json_integer_value(json_array_get(v, 1)), INT64_MIN);
 	/* beyond int64: a real, not an error */
@@ -114,9 +122,13 @@ static void json_numbers(void **state)
 static void json_rejects_hostile_input(void **state)
 {
 	static const char *const bad[] = {
-		"[1, 2", "{\"a\" 1}", "{\"a\": 1,}", "[01]", "[1.]", "[1e]", "[1e999]", "[\"\x01\"]",
-		"[\"\xff\"]", "[\"\xc0\x80\"]", "[\"\\x\"]", "[\"\\u12\"]", "[tru]", "[Nan]", "{} {}",
-		"\"open", "", "[-]", "[+1]",
+		"[1, 2",          "{\"a\" 1}",  "{\"a\": 1,}",
+		"[01]",           "[1.]",       "[1e]",
+		"[1e999]",        "[\"\x01\"]", "[\"\xff\"]",
+		"[\"\xc0\x80\"]", "[\"\\x\"]",  "[\"\\u12\"]",
+		"[tru]",          "[Nan]",      "{} {}",
+		"\"open",         "",           "[-]",
+		"[+1]",
 	};
 	char deep[5000];
 	json_t *v;
@@ -124,13 +136,15 @@ static void json_rejects_hostile_input(void **state)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		irx_error_clear(&err);
-		if (irx_json_parse(&v, (const uint8_t *)bad[i], strlen(bad[i]), &err) != IRX_EFORMAT)
+		if (irx_json_parse(&v, (const uint8_t *)bad[i], strlen(bad[i]), &err) !=
+		    IRX_EFORMAT)
 			fail_msg("accepted %s", bad[i]);
 		assert_non_null(strstr(err.where, "byte"));
 	}
 	memset(deep, '[', sizeof(deep));
 	irx_error_clear(&err);
-	assert_int_equal(irx_json_parse(&v, (const uint8_t *)deep, sizeof(deep), &err), IRX_EFORMAT);
+	assert_int_equal(irx_json_parse(&v, (const uint8_t *)deep, sizeof(deep), &err),
+			 IRX_EFORMAT);
 	assert_non_null(strstr(err.text, "deep"));
 	/* a NUL byte inside the text is an error, not the end */
 	irx_error_clear(&err);

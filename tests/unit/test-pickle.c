@@ -70,17 +70,21 @@ static void check_state_dict(const char *rel, const char *entry)
 	assert_int_equal(fmt_pickle_n_storages(r), json_array_size(tensors));
 	json_array_foreach(tensors, i, t) {
 		const struct pk_value *k = root->u.seq.v[2 * i], *v = root->u.seq.v[2 * i + 1];
-		json_t *shape = json_object_get(t, "shape"), *strides = json_object_get(t, "strides");
+		json_t *shape = json_object_get(t, "shape"),
+		       *strides = json_object_get(t, "strides");
 		int64_t numel = 1;
 
 		assert_string_equal(str_of(k), json_string_value(json_object_get(t, "name")));
 		assert_int_equal(v->kind, PK_TENSOR);
 		const struct pk_tensor *pt = v->u.tensor;
-		assert_int_equal(pt->dtype, irx_dtype_from_name(json_string_value(json_object_get(t, "dtype"))));
+		assert_int_equal(pt->dtype, irx_dtype_from_name(json_string_value(
+						    json_object_get(t, "dtype"))));
 		assert_int_equal(pt->ndim, json_array_size(shape));
 		for (int d = 0; d < pt->ndim; d++) {
-			assert_int_equal(pt->shape[d], json_integer_value(json_array_get(shape, d)));
-			assert_int_equal(pt->strides[d], json_integer_value(json_array_get(strides, d)));
+			assert_int_equal(pt->shape[d],
+					 json_integer_value(json_array_get(shape, d)));
+			assert_int_equal(pt->strides[d],
+					 json_integer_value(json_array_get(strides, d)));
 			numel *= pt->shape[d];
 		}
 		assert_int_equal(pt->offset, json_integer_value(json_object_get(t, "offset")));
@@ -146,15 +150,18 @@ static void pickle_scalars(void **state)
 	struct pk_value *root = NULL;
 	irx_error err = {0};
 
-	assert_int_equal(fmt_pickle_load(&r, (const uint8_t *)k7, sizeof(k7) - 1, &root, &err), IRX_OK);
+	assert_int_equal(fmt_pickle_load(&r, (const uint8_t *)k7, sizeof(k7) - 1, &root, &err),
+			 IRX_OK);
 	assert_int_equal(root->kind, PK_INT);
 	assert_int_equal(root->u.i, 7);
 	assert_int_equal(fmt_pickle_n_storages(r), 0);
 	fmt_pickle_free(r);
-	assert_int_equal(fmt_pickle_load(&r, (const uint8_t *)none, sizeof(none) - 1, &root, &err), IRX_OK);
+	assert_int_equal(fmt_pickle_load(&r, (const uint8_t *)none, sizeof(none) - 1, &root, &err),
+			 IRX_OK);
 	assert_int_equal(root->kind, PK_NONE);
 	fmt_pickle_free(r);
-	assert_int_equal(fmt_pickle_load(&r, (const uint8_t *)t, sizeof(t) - 1, &root, &err), IRX_OK);
+	assert_int_equal(fmt_pickle_load(&r, (const uint8_t *)t, sizeof(t) - 1, &root, &err),
+			 IRX_OK);
 	assert_int_equal(root->kind, PK_BOOL);
 	assert_int_equal(root->u.i, 1);
 	fmt_pickle_free(r);
@@ -168,8 +175,12 @@ static void pickle_malformed(void **state)
 	load_fails("\x80\x02\xff.", 4, "0xff", "pickle offset 2");
 	load_fails("\x80\x02h\x05.", 5, "5", "pickle offset 2");
 	/* globals outside the allowlist are refused by name, never looked up */
-	load_fails("\x80\x02" "cos\nsystem\n.", 14, "os.system", "pickle offset 2");
-	load_fails("\x80\x02" "cbuiltins\neval\n.", 17, "builtins.eval", "pickle offset 2");
+	load_fails("\x80\x02"
+		   "cos\nsystem\n.",
+		   14, "os.system", "pickle offset 2");
+	load_fails("\x80\x02"
+		   "cbuiltins\neval\n.",
+		   17, "builtins.eval", "pickle offset 2");
 }
 
 int main(void)

@@ -1,24 +1,26 @@
 /* test-program: every torch version's program JSON to one normalized form. */
 #include "unit.h"
 
-#define META "{\"dtype\": 7, \"sizes\": [{\"as_int\": 2}, {\"as_int\": 3}], \"requires_grad\": false, \"device\": {\"type\": \"cpu\"}, \"strides\": [{\"as_int\": 3}, {\"as_int\": 1}], \"storage_offset\": {\"as_int\": 0}, \"layout\": 7}"
+#define META \
+	"{\"dtype\": 7, \"sizes\": [{\"as_int\": 2}, {\"as_int\": 3}], \"requires_grad\": false, \"device\": {\"type\": \"cpu\"}, \"strides\": [{\"as_int\": 3}, {\"as_int\": 1}], \"storage_offset\": {\"as_int\": 0}, \"layout\": 7}"
 
 /* A one-node program x -> y; NODE_ARGS are the extra inputs of the node. */
 /* noinline: GCC 12 sees a dangling pointer where asprintf's result is returned */
 __attribute__((noinline)) static char *program(const char *version, const char *node_args)
 {
 	char *s = NULL;
-	if (asprintf(&s,
-		     "{\"schema_version\": %s, \"graph_module\": {\"graph\": {"
-		     "\"inputs\": [{\"as_tensor\": {\"name\": \"x\"}}],"
-		     "\"outputs\": [{\"as_tensor\": {\"name\": \"y\"}}],"
-		     "\"nodes\": [{\"target\": \"torch.ops.aten.clamp.default\", \"inputs\": ["
-		     "{\"name\": \"self\", \"arg\": {\"as_tensor\": {\"name\": \"x\"}}}%s],"
-		     "\"outputs\": [{\"as_tensor\": {\"name\": \"y\"}}], \"metadata\": {}}],"
-		     "\"tensor_values\": {\"x\": " META ", \"y\": " META "}},"
-		     "\"signature\": {\"input_specs\": [{\"user_input\": {\"arg\": {\"as_tensor\": {\"name\": \"x\"}}}}],"
-		     "\"output_specs\": [{\"user_output\": {\"arg\": {\"as_tensor\": {\"name\": \"y\"}}}}]}}}",
-		     version, node_args) < 0)
+	if (asprintf(
+		    &s,
+		    "{\"schema_version\": %s, \"graph_module\": {\"graph\": {"
+		    "\"inputs\": [{\"as_tensor\": {\"name\": \"x\"}}],"
+		    "\"outputs\": [{\"as_tensor\": {\"name\": \"y\"}}],"
+		    "\"nodes\": [{\"target\": \"torch.ops.aten.clamp.default\", \"inputs\": ["
+		    "{\"name\": \"self\", \"arg\": {\"as_tensor\": {\"name\": \"x\"}}}%s],"
+		    "\"outputs\": [{\"as_tensor\": {\"name\": \"y\"}}], \"metadata\": {}}],"
+		    "\"tensor_values\": {\"x\": " META ", \"y\": " META "}},"
+		    "\"signature\": {\"input_specs\": [{\"user_input\": {\"arg\": {\"as_tensor\": {\"name\": \"x\"}}}}],"
+		    "\"output_specs\": [{\"user_output\": {\"arg\": {\"as_tensor\": {\"name\": \"y\"}}}}]}}}",
+		    version, node_args) < 0)
 		fail();
 	return s;
 }
@@ -33,8 +35,10 @@ static void program_none_encodings_agree(void **state)
 {
 	json_t *a, *b;
 	irx_error err = {0};
-	char *p1 = program("{\"major\": 8, \"minor\": 1}", ", {\"name\": \"min\", \"arg\": {\"as_none\": []}}");
-	char *p2 = program("{\"major\": 8, \"minor\": 20}", ", {\"name\": \"min\", \"arg\": {\"as_none\": true}}");
+	char *p1 = program("{\"major\": 8, \"minor\": 1}",
+			   ", {\"name\": \"min\", \"arg\": {\"as_none\": []}}");
+	char *p2 = program("{\"major\": 8, \"minor\": 20}",
+			   ", {\"name\": \"min\", \"arg\": {\"as_none\": true}}");
 	assert_int_equal(normalize_text(p1, &a, &err), IRX_OK);
 	assert_int_equal(normalize_text(p2, &b, &err), IRX_OK);
 	assert_true(json_equal(node_arg(a, 1), node_arg(b, 1)));
@@ -46,11 +50,14 @@ static void program_float_tokens_and_strings_agree(void **state)
 {
 	json_t *a, *b;
 	irx_error err = {0};
-	char *p1 = program("{\"major\": 8, \"minor\": 2}", ", {\"name\": \"min\", \"arg\": {\"as_float\": -Infinity}}");
-	char *p2 = program("{\"major\": 8, \"minor\": 20}", ", {\"name\": \"min\", \"arg\": {\"as_float\": \"-Infinity\"}}");
+	char *p1 = program("{\"major\": 8, \"minor\": 2}",
+			   ", {\"name\": \"min\", \"arg\": {\"as_float\": -Infinity}}");
+	char *p2 = program("{\"major\": 8, \"minor\": 20}",
+			   ", {\"name\": \"min\", \"arg\": {\"as_float\": \"-Infinity\"}}");
 	assert_int_equal(normalize_text(p1, &a, &err), IRX_OK);
 	assert_int_equal(normalize_text(p2, &b, &err), IRX_OK);
-	assert_string_equal(json_string_value(json_object_get(node_arg(a, 1), "float")), "-Infinity");
+	assert_string_equal(json_string_value(json_object_get(node_arg(a, 1), "float")),
+			    "-Infinity");
 	assert_true(json_equal(node_arg(a, 1), node_arg(b, 1)));
 	json_decref(a), json_decref(b), free(p1), free(p2);
 }
@@ -59,10 +66,12 @@ static void program_dtype_codes_are_schema_numbering(void **state)
 {
 	json_t *a;
 	irx_error err = {0};
-	char *p = program("{\"major\": 8, \"minor\": 20}", ", {\"name\": \"dtype\", \"arg\": {\"as_scalar_type\": 13}}");
+	char *p = program("{\"major\": 8, \"minor\": 20}",
+			  ", {\"name\": \"dtype\", \"arg\": {\"as_scalar_type\": 13}}");
 	assert_int_equal(normalize_text(p, &a, &err), IRX_OK);
 	/* 13 is BFLOAT16 in torch.export's schema (c10 would say 15) */
-	assert_string_equal(json_string_value(json_object_get(node_arg(a, 1), "scalar_type")), "bfloat16");
+	assert_string_equal(json_string_value(json_object_get(node_arg(a, 1), "scalar_type")),
+			    "bfloat16");
 	json_t *x = json_object_get(json_object_get(json_object_get(a, "graph"), "values"), "x");
 	assert_string_equal(json_string_value(json_object_get(x, "dtype")), "float32");
 	assert_string_equal(json_string_value(json_object_get(x, "device")), "cpu");
@@ -73,16 +82,14 @@ static void program_unknown_dtype_is_an_error(void **state)
 {
 	json_t *a;
 	irx_error err = {0};
-	char *p = program("{\"major\": 8, \"minor\": 20}", ", {\"name\": \"dtype\", \"arg\": {\"as_scalar_type\": 77}}");
+	char *p = program("{\"major\": 8, \"minor\": 20}",
+			  ", {\"name\": \"dtype\", \"arg\": {\"as_scalar_type\": 77}}");
 	assert_int_equal(normalize_text(p, &a, &err), IRX_EUNSUPPORTED);
 	assert_string_equal(err.where, "/graph_module/graph/nodes/0/inputs/1/arg/as_scalar_type");
 	free(p);
 }
 
-static void collect(void *ctx, const char *msg)
-{
-	snprintf(ctx, 512, "%s", msg);
-}
+static void collect(void *ctx, const char *msg) { snprintf(ctx, 512, "%s", msg); }
 
 static void program_unknown_union_tag_is_carried(void **state)
 {
@@ -90,8 +97,10 @@ static void program_unknown_union_tag_is_carried(void **state)
 	irx_error err = {0};
 	char warning[512] = "";
 	irx_export_options o = {.warn = collect, .warn_ctx = warning};
-	char *p = program("{\"major\": 8, \"minor\": 99}", ", {\"name\": \"min\", \"arg\": {\"as_future_thing\": {\"k\": 1}}}");
-	assert_int_equal(irx_program_normalize(&a, (const uint8_t *)p, strlen(p), &o, &err), IRX_OK);
+	char *p = program("{\"major\": 8, \"minor\": 99}",
+			  ", {\"name\": \"min\", \"arg\": {\"as_future_thing\": {\"k\": 1}}}");
+	assert_int_equal(irx_program_normalize(&a, (const uint8_t *)p, strlen(p), &o, &err),
+			 IRX_OK);
 	assert_non_null(strstr(warning, "as_future_thing"));
 	json_t *u = json_object_get(node_arg(a, 1), "unknown");
 	assert_string_equal(json_string_value(json_object_get(u, "tag")), "as_future_thing");
@@ -114,7 +123,9 @@ static void program_schema2_all_members_unions(void **state)
 	/* torch 2.2 wrote every union member, all null but one */
 	json_t *a;
 	irx_error err = {0};
-	char *p = program("2", ", {\"name\": \"min\", \"arg\": {\"as_none\": null, \"as_float\": 0.5, \"as_int\": null}}");
+	char *p = program(
+		"2",
+		", {\"name\": \"min\", \"arg\": {\"as_none\": null, \"as_float\": 0.5, \"as_int\": null}}");
 	assert_int_equal(normalize_text(p, &a, &err), IRX_OK);
 	assert_true(json_real_value(json_object_get(node_arg(a, 1), "float")) == 0.5);
 	json_decref(a), free(p);
@@ -125,7 +136,8 @@ static void program_symbolic_sizes_are_readable(void **state)
 	json_t *doc = export_fixture("t214/dynamic.pt2");
 	json_t *values = json_object_get(json_object_get(doc, "graph"), "values");
 	json_t *x = json_object_get(values, "x");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(x, "shape"), 0)), "s77");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(x, "shape"), 0)),
+			    "s77");
 	json_t *r = json_object_get(json_object_get(doc, "range_constraints"), "s77");
 	assert_int_equal(json_integer_value(json_object_get(r, "min")), 1);
 	assert_int_equal(json_integer_value(json_object_get(r, "max")), 1024);
@@ -180,16 +192,20 @@ static void program_srepr_expressions_read_like_python(void **state)
 		char p[4096], meta[400];
 		json_t *a;
 		irx_error err = {0};
-		snprintf(meta, sizeof(meta), "{\"as_expr\": {\"expr_str\": \"%s\", \"hint\": {\"as_int\": 6}}}",
+		snprintf(meta, sizeof(meta),
+			 "{\"as_expr\": {\"expr_str\": \"%s\", \"hint\": {\"as_int\": 6}}}",
 			 cases[i].srepr);
 		char *prog = program("{\"major\": 8, \"minor\": 20}", "");
 		/* put the expression as x's first size */
 		size_t head = (size_t)(strstr(prog, size2) - prog);
-		snprintf(p, sizeof(p), "%.*s%s%s", (int)head, prog, meta, prog + head + strlen(size2));
+		snprintf(p, sizeof(p), "%.*s%s%s", (int)head, prog, meta,
+			 prog + head + strlen(size2));
 		assert_int_equal(normalize_text(p, &a, &err), IRX_OK);
-		json_t *x = json_object_get(json_object_get(json_object_get(a, "graph"), "values"), "x");
-		assert_string_equal(json_string_value(json_array_get(json_object_get(x, "shape"), 0)),
-				    cases[i].infix);
+		json_t *x = json_object_get(json_object_get(json_object_get(a, "graph"), "values"),
+					    "x");
+		assert_string_equal(
+			json_string_value(json_array_get(json_object_get(x, "shape"), 0)),
+			cases[i].infix);
 		json_decref(a), free(prog);
 	}
 }
@@ -197,8 +213,8 @@ static void program_srepr_expressions_read_like_python(void **state)
 static void program_hostile_unions_and_enums(void **state)
 {
 	static const char *const bad_args[] = {
-		", {\"name\": \"min\", \"arg\": {\"$type\": \"as_int\"}}",               /* no $value */
-		", {\"name\": \"dtype\", \"arg\": {\"as_scalar_type\": -4294967289}}",      /* wraps to 7 as int */
+		", {\"name\": \"min\", \"arg\": {\"$type\": \"as_int\"}}", /* no $value */
+		", {\"name\": \"dtype\", \"arg\": {\"as_scalar_type\": -4294967289}}", /* wraps to 7 as int */
 		", {\"name\": \"c\", \"arg\": {\"as_complex\": {\"real\": \"abc\", \"imag\": 1}}}",
 		", {\"name\": \"d\", \"arg\": {\"as_string_to_argument\": 5}}",
 	};
@@ -224,11 +240,16 @@ static void program_unnamed_nodes_with_long_targets(void **state)
 
 	memset(target, 'x', 300);
 	target[300] = '\0';
-	snprintf(node, sizeof(node), "{\"target\": \"torch.ops.mylib.%s.default\", \"inputs\": [], \"outputs\": []}", target);
+	snprintf(node, sizeof(node),
+		 "{\"target\": \"torch.ops.mylib.%s.default\", \"inputs\": [], \"outputs\": []}",
+		 target);
 	snprintf(nodes, sizeof(nodes), "%s, %s", node, node);
-	if (asprintf(&p, "{\"schema_version\": {\"major\": 8, \"minor\": 2}, \"graph_module\": {\"graph\": "
-		     "{\"inputs\": [], \"outputs\": [], \"nodes\": [%s], \"tensor_values\": {}}, "
-		     "\"signature\": {\"input_specs\": [], \"output_specs\": []}}}", nodes) < 0)
+	if (asprintf(
+		    &p,
+		    "{\"schema_version\": {\"major\": 8, \"minor\": 2}, \"graph_module\": {\"graph\": "
+		    "{\"inputs\": [], \"outputs\": [], \"nodes\": [%s], \"tensor_values\": {}}, "
+		    "\"signature\": {\"input_specs\": [], \"output_specs\": []}}}",
+		    nodes) < 0)
 		fail();
 	assert_int_equal(normalize_text(p, &a, &err), IRX_OK);
 	json_t *ns = json_object_get(json_object_get(a, "graph"), "nodes");

@@ -6,9 +6,13 @@ static void schema_parse_conv2d(void **state)
 	irx_schema *s;
 	irx_error err = {0};
 
-	assert_int_equal(irx_schema_parse(&s, "aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, "
-					  "SymInt[2] stride=[1, 1], SymInt[2] padding=[0, 0], "
-					  "SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor", &err), IRX_OK);
+	assert_int_equal(
+		irx_schema_parse(&s,
+				 "aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, "
+				 "SymInt[2] stride=[1, 1], SymInt[2] padding=[0, 0], "
+				 "SymInt[2] dilation=[1, 1], SymInt groups=1) -> Tensor",
+				 &err),
+		IRX_OK);
 	assert_string_equal(s->name, "aten::conv2d");
 	assert_string_equal(s->overload, "");
 	assert_int_equal(s->n_args, 7);
@@ -26,9 +30,13 @@ static void schema_old_style_scalar_list_default_broadcasts(void **state)
 	/* libtorch 1.13 writes int[2] stride=1 for [1, 1] */
 	irx_schema *s;
 	irx_error err = {0};
-	assert_int_equal(irx_schema_parse(&s,
-					  "aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], "
-					  "int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor", &err), IRX_OK);
+	assert_int_equal(
+		irx_schema_parse(
+			&s,
+			"aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], "
+			"int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor",
+			&err),
+		IRX_OK);
 	assert_int_equal(json_array_size(s->args[2].default_value), 0);
 	json_t *pad = (json_t *)s->args[3].default_value;
 	assert_int_equal(json_array_size(pad), 2);
@@ -41,20 +49,33 @@ static void schema_alias_types_returns_and_kwargs(void **state)
 {
 	irx_schema *s;
 	irx_error err = {0};
-	assert_int_equal(irx_schema_parse(&s, "aten::split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) "
-					  "-> Tensor(a)[]", &err), IRX_OK);
+	assert_int_equal(
+		irx_schema_parse(
+			&s,
+			"aten::split.Tensor(Tensor(a -> *) self, SymInt split_size, int dim=0) "
+			"-> Tensor(a)[]",
+			&err),
+		IRX_OK);
 	assert_string_equal(s->overload, "Tensor");
 	assert_string_equal(s->args[0].type, "Tensor(a -> *)");
 	assert_string_equal(s->args[0].name, "self");
 	assert_int_equal(irx_schema_type_class(s->return_types[0]), IRX_ARG_TENSOR_LIST);
 	irx_schema_free(s);
-	assert_int_equal(irx_schema_parse(&s, "aten::max.dim(Tensor self, int dim, bool keepdim=False) -> "
-					  "(Tensor values, Tensor indices)", &err), IRX_OK);
+	assert_int_equal(
+		irx_schema_parse(&s,
+				 "aten::max.dim(Tensor self, int dim, bool keepdim=False) -> "
+				 "(Tensor values, Tensor indices)",
+				 &err),
+		IRX_OK);
 	assert_int_equal(s->n_returns, 2);
 	assert_string_equal(s->return_names[1], "indices");
 	irx_schema_free(s);
-	assert_int_equal(irx_schema_parse(&s,
-					  "aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor", &err), IRX_OK);
+	assert_int_equal(
+		irx_schema_parse(
+			&s,
+			"aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor",
+			&err),
+		IRX_OK);
 	assert_false(s->args[1].kwarg_only);
 	assert_true(s->args[2].kwarg_only);
 	irx_schema_free(s);
@@ -66,9 +87,12 @@ static void schema_defaults_of_every_kind(void **state)
 {
 	irx_schema *s;
 	irx_error err = {0};
-	assert_int_equal(irx_schema_parse(&s, "m::f(Tensor x, float eps=1e-05, ScalarType dtype=long, "
+	assert_int_equal(irx_schema_parse(&s,
+					  "m::f(Tensor x, float eps=1e-05, ScalarType dtype=long, "
 					  "str mode=\"mean\", int reduction=Mean, float lo=-inf, "
-					  "MemoryFormat f=contiguous_format) -> Tensor", &err), IRX_OK);
+					  "MemoryFormat f=contiguous_format) -> Tensor",
+					  &err),
+			 IRX_OK);
 	assert_true(json_real_value(s->args[1].default_value) == 1e-05);
 	assert_string_equal(json_string_value(s->args[2].default_value), "int64");
 	assert_string_equal(json_string_value(s->args[3].default_value), "mean");
@@ -98,19 +122,25 @@ static void schema_builtin_lookup(void **state)
 
 	assert_true(irx_schema_builtin_count() > 3000);
 	assert_int_equal(irx_schema_registry_new(&r, &err), IRX_OK);
-	assert_int_equal(irx_schema_registry_lookup(&s, &origin, r, "aten.conv2d.default", &err), IRX_OK);
+	assert_int_equal(irx_schema_registry_lookup(&s, &origin, r, "aten.conv2d.default", &err),
+			 IRX_OK);
 	assert_non_null(s);
 	assert_int_equal(origin, IRX_SCHEMA_BUILTIN);
 	assert_string_equal(s->args[6].name, "groups");
-	assert_int_equal(irx_schema_registry_lookup(&s, &origin, r, "aten.add.Tensor", &err), IRX_OK);
+	assert_int_equal(irx_schema_registry_lookup(&s, &origin, r, "aten.add.Tensor", &err),
+			 IRX_OK);
 	assert_string_equal(s->overload, "Tensor");
-	assert_int_equal(irx_schema_registry_lookup(&s, &origin,
-						    r, "aten._native_batch_norm_legit_no_training.default", &err), IRX_OK);
+	assert_int_equal(
+		irx_schema_registry_lookup(
+			&s, &origin, r, "aten._native_batch_norm_legit_no_training.default", &err),
+		IRX_OK);
 	assert_int_equal(s->n_returns, 3);
 	/* not schema operators */
-	assert_int_equal(irx_schema_registry_lookup(&s, &origin, r, "higher_order.cond", &err), IRX_OK);
+	assert_int_equal(irx_schema_registry_lookup(&s, &origin, r, "higher_order.cond", &err),
+			 IRX_OK);
 	assert_null(s);
-	assert_int_equal(irx_schema_registry_lookup(&s, &origin, r, "mylib.custom.default", &err), IRX_OK);
+	assert_int_equal(irx_schema_registry_lookup(&s, &origin, r, "mylib.custom.default", &err),
+			 IRX_OK);
 	assert_null(s);
 	assert_int_equal(origin, IRX_SCHEMA_NONE);
 	irx_schema_registry_free(r);
@@ -130,7 +160,8 @@ static void schema_user_file_adds_and_overrides(void **state)
 	fclose(f);
 	assert_int_equal(irx_schema_registry_new(&r, &err), IRX_OK);
 	assert_int_equal(irx_schema_registry_add_file(r, path, &err), IRX_OK);
-	assert_int_equal(irx_schema_registry_lookup(&s, &origin, r, "mylib.scale.default", &err), IRX_OK);
+	assert_int_equal(irx_schema_registry_lookup(&s, &origin, r, "mylib.scale.default", &err),
+			 IRX_OK);
 	assert_non_null(s);
 	assert_int_equal(origin, IRX_SCHEMA_USER);
 	assert_true(json_real_value(s->args[1].default_value) == 2.0);
@@ -171,7 +202,9 @@ static void schema_string_defaults_and_varargs(void **state)
 {
 	irx_schema *s;
 	irx_error err = {0};
-	assert_int_equal(irx_schema_parse(&s, "m::f(str a=\"\\n\", str q=\"\\\"x)\", int n=1) -> str", &err), IRX_OK);
+	assert_int_equal(
+		irx_schema_parse(&s, "m::f(str a=\"\\n\", str q=\"\\\"x)\", int n=1) -> str", &err),
+		IRX_OK);
 	assert_string_equal(json_string_value(s->args[0].default_value), "\n");
 	assert_string_equal(json_string_value(s->args[1].default_value), "\"x)");
 	assert_int_equal(json_integer_value(s->args[2].default_value), 1);
@@ -181,7 +214,8 @@ static void schema_string_defaults_and_varargs(void **state)
 	irx_schema_free(s);
 	assert_true(irx_schema_is_operator("aten.add.Tensor"));
 	assert_false(irx_schema_is_operator("higher_order.cond"));
-	assert_false(irx_schema_is_operator("torch._functorch.predispatch.lazy_load_decompositions"));
+	assert_false(
+		irx_schema_is_operator("torch._functorch.predispatch.lazy_load_decompositions"));
 }
 
 /* The operator policy (op-policy.c) over torch 2.14's own schemas: the
@@ -227,7 +261,8 @@ static void schema_refusal_policy(void **state)
 			continue;
 		line[strcspn(line, "\n")] = '\0';
 		assert_int_equal(irx_schema_parse(&s, line, NULL), IRX_OK);
-		snprintf(name, sizeof(name), "%s%s%s", s->name, *s->overload ? "." : "", s->overload);
+		snprintf(name, sizeof(name), "%s%s%s", s->name, *s->overload ? "." : "",
+			 s->overload);
 		for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 			listed |= !strcmp(refused[i], name);
 		if (listed != !!irx_schema_refusal(s))

@@ -31,16 +31,20 @@ static void symexpr_real_program(void **state)
 	assert_non_null(e = irx_zip_find(irx_archive_zip(a), "dynamic/models/model.json"));
 	assert_int_equal(irx_zip_read(&data, &len, &owned, irx_archive_zip(a), e, &err), IRX_OK);
 	/* what torch wrote */
-	assert_non_null(memmem(data, len, "Mul(Integer(2), Symbol('s77', positive=True, integer=True))", 59));
+	assert_non_null(memmem(data, len,
+			       "Mul(Integer(2), Symbol('s77', positive=True, integer=True))", 59));
 	free(owned);
 	irx_archive_free(a);
 
 	json_t *doc = export_fixture("t214/dynamic.pt2");
-	json_t *shape = json_object_get(json_object_get(json_object_get(json_object_get(doc, "graph"),
-								       "values"), "reshape"), "shape");
+	json_t *shape = json_object_get(
+		json_object_get(json_object_get(json_object_get(doc, "graph"), "values"),
+				"reshape"),
+		"shape");
 	assert_string_equal(json_string_value(json_array_get(shape, 0)), "2*s77");
-	shape = json_object_get(json_object_get(json_object_get(json_object_get(doc, "graph"), "values"),
-						"x"), "shape");
+	shape = json_object_get(
+		json_object_get(json_object_get(json_object_get(doc, "graph"), "values"), "x"),
+		"shape");
 	assert_string_equal(json_string_value(json_array_get(shape, 0)), "s77");
 	json_decref(doc);
 	is("Symbol('s77', positive=True, integer=True)", "s77");

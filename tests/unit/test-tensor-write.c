@@ -21,31 +21,68 @@ static const struct sample {
 	const void *want;
 	size_t nbytes;
 } samples[N_SAMPLES] = {
-	{{.name = "w", .dtype = IRX_DTYPE_FLOAT32, .ndim = 2, .shape = s23, .strides = st23,
+	{{.name = "w",
+	  .dtype = IRX_DTYPE_FLOAT32,
+	  .ndim = 2,
+	  .shape = s23,
+	  .strides = st23,
 	  .data = (const uint8_t *)f6},
-	 (const float[]){0, 1, 2, 3, 4, 5}, 24},
-	{{.name = "w.T", .dtype = IRX_DTYPE_FLOAT32, .ndim = 2, .shape = s32, .strides = st32,
+	 (const float[]){0, 1, 2, 3, 4, 5},
+	 24},
+	{{.name = "w.T",
+	  .dtype = IRX_DTYPE_FLOAT32,
+	  .ndim = 2,
+	  .shape = s32,
+	  .strides = st32,
 	  .data = (const uint8_t *)f6},
-	 (const float[]){0, 3, 1, 4, 2, 5}, 24},
-	{{.name = "bf", .dtype = IRX_DTYPE_BFLOAT16, .ndim = 1, .shape = s4, .strides = st1,
+	 (const float[]){0, 3, 1, 4, 2, 5},
+	 24},
+	{{.name = "bf",
+	  .dtype = IRX_DTYPE_BFLOAT16,
+	  .ndim = 1,
+	  .shape = s4,
+	  .strides = st1,
 	  .data = (const uint8_t *)bf4},
-	 bf4, 8},
-	{{.name = "mask", .dtype = IRX_DTYPE_BOOL, .ndim = 2, .shape = s22, .strides = st22t,
+	 bf4,
+	 8},
+	{{.name = "mask",
+	  .dtype = IRX_DTYPE_BOOL,
+	  .ndim = 2,
+	  .shape = s22,
+	  .strides = st22t,
 	  .data = mask_base},
-	 (const uint8_t[]){1, 0, 1, 0}, 4},
+	 (const uint8_t[]){1, 0, 1, 0},
+	 4},
 	{{.name = "step", .dtype = IRX_DTYPE_INT64, .ndim = 0, .data = (const uint8_t *)&step},
-	 &step, 8},
+	 &step,
+	 8},
 	{{.name = "empty", .dtype = IRX_DTYPE_FLOAT32, .ndim = 2, .shape = s03, .strides = st03},
-	 "", 0},
-	{{.name = "u16", .dtype = IRX_DTYPE_UINT16, .ndim = 1, .shape = s2, .strides = st1,
+	 "",
+	 0},
+	{{.name = "u16",
+	  .dtype = IRX_DTYPE_UINT16,
+	  .ndim = 1,
+	  .shape = s2,
+	  .strides = st1,
 	  .data = (const uint8_t *)u2},
-	 u2, 4},
-	{{.name = "bcast", .dtype = IRX_DTYPE_FLOAT32, .ndim = 2, .shape = s23, .strides = st23b,
+	 u2,
+	 4},
+	{{.name = "bcast",
+	  .dtype = IRX_DTYPE_FLOAT32,
+	  .ndim = 2,
+	  .shape = s23,
+	  .strides = st23b,
 	  .data = (const uint8_t *)f6},
-	 (const float[]){0, 1, 2, 0, 1, 2}, 24},
-	{{.name = "flip", .dtype = IRX_DTYPE_FLOAT32, .ndim = 1, .shape = s3, .strides = stm1,
+	 (const float[]){0, 1, 2, 0, 1, 2},
+	 24},
+	{{.name = "flip",
+	  .dtype = IRX_DTYPE_FLOAT32,
+	  .ndim = 1,
+	  .shape = s3,
+	  .strides = stm1,
 	  .data = (const uint8_t *)&f6[2]},
-	 (const float[]){2, 1, 0}, 12},
+	 (const float[]){2, 1, 0},
+	 12},
 };
 
 static void sample_ptrs(const irx_tensor **p)
@@ -70,10 +107,7 @@ static FILE *mem_open(struct mem *m)
 	return m->f;
 }
 
-static void mem_close(struct mem *m)
-{
-	assert_int_equal(fclose(m->f), 0);
-}
+static void mem_close(struct mem *m) { assert_int_equal(fclose(m->f), 0); }
 
 static void layout_nbytes_and_contiguity(void **state)
 {
@@ -81,8 +115,8 @@ static void layout_nbytes_and_contiguity(void **state)
 	irx_tensor t = {.dtype = IRX_DTYPE_FLOAT32, .ndim = 2, .shape = s31, .strides = st31odd};
 
 	assert_int_equal(irx_tensor_nbytes(&samples[0].t), 24);
-	assert_int_equal(irx_tensor_nbytes(&samples[4].t), 8);  /* 0-d: one element */
-	assert_int_equal(irx_tensor_nbytes(&samples[5].t), 0);  /* empty */
+	assert_int_equal(irx_tensor_nbytes(&samples[4].t), 8); /* 0-d: one element */
+	assert_int_equal(irx_tensor_nbytes(&samples[5].t), 0); /* empty */
 	assert_true(irx_tensor_is_contiguous(&samples[0].t));
 	assert_false(irx_tensor_is_contiguous(&samples[1].t));
 	assert_true(irx_tensor_is_contiguous(&samples[4].t));
@@ -124,8 +158,12 @@ static float *transposed_big(irx_tensor *t, int64_t *shape, int64_t *strides)
 	shape[1] = 700;
 	strides[0] = 1;
 	strides[1] = 800;
-	*t = (irx_tensor){.name = "big", .dtype = IRX_DTYPE_FLOAT32, .ndim = 2, .shape = shape,
-			  .strides = strides, .data = (const uint8_t *)base};
+	*t = (irx_tensor){.name = "big",
+			  .dtype = IRX_DTYPE_FLOAT32,
+			  .ndim = 2,
+			  .shape = shape,
+			  .strides = strides,
+			  .data = (const uint8_t *)base};
 	return base;
 }
 
@@ -174,8 +212,8 @@ static json_t *st_parse(const struct mem *m, size_t *data_start)
 
 static void safetensors_header_and_bytes(void **state)
 {
-	static const char *const dtypes[N_SAMPLES] = {"F32", "F32", "BF16", "BOOL", "I64", "F32",
-						       "U16", "F32", "F32"};
+	static const char *const dtypes[N_SAMPLES] = {"F32", "F32", "BF16", "BOOL", "I64",
+						      "F32", "U16", "F32",  "F32"};
 	const char *const md[] = {"format", "pt", "note", "\"quoted\"\n", NULL};
 	const irx_tensor *p[N_SAMPLES];
 	irx_error err = {0};
@@ -189,8 +227,9 @@ static void safetensors_header_and_bytes(void **state)
 	assert_int_equal(irx_safetensors_write(mem_open(&m), p, N_SAMPLES, md, &err), IRX_OK);
 	mem_close(&m);
 	hdr = st_parse(&m, &start);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(hdr, "__metadata__"),
-							       "note")), "\"quoted\"\n");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(hdr, "__metadata__"), "note")),
+		"\"quoted\"\n");
 	/* Keys in input order, payloads back to back. */
 	json_object_foreach(hdr, key, v) {
 		if (!strcmp(key, "__metadata__")) {
@@ -200,10 +239,12 @@ static void safetensors_header_and_bytes(void **state)
 		const struct sample *s = &samples[i];
 		assert_string_equal(key, s->t.name);
 		assert_string_equal(json_string_value(json_object_get(v, "dtype")), dtypes[i]);
-		json_t *shape = json_object_get(v, "shape"), *offs = json_object_get(v, "data_offsets");
+		json_t *shape = json_object_get(v, "shape"),
+		       *offs = json_object_get(v, "data_offsets");
 		assert_int_equal(json_array_size(shape), s->t.ndim);
 		for (int d = 0; d < s->t.ndim; d++)
-			assert_int_equal(json_integer_value(json_array_get(shape, d)), s->t.shape[d]);
+			assert_int_equal(json_integer_value(json_array_get(shape, d)),
+					 s->t.shape[d]);
 		assert_int_equal(json_integer_value(json_array_get(offs, 0)), off);
 		assert_int_equal(json_integer_value(json_array_get(offs, 1)), off + s->nbytes);
 		assert_memory_equal(m.buf + start + off, s->want, s->nbytes);
@@ -242,8 +283,8 @@ static void safetensors_no_metadata_and_chunks(void **state)
 static void safetensors_refuses_what_it_cannot_store(void **state)
 {
 	static const double c[2] = {1, 2};
-	irx_tensor cplx = {.name = "z", .dtype = IRX_DTYPE_COMPLEX128, .ndim = 0,
-			   .data = (const uint8_t *)c};
+	irx_tensor cplx = {
+		.name = "z", .dtype = IRX_DTYPE_COMPLEX128, .ndim = 0, .data = (const uint8_t *)c};
 	irx_tensor ghost = samples[0].t, dup = samples[1].t, meta = samples[0].t;
 	const irx_tensor *p[2];
 	irx_error err = {0};
@@ -343,8 +384,9 @@ static void torch_save_entries_and_bytes(void **state)
 	size_t len;
 
 	sample_ptrs(p);
-	assert_int_equal(irx_torch_save_write(mem_open(&m), p, N_SAMPLES, IRX_SAVE_DICT, NULL, &err),
-			 IRX_OK);
+	assert_int_equal(
+		irx_torch_save_write(mem_open(&m), p, N_SAMPLES, IRX_SAVE_DICT, NULL, &err),
+		IRX_OK);
 	mem_close(&m);
 	zip_of(&m, &z);
 	/* torch's record order. */
@@ -424,7 +466,8 @@ static void torch_save_pickle_matches_python(void **state)
 	const uint8_t *d;
 	size_t len;
 
-	assert_int_equal(irx_torch_save_write(mem_open(&m), p, 1, IRX_SAVE_DICT, "sd", &err), IRX_OK);
+	assert_int_equal(irx_torch_save_write(mem_open(&m), p, 1, IRX_SAVE_DICT, "sd", &err),
+			 IRX_OK);
 	mem_close(&m);
 	zip_of(&m, &z);
 	d = entry(&z, "sd/data.pkl", &len);
@@ -435,7 +478,8 @@ static void torch_save_pickle_matches_python(void **state)
 
 	p[0] = &samples[6].t;
 	p[1] = &scalar;
-	assert_int_equal(irx_torch_save_write(mem_open(&m), p, 2, IRX_SAVE_LIST, NULL, &err), IRX_OK);
+	assert_int_equal(irx_torch_save_write(mem_open(&m), p, 2, IRX_SAVE_LIST, NULL, &err),
+			 IRX_OK);
 	mem_close(&m);
 	zip_of(&m, &z);
 	d = entry(&z, "archive/data.pkl", &len);
@@ -456,7 +500,8 @@ static void torch_save_containers(void **state)
 
 	sample_ptrs(p);
 	/* (t0, t1): TUPLE2, BINPUT, STOP */
-	assert_int_equal(irx_torch_save_write(mem_open(&m), p, 2, IRX_SAVE_TUPLE, NULL, &err), IRX_OK);
+	assert_int_equal(irx_torch_save_write(mem_open(&m), p, 2, IRX_SAVE_TUPLE, NULL, &err),
+			 IRX_OK);
 	mem_close(&m);
 	zip_of(&m, &z);
 	d = entry(&z, "archive/data.pkl", &len);
@@ -465,7 +510,8 @@ static void torch_save_containers(void **state)
 	zip_done(&z);
 	free(m.buf);
 	/* () and []: nothing but the container */
-	assert_int_equal(irx_torch_save_write(mem_open(&m), p, 0, IRX_SAVE_TUPLE, NULL, &err), IRX_OK);
+	assert_int_equal(irx_torch_save_write(mem_open(&m), p, 0, IRX_SAVE_TUPLE, NULL, &err),
+			 IRX_OK);
 	mem_close(&m);
 	zip_of(&m, &z);
 	d = entry(&z, "archive/data.pkl", &len);
@@ -474,7 +520,8 @@ static void torch_save_containers(void **state)
 	assert_int_equal(irx_zip_n_entries(z.zip), 4);
 	zip_done(&z);
 	free(m.buf);
-	assert_int_equal(irx_torch_save_write(mem_open(&m), p, 0, IRX_SAVE_LIST, NULL, &err), IRX_OK);
+	assert_int_equal(irx_torch_save_write(mem_open(&m), p, 0, IRX_SAVE_LIST, NULL, &err),
+			 IRX_OK);
 	mem_close(&m);
 	zip_of(&m, &z);
 	d = entry(&z, "archive/data.pkl", &len);
@@ -490,11 +537,13 @@ static void torch_save_is_reproducible(void **state)
 	struct mem a, b;
 
 	sample_ptrs(p);
-	assert_int_equal(irx_torch_save_write(mem_open(&a), p, N_SAMPLES, IRX_SAVE_LIST, NULL, &err),
-			 IRX_OK);
+	assert_int_equal(
+		irx_torch_save_write(mem_open(&a), p, N_SAMPLES, IRX_SAVE_LIST, NULL, &err),
+		IRX_OK);
 	mem_close(&a);
-	assert_int_equal(irx_torch_save_write(mem_open(&b), p, N_SAMPLES, IRX_SAVE_LIST, NULL, &err),
-			 IRX_OK);
+	assert_int_equal(
+		irx_torch_save_write(mem_open(&b), p, N_SAMPLES, IRX_SAVE_LIST, NULL, &err),
+		IRX_OK);
 	mem_close(&b);
 	assert_int_equal(a.len, b.len);
 	assert_memory_equal(a.buf, b.buf, a.len);
@@ -590,7 +639,8 @@ static void torch_save_zip64_entry_count(void **state)
 	assert_non_null(p);
 	for (int i = 0; i < N; i++)
 		p[i] = &t;
-	assert_int_equal(irx_torch_save_write(mem_open(&m), p, N, IRX_SAVE_LIST, NULL, &err), IRX_OK);
+	assert_int_equal(irx_torch_save_write(mem_open(&m), p, N, IRX_SAVE_LIST, NULL, &err),
+			 IRX_OK);
 	mem_close(&m);
 	assert_non_null(memmem(m.buf + m.len - 98, 98, "PK\6\6", 4)); /* ZIP64 end record */
 	zip_of(&m, &z);

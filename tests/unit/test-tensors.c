@@ -82,11 +82,14 @@ static void check_values(const char *file, const irx_tensor *t, const json_t *va
 	assert_int_equal(json_array_size(values), (size_t)t->numel);
 	json_array_foreach(values, i, v) {
 		int narrow = t->dtype == IRX_DTYPE_FLOAT16 || t->dtype == IRX_DTYPE_BFLOAT16 ||
-			     (t->dtype >= IRX_DTYPE_FLOAT8_E4M3FN && t->dtype <= IRX_DTYPE_FLOAT8_E8M0FNU);
+			     (t->dtype >= IRX_DTYPE_FLOAT8_E4M3FN &&
+			      t->dtype <= IRX_DTYPE_FLOAT8_E8M0FNU);
 		if (json_is_array(v)) {
 			for (int part = 0; part < 2; part++)
-				if (!same(element(t->dtype, copy, i, part), oracle_num(json_array_get(v, (size_t)part))))
-					fail_msg("%s: %s[%zu] part %d differs", file, t->name, i, part);
+				if (!same(element(t->dtype, copy, i, part),
+					  oracle_num(json_array_get(v, (size_t)part))))
+					fail_msg("%s: %s[%zu] part %d differs", file, t->name, i,
+						 part);
 			continue;
 		}
 		double got = narrow ? narrow_element(t, copy, i) : element(t->dtype, copy, i, 0);
@@ -94,7 +97,8 @@ static void check_values(const char *file, const irx_tensor *t, const json_t *va
 		if (narrow && isinf(want))
 			got = want; /* stats count infinities as non-finite; checked there */
 		if (!same(got, want))
-			fail_msg("%s: %s[%zu] is %.17g, torch says %.17g", file, t->name, i, got, want);
+			fail_msg("%s: %s[%zu] is %.17g, torch says %.17g", file, t->name, i, got,
+				 want);
 	}
 	free(copy);
 }
@@ -116,8 +120,8 @@ static void check_stats(const char *file, const irx_tensor *t, const json_t *st)
 	    !same(s.min, oracle_num(json_object_get(st, "min"))) ||
 	    !same(s.max, oracle_num(json_object_get(st, "max"))) ||
 	    !same(s.mean, oracle_num(json_object_get(st, "mean"))))
-		fail_msg("%s: %s: sum %.17g min %.17g max %.17g mean %.17g differ from torch's", file,
-			 t->name, s.sum, s.min, s.max, s.mean);
+		fail_msg("%s: %s: sum %.17g min %.17g max %.17g mean %.17g differ from torch's",
+			 file, t->name, s.sum, s.min, s.max, s.mean);
 }
 
 /* Names of the other tensors on T's storage, sorted, as torch lists them. */
@@ -134,8 +138,8 @@ static void check_sharing(const char *file, const irx_tensors *set, const irx_te
 			json_array_foreach(want, i, w)
 				listed |= !strcmp(json_string_value(w), u->name);
 			if (!listed)
-				fail_msg("%s: %s shares a storage with %s; torch says it does not", file,
-					 t->name, u->name);
+				fail_msg("%s: %s shares a storage with %s; torch says it does not",
+					 file, t->name, u->name);
 			n++;
 		}
 	}
@@ -157,7 +161,8 @@ static void check_tensor(const char *file, const irx_tensors *set, const irx_ten
 	for (int d = 0; d < t->ndim; d++) {
 		assert_int_equal(t->shape[d], json_integer_value(json_array_get(shape, (size_t)d)));
 		if (has_data && strides)
-			assert_int_equal(t->strides[d], json_integer_value(json_array_get(strides, (size_t)d)));
+			assert_int_equal(t->strides[d],
+					 json_integer_value(json_array_get(strides, (size_t)d)));
 	}
 	if (has_data && json_object_get(o, "offset"))
 		assert_int_equal(t->offset, json_integer_value(json_object_get(o, "offset")));
@@ -165,7 +170,8 @@ static void check_tensor(const char *file, const irx_tensors *set, const irx_ten
 		fail_msg("%s: %s %s data; torch says otherwise", file, t->name,
 			 t->storage >= 0 ? "has" : "has no");
 	if (json_object_get(o, "requires_grad"))
-		assert_int_equal(t->requires_grad, json_is_true(json_object_get(o, "requires_grad")));
+		assert_int_equal(t->requires_grad,
+				 json_is_true(json_object_get(o, "requires_grad")));
 	if (json_object_get(o, "is_parameter"))
 		assert_int_equal(t->is_parameter, json_is_true(json_object_get(o, "is_parameter")));
 	if (json_object_get(o, "shares_with"))
@@ -213,7 +219,8 @@ static void check_fixture(const char *dir, const char *name, size_t *checked)
 	rc = irx_tensors_open(&set, path, NULL, &err);
 	if ((expect = json_string_value(json_object_get(oracle, "expect_error")))) {
 		if (!rc || !strstr(err.text, strcmp(expect, "legacy") ? expect : "pre-1.6"))
-			fail_msg("%s: want an error about '%s', got %d: %s", path, expect, rc, err.text);
+			fail_msg("%s: want an error about '%s', got %d: %s", path, expect, rc,
+				 err.text);
 		if (json_object_get(oracle, "tensor") &&
 		    !strstr(err.text, json_string_value(json_object_get(oracle, "tensor"))))
 			fail_msg("%s: the error does not name the tensor: %s", path, err.text);
@@ -236,7 +243,8 @@ static void check_fixture(const char *dir, const char *name, size_t *checked)
 			json_t *v;
 			assert_int_equal(irx_tensors_open(&set, path, NULL, &err), 0);
 			json_object_foreach(json_object_get(oracle, "metadata"), k, v)
-				assert_string_equal(irx_tensors_metadata(set, k), json_string_value(v));
+				assert_string_equal(irx_tensors_metadata(set, k),
+						    json_string_value(v));
 			assert_int_equal(irx_tensors_n_metadata(set),
 					 json_object_size(json_object_get(oracle, "metadata")));
 			for (size_t i = 0; i < irx_tensors_n_metadata(set); i++)
@@ -299,7 +307,8 @@ static void big_endian_matches_little(void **state)
 	irx_tensors *be, *le;
 
 	(void)state;
-	assert_int_equal(irx_tensors_open(&be, fixture("tensors/t214/bigendian.pt"), NULL, NULL), 0);
+	assert_int_equal(irx_tensors_open(&be, fixture("tensors/t214/bigendian.pt"), NULL, NULL),
+			 0);
 	assert_int_equal(irx_tensors_open(&le, fixture("tensors/t214/dtypes.pt"), NULL, NULL), 0);
 	assert_int_equal(irx_tensors_count(be), irx_tensors_count(le));
 	for (size_t i = 0; i < irx_tensors_count(be); i++) {
@@ -337,8 +346,13 @@ static void expanded_stats_count_repeats(void **state)
 {
 	const float data[2] = {1.5f, -2.0f};
 	const int64_t shape[3] = {1 << 20, 2, 1 << 20}, strides[3] = {0, 1, 0};
-	irx_tensor t = {.name = "x", .dtype = IRX_DTYPE_FLOAT32, .ndim = 3, .shape = shape,
-			.strides = strides, .numel = (int64_t)1 << 41, .storage = 0,
+	irx_tensor t = {.name = "x",
+			.dtype = IRX_DTYPE_FLOAT32,
+			.ndim = 3,
+			.shape = shape,
+			.strides = strides,
+			.numel = (int64_t)1 << 41,
+			.storage = 0,
 			.data = (const uint8_t *)data};
 	irx_tensor_stats s;
 

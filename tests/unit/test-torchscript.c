@@ -11,7 +11,6 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-
 static json_t *oracle(void)
 {
 	json_error_t je;
@@ -104,7 +103,8 @@ static void check_model(const char *name, const json_t *m)
 		int found = 0;
 		for (size_t j = 0; j < irx_torchscript_n_methods(ts); j++) {
 			const irx_ts_method *me = irx_torchscript_method(ts, j);
-			found |= !strcmp(me->class_name, irx_torchscript_module(ts, 0)->class_name) &&
+			found |= !strcmp(me->class_name,
+					 irx_torchscript_module(ts, 0)->class_name) &&
 				 !strcmp(me->name, json_string_value(e));
 		}
 		if (!found)
@@ -134,7 +134,8 @@ static void tied_and_signatures(void **state)
 	irx_archive *a = NULL;
 	irx_torchscript *ts = open_ts(fixture("ts/tied_scripted.pt"), &a);
 	const irx_tensors *set = irx_torchscript_tensors(ts);
-	const irx_tensor *e = irx_tensors_find(set, "embed.weight"), *h = irx_tensors_find(set, "head.weight");
+	const irx_tensor *e = irx_tensors_find(set, "embed.weight"),
+			 *h = irx_tensors_find(set, "head.weight");
 	int saw = 0;
 
 	(void)state;
@@ -145,7 +146,8 @@ static void tied_and_signatures(void **state)
 	for (size_t i = 0; i < irx_torchscript_n_methods(ts); i++) {
 		const irx_ts_method *m = irx_torchscript_method(ts, i);
 		if (!strcmp(m->name, "scores")) {
-			assert_string_equal(m->signature, "(self, idx: Tensor, k: int=2) -> Tensor");
+			assert_string_equal(m->signature,
+					    "(self, idx: Tensor, k: int=2) -> Tensor");
 			saw = 1;
 		}
 	}
@@ -233,7 +235,8 @@ static void corpus(void **state)
 				assert_true(irx_torchscript_n_modules(ts) >= 1);
 				assert_true(irx_torchscript_n_methods(ts) >= 1 ||
 					    irx_torchscript_n_opaque(ts) >= 1);
-				assert_int_equal(irx_tensors_verify(irx_torchscript_tensors(ts), &err), 0);
+				assert_int_equal(
+					irx_tensors_verify(irx_torchscript_tensors(ts), &err), 0);
 				listed++;
 			}
 			irx_torchscript_free(ts);

@@ -44,7 +44,8 @@ static void check(const char *name, size_t len, const char *stem)
 	assert_null(strchr(file, '/'));
 	assert_true(file[0] != '.');
 	for (const char *p = file; *p; p++)
-		assert_true(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.%~", *p));
+		assert_true(strchr(
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.%~", *p));
 	assert_int_equal(decode(key, back), (long)len);
 	assert_memory_equal(back, name, len);
 	irx_free(file);
@@ -99,17 +100,23 @@ static void trace_long_names_are_cut_with_a_digest(void **state)
 	char name[512], stem[IRX_TRACE_STEM_MAX + 1];
 
 	memset(name, 'a', 300);
-	check_cut(name, 300, 135, "9835fa6bf4e20a9b9ea812506302e98982721a6cf8d2cae67af57129bf21ae90");
+	check_cut(name, 300, 135,
+		  "9835fa6bf4e20a9b9ea812506302e98982721a6cf8d2cae67af57129bf21ae90");
 	/* never cut inside a %XX: "a" and 44 of them */
 	name[0] = 'a';
 	memset(name + 1, '/', 299);
-	check_cut(name, 300, 133, "70d1e677e34511dd5de4b6adf42ed9a3e5c17db3502300aac900bad2f1c47f9c");
+	check_cut(name, 300, 133,
+		  "70d1e677e34511dd5de4b6adf42ed9a3e5c17db3502300aac900bad2f1c47f9c");
 	/* SHA-256's padding where the length fills a block, or nearly */
 	memset(name, '/', 128);
-	check_cut(name, 119, 135, "2023db8e0ed114a3fff0e5f4ae7a8561ede88bc7eb1f1e18b868e543e5f76bef");
-	check_cut(name, 120, 135, "8ed77534ce09c80d52e9b4e2fd73bc6bb4518c192dbc7febabbfde4e3929eef2");
-	check_cut(name, 127, 135, "d37b834bb78f86568c99808e0813a5a3b794b4b113af905d77962c9e53eb66ce");
-	check_cut(name, 128, 135, "a85b73755224ef42365ed693f4ba95be8454da2642cd4759e3f1882d3ff7ddeb");
+	check_cut(name, 119, 135,
+		  "2023db8e0ed114a3fff0e5f4ae7a8561ede88bc7eb1f1e18b868e543e5f76bef");
+	check_cut(name, 120, 135,
+		  "8ed77534ce09c80d52e9b4e2fd73bc6bb4518c192dbc7febabbfde4e3929eef2");
+	check_cut(name, 127, 135,
+		  "d37b834bb78f86568c99808e0813a5a3b794b4b113af905d77962c9e53eb66ce");
+	check_cut(name, 128, 135,
+		  "a85b73755224ef42365ed693f4ba95be8454da2642cd4759e3f1882d3ff7ddeb");
 	/* the longest whole encoding, and one byte more */
 	memset(stem, 'z', IRX_TRACE_STEM_MAX);
 	stem[IRX_TRACE_STEM_MAX] = '\0';
@@ -119,25 +126,46 @@ static void trace_long_names_are_cut_with_a_digest(void **state)
 		  "64014b479bc17f01e3f51557956a0f0b1093777cf76aafdc96d3d812504dcb9f");
 	memset(name, 'x', 250);
 	name[250] = '1';
-	check_cut(name, 251, 135, "559b548f548be2a445de60e704ce18f1f9d2e0c906e1f6de26927195f893ffba");
+	check_cut(name, 251, 135,
+		  "559b548f548be2a445de60e704ce18f1f9d2e0c906e1f6de26927195f893ffba");
 	name[250] = '2'; /* the same cut, another digest */
-	check_cut(name, 251, 135, "c3af5d9788003e0284fa64e174d377916c7d13708423ed0165ea83fe98497a25");
+	check_cut(name, 251, 135,
+		  "c3af5d9788003e0284fa64e174d377916c7d13708423ed0165ea83fe98497a25");
 }
 
 /* Names that a naive scheme would merge have files of their own. */
 static void trace_names_never_share_a_file(void **state)
 {
-	static const struct { const char *s; size_t n; } names[] = {
-		{"a/b", 3}, {"a%2Fb", 5}, {"a%2fb", 5}, {"a_b", 3}, {"a", 1}, {"a\0b", 3}, {"a\0", 2},
-		{"", 0}, {"%", 1}, {"%25", 3}, {".", 1}, {"%2E", 3}, {"..", 2}, {"%2E.", 4},
-		{"~", 1}, {"%7E", 3}, {"a.safetensors", 13}, {"a.safetensors.safetensors", 25},
+	static const struct {
+		const char *s;
+		size_t n;
+	} names[] = {
+		{"a/b", 3},
+		{"a%2Fb", 5},
+		{"a%2fb", 5},
+		{"a_b", 3},
+		{"a", 1},
+		{"a\0b", 3},
+		{"a\0", 2},
+		{"", 0},
+		{"%", 1},
+		{"%25", 3},
+		{".", 1},
+		{"%2E", 3},
+		{"..", 2},
+		{"%2E.", 4},
+		{"~", 1},
+		{"%7E", 3},
+		{"a.safetensors", 13},
+		{"a.safetensors.safetensors", 25},
 	};
 	size_t n = sizeof(names) / sizeof(names[0]);
 	char *files[sizeof(names) / sizeof(names[0])];
 	irx_error err = {0};
 
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(irx_trace_file_name(&files[i], NULL, names[i].s, names[i].n, &err), IRX_OK);
+		assert_int_equal(irx_trace_file_name(&files[i], NULL, names[i].s, names[i].n, &err),
+				 IRX_OK);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = i + 1; j < n; j++)
 			if (!strcmp(files[i], files[j]))

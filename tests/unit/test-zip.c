@@ -117,27 +117,60 @@ static size_t one_entry_zip(uint8_t *buf, const char *name, size_t name_len, uns
 			crc = crc >> 1 ^ (0xedb88320u & -(crc & 1));
 	}
 	crc = ~crc;
-#define PUT(v, w) do { for (int b_ = 0; b_ < (w); b_++) buf[n++] = (uint8_t)((uint64_t)(v) >> (8 * b_)); } while (0)
+#define PUT(v, w)                                                        \
+	do {                                                             \
+		for (int b_ = 0; b_ < (w); b_++)                         \
+			buf[n++] = (uint8_t)((uint64_t)(v) >> (8 * b_)); \
+	} while (0)
 	for (int e = 0; e <= twice; e++) {
 		local[e] = n;
-		PUT(0x04034b50, 4); PUT(20, 2); PUT(flag, 2); PUT(deflated ? 8 : 0, 2); PUT(0, 4);
-		PUT(crc, 4); PUT(dlen, 4); PUT(plen, 4); PUT(name_len, 2); PUT(0, 2);
+		PUT(0x04034b50, 4);
+		PUT(20, 2);
+		PUT(flag, 2);
+		PUT(deflated ? 8 : 0, 2);
+		PUT(0, 4);
+		PUT(crc, 4);
+		PUT(dlen, 4);
+		PUT(plen, 4);
+		PUT(name_len, 2);
+		PUT(0, 2);
 		memcpy(buf + n, name, name_len), n += name_len;
 		if (deflated) {
-			PUT(1, 1); PUT(plen, 2); PUT(~plen & 0xffff, 2);
+			PUT(1, 1);
+			PUT(plen, 2);
+			PUT(~plen & 0xffff, 2);
 		}
 		memcpy(buf + n, payload, plen), n += plen;
 	}
 	cd = n;
 	for (int e = 0; e <= twice; e++) {
-		PUT(0x02014b50, 4); PUT(20, 2); PUT(20, 2); PUT(flag, 2); PUT(deflated ? 8 : 0, 2);
-		PUT(0, 4); PUT(crc, 4); PUT(dlen, 4); PUT(plen, 4); PUT(name_len, 2); PUT(0, 2);
-		PUT(0, 2); PUT(0, 2); PUT(0, 2); PUT(0, 4); PUT(local[e], 4);
+		PUT(0x02014b50, 4);
+		PUT(20, 2);
+		PUT(20, 2);
+		PUT(flag, 2);
+		PUT(deflated ? 8 : 0, 2);
+		PUT(0, 4);
+		PUT(crc, 4);
+		PUT(dlen, 4);
+		PUT(plen, 4);
+		PUT(name_len, 2);
+		PUT(0, 2);
+		PUT(0, 2);
+		PUT(0, 2);
+		PUT(0, 2);
+		PUT(0, 4);
+		PUT(local[e], 4);
 		memcpy(buf + n, name, name_len), n += name_len;
 	}
 	size_t cd_len = n - cd;
-	PUT(0x06054b50, 4); PUT(0, 2); PUT(0, 2); PUT(twice + 1, 2); PUT(twice + 1, 2);
-	PUT(cd_len, 4); PUT(cd, 4); PUT(0, 2);
+	PUT(0x06054b50, 4);
+	PUT(0, 2);
+	PUT(0, 2);
+	PUT(twice + 1, 2);
+	PUT(twice + 1, 2);
+	PUT(cd_len, 4);
+	PUT(cd, 4);
+	PUT(0, 2);
 #undef PUT
 	return n;
 }
@@ -226,7 +259,8 @@ static void zip_inflate_limit(void **state)
 	irx_limit_set(IRX_LIMIT_INFLATE, sizeof(payload) - 2);
 	assert_int_equal(irx_zip_read(&data, &len, &owned, z, e, &err), IRX_EFORMAT);
 	assert_null(owned);
-	assert_non_null(strstr(err.text, "'p.json' inflates to 25 bytes, more than the limit of 24"));
+	assert_non_null(
+		strstr(err.text, "'p.json' inflates to 25 bytes, more than the limit of 24"));
 	irx_limit_set(IRX_LIMIT_INFLATE, 0); /* back to the default */
 	irx_error_clear(&err);
 	assert_int_equal(irx_zip_read(&data, &len, &owned, z, e, &err), IRX_OK);

@@ -45,10 +45,11 @@ static int read_stream(int fd, uint8_t **out, size_t *outlen, irx_error *err)
 	for (;;) {
 		if (len > limit) {
 			free(buf);
-			return irx_error_set(err, IRX_EFORMAT,
-					 "input from a pipe or other non-regular file is larger than "
-					 "the limit of %llu bytes (%s raises it)",
-					 (unsigned long long)limit, base_limit_env(IRX_LIMIT_STREAM));
+			return irx_error_set(
+				err, IRX_EFORMAT,
+				"input from a pipe or other non-regular file is larger than "
+				"the limit of %llu bytes (%s raises it)",
+				(unsigned long long)limit, base_limit_env(IRX_LIMIT_STREAM));
 		}
 		if (len == cap) {
 			size_t ncap = cap > (limit + 1) / 2 ? (size_t)limit + 1 : cap * 2;
@@ -116,7 +117,8 @@ irx_status irx_blob_open(irx_blob **out, const char *path, irx_error *err)
 		/* Private and writable: pages are shared with the page cache until
 		 * written, and a write (an operator updating a tensor in place)
 		 * goes to a private copy, never to the file. */
-		void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		void *p =
+			mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 		if (p == MAP_FAILED) {
 			rc = irx_error_set(err, IRX_EIO, "cannot map: %s", strerror(errno));
 			goto fail_fd;
@@ -143,8 +145,8 @@ fail:
 	return rc;
 }
 
-irx_status irx_blob_wrap(irx_blob **out, const void *data, size_t size,
-		  const char *name, irx_error *err)
+irx_status irx_blob_wrap(irx_blob **out, const void *data, size_t size, const char *name,
+			 irx_error *err)
 {
 	int rc = blob_new(out, name ? name : "(memory)", err);
 

@@ -9,7 +9,7 @@
 
 static const struct {
 	const char *name;
-	const char *c10;   /* c10 / schema spelling, used in ATen defaults */
+	const char *c10; /* c10 / schema spelling, used in ATen defaults */
 	size_t size;
 } dtypes[IRX_DTYPE_LIMIT] = {
 	[IRX_DTYPE_UINT8] = {"uint8", "Byte", 1},
@@ -40,10 +40,10 @@ static const struct {
 	const char *alias;
 	enum irx_dtype dtype;
 } aliases[] = {
-	{"long", IRX_DTYPE_INT64}, {"int", IRX_DTYPE_INT32},
-	{"float", IRX_DTYPE_FLOAT32}, {"double", IRX_DTYPE_FLOAT64},
-	{"half", IRX_DTYPE_FLOAT16}, {"short", IRX_DTYPE_INT16},
-	{"byte", IRX_DTYPE_UINT8}, {"char", IRX_DTYPE_INT8},
+	{"long", IRX_DTYPE_INT64},       {"int", IRX_DTYPE_INT32},
+	{"float", IRX_DTYPE_FLOAT32},    {"double", IRX_DTYPE_FLOAT64},
+	{"half", IRX_DTYPE_FLOAT16},     {"short", IRX_DTYPE_INT16},
+	{"byte", IRX_DTYPE_UINT8},       {"char", IRX_DTYPE_INT8},
 	{"cfloat", IRX_DTYPE_COMPLEX64}, {"cdouble", IRX_DTYPE_COMPLEX128},
 };
 
@@ -64,8 +64,8 @@ enum irx_dtype irx_dtype_from_name(const char *name)
 	if (strncmp(name, "torch.", 6) == 0)
 		name += 6;
 	for (int d = 1; d < IRX_DTYPE_LIMIT; d++)
-		if (dtypes[d].name && (strcmp(name, dtypes[d].name) == 0 ||
-				       strcmp(name, dtypes[d].c10) == 0))
+		if (dtypes[d].name &&
+		    (strcmp(name, dtypes[d].name) == 0 || strcmp(name, dtypes[d].c10) == 0))
 			return (enum irx_dtype)d;
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
 		if (strcmp(name, aliases[i].alias) == 0)
@@ -76,8 +76,8 @@ enum irx_dtype irx_dtype_from_name(const char *name)
 const char *irx_layout_name(int layout)
 {
 	static const char *const names[] = {
-		"unknown", "sparse_coo", "sparse_csr", "sparse_csc",
-		"sparse_bsr", "sparse_bsc", "_mkldnn", "strided",
+		"unknown",    "sparse_coo", "sparse_csr", "sparse_csc",
+		"sparse_bsr", "sparse_bsc", "_mkldnn",    "strided",
 	};
 	return layout >= 0 && layout < 8 ? names[layout] : NULL;
 }
@@ -85,7 +85,7 @@ const char *irx_layout_name(int layout)
 const char *irx_memory_format_name(int fmt)
 {
 	static const char *const names[] = {
-		"unknown", "contiguous_format", "channels_last",
+		"unknown",          "contiguous_format", "channels_last",
 		"channels_last_3d", "preserve_format",
 	};
 	return fmt >= 0 && fmt < 5 ? names[fmt] : NULL;

@@ -9,15 +9,9 @@
 
 #include "base/base.h"
 
-const char *irx_version(void)
-{
-	return PACKAGE_VERSION;
-}
+const char *irx_version(void) { return PACKAGE_VERSION; }
 
-void irx_free(void *p)
-{
-	free(p);
-}
+void irx_free(void *p) { free(p); }
 
 const char *irx_status_str(irx_status code)
 {

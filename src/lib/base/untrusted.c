@@ -49,10 +49,26 @@ static uint64_t parse_size(const char *s)
 	if (errno)
 		return 0;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
 	}
 	if (*end || (v << shift) >> shift != v)
 		return 0;
@@ -67,19 +83,18 @@ int base_limit(enum irx_limit which, uint64_t *out, irx_error *err)
 		*out = limit_set[which];
 	} else if (env) {
 		if (!(*out = parse_size(env)))
-			return irx_error_set(err, IRX_EINVAL,
-					 "%s='%.40s' is not a size (a positive number of bytes, "
-					 "or with K, M, G or T)", limit_defs[which].env, env);
+			return irx_error_set(
+				err, IRX_EINVAL,
+				"%s='%.40s' is not a size (a positive number of bytes, "
+				"or with K, M, G or T)",
+				limit_defs[which].env, env);
 	} else {
 		*out = limit_defs[which].fallback;
 	}
 	return IRX_OK;
 }
 
-const char *base_limit_env(enum irx_limit which)
-{
-	return limit_defs[which].env;
-}
+const char *base_limit_env(enum irx_limit which) { return limit_defs[which].env; }
 
 /*
  * A name is printed, compared and used as a C string: a NUL would end it
@@ -100,6 +115,7 @@ int base_check_name(const char *what, const char *name, size_t len, irx_error *e
 	for (n = 0; n < len && n < 80; n++)
 		shown[n] = (unsigned char)name[n] < 0x20 || name[n] == 0x7f ? '?' : name[n];
 	shown[n] = '\0';
-	return irx_error_set(err, IRX_EFORMAT, "%s '%s%s' holds control character 0x%02x at byte %zu",
-			 what, shown, len > n ? "..." : "", (unsigned char)name[i], i);
+	return irx_error_set(err, IRX_EFORMAT,
+			     "%s '%s%s' holds control character 0x%02x at byte %zu", what, shown,
+			     len > n ? "..." : "", (unsigned char)name[i], i);
 }

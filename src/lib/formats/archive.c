@@ -20,10 +20,7 @@ struct irx_archive {
 	size_t n_models;
 };
 
-static int has_prefix(const char *s, const char *p)
-{
-	return strncmp(s, p, strlen(p)) == 0;
-}
+static int has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -107,7 +104,8 @@ static int classify(irx_archive *a, irx_error *err)
 		for (size_t i = 0; i < irx_zip_n_entries(z); i++) {
 			const char *n = irx_zip_entry_at(z, i)->name;
 			if (has_prefix(n, a->prefix) && has_prefix(n + plen, FMT_PT2_MODELS) &&
-			    ends_with(n, ".json") && !strchr(n + plen + strlen(FMT_PT2_MODELS), '/')) {
+			    ends_with(n, ".json") &&
+			    !strchr(n + plen + strlen(FMT_PT2_MODELS), '/')) {
 				const char *m = n + plen + strlen(FMT_PT2_MODELS);
 				if (add_model(a, m, strlen(m) - 5))
 					return irx_error_set(err, IRX_ENOMEM, "out of memory");
@@ -131,8 +129,9 @@ static int classify(irx_archive *a, irx_error *err)
 		a->prefix = strndup(legacy, strlen(legacy) - strlen(FMT_PT2_LEGACY_PROGRAM));
 		snprintf(name, sizeof(name), "%sversion", a->prefix ? a->prefix : "");
 		a->version = small_text(z, name);
-		return a->prefix && add_model(a, "model", 5) == 0 ? IRX_OK
-			: irx_error_set(err, IRX_ENOMEM, "out of memory");
+		return a->prefix && add_model(a, "model", 5) == 0
+			       ? IRX_OK
+			       : irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}
 	snprintf(name, sizeof(name), "%sbytecode.pkl", a->prefix);
 	if (irx_zip_find(z, name)) {
@@ -258,35 +257,38 @@ const char *irx_archive_kind_name(enum irx_archive_kind kind)
 irx_status irx_archive_require_program(const irx_archive *a, irx_error *err)
 {
 	switch (a->kind) {
-	case IRX_ARCHIVE_PT2_LEGACY:
-		return IRX_OK;
+	case IRX_ARCHIVE_PT2_LEGACY: return IRX_OK;
 	case IRX_ARCHIVE_PT2:
 		/* torch's load_pt2 refuses every archive_version but 0, so do we */
 		if (a->version && strcmp(a->version, "0"))
-			return irx_error_set(err, IRX_EUNSUPPORTED,
-					 "archive_version '%.40s' is not one irx reads (0, torch 2.8 to 2.14)",
-					 a->version);
+			return irx_error_set(
+				err, IRX_EUNSUPPORTED,
+				"archive_version '%.40s' is not one irx reads (0, torch 2.8 to 2.14)",
+				a->version);
 		return IRX_OK;
 	case IRX_ARCHIVE_AOTI:
-		return irx_error_set(err, IRX_EUNSUPPORTED,
-				 "an AOTInductor package (compiled code, no exported program); "
-				 "save the program itself with torch.export.save(ep, path) and read that");
+		return irx_error_set(
+			err, IRX_EUNSUPPORTED,
+			"an AOTInductor package (compiled code, no exported program); "
+			"save the program itself with torch.export.save(ep, path) and read that");
 	case IRX_ARCHIVE_TORCHSCRIPT:
 	case IRX_ARCHIVE_TORCHSCRIPT_LITE:
-		return irx_error_set(err, IRX_EUNSUPPORTED,
-				 "a TorchScript archive%s, not a torch.export program; "
-				 "TorchScript input is not supported yet: export the model with "
-				 "torch.export.export and save it with torch.export.save",
-				 a->kind == IRX_ARCHIVE_TORCHSCRIPT_LITE ? " (lite interpreter)" : "");
+		return irx_error_set(
+			err, IRX_EUNSUPPORTED,
+			"a TorchScript archive%s, not a torch.export program; "
+			"TorchScript input is not supported yet: export the model with "
+			"torch.export.export and save it with torch.export.save",
+			a->kind == IRX_ARCHIVE_TORCHSCRIPT_LITE ? " (lite interpreter)" : "");
 	case IRX_ARCHIVE_TORCH_SAVE:
-		return irx_error_set(err, IRX_EUNSUPPORTED,
-				 "a torch.save checkpoint (tensors or a state dict), not an exported "
-				 "program: export the model with torch.export.export and save it with "
-				 "torch.export.save");
-	case IRX_ARCHIVE_UNKNOWN:
-		break;
+		return irx_error_set(
+			err, IRX_EUNSUPPORTED,
+			"a torch.save checkpoint (tensors or a state dict), not an exported "
+			"program: export the model with torch.export.export and save it with "
+			"torch.export.save");
+	case IRX_ARCHIVE_UNKNOWN: break;
 	}
-	return irx_error_set(err, IRX_EUNSUPPORTED,
-			 "a zip archive with no exported program (no serialized_exported_program.json, "
-			 "no models/*.json)");
+	return irx_error_set(
+		err, IRX_EUNSUPPORTED,
+		"a zip archive with no exported program (no serialized_exported_program.json, "
+		"no models/*.json)");
 }

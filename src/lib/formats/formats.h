@@ -26,13 +26,20 @@
  * values, so the error can name the tensor once its place is known.
  */
 enum pk_kind {
-	PK_NONE, PK_BOOL, PK_INT, PK_FLOAT, PK_STR, PK_BYTES,
-	PK_TUPLE, PK_LIST, PK_DICT,
-	PK_GLOBAL,   /* an allowed global used as a value (dtype, class) */
-	PK_STORAGE,  /* from a persistent id */
+	PK_NONE,
+	PK_BOOL,
+	PK_INT,
+	PK_FLOAT,
+	PK_STR,
+	PK_BYTES,
+	PK_TUPLE,
+	PK_LIST,
+	PK_DICT,
+	PK_GLOBAL,  /* an allowed global used as a value (dtype, class) */
+	PK_STORAGE, /* from a persistent id */
 	PK_TENSOR,
-	PK_REFUSED,  /* a tensor kind irx does not read; text says which */
-	PK_OBJECT,   /* TorchScript mode: an instance of a __torch__ class;
+	PK_REFUSED, /* a tensor kind irx does not read; text says which */
+	PK_OBJECT,  /* TorchScript mode: an instance of a __torch__ class;
 		      * str is its class, state what BUILD gave it */
 };
 
@@ -66,19 +73,25 @@ struct pk_tensor {
 
 struct pk_value {
 	enum pk_kind kind;
-	size_t offset;              /* pickle offset of the opcode that made it */
+	size_t offset; /* pickle offset of the opcode that made it */
 	union {
-		int64_t i;          /* BOOL, INT */
+		int64_t i; /* BOOL, INT */
 		double f;
-		struct { const char *s; size_t len; } str; /* STR, BYTES, GLOBAL ("module.name"), REFUSED */
-		struct { struct pk_value **v; size_t n, cap; } seq; /* TUPLE, LIST; DICT: key, value, ... */
+		struct {
+			const char *s;
+			size_t len;
+		} str; /* STR, BYTES, GLOBAL ("module.name"), REFUSED */
+		struct {
+			struct pk_value **v;
+			size_t n, cap;
+		} seq; /* TUPLE, LIST; DICT: key, value, ... */
 		struct pk_storage *storage;
 		struct pk_tensor *tensor;
 	} u;
-	struct pk_value *state;     /* OBJECT: its BUILD argument, or NULL */
-	int opaque;                 /* OBJECT: a custom class */
-	int ordered;                /* DICT: an OrderedDict */
-	int global;                 /* GLOBAL: what it is (pickle.c) */
+	struct pk_value *state; /* OBJECT: its BUILD argument, or NULL */
+	int opaque;             /* OBJECT: a custom class */
+	int ordered;            /* DICT: an OrderedDict */
+	int global;             /* GLOBAL: what it is (pickle.c) */
 };
 
 struct pk_reader;
@@ -88,8 +101,8 @@ struct pk_reader;
  * *ROOT is owned by the reader; free both with fmt_pickle_free().  Errors
  * name the pickle offset in err->where.
  */
-int fmt_pickle_load(struct pk_reader **out, const uint8_t *data, size_t len,
-		    struct pk_value **root, irx_error *err);
+int fmt_pickle_load(struct pk_reader **out, const uint8_t *data, size_t len, struct pk_value **root,
+		    irx_error *err);
 int fmt_pickle_load_mode(struct pk_reader **out, const uint8_t *data, size_t len,
 			 enum fmt_pickle_mode mode, struct pk_value **root, irx_error *err);
 void fmt_pickle_free(struct pk_reader *r);
@@ -141,7 +154,6 @@ int fmt_pt2_load_config(const irx_archive *a, const struct fmt_pt2_payloads *p, 
 			irx_error *err);
 /* Does the nested torch.save zip in entry E hold any storage?  Reads its
  * listing only (in place when stored, as torch stores it). */
-int fmt_pt2_nested_has_storage(const irx_zip *z, const irx_zip_entry *e, int *has,
-			       irx_error *err);
+int fmt_pt2_nested_has_storage(const irx_zip *z, const irx_zip_entry *e, int *has, irx_error *err);
 
 #endif

@@ -31,7 +31,7 @@ struct reader {
 	const char *start, *p, *end;
 	int depth;
 	irx_error *err;
-	char *scratch;      /* decoding buffer for strings with escapes */
+	char *scratch; /* decoding buffer for strings with escapes */
 	size_t scratch_cap;
 	/* A duplicate key's JSON pointer, built from the inside out while
 	 * the error unwinds: nothing is spent on paths when all is well. */
@@ -155,7 +155,8 @@ static int put_utf8(struct reader *r, size_t *o, unsigned cp)
 		d[2] = (char)(0x80 | (cp & 0x3f)), *o += 3;
 	} else {
 		d[0] = (char)(0xf0 | cp >> 18), d[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		d[2] = (char)(0x80 | ((cp >> 6) & 0x3f)), d[3] = (char)(0x80 | (cp & 0x3f)), *o += 4;
+		d[2] = (char)(0x80 | ((cp >> 6) & 0x3f)), d[3] = (char)(0x80 | (cp & 0x3f)),
+		*o += 4;
 	}
 	return 0;
 }
@@ -201,7 +202,8 @@ static int string(struct reader *r, const char **s, size_t *len)
 			}
 			if (escaped) {
 				if (reserve(r, o, n))
-					return irx_error_set(r->err, IRX_ENOMEM, "out of memory"), -1;
+					return irx_error_set(r->err, IRX_ENOMEM, "out of memory"),
+					       -1;
 				memcpy(r->scratch + o, q, n);
 				o += n;
 			}
@@ -250,9 +252,10 @@ static int string(struct reader *r, const char **s, size_t *len)
 				r->p = q;
 				return bad(r, "\\u0000 in a string"), -1;
 			}
-			if (u >= 0xd800 && u <= 0xdbff && r->end - q >= 12 && q[6] == '\\' && q[7] == 'u' &&
-			    (lo = hex4(q + 8)) >= 0xdc00 && lo <= 0xdfff) {
-				cp = 0x10000 + ((unsigned)(u - 0xd800) << 10) + (unsigned)(lo - 0xdc00);
+			if (u >= 0xd800 && u <= 0xdbff && r->end - q >= 12 && q[6] == '\\' &&
+			    q[7] == 'u' && (lo = hex4(q + 8)) >= 0xdc00 && lo <= 0xdfff) {
+				cp = 0x10000 + ((unsigned)(u - 0xd800) << 10) +
+				     (unsigned)(lo - 0xdc00);
 				q += 6;
 			} else if (u >= 0xd800 && u <= 0xdfff) {
 				cp = 0xfffd; /* a lone surrogate */
@@ -262,9 +265,7 @@ static int string(struct reader *r, const char **s, size_t *len)
 			q += 4;
 			break;
 		}
-		default:
-			r->p = q;
-			return bad(r, "bad escape"), -1;
+		default: r->p = q; return bad(r, "bad escape"), -1;
 		}
 		if (put_utf8(r, &o, cp))
 			return irx_error_set(r->err, IRX_ENOMEM, "out of memory"), -1;
@@ -458,29 +459,33 @@ static json_t *value(struct reader *r)
 		if (string(r, &s, &len))
 			return NULL;
 		return json_stringn_nocheck(s, len);
-	case 't':
-		return literal(r, "true") ? json_true() : bad(r, "unexpected character");
-	case 'f':
-		return literal(r, "false") ? json_false() : bad(r, "unexpected character");
-	case 'n':
-		return literal(r, "null") ? json_null() : bad(r, "unexpected character");
-	case 'N':
-		return literal(r, "NaN") ? json_string("NaN") : bad(r, "unexpected character");
+	case 't': return literal(r, "true") ? json_true() : bad(r, "unexpected character");
+	case 'f': return literal(r, "false") ? json_false() : bad(r, "unexpected character");
+	case 'n': return literal(r, "null") ? json_null() : bad(r, "unexpected character");
+	case 'N': return literal(r, "NaN") ? json_string("NaN") : bad(r, "unexpected character");
 	case 'I':
-		return literal(r, "Infinity") ? json_string("Infinity") : bad(r, "unexpected character");
+		return literal(r, "Infinity") ? json_string("Infinity")
+					      : bad(r, "unexpected character");
 	case '-':
 		if (literal(r, "-Infinity"))
 			return json_string("-Infinity");
 		return number(r);
-	default:
-		return number(r);
+	default: return number(r);
 	}
 }
 
 irx_status irx_json_parse(json_t **out, const uint8_t *data, size_t len, irx_error *err)
 {
-	struct reader r = {(const char *)data, (const char *)data, (const char *)data + len, 0, err,
-			   NULL, 0, 0, "", 0};
+	struct reader r = {(const char *)data,
+			   (const char *)data,
+			   (const char *)data + len,
+			   0,
+			   err,
+			   NULL,
+			   0,
+			   0,
+			   "",
+			   0};
 	json_t *v;
 
 	*out = NULL;

@@ -36,8 +36,7 @@ static void write_string(FILE *f, const char *s, size_t len)
 		case '\n': fputs_unlocked("\\n", f); break;
 		case '\t': fputs_unlocked("\\t", f); break;
 		case '\r': fputs_unlocked("\\r", f); break;
-		default:
-			fprintf(f, "\\u%04x", c);
+		default: fprintf(f, "\\u%04x", c);
 		}
 	}
 	fwrite_unlocked(s + run, 1, len - run, f);
@@ -70,10 +69,7 @@ static void write_real(FILE *f, double d)
 		fputs_unlocked(".0", f);
 }
 
-static int is_scalar(const json_t *v)
-{
-	return !json_is_object(v) && !json_is_array(v);
-}
+static int is_scalar(const json_t *v) { return !json_is_object(v) && !json_is_array(v); }
 
 /* Fits on one line: scalars, arrays of scalars, objects of those. */
 static int is_flat(const json_t *v, int depth)
@@ -146,13 +142,12 @@ static void write_value(FILE *f, const json_t *v, int pretty, int level)
 			indent(f, level);
 		putc_unlocked(']', f);
 		break;
-	case JSON_STRING:
-		write_string(f, json_string_value(v), json_string_length(v));
-		break;
+	case JSON_STRING: write_string(f, json_string_value(v), json_string_length(v)); break;
 	case JSON_INTEGER: {
 		char buf[24], *p = buf + sizeof(buf);
 		long long iv = json_integer_value(v);
-		unsigned long long u = iv < 0 ? 0ULL - (unsigned long long)iv : (unsigned long long)iv;
+		unsigned long long u =
+			iv < 0 ? 0ULL - (unsigned long long)iv : (unsigned long long)iv;
 		do
 			*--p = (char)('0' + u % 10);
 		while (u /= 10);
@@ -161,18 +156,10 @@ static void write_value(FILE *f, const json_t *v, int pretty, int level)
 		fwrite_unlocked(p, 1, (size_t)(buf + sizeof(buf) - p), f);
 		break;
 	}
-	case JSON_REAL:
-		write_real(f, json_real_value(v));
-		break;
-	case JSON_TRUE:
-		fputs_unlocked("true", f);
-		break;
-	case JSON_FALSE:
-		fputs_unlocked("false", f);
-		break;
-	case JSON_NULL:
-		fputs_unlocked("null", f);
-		break;
+	case JSON_REAL: write_real(f, json_real_value(v)); break;
+	case JSON_TRUE: fputs_unlocked("true", f); break;
+	case JSON_FALSE: fputs_unlocked("false", f); break;
+	case JSON_NULL: fputs_unlocked("null", f); break;
 	}
 }
 

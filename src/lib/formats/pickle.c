@@ -119,14 +119,14 @@ struct pk_reader {
 	size_t n_marks, cap_marks;
 	struct pk_value **memo;
 	size_t n_memo, memo_set;
-	void **allocs;           /* everything allocated, freed together */
+	void **allocs; /* everything allocated, freed together */
 	size_t n_allocs, cap_allocs;
 	struct pk_value **values; /* values whose sequences own arrays */
 	size_t n_values, cap_values;
 	struct pk_storage **storages;
 	size_t n_storages, cap_storages;
-	uint32_t *by_key;        /* open addressing: storage index + 1, or 0 */
-	size_t key_slots;        /* a power of two, over twice n_storages */
+	uint32_t *by_key; /* open addressing: storage index + 1, or 0 */
+	size_t key_slots; /* a power of two, over twice n_storages */
 	enum fmt_pickle_mode mode;
 	irx_error *err;
 };
@@ -135,10 +135,7 @@ struct pk_reader {
 
 #define GROW BASE_GROW
 
-static int oom(struct pk_reader *r)
-{
-	return irx_error_set(r->err, IRX_ENOMEM, "out of memory");
-}
+static int oom(struct pk_reader *r) { return irx_error_set(r->err, IRX_ENOMEM, "out of memory"); }
 
 static void *pk_alloc(struct pk_reader *r, size_t size)
 {
@@ -185,7 +182,9 @@ void fmt_pickle_free(struct pk_reader *r)
 		return;
 	for (size_t i = 0; i < r->n_values; i++)
 		free(r->values[i]->kind == PK_TUPLE || r->values[i]->kind == PK_LIST ||
-		     r->values[i]->kind == PK_DICT ? r->values[i]->u.seq.v : NULL);
+				     r->values[i]->kind == PK_DICT
+			     ? r->values[i]->u.seq.v
+			     : NULL);
 	for (size_t i = 0; i < r->n_allocs; i++)
 		free(r->allocs[i]);
 	free(r->allocs);
@@ -199,7 +198,10 @@ void fmt_pickle_free(struct pk_reader *r)
 }
 
 size_t fmt_pickle_n_storages(const struct pk_reader *r) { return r->n_storages; }
-struct pk_storage *fmt_pickle_storage_at(const struct pk_reader *r, size_t i) { return r->storages[i]; }
+struct pk_storage *fmt_pickle_storage_at(const struct pk_reader *r, size_t i)
+{
+	return r->storages[i];
+}
 
 /* ---- errors and input ------------------------------------------------ */
 
@@ -222,7 +224,8 @@ static int fail_at(struct pk_reader *r, size_t offset, int code, const char *fmt
 static int need(struct pk_reader *r, size_t n)
 {
 	if (r->len - r->pos < n)
-		return fail_at(r, r->op_pos, IRX_EFORMAT, "truncated: opcode needs %zu more bytes", n);
+		return fail_at(r, r->op_pos, IRX_EFORMAT, "truncated: opcode needs %zu more bytes",
+			       n);
 	return 0;
 }
 
@@ -307,8 +310,8 @@ static struct pk_value *make_seq(struct pk_reader *r, enum pk_kind kind, struct 
 static const char *kind_name(enum pk_kind k)
 {
 	static const char *const names[] = {
-		"None", "bool", "int", "float", "str", "bytes", "tuple", "list", "dict",
-		"global", "storage", "tensor", "tensor", "object",
+		"None", "bool", "int",    "float",   "str",    "bytes",  "tuple",
+		"list", "dict", "global", "storage", "tensor", "tensor", "object",
 	};
 	return names[k];
 }
@@ -347,8 +350,8 @@ static int lookup_global(struct pk_reader *r, const char *module, size_t mlen, c
 		return push(r, v);
 	}
 	/* torch.<dtype>: every dtype irx knows, by its canonical name */
-	if (!strncmp(full, "torch.", 6) && (dn = full + 6) &&
-	    irx_dtype_from_name(dn) > 0 && !strcmp(irx_dtype_name(irx_dtype_from_name(dn)), dn)) {
+	if (!strncmp(full, "torch.", 6) && (dn = full + 6) && irx_dtype_from_name(dn) > 0 &&
+	    !strcmp(irx_dtype_name(irx_dtype_from_name(dn)), dn)) {
 		struct pk_value *v = pk_new(r, PK_GLOBAL);
 		if (!v || !(v->u.str.s = pk_strdup(r, full, strlen(full))))
 			return oom(r);
@@ -361,7 +364,8 @@ static int lookup_global(struct pk_reader *r, const char *module, size_t mlen, c
 			*p = '?';
 	return fail_at(r, r->op_pos, IRX_EUNSUPPORTED,
 		       "global '%s' is not allowed: irx reads tensors and containers only, "
-		       "and never runs code from a file", full);
+		       "and never runs code from a file",
+		       full);
 }
 
 static int global_what(const struct pk_value *v)
@@ -382,7 +386,8 @@ static int arg_check(struct pk_reader *r, const struct pk_value *args, size_t mi
 	if (args->kind != PK_TUPLE)
 		return FAIL(r, "arguments of %s are a %s, not a tuple", fn, kind_name(args->kind));
 	if (args->u.seq.n < min || args->u.seq.n > max)
-		return FAIL(r, "%s takes %zu to %zu arguments, got %zu", fn, min, max, args->u.seq.n);
+		return FAIL(r, "%s takes %zu to %zu arguments, got %zu", fn, min, max,
+			    args->u.seq.n);
 	return 0;
 }
 
@@ -395,8 +400,8 @@ static int as_int(struct pk_reader *r, const struct pk_value *v, const char *wha
 }
 
 /* A tuple of non-negative ints (sizes, strides) into a new array. */
-static int int_tuple(struct pk_reader *r, const struct pk_value *v, const char *what,
-		     int64_t **out, int *n)
+static int int_tuple(struct pk_reader *r, const struct pk_value *v, const char *what, int64_t **out,
+		     int *n)
 {
 	if (v->kind != PK_TUPLE && v->kind != PK_LIST)
 		return FAIL(r, "%s must be a tuple, not a %s", what, kind_name(v->kind));
@@ -409,7 +414,8 @@ static int int_tuple(struct pk_reader *r, const struct pk_value *v, const char *
 		if (as_int(r, v->u.seq.v[i], what, &(*out)[i]))
 			return -1;
 		if ((*out)[i] < 0)
-			return FAIL(r, "%s has a negative entry (%lld)", what, (long long)(*out)[i]);
+			return FAIL(r, "%s has a negative entry (%lld)", what,
+				    (long long)(*out)[i]);
 	}
 	*n = (int)v->u.seq.n;
 	return 0;
@@ -443,18 +449,23 @@ static struct pk_tensor *new_tensor(struct pk_reader *r, struct pk_value **res)
 static int rebuild_tensor(struct pk_reader *r, int what, const struct pk_value *args,
 			  struct pk_value **res)
 {
-	static const char *const fn[] = {"_rebuild_tensor_v2", "_rebuild_tensor_v3", "_rebuild_tensor"};
+	static const char *const fn[] = {"_rebuild_tensor_v2", "_rebuild_tensor_v3",
+					 "_rebuild_tensor"};
 	const char *name = fn[what == G_REBUILD_V2 ? 0 : what == G_REBUILD_V3 ? 1 : 2];
 	struct pk_value *const *a;
 	struct pk_tensor *t;
 	int nstride;
 
-	if (arg_check(r, args, what == G_REBUILD_OLD ? 4 : what == G_REBUILD_V3 ? 7 : 6,
+	if (arg_check(r, args,
+		      what == G_REBUILD_OLD  ? 4
+		      : what == G_REBUILD_V3 ? 7
+					     : 6,
 		      what == G_REBUILD_OLD ? 4 : 8, name))
 		return -1;
 	a = args->u.seq.v;
 	if (a[0]->kind != PK_STORAGE)
-		return FAIL(r, "%s: first argument is a %s, not a storage", name, kind_name(a[0]->kind));
+		return FAIL(r, "%s: first argument is a %s, not a storage", name,
+			    kind_name(a[0]->kind));
 	if (!(t = new_tensor(r, res)))
 		return -1;
 	t->storage = a[0]->u.storage;
@@ -522,7 +533,8 @@ static int rebuild_parameter(struct pk_reader *r, const struct pk_value *args, i
 		return 0;
 	}
 	if (a[0]->kind != PK_TENSOR)
-		return FAIL(r, "_rebuild_parameter: data is a %s, not a tensor", kind_name(a[0]->kind));
+		return FAIL(r, "_rebuild_parameter: data is a %s, not a tensor",
+			    kind_name(a[0]->kind));
 	if (!(t = new_tensor(r, res)))
 		return -1;
 	*t = *a[0]->u.tensor;
@@ -633,8 +645,8 @@ static int fake_tensor(struct pk_reader *r, const struct pk_value *args, struct 
 	}
 	t->dtype = (int)json_integer_value(json_object_get(meta, "dtype"));
 	t->device = "meta";
-	t->is_parameter = args->u.seq.n == 2 && args->u.seq.v[1]->kind == PK_BOOL &&
-			  args->u.seq.v[1]->u.i;
+	t->is_parameter =
+		args->u.seq.n == 2 && args->u.seq.v[1]->kind == PK_BOOL && args->u.seq.v[1]->u.i;
 	ok = irx_dtype_name(t->dtype) &&
 	     !tensor_meta_ints(r, json_object_get(meta, "sizes"), &t->shape, &t->ndim) &&
 	     !tensor_meta_ints(r, json_object_get(meta, "strides"), &t->strides, &nstride) &&
@@ -695,33 +707,26 @@ static int call(struct pk_reader *r, const struct pk_value *fn, struct pk_value 
 	}
 	case G_REBUILD_V2:
 	case G_REBUILD_V3:
-	case G_REBUILD_OLD:
-		return rebuild_tensor(r, what, args, res);
+	case G_REBUILD_OLD: return rebuild_tensor(r, what, args, res);
 	case G_REBUILD_PARAM:
 	case G_REBUILD_PARAM_STATE:
 		return rebuild_parameter(r, args, what == G_REBUILD_PARAM_STATE, res);
-	case G_REBUILD_META:
-		return rebuild_meta(r, args, res);
-	case G_FROM_TYPE_V2:
-		return from_type_v2(r, args, res);
-	case G_DEVICE:
-		return make_device(r, args, res);
+	case G_REBUILD_META: return rebuild_meta(r, args, res);
+	case G_FROM_TYPE_V2: return from_type_v2(r, args, res);
+	case G_DEVICE: return make_device(r, args, res);
 	case G_SIZE:
 		if (arg_check(r, args, 1, 1, "torch.Size"))
 			return -1;
 		*res = args->u.seq.v[0];
 		return 0;
-	case G_CODECS_ENCODE:
-		return codecs_encode(r, args, res);
-	case G_FAKE_TENSOR:
-		return fake_tensor(r, args, res);
+	case G_CODECS_ENCODE: return codecs_encode(r, args, res);
+	case G_FAKE_TENSOR: return fake_tensor(r, args, res);
 	case G_GET_LAYOUT: /* a layout by name: only sparse tensors use it */
 		if (arg_check(r, args, 1, 1, "_get_layout"))
 			return -1;
 		*res = args->u.seq.v[0];
 		return 0;
-	case G_REFUSE_QUANTIZED:
-		return refuse(r, "quantized tensors are not supported", res);
+	case G_REFUSE_QUANTIZED: return refuse(r, "quantized tensors are not supported", res);
 	case G_TS_CLASS:
 	case G_TS_CUSTOM: {
 		/* cls.__new__(cls): an object with no attributes until BUILD */
@@ -741,12 +746,11 @@ static int call(struct pk_reader *r, const struct pk_value *fn, struct pk_value 
 			return -1;
 		*res = args->u.seq.v[0];
 		return 0;
-	case G_REFUSE_SPARSE:
-		return refuse(r, "sparse tensors are not supported", res);
-	case G_REFUSE_NESTED:
-		return refuse(r, "nested tensors are not supported", res);
+	case G_REFUSE_SPARSE: return refuse(r, "sparse tensors are not supported", res);
+	case G_REFUSE_NESTED: return refuse(r, "nested tensors are not supported", res);
 	case G_REFUSE_SUBCLASS:
-		return refuse(r, "tensor subclasses and numpy-backed tensors are not supported", res);
+		return refuse(r, "tensor subclasses and numpy-backed tensors are not supported",
+			      res);
 	}
 	if (fn->kind == PK_GLOBAL)
 		return FAIL(r, "'%s' cannot be called", fn->u.str.s);
@@ -871,7 +875,8 @@ static int op_long(struct pk_reader *r, int width)
 	if (arg_uint(r, width, &n))
 		return -1;
 	if (n > 8)
-		return FAIL(r, "integer of %llu bytes is wider than 64 bits", (unsigned long long)n);
+		return FAIL(r, "integer of %llu bytes is wider than 64 bits",
+			    (unsigned long long)n);
 	if (need(r, (size_t)n))
 		return -1;
 	u = n ? le(r->data + r->pos, (int)n) : 0;
@@ -1019,46 +1024,42 @@ static int step(struct pk_reader *r, int *stop)
 		if (arg_uint(r, 8, &n))
 			return -1;
 		if (n > r->len - r->pos)
-			return FAIL(r, "FRAME of %llu bytes runs past the end of the pickle (%zu bytes left)",
-				    (unsigned long long)n, r->len - r->pos);
+			return FAIL(
+				r,
+				"FRAME of %llu bytes runs past the end of the pickle (%zu bytes left)",
+				(unsigned long long)n, r->len - r->pos);
 		return 0;
-	case '.': /* STOP */
-		*stop = 1;
-		return 0;
+	case '.': /* STOP */ *stop = 1; return 0;
 	case '(': /* MARK */
 		if (GROW(r->marks, r->cap_marks, r->n_marks + 1))
 			return oom(r);
 		r->marks[r->n_marks++] = r->n_stack;
 		return 0;
-	case '0': /* POP */
-		return pop(r) ? 0 : -1;
+	case '0': /* POP */ return pop(r) ? 0 : -1;
 	case '1': /* POP_MARK */
 		if (pop_mark(r, &first))
 			return -1;
 		r->n_stack = first;
 		return 0;
-	case '2': /* DUP */
-		return (v = top(r)) ? push(r, v) : -1;
+	case '2': /* DUP */ return (v = top(r)) ? push(r, v) : -1;
 	case 'N': return push(r, pk_new(r, PK_NONE));
 	case 0x88: return op_int(r, 1, PK_BOOL);
 	case 0x89: return op_int(r, 0, PK_BOOL);
 	case 'J': /* BININT */
 		return arg_uint(r, 4, &n) ? -1 : op_int(r, (int32_t)(uint32_t)n, PK_INT);
-	case 'K': /* BININT1 */
-		return arg_uint(r, 1, &n) ? -1 : op_int(r, (int64_t)n, PK_INT);
-	case 'M': /* BININT2 */
-		return arg_uint(r, 2, &n) ? -1 : op_int(r, (int64_t)n, PK_INT);
+	case 'K': /* BININT1 */ return arg_uint(r, 1, &n) ? -1 : op_int(r, (int64_t)n, PK_INT);
+	case 'M': /* BININT2 */ return arg_uint(r, 2, &n) ? -1 : op_int(r, (int64_t)n, PK_INT);
 	case 0x8a: return op_long(r, 1);
 	case 0x8b: return op_long(r, 4);
 	case 'G': return op_float(r);
-	case 'X': return op_string(r, 4, PK_STR);          /* BINUNICODE */
-	case 0x8c: return op_string(r, 1, PK_STR);         /* SHORT_BINUNICODE */
-	case 0x8d: return op_string(r, 8, PK_STR);         /* BINUNICODE8 */
-	case 'U': return op_string(r, 1, PK_STR);          /* SHORT_BINSTRING */
-	case 'T': return op_string(r, 4, PK_STR);          /* BINSTRING */
-	case 'C': return op_string(r, 1, PK_BYTES);        /* SHORT_BINBYTES */
-	case 'B': return op_string(r, 4, PK_BYTES);        /* BINBYTES */
-	case 0x8e: return op_string(r, 8, PK_BYTES);       /* BINBYTES8 */
+	case 'X': return op_string(r, 4, PK_STR);    /* BINUNICODE */
+	case 0x8c: return op_string(r, 1, PK_STR);   /* SHORT_BINUNICODE */
+	case 0x8d: return op_string(r, 8, PK_STR);   /* BINUNICODE8 */
+	case 'U': return op_string(r, 1, PK_STR);    /* SHORT_BINSTRING */
+	case 'T': return op_string(r, 4, PK_STR);    /* BINSTRING */
+	case 'C': return op_string(r, 1, PK_BYTES);  /* SHORT_BINBYTES */
+	case 'B': return op_string(r, 4, PK_BYTES);  /* BINBYTES */
+	case 0x8e: return op_string(r, 8, PK_BYTES); /* BINBYTES8 */
 	case ')': return push(r, pk_new(r, PK_TUPLE));
 	case ']': return push(r, pk_new(r, PK_LIST));
 	case '}': return push(r, pk_new(r, PK_DICT));
@@ -1069,11 +1070,16 @@ static int step(struct pk_reader *r, int *stop)
 			return -1;
 		if (op == 'd' && (r->n_stack - first) % 2)
 			return FAIL(r, "DICT with an odd number of items");
-		v = make_seq(r, op == 't' ? PK_TUPLE : op == 'l' ? PK_LIST : PK_DICT,
+		v = make_seq(r,
+			     op == 't'   ? PK_TUPLE
+			     : op == 'l' ? PK_LIST
+					 : PK_DICT,
 			     r->stack ? r->stack + first : NULL, r->n_stack - first);
 		r->n_stack = first;
 		return push(r, v);
-	case 0x85: case 0x86: case 0x87: /* TUPLE1..3 */
+	case 0x85:
+	case 0x86:
+	case 0x87: /* TUPLE1..3 */
 		n = (uint64_t)(op - 0x84);
 		if (r->n_stack - floor_of_stack(r) < n)
 			return FAIL(r, "stack underflow");
@@ -1085,20 +1091,21 @@ static int step(struct pk_reader *r, int *stop)
 			return FAIL(r, "stack underflow");
 		return add_items(r, r->n_stack - 1, 0);
 	case 's': /* SETITEM */
-		return r->n_stack < 2 ? FAIL(r, "stack underflow") : add_items(r, r->n_stack - 2, 1);
+		return r->n_stack < 2 ? FAIL(r, "stack underflow")
+				      : add_items(r, r->n_stack - 2, 1);
 	case 'e': /* APPENDS */
 	case 'u': /* SETITEMS */
 		if (pop_mark(r, &first))
 			return -1;
 		return add_items(r, first, op == 'u');
-	case 'q': return arg_uint(r, 1, &n) ? -1 : op_put(r, n);  /* BINPUT */
-	case 'r': return arg_uint(r, 4, &n) ? -1 : op_put(r, n);  /* LONG_BINPUT */
-	case 0x94: return op_put(r, r->memo_set);                  /* MEMOIZE */
-	case 'h': return arg_uint(r, 1, &n) ? -1 : op_get(r, n);  /* BINGET */
-	case 'j': return arg_uint(r, 4, &n) ? -1 : op_get(r, n);  /* LONG_BINGET */
+	case 'q': return arg_uint(r, 1, &n) ? -1 : op_put(r, n); /* BINPUT */
+	case 'r': return arg_uint(r, 4, &n) ? -1 : op_put(r, n); /* LONG_BINPUT */
+	case 0x94: return op_put(r, r->memo_set);                /* MEMOIZE */
+	case 'h': return arg_uint(r, 1, &n) ? -1 : op_get(r, n); /* BINGET */
+	case 'j': return arg_uint(r, 4, &n) ? -1 : op_get(r, n); /* LONG_BINGET */
 	case 'c': return op_global(r);
 	case 0x93: return op_stack_global(r);
-	case 'R': /* REDUCE */
+	case 'R':  /* REDUCE */
 	case 0x81: /* NEWOBJ: cls(*args), the same for the classes allowed */
 		if (!(b = pop(r)) || !(a = pop(r)))
 			return -1;
@@ -1117,7 +1124,7 @@ static int step(struct pk_reader *r, int *stop)
 }
 
 int fmt_pickle_load(struct pk_reader **out, const uint8_t *data, size_t len, struct pk_value **root,
-	    irx_error *err)
+		    irx_error *err)
 {
 	return fmt_pickle_load_mode(out, data, len, FMT_PICKLE_TORCH_SAVE, root, err);
 }

@@ -82,8 +82,7 @@ int fmt_pt2_load_config(const irx_archive *a, const struct fmt_pt2_payloads *p, 
 	return IRX_OK;
 }
 
-int fmt_pt2_nested_has_storage(const irx_zip *z, const irx_zip_entry *e, int *has,
-			       irx_error *err)
+int fmt_pt2_nested_has_storage(const irx_zip *z, const irx_zip_entry *e, int *has, irx_error *err)
 {
 	const uint8_t *data;
 	size_t len;

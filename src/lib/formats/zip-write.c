@@ -24,8 +24,8 @@
 #define ALIGN 64
 #define MAX32 0xffffffffu
 #define MAX16 0xffffu
-#define FLAGS 0x0808          /* bit 3: data descriptor; bit 11: UTF-8 names */
-#define DOS_DATE 0x0021       /* 1980-01-01, so output is reproducible */
+#define FLAGS 0x0808    /* bit 3: data descriptor; bit 11: UTF-8 names */
+#define DOS_DATE 0x0021 /* 1980-01-01, so output is reproducible */
 #define VERSION_PLAIN 20
 #define VERSION_ZIP64 45
 
@@ -37,7 +37,7 @@ struct central {
 
 struct fmt_zipw {
 	FILE *f;
-	uint64_t pos;               /* bytes written since the start */
+	uint64_t pos; /* bytes written since the start */
 	struct central *entries;
 	size_t n, cap;
 	uint64_t digest;
@@ -55,25 +55,19 @@ static uint8_t *put16(uint8_t *p, uint64_t v)
 	return p + 2;
 }
 
-static uint8_t *put32(uint8_t *p, uint64_t v)
-{
-	return put16(put16(p, v), v >> 16);
-}
+static uint8_t *put32(uint8_t *p, uint64_t v) { return put16(put16(p, v), v >> 16); }
 
-static uint8_t *put64(uint8_t *p, uint64_t v)
-{
-	return put32(put32(p, v), v >> 32);
-}
+static uint8_t *put64(uint8_t *p, uint64_t v) { return put32(put32(p, v), v >> 32); }
 
 /* Write LEN bytes of WHAT (of entry NAME, when not NULL). */
-static int out(struct fmt_zipw *zw, const void *p, size_t len, const char *what,
-	       const char *name, irx_error *err)
+static int out(struct fmt_zipw *zw, const void *p, size_t len, const char *what, const char *name,
+	       irx_error *err)
 {
 	errno = 0;
 	if (len && fwrite(p, 1, len, zw->f) != len)
 		return irx_error_set(err, IRX_EIO, "cannot write %s%s%s%s: %s", what,
-				 name ? " '" : "", name ? name : "", name ? "'" : "",
-				 errno ? strerror(errno) : "short write");
+				     name ? " '" : "", name ? name : "", name ? "'" : "",
+				     errno ? strerror(errno) : "short write");
 	zw->pos += len;
 	return IRX_OK;
 }
@@ -110,10 +104,7 @@ void fmt_zipw_free(struct fmt_zipw *zw)
 	free(zw);
 }
 
-uint64_t fmt_zipw_digest(const struct fmt_zipw *zw)
-{
-	return zw->digest;
-}
+uint64_t fmt_zipw_digest(const struct fmt_zipw *zw) { return zw->digest; }
 
 static int add_central(struct fmt_zipw *zw, const char *name, irx_error *err)
 {
@@ -148,7 +139,8 @@ int fmt_zipw_begin(struct fmt_zipw *zw, const char *name, uint64_t size, irx_err
 	if (zw->open)
 		return irx_error_set(err, IRX_EINVAL, "zip entry '%s' begun inside another", name);
 	if (nlen > MAX16 - sizeof(extra))
-		return irx_error_set(err, IRX_EINVAL, "zip entry name '%.64s...' is too long", name);
+		return irx_error_set(err, IRX_EINVAL, "zip entry name '%.64s...' is too long",
+				     name);
 	if ((rc = add_central(zw, name, err)))
 		return rc;
 	/* With bit 3 set the local CRC and sizes are zero; a ZIP64 entry
@@ -170,10 +162,10 @@ int fmt_zipw_begin(struct fmt_zipw *zw, const char *name, uint64_t size, irx_err
 	p = put32(head, 0x04034b50);
 	p = put16(p, zip64 ? VERSION_ZIP64 : VERSION_PLAIN);
 	p = put16(p, FLAGS);
-	p = put16(p, 0);         /* stored */
-	p = put16(p, 0);         /* time */
+	p = put16(p, 0); /* stored */
+	p = put16(p, 0); /* time */
 	p = put16(p, DOS_DATE);
-	p = put32(p, 0);         /* CRC: in the descriptor */
+	p = put32(p, 0); /* CRC: in the descriptor */
 	p = put32(p, zip64 ? MAX32 : 0);
 	p = put32(p, zip64 ? MAX32 : 0);
 	p = put16(p, nlen);
@@ -200,7 +192,7 @@ int fmt_zipw_write(struct fmt_zipw *zw, const void *data, size_t len, irx_error 
 	name = zw->entries[zw->n - 1].name;
 	if (len > zw->size - zw->done)
 		return irx_error_set(err, IRX_EINVAL, "zip entry '%s' written past its %llu bytes",
-				 name, (unsigned long long)zw->size);
+				     name, (unsigned long long)zw->size);
 	if ((rc = out(zw, data, len, "zip entry", name, err)))
 		return rc;
 	/* zlib counts in uInt. */
@@ -223,8 +215,8 @@ int fmt_zipw_end(struct fmt_zipw *zw, irx_error *err)
 	c = &zw->entries[zw->n - 1];
 	if (zw->done != zw->size)
 		return irx_error_set(err, IRX_EINVAL, "zip entry '%s' has %llu of its %llu bytes",
-				 c->name, (unsigned long long)zw->done,
-				 (unsigned long long)zw->size);
+				     c->name, (unsigned long long)zw->done,
+				     (unsigned long long)zw->size);
 	zw->open = 0;
 	c->crc = (uint32_t)zw->crc;
 	c->size = zw->size;
@@ -246,12 +238,11 @@ int fmt_zipw_end(struct fmt_zipw *zw, irx_error *err)
 }
 
 int fmt_zipw_add(struct fmt_zipw *zw, const char *name, const void *data, size_t len,
-		  irx_error *err)
+		 irx_error *err)
 {
 	int rc;
 
-	if ((rc = fmt_zipw_begin(zw, name, len, err)) ||
-	    (rc = fmt_zipw_write(zw, data, len, err)))
+	if ((rc = fmt_zipw_begin(zw, name, len, err)) || (rc = fmt_zipw_write(zw, data, len, err)))
 		return rc;
 	return fmt_zipw_end(zw, err);
 }
@@ -276,7 +267,7 @@ static int write_central(struct fmt_zipw *zw, const struct central *c, irx_error
 			x = put64(x, c->offset);
 	}
 	p = put32(head, 0x02014b50);
-	p = put16(p, VERSION_ZIP64);   /* made by: MS-DOS, spec 4.5 */
+	p = put16(p, VERSION_ZIP64); /* made by: MS-DOS, spec 4.5 */
 	p = put16(p, x != extra ? VERSION_ZIP64 : VERSION_PLAIN);
 	p = put16(p, FLAGS);
 	p = put16(p, 0);
@@ -287,10 +278,10 @@ static int write_central(struct fmt_zipw *zw, const struct central *c, irx_error
 	p = put32(p, big_size ? MAX32 : c->size);
 	p = put16(p, nlen);
 	p = put16(p, (size_t)(x - extra));
-	p = put16(p, 0);               /* comment */
-	p = put16(p, 0);               /* disk */
-	p = put16(p, 0);               /* internal attributes */
-	p = put32(p, 0);               /* external attributes */
+	p = put16(p, 0); /* comment */
+	p = put16(p, 0); /* disk */
+	p = put16(p, 0); /* internal attributes */
+	p = put32(p, 0); /* external attributes */
 	put32(p, big_off ? MAX32 : c->offset);
 	if ((rc = out(zw, head, sizeof(head), "zip central directory", NULL, err)) ||
 	    (rc = out(zw, c->name, nlen, "zip central directory", NULL, err)))
@@ -307,7 +298,7 @@ static int write_end(struct fmt_zipw *zw, uint64_t cd_off, uint64_t cd_size, irx
 
 	if (zip64) {
 		p = put32(p, 0x06064b50);
-		p = put64(p, 44);      /* size of the rest of the record */
+		p = put64(p, 44); /* size of the rest of the record */
 		p = put16(p, VERSION_ZIP64);
 		p = put16(p, VERSION_ZIP64);
 		p = put32(p, 0);
@@ -319,7 +310,7 @@ static int write_end(struct fmt_zipw *zw, uint64_t cd_off, uint64_t cd_size, irx
 		p = put32(p, 0x07064b50);
 		p = put32(p, 0);
 		p = put64(p, z64_off);
-		p = put32(p, 1);       /* disks */
+		p = put32(p, 1); /* disks */
 	}
 	p = put32(p, 0x06054b50);
 	p = put16(p, 0);
@@ -328,7 +319,7 @@ static int write_end(struct fmt_zipw *zw, uint64_t cd_off, uint64_t cd_size, irx
 	p = put16(p, zw->n >= MAX16 ? MAX16 : zw->n);
 	p = put32(p, cd_size >= MAX32 ? MAX32 : cd_size);
 	p = put32(p, cd_off >= MAX32 ? MAX32 : cd_off);
-	p = put16(p, 0);               /* comment */
+	p = put16(p, 0); /* comment */
 	return out(zw, buf, (size_t)(p - buf), "zip end of central directory", NULL, err);
 }
 
@@ -339,7 +330,7 @@ int fmt_zipw_finish(struct fmt_zipw *zw, irx_error *err)
 
 	if (zw->open)
 		return irx_error_set(err, IRX_EINVAL, "zip entry '%s' was not ended",
-				 zw->entries[zw->n - 1].name);
+				     zw->entries[zw->n - 1].name);
 	for (size_t i = 0; i < zw->n; i++)
 		if ((rc = write_central(zw, &zw->entries[i], err)))
 			return rc;

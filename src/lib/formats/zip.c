@@ -20,7 +20,7 @@
 
 struct entry {
 	irx_zip_entry pub;
-	uint64_t local;     /* offset of the local header */
+	uint64_t local; /* offset of the local header */
 };
 
 struct irx_zip {
@@ -28,8 +28,8 @@ struct irx_zip {
 	unzFile uf;
 	struct entry *entries;
 	size_t n;
-	uint32_t *by_name;  /* open addressing: entry index + 1, or 0 */
-	size_t slots;       /* a power of two, over twice n */
+	uint32_t *by_name; /* open addressing: entry index + 1, or 0 */
+	size_t slots;      /* a power of two, over twice n */
 	/* A memory stream per open; minizip opens exactly one. */
 	struct mem_stream {
 		const uint8_t *data;
@@ -93,15 +93,9 @@ static long ZCALLBACK mem_seek(voidpf opaque, voidpf stream, ZPOS64_T off, int o
 	return 0;
 }
 
-static int ZCALLBACK mem_close(voidpf opaque, voidpf stream)
-{
-	return 0;
-}
+static int ZCALLBACK mem_close(voidpf opaque, voidpf stream) { return 0; }
 
-static int ZCALLBACK mem_error(voidpf opaque, voidpf stream)
-{
-	return 0;
-}
+static int ZCALLBACK mem_error(voidpf opaque, voidpf stream) { return 0; }
 
 static uint64_t le(const uint8_t *p, int n)
 {
@@ -124,14 +118,14 @@ static int central_record(irx_zip *z, uint64_t off, struct entry *e, irx_error *
 	size_t name_len, extra_len;
 
 	if (off > size || size - off < 46 || memcmp(d + off, "PK\1\2", 4))
-		return irx_error_set(err, IRX_EFORMAT, "central directory record of '%s' is misplaced",
-				 e->pub.name);
+		return irx_error_set(err, IRX_EFORMAT,
+				     "central directory record of '%s' is misplaced", e->pub.name);
 	p = d + off;
 	name_len = (size_t)le(p + 28, 2);
 	extra_len = (size_t)le(p + 30, 2);
 	if (size - off - 46 < name_len + extra_len)
-		return irx_error_set(err, IRX_EFORMAT, "central directory record of '%s' is truncated",
-				 e->pub.name);
+		return irx_error_set(err, IRX_EFORMAT,
+				     "central directory record of '%s' is truncated", e->pub.name);
 	v[0] = le(p + 24, 4);
 	v[1] = le(p + 20, 4);
 	v[2] = le(p + 42, 4);
@@ -146,8 +140,9 @@ static int central_record(irx_zip *z, uint64_t off, struct entry *e, irx_error *
 			if (v[i] != 0xffffffffu)
 				continue;
 			if (f + 8 > x + 4 + len)
-				return irx_error_set(err, IRX_EFORMAT, "ZIP64 field of '%s' is truncated",
-						 e->pub.name);
+				return irx_error_set(err, IRX_EFORMAT,
+						     "ZIP64 field of '%s' is truncated",
+						     e->pub.name);
 			v[i] = le(f, 8);
 			f += 8;
 		}
@@ -176,9 +171,11 @@ static int index_names(irx_zip *z, irx_error *err)
 		size_t h = base_str_hash(name) & (z->slots - 1);
 		for (; z->by_name[h]; h = (h + 1) & (z->slots - 1))
 			if (!strcmp(z->entries[z->by_name[h] - 1].pub.name, name))
-				return irx_error_set(err, IRX_EFORMAT,
-						 "entry '%s' is in the central directory twice "
-						 "(readers would disagree on which one is meant)", name);
+				return irx_error_set(
+					err, IRX_EFORMAT,
+					"entry '%s' is in the central directory twice "
+					"(readers would disagree on which one is meant)",
+					name);
 		z->by_name[h] = (uint32_t)(i + 1);
 	}
 	return IRX_OK;
@@ -202,8 +199,8 @@ static int entry_name_ok(const char *name, size_t len, unsigned long flag, irx_e
 	if ((rc = base_check_name("entry name", name, len, err)))
 		return rc;
 	if (flag & 0x41)
-		return irx_error_set(err, IRX_EUNSUPPORTED, "entry '%s' is encrypted (flag 0x%04lx)",
-				 name, flag & 0xffff);
+		return irx_error_set(err, IRX_EUNSUPPORTED,
+				     "entry '%s' is encrypted (flag 0x%04lx)", name, flag & 0xffff);
 	if (strchr(name, '\\'))
 		return irx_error_set(err, IRX_EFORMAT, "entry name '%s' holds a backslash", name);
 	for (c = name; *c; c = slash + 1) {
@@ -212,8 +209,9 @@ static int entry_name_ok(const char *name, size_t len, unsigned long flag, irx_e
 		if ((n == 0 && (slash || c == name)) || (n == 1 && c[0] == '.') ||
 		    (n == 2 && c[0] == '.' && c[1] == '.'))
 			return irx_error_set(err, IRX_EFORMAT,
-					 "entry name '%s' is not a plain relative path "
-					 "(absolute, or an empty, '.' or '..' folder)", name);
+					     "entry name '%s' is not a plain relative path "
+					     "(absolute, or an empty, '.' or '..' folder)",
+					     name);
 		if (!slash || !slash[1])
 			break;
 	}
@@ -233,10 +231,12 @@ static int collect(irx_zip *z, irx_error *err)
 
 		if (unzGetCurrentFileInfo64(z->uf, &fi, NULL, 0, NULL, 0, NULL, 0) != UNZ_OK)
 			return irx_error_set(err, IRX_EFORMAT,
-					 "central directory record %zu is unreadable", z->n);
+					     "central directory record %zu is unreadable", z->n);
 		if (z->n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
-			struct entry *ne = ncap > UINT32_MAX - 1 ? NULL : realloc(z->entries, ncap * sizeof(*ne));
+			struct entry *ne = ncap > UINT32_MAX - 1
+						   ? NULL
+						   : realloc(z->entries, ncap * sizeof(*ne));
 			if (!ne)
 				return irx_error_set(err, IRX_ENOMEM, "cannot allocate zip index");
 			z->entries = ne;
@@ -244,11 +244,11 @@ static int collect(irx_zip *z, irx_error *err)
 		}
 		if (!(name = malloc(fi.size_filename + 1)))
 			return irx_error_set(err, IRX_ENOMEM, "cannot allocate entry name");
-		if (unzGetCurrentFileInfo64(z->uf, &fi, name, fi.size_filename + 1,
-					    NULL, 0, NULL, 0) != UNZ_OK) {
+		if (unzGetCurrentFileInfo64(z->uf, &fi, name, fi.size_filename + 1, NULL, 0, NULL,
+					    0) != UNZ_OK) {
 			free(name);
 			return irx_error_set(err, IRX_EFORMAT,
-					 "central directory record %zu has a bad name", z->n);
+					     "central directory record %zu has a bad name", z->n);
 		}
 		if ((rc = entry_name_ok(name, fi.size_filename, fi.flag, err))) {
 			free(name);
@@ -261,13 +261,14 @@ static int collect(irx_zip *z, irx_error *err)
 		e->pub.crc = (uint32_t)fi.crc;
 		z->n++;
 		if (unzGetFilePos64(z->uf, &pos) != UNZ_OK)
-			return irx_error_set(err, IRX_EFORMAT, "entry '%s' cannot be located", name);
+			return irx_error_set(err, IRX_EFORMAT, "entry '%s' cannot be located",
+					     name);
 		if ((rc = central_record(z, pos.pos_in_zip_directory, e, err)))
 			return rc;
 	}
 	if (r != UNZ_END_OF_LIST_OF_FILE)
 		return irx_error_set(err, IRX_EFORMAT,
-				 "central directory is truncated after %zu entries", z->n);
+				     "central directory is truncated after %zu entries", z->n);
 	return index_names(z, err);
 }
 
@@ -307,14 +308,15 @@ irx_status irx_zip_open(irx_zip **out, const irx_blob *blob, irx_error *err)
 	z->stream.size = irx_blob_size(blob);
 	if (!has_eocd_at_end(z->stream.data, z->stream.size)) {
 		irx_zip_free(z);
-		return irx_error_set(err, IRX_EFORMAT,
-				 "not a complete zip archive (no end of central directory record at its end; truncated?)");
+		return irx_error_set(
+			err, IRX_EFORMAT,
+			"not a complete zip archive (no end of central directory record at its end; truncated?)");
 	}
 	ff.opaque = &z->stream;
 	if (!(z->uf = unzOpen2_64("", &ff))) {
 		irx_zip_free(z);
 		return irx_error_set(err, IRX_EFORMAT,
-				 "not a zip archive (no readable end of central directory)");
+				     "not a zip archive (no readable end of central directory)");
 	}
 	if ((rc = collect(z, err))) {
 		irx_zip_free(z);
@@ -348,14 +350,15 @@ const irx_zip_entry *irx_zip_find(const irx_zip *z, const char *name)
 {
 	if (!z->slots)
 		return NULL;
-	for (size_t h = base_str_hash(name) & (z->slots - 1); z->by_name[h]; h = (h + 1) & (z->slots - 1))
+	for (size_t h = base_str_hash(name) & (z->slots - 1); z->by_name[h];
+	     h = (h + 1) & (z->slots - 1))
 		if (strcmp(z->entries[z->by_name[h] - 1].pub.name, name) == 0)
 			return &z->entries[z->by_name[h] - 1].pub;
 	return NULL;
 }
 
-irx_status irx_zip_data_offset(uint64_t *offset, const irx_zip *z,
-			const irx_zip_entry *pub, irx_error *err)
+irx_status irx_zip_data_offset(uint64_t *offset, const irx_zip *z, const irx_zip_entry *pub,
+			       irx_error *err)
 {
 	struct entry *e = (struct entry *)pub;
 	uint64_t off;
@@ -366,20 +369,19 @@ irx_status irx_zip_data_offset(uint64_t *offset, const irx_zip *z,
 	if (e->local > z->stream.size || z->stream.size - e->local < 30 ||
 	    memcmp(z->stream.data + e->local, "PK\3\4", 4))
 		return irx_error_set(err, IRX_EFORMAT, "local header of entry '%s' is invalid",
-				 pub->name);
+				     pub->name);
 	p = z->stream.data + e->local;
 	off = e->local + 30 + le(p + 26, 2) + le(p + 28, 2);
 	if (off > z->stream.size || pub->csize > z->stream.size - off)
-		return irx_error_set(err, IRX_EFORMAT,
-				 "entry '%s' claims %llu bytes at offset %llu, past the end of the archive",
-				 pub->name, (unsigned long long)pub->csize,
-				 (unsigned long long)off);
+		return irx_error_set(
+			err, IRX_EFORMAT,
+			"entry '%s' claims %llu bytes at offset %llu, past the end of the archive",
+			pub->name, (unsigned long long)pub->csize, (unsigned long long)off);
 	*offset = off;
 	return IRX_OK;
 }
 
-static int inflate_entry(const irx_zip_entry *e, const uint8_t *src,
-			 uint8_t **out, irx_error *err)
+static int inflate_entry(const irx_zip_entry *e, const uint8_t *src, uint8_t **out, irx_error *err)
 {
 	z_stream zs;
 	uint8_t *buf;
@@ -394,19 +396,19 @@ static int inflate_entry(const irx_zip_entry *e, const uint8_t *src,
 	 * Inflating stops at the declared size, so checking that bounds the
 	 * work and the memory. */
 	if (e->usize / 1032 > e->csize || e->usize > SIZE_MAX - 1)
-		return irx_error_set(err, IRX_EFORMAT,
-				 "entry '%s' claims an impossible size %llu", e->name,
-				 (unsigned long long)e->usize);
+		return irx_error_set(err, IRX_EFORMAT, "entry '%s' claims an impossible size %llu",
+				     e->name, (unsigned long long)e->usize);
 	if ((rc = base_limit(IRX_LIMIT_INFLATE, &limit, err)))
 		return rc;
 	if (e->usize > limit)
-		return irx_error_set(err, IRX_EFORMAT,
-				 "entry '%s' inflates to %llu bytes, more than the limit of %llu (%s raises it)",
-				 e->name, (unsigned long long)e->usize, (unsigned long long)limit,
-				 base_limit_env(IRX_LIMIT_INFLATE));
+		return irx_error_set(
+			err, IRX_EFORMAT,
+			"entry '%s' inflates to %llu bytes, more than the limit of %llu (%s raises it)",
+			e->name, (unsigned long long)e->usize, (unsigned long long)limit,
+			base_limit_env(IRX_LIMIT_INFLATE));
 	if (!(buf = malloc(e->usize ? e->usize : 1)))
 		return irx_error_set(err, IRX_ENOMEM, "cannot allocate %llu bytes for entry '%s'",
-				 (unsigned long long)e->usize, e->name);
+				     (unsigned long long)e->usize, e->name);
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
 		free(buf);
@@ -428,14 +430,15 @@ static int inflate_entry(const irx_zip_entry *e, const uint8_t *src,
 	inflateEnd(&zs);
 	if (r != Z_STREAM_END || out_left != 0) {
 		free(buf);
-		return irx_error_set(err, IRX_EFORMAT, "entry '%s' has broken deflate data", e->name);
+		return irx_error_set(err, IRX_EFORMAT, "entry '%s' has broken deflate data",
+				     e->name);
 	}
 	*out = buf;
 	return IRX_OK;
 }
 
-irx_status irx_zip_read(const uint8_t **data, size_t *len,
-		 void **owned, const irx_zip *z, const irx_zip_entry *e, irx_error *err)
+irx_status irx_zip_read(const uint8_t **data, size_t *len, void **owned, const irx_zip *z,
+			const irx_zip_entry *e, irx_error *err)
 {
 	const uint8_t *src;
 	uint64_t off;
@@ -445,18 +448,19 @@ irx_status irx_zip_read(const uint8_t **data, size_t *len,
 	*len = 0;
 	*owned = NULL;
 	if (e->method != 0 && e->method != 8)
-		return irx_error_set(err, IRX_EUNSUPPORTED,
-				 "entry '%s' uses compression method %d (only stored and deflated are read)",
-				 e->name, e->method);
+		return irx_error_set(
+			err, IRX_EUNSUPPORTED,
+			"entry '%s' uses compression method %d (only stored and deflated are read)",
+			e->name, e->method);
 	if ((rc = irx_zip_data_offset(&off, z, e, err)))
 		return rc;
 	src = z->stream.data + off;
 	if (e->method == 0) {
 		if (e->csize != e->usize)
 			return irx_error_set(err, IRX_EFORMAT,
-					 "stored entry '%s' has different sizes (%llu, %llu)",
-					 e->name, (unsigned long long)e->csize,
-					 (unsigned long long)e->usize);
+					     "stored entry '%s' has different sizes (%llu, %llu)",
+					     e->name, (unsigned long long)e->csize,
+					     (unsigned long long)e->usize);
 		*data = src;
 	} else {
 		uint8_t *buf = NULL;
@@ -480,20 +484,21 @@ irx_status irx_zip_read(const uint8_t **data, size_t *len,
 			*owned = NULL;
 			*data = NULL;
 			return irx_error_set(err, IRX_EFORMAT, "entry '%s' fails its CRC-32 check",
-					 e->name);
+					     e->name);
 		}
 	}
 	return IRX_OK;
 }
 
 irx_status irx_zip_view(const uint8_t **data, size_t *len, const irx_zip *z, const irx_zip_entry *e,
-		 irx_error *err)
+			irx_error *err)
 {
 	uint64_t off;
 	int rc;
 
 	if (e->method != 0 || e->csize != e->usize)
-		return irx_error_set(err, IRX_EUNSUPPORTED, "entry '%s' is compressed, not stored", e->name);
+		return irx_error_set(err, IRX_EUNSUPPORTED, "entry '%s' is compressed, not stored",
+				     e->name);
 	if ((rc = irx_zip_data_offset(&off, z, e, err)))
 		return rc;
 	*data = z->stream.data + off;

@@ -57,19 +57,20 @@ static json_t *tensor_meta(struct conv *c, struct scope *s, const char *name, in
 	json_t *info = json_object_get(s->values, name), *prod, *m;
 
 	if (!info) {
-		cfail(c, IRX_EFORMAT, "tensor '%s' has no entry in the graph's tensor values", name);
+		cfail(c, IRX_EFORMAT, "tensor '%s' has no entry in the graph's tensor values",
+		      name);
 		return NULL;
 	}
 	if (!json_is_array(json_object_get(info, "shape")) ||
 	    !json_is_string(json_object_get(info, "dtype"))) {
-		cfail(c, IRX_EFORMAT, "tensor '%s' has no shape or dtype in the graph's tensor values",
-		      name);
+		cfail(c, IRX_EFORMAT,
+		      "tensor '%s' has no shape or dtype in the graph's tensor values", name);
 		return NULL;
 	}
 	prod = json_object_get(s->producers, name);
 	if (need_producer && !prod) {
-		cfail(c, IRX_EFORMAT, "reads tensor '%s', which no earlier node, input or weight produces",
-		      name);
+		cfail(c, IRX_EFORMAT,
+		      "reads tensor '%s', which no earlier node, input or weight produces", name);
 		return NULL;
 	}
 	m = json_pack("{s:s,s:O,s:O}", "name", name, "shape", json_object_get(info, "shape"),
@@ -118,8 +119,8 @@ static int is_constant(const char *p, size_t n)
 static const char *next_symbol(const char *expr, const char *p, char *out, size_t size)
 {
 	while (*p) {
-		if (isalpha((unsigned char)*p) &&
-		    (p == expr || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.'))) {
+		if (isalpha((unsigned char)*p) && (p == expr || !(isalnum((unsigned char)p[-1]) ||
+								  p[-1] == '_' || p[-1] == '.'))) {
 			size_t n = 0;
 			while (isalnum((unsigned char)p[n]) || p[n] == '_')
 				n++;
@@ -153,8 +154,10 @@ static int check_declared(struct conv *c, const char *expr, const char *what, co
 		if (json_object_get(c->ranges, sym))
 			continue;
 		snprintf(c->where, sizeof(c->where), "%s", path);
-		return cfail(c, IRX_EFORMAT, "symbolic size '%s' in %s ('%s') is not declared in "
-			     "range_constraints", sym, what, expr);
+		return cfail(c, IRX_EFORMAT,
+			     "symbolic size '%s' in %s ('%s') is not declared in "
+			     "range_constraints",
+			     sym, what, expr);
 	}
 	return IRX_OK;
 }
@@ -189,9 +192,12 @@ static int check_symbols(struct conv *c, const json_t *graph, const char *path)
 	}
 	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
 		json_array_foreach(json_object_get(node, "inputs"), j, in) {
-			if (!(sub = json_object_get(json_object_get(json_object_get(in, "arg"), "graph"), "graph")))
+			if (!(sub = json_object_get(
+				      json_object_get(json_object_get(in, "arg"), "graph"),
+				      "graph")))
 				continue;
-			snprintf(here, sizeof(here), "%s/nodes/%zu/inputs/%zu/arg/graph/graph", path, i, j);
+			snprintf(here, sizeof(here), "%s/nodes/%zu/inputs/%zu/arg/graph/graph",
+				 path, i, j);
 			if ((rc = check_symbols(c, sub, here)))
 				return rc;
 		}
@@ -228,11 +234,12 @@ static int refuse_symbol(struct conv *c, const char *expr, const json_t *node)
 	} else {
 		snprintf(range, sizeof(range), "no range given");
 	}
-	return cfail(c, IRX_EUNSUPPORTED,
-		     "symbolic size '%s' (%s) first used by node '%s' (%s); the IR holds static "
-		     "shapes: export with static shapes, or pass --allow-dynamic to keep symbolic sizes",
-		     sym, range, json_string_value(json_object_get(node, "name")),
-		     json_string_value(json_object_get(node, "target")));
+	return cfail(
+		c, IRX_EUNSUPPORTED,
+		"symbolic size '%s' (%s) first used by node '%s' (%s); the IR holds static "
+		"shapes: export with static shapes, or pass --allow-dynamic to keep symbolic sizes",
+		sym, range, json_string_value(json_object_get(node, "name")),
+		json_string_value(json_object_get(node, "target")));
 }
 
 /* Does argument A (normalized) touch a symbolic value?  Returns its expr. */
@@ -240,8 +247,8 @@ static const char *arg_symbol(struct scope *s, const json_t *a)
 {
 	static const char *const tensor_keys[] = {"tensor", "tensors", "optional_tensor",
 						  "optional_tensors"};
-	static const char *const sym_keys[] = {"sym_int", "sym_ints", "sym_bool", "sym_bools",
-					       "sym_float", "sym_floats"};
+	static const char *const sym_keys[] = {"sym_int",   "sym_ints",  "sym_bool",
+					       "sym_bools", "sym_float", "sym_floats"};
 	json_t *v, *x, *e;
 	size_t i;
 
@@ -249,13 +256,16 @@ static const char *arg_symbol(struct scope *s, const json_t *a)
 		if (!(v = json_object_get(a, tensor_keys[k])))
 			continue;
 		if (json_is_string(v)) {
-			const char *sym = symbolic_dim(json_object_get(s->values, json_string_value(v)));
+			const char *sym =
+				symbolic_dim(json_object_get(s->values, json_string_value(v)));
 			if (sym)
 				return sym;
 		}
 		json_array_foreach(v, i, x) {
 			const char *sym = json_is_string(x)
-				? symbolic_dim(json_object_get(s->values, json_string_value(x))) : NULL;
+						  ? symbolic_dim(json_object_get(
+							    s->values, json_string_value(x)))
+						  : NULL;
 			if (sym)
 				return sym;
 		}
@@ -267,8 +277,11 @@ static const char *arg_symbol(struct scope *s, const json_t *a)
 		for (i = 0; items ? i < json_array_size(items) : i < 1; i++) {
 			x = items ? json_array_get(items, i) : v;
 			if ((x = json_object_get(x, "name")) &&
-			    (e = json_object_get(json_object_get(s->sym_values, json_string_value(x)), "value")))
-				return json_is_string(e) ? json_string_value(e) : json_string_value(x);
+			    (e = json_object_get(
+				     json_object_get(s->sym_values, json_string_value(x)),
+				     "value")))
+				return json_is_string(e) ? json_string_value(e)
+							 : json_string_value(x);
 		}
 	}
 	return NULL;
@@ -290,11 +303,14 @@ static int check_static(struct conv *c, struct scope *s, const json_t *graph, co
 			const char *sym = arg_symbol(s, json_object_get(in, "arg"));
 			if (sym)
 				return refuse_symbol(c, sym, node);
-			if ((sub = json_object_get(json_object_get(json_object_get(in, "arg"), "graph"), "graph"))) {
+			if ((sub = json_object_get(
+				     json_object_get(json_object_get(in, "arg"), "graph"),
+				     "graph"))) {
 				struct scope ss = {json_object_get(sub, "values"),
 						   json_object_get(sub, "sym_values"), NULL};
 				char subpath[240];
-				snprintf(subpath, sizeof(subpath), "%s/inputs/%zu/arg/graph/graph", here, j);
+				snprintf(subpath, sizeof(subpath), "%s/inputs/%zu/arg/graph/graph",
+					 here, j);
 				if ((rc = check_static(c, &ss, sub, subpath)))
 					return rc;
 			}
@@ -322,7 +338,8 @@ static json_t *sym_ref(struct scope *s, const json_t *v)
 
 	if (!name)
 		return json_deep_copy(v);
-	json_t *e = json_object_get(json_object_get(s->sym_values, json_string_value(name)), "value");
+	json_t *e =
+		json_object_get(json_object_get(s->sym_values, json_string_value(name)), "value");
 	return json_pack("{s:O,s:O?}", "sym", name, "expr", e);
 }
 
@@ -366,10 +383,12 @@ static const char *hop_arg_name(const char *op, size_t i)
 		const char *names[4];
 	} hops[] = {
 		{"higher_order.cond", {"pred", "true_fn", "false_fn", "operands"}},
-		{"higher_order.while_loop", {"cond_fn", "body_fn", "carried_inputs", "additional_inputs"}},
+		{"higher_order.while_loop",
+		 {"cond_fn", "body_fn", "carried_inputs", "additional_inputs"}},
 		{"higher_order.map_impl", {"f", "xs", "pos_args", NULL}},
 		{"higher_order.wrap_with_set_grad_enabled", {"enable_grad", "body_fn", NULL, NULL}},
-		{"higher_order.wrap_with_autocast", {"device_type", "dtype", "enabled", "cache_enabled"}},
+		{"higher_order.wrap_with_autocast",
+		 {"device_type", "dtype", "enabled", "cache_enabled"}},
 		{"higher_order.invoke_subgraph", {"subgraph", "identifier", NULL, NULL}},
 	};
 	for (size_t h = 0; h < sizeof(hops) / sizeof(hops[0]); h++)
@@ -399,10 +418,12 @@ static int add_tensor_inputs(struct conv *c, struct scope *s, json_t *node, cons
 	}
 	if (json_is_null(v)) { /* an optional tensor that is None */
 		return json_object_set_new(json_object_get(node, "attrs"), name, json_null())
-			? OOM(c) : IRX_OK;
+			       ? OOM(c)
+			       : IRX_OK;
 	}
 	if (!strcmp(k, "nested_tensors"))
-		return cfail(c, IRX_EUNSUPPORTED, "argument '%s': nested tensor lists are not supported", name);
+		return cfail(c, IRX_EUNSUPPORTED,
+			     "argument '%s': nested tensor lists are not supported", name);
 	/* Tensor[] / Tensor?[]: one input per tensor, the length on the node. */
 	json_array_foreach(v, i, x) {
 		if (json_is_null(x))
@@ -421,7 +442,8 @@ static int add_tensor_inputs(struct conv *c, struct scope *s, json_t *node, cons
 		json_object_set_new(node, "tensor_lists", lists);
 	}
 	return json_object_set_new(lists, name, json_integer((json_int_t)json_array_size(v)))
-		? OOM(c) : IRX_OK;
+		       ? OOM(c)
+		       : IRX_OK;
 }
 
 /* A graph argument of a higher-order op: converted into node.subgraphs. */
@@ -467,8 +489,8 @@ static const json_t *given_arg(const json_t *node, const char *name)
 	return NULL;
 }
 
-static int add_argument(struct conv *c, struct scope *s, json_t *out, const char *name,
-			long index, const json_t *arg, int typed)
+static int add_argument(struct conv *c, struct scope *s, json_t *out, const char *name, long index,
+			const json_t *arg, int typed)
 {
 	const char *k = json_object_iter_key(json_object_iter((json_t *)arg));
 
@@ -522,30 +544,36 @@ static int node_arguments(struct conv *c, struct scope *s, const json_t *node, j
 		if (rc != IRX_EFORMAT)
 			return cfail(c, rc, "%s", lookup_err.text);
 		/* a schema string irx cannot parse: as if there were none */
-		base_warn(c->o->warn, c->o->warn_ctx, "%s; its arguments are kept as the archive gives them",
-			  lookup_err.text);
+		base_warn(c->o->warn, c->o->warn_ctx,
+			  "%s; its arguments are kept as the archive gives them", lookup_err.text);
 		schema = NULL;
 	}
 	/* A schema that does not fit the archive's arguments (another torch's
 	 * version of the operator, a wrong --schemas line) is not used. */
 	const char *misfit = schema ? schema_misfit(schema, node) : NULL;
 	if (misfit) {
-		base_warn(c->o->warn, c->o->warn_ctx,
-			  "node '%s': the schema of %s does not fit the archive (%s); its arguments "
-			  "are kept as the archive gives them",
-			  json_string_value(json_object_get(out, "name")), op, misfit);
+		base_warn(
+			c->o->warn, c->o->warn_ctx,
+			"node '%s': the schema of %s does not fit the archive (%s); its arguments "
+			"are kept as the archive gives them",
+			json_string_value(json_object_get(out, "name")), op, misfit);
 		schema = NULL;
 	}
-	json_object_set_new(out, "schema", json_string(!schema ? "none"
-						       : origin == IRX_SCHEMA_BUILTIN ? "builtin" : "user"));
+	json_object_set_new(out, "schema",
+			    json_string(!schema                        ? "none"
+					: origin == IRX_SCHEMA_BUILTIN ? "builtin"
+								       : "user"));
 	if (!schema) {
 		/* No schema: the archive's arguments as given, attributes typed. */
 		int hop = !strncmp(op, "higher_order.", 13);
-		if (!misfit && !hop && irx_schema_is_operator(op) && !json_object_get(c->warned, op)) {
+		if (!misfit && !hop && irx_schema_is_operator(op) &&
+		    !json_object_get(c->warned, op)) {
 			json_object_set_new(c->warned, op, json_true());
-			base_warn(c->o->warn, c->o->warn_ctx,
-				  "no schema for %s: its arguments are kept as the archive gives them "
-				  "(defaults unknown); give one with --schemas", op);
+			base_warn(
+				c->o->warn, c->o->warn_ctx,
+				"no schema for %s: its arguments are kept as the archive gives them "
+				"(defaults unknown); give one with --schemas",
+				op);
 		}
 		json_array_foreach(json_object_get(node, "inputs"), i, in) {
 			const char *name = json_string_value(json_object_get(in, "name"));
@@ -555,7 +583,8 @@ static int node_arguments(struct conv *c, struct scope *s, const json_t *node, j
 				snprintf(pos, sizeof(pos), "arg%zu", i);
 				name = hn ? hn : pos;
 			}
-			if ((rc = add_argument(c, s, out, name, (long)i, json_object_get(in, "arg"), !hop)))
+			if ((rc = add_argument(c, s, out, name, (long)i, json_object_get(in, "arg"),
+					       !hop)))
 				return rc;
 		}
 		return IRX_OK;
@@ -607,27 +636,32 @@ static int node_outputs(struct conv *c, struct scope *s, const json_t *node, jso
 	int rc = IRX_OK;
 
 	json_array_foreach(json_object_get(node, "outputs"), i, a) {
-		if ((t = json_object_get(a, "tensor")) || (t = json_object_get(a, "optional_tensor"))) {
+		if ((t = json_object_get(a, "tensor")) ||
+		    (t = json_object_get(a, "optional_tensor"))) {
 			if (json_is_string(t))
 				rc = emit_output(c, s, name, outputs, json_string_value(t), i, -1);
 		} else if ((t = json_object_get(a, "tensors")) ||
 			   (t = json_object_get(a, "optional_tensors"))) {
 			json_array_foreach(t, j, x)
 				if (!rc && json_is_string(x))
-					rc = emit_output(c, s, name, outputs, json_string_value(x), i, (long)j);
-		} else if ((t = json_object_get(a, "sym_int")) || (t = json_object_get(a, "sym_bool")) ||
+					rc = emit_output(c, s, name, outputs, json_string_value(x),
+							 i, (long)j);
+		} else if ((t = json_object_get(a, "sym_int")) ||
+			   (t = json_object_get(a, "sym_bool")) ||
 			   (t = json_object_get(a, "sym_float"))) {
 			/* a symbolic scalar: named, with its expression */
 			const char *sn = json_string_value(json_object_get(t, "name"));
 			if (!sn)
 				continue;
 			json_t *sv = json_object_get(s->sym_values, sn);
-			m = json_pack("{s:s,s:O?,s:O?,s:I}", "name", sn, "kind", json_object_get(sv, "type"),
-				      "expr", json_object_get(sv, "value"), "output_index", (json_int_t)i);
+			m = json_pack("{s:s,s:O?,s:O?,s:I}", "name", sn, "kind",
+				      json_object_get(sv, "type"), "expr",
+				      json_object_get(sv, "value"), "output_index", (json_int_t)i);
 			if (!m)
 				return OOM(c);
-			if ((rc = produce(c, s, sn, json_pack("[s,I]", name,
-							      (json_int_t)json_array_size(outputs))))) {
+			if ((rc = produce(c, s, sn,
+					  json_pack("[s,I]", name,
+						    (json_int_t)json_array_size(outputs))))) {
 				json_decref(m);
 				return rc;
 			}
@@ -664,13 +698,15 @@ irx_status irx_convert_hooks_add(irx_convert_hooks *h, const char *op_type, irx_
 	char *op;
 
 	if (!h || !op_type || !fn)
-		return irx_error_set(err, IRX_EINVAL, "a conversion hook needs a set, an op_type and a function");
+		return irx_error_set(err, IRX_EINVAL,
+				     "a conversion hook needs a set, an op_type and a function");
 	if (!(op = strdup(op_type)) || !(v = realloc(h->v, (h->n + 1) * sizeof(*v)))) {
 		free(op);
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}
 	h->v = v;
 	v[h->n++] = (struct hook){op, fn, user};
+	/* cppcheck-suppress memleak ; op is kept in h->v */
 	return IRX_OK;
 }
 
@@ -684,7 +720,8 @@ void irx_convert_hooks_free(irx_convert_hooks *h)
 	free(h);
 }
 
-static int run_hooks(struct conv *c, const irx_convert_hooks *hooks, const json_t *node, json_t *out)
+static int run_hooks(struct conv *c, const irx_convert_hooks *hooks, const json_t *node,
+		     json_t *out)
 {
 	const char *op = json_string_value(json_object_get(out, "op_type"));
 
@@ -694,8 +731,10 @@ static int run_hooks(struct conv *c, const irx_convert_hooks *hooks, const json_
 		if (strcmp(h->op_type, "*") && (!op || strcmp(h->op_type, op)))
 			continue;
 		if ((rc = h->fn(node, out, h->user, c->err)))
-			return c->err && c->err->code ? c->err->code
-			       : cfail(c, rc, "a conversion hook for %s failed", op ? op : "?");
+			return c->err && c->err->code
+				       ? c->err->code
+				       : cfail(c, rc, "a conversion hook for %s failed",
+					       op ? op : "?");
 	}
 	return IRX_OK;
 }
@@ -738,7 +777,9 @@ static int convert_graph(struct conv *c, const json_t *graph, json_t *out_nodes,
 			 int top)
 {
 	struct scope s = {
-		json_object_get(graph, "values"), json_object_get(graph, "sym_values"), json_object(),
+		json_object_get(graph, "values"),
+		json_object_get(graph, "sym_values"),
+		json_object(),
 	};
 	json_t *node, *a, *list;
 	size_t i;
@@ -814,9 +855,9 @@ static json_t *payload_entries(const json_t *list, json_t *mapping)
 
 	json_array_foreach(list, i, w) {
 		json_t *gname = json_object_get(w, "graph_name");
-		json_t *e = json_pack("{s:O,s:O?,s:O?,s:O}", "name", gname, "shape",
-				      json_object_get(w, "shape"), "dtype", json_object_get(w, "dtype"),
-				      "kind", json_object_get(w, "kind"));
+		json_t *e = json_pack(
+			"{s:O,s:O?,s:O?,s:O}", "name", gname, "shape", json_object_get(w, "shape"),
+			"dtype", json_object_get(w, "dtype"), "kind", json_object_get(w, "kind"));
 		if (!e)
 			continue;
 		if (json_object_get(w, "persistent"))
@@ -826,7 +867,8 @@ static json_t *payload_entries(const json_t *list, json_t *mapping)
 		json_object_set(e, "has_data", json_object_get(w, "has_data"));
 		json_array_append_new(out, e);
 		if (json_is_string(gname) && json_object_get(w, "name"))
-			json_object_set(mapping, json_string_value(gname), json_object_get(w, "name"));
+			json_object_set(mapping, json_string_value(gname),
+					json_object_get(w, "name"));
 	}
 	return out;
 }
@@ -836,7 +878,8 @@ static json_t *payload_entries(const json_t *list, json_t *mapping)
  * it stays so. */
 static json_t *model_name(const json_t *program)
 {
-	const char *file = json_string_value(json_object_get(json_object_get(program, "source"), "file"));
+	const char *file =
+		json_string_value(json_object_get(json_object_get(program, "source"), "file"));
 	const char *base, *dot;
 
 	if (!file || !strcmp(file, "-"))
@@ -850,7 +893,8 @@ static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 {
 	json_t *producers = json_object_get(ir, "__producers"), *spec, *ins = json_array(),
 	       *outs = json_array(), *muts = json_array(), *consts = json_array();
-	struct scope s = {json_object_get(json_object_get(program, "graph"), "values"), NULL, producers};
+	struct scope s = {json_object_get(json_object_get(program, "graph"), "values"), NULL,
+			  producers};
 	size_t i;
 	int rc = IRX_OK;
 
@@ -904,7 +948,7 @@ static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 }
 
 irx_status irx_convert(json_t **out, const json_t *program, const irx_convert_options *opts,
-		irx_error *err)
+		       irx_error *err)
 {
 	irx_convert_options defaults = {0};
 	struct conv c = {.o = opts ? opts : &defaults, .err = err};
@@ -915,16 +959,20 @@ irx_status irx_convert(json_t **out, const json_t *program, const irx_convert_op
 	*out = NULL;
 	x = json_object_get(program, "format");
 	if (!json_is_string(x) || strcmp(json_string_value(x), IRX_PROGRAM_FORMAT)) {
-		rc = irx_error_set(err, IRX_EFORMAT, "not an irx-program document (no \"format\": \"%s\"); "
-			       "irx-convert reads what irx-export writes", IRX_PROGRAM_FORMAT);
+		rc = irx_error_set(err, IRX_EFORMAT,
+				   "not an irx-program document (no \"format\": \"%s\"); "
+				   "irx-convert reads what irx-export writes",
+				   IRX_PROGRAM_FORMAT);
 		base_where(err, "/format");
 		return rc;
 	}
 	x = json_object_get(program, "format_version");
 	if (!json_is_integer(x) || json_integer_value(x) < 1 ||
 	    json_integer_value(x) > IRX_PROGRAM_FORMAT_VERSION) {
-		rc = irx_error_set(err, IRX_EUNSUPPORTED, "irx-program format version %lld is not supported (this irx reads 1 to %d)",
-			       (long long)json_integer_value(x), IRX_PROGRAM_FORMAT_VERSION);
+		rc = irx_error_set(
+			err, IRX_EUNSUPPORTED,
+			"irx-program format version %lld is not supported (this irx reads 1 to %d)",
+			(long long)json_integer_value(x), IRX_PROGRAM_FORMAT_VERSION);
 		base_where(err, "/format_version");
 		return rc;
 	}
@@ -932,7 +980,8 @@ irx_status irx_convert(json_t **out, const json_t *program, const irx_convert_op
 	    !json_is_array(json_object_get(json_object_get(program, "graph"), "nodes")) ||
 	    !json_is_array(json_object_get(program, "inputs")) ||
 	    !json_is_array(json_object_get(program, "outputs"))) {
-		rc = irx_error_set(err, IRX_EFORMAT, "irx-program document lacks graph, inputs or outputs");
+		rc = irx_error_set(err, IRX_EFORMAT,
+				   "irx-program document lacks graph, inputs or outputs");
 		return rc;
 	}
 	if (!(c.schemas = c.o->schemas)) {
@@ -959,9 +1008,11 @@ irx_status irx_convert(json_t **out, const json_t *program, const irx_convert_op
 	json_object_set_new(ir, "graph_inputs", json_array());
 	json_object_set_new(ir, "graph_outputs", json_array());
 	json_object_set_new(ir, "nodes", nodes);
-	json_object_set_new(ir, "weights", payload_entries(json_object_get(program, "weights"), mapping));
+	json_object_set_new(ir, "weights",
+			    payload_entries(json_object_get(program, "weights"), mapping));
 	json_object_set_new(ir, "weight_name_mapping", mapping);
-	json_object_set_new(ir, "constants", payload_entries(json_object_get(program, "constants"), mapping));
+	json_object_set_new(ir, "constants",
+			    payload_entries(json_object_get(program, "constants"), mapping));
 	if ((rc = convert_graph(&c, json_object_get(program, "graph"), nodes, ir, 1)) ||
 	    (rc = graph_io(&c, program, ir)))
 		goto out;

@@ -66,7 +66,8 @@ static int check_meta(struct check *k, const char *where, const json_t *m)
 			continue;
 		if (json_is_string(d) && k->dynamic)
 			continue;
-		problem(k, where, "tensor '%s' has a bad size at dimension %zu", json_string_value(name), i);
+		problem(k, where, "tensor '%s' has a bad size at dimension %zu",
+			json_string_value(name), i);
 		bad = -1;
 	}
 	return bad;
@@ -91,7 +92,8 @@ static void define(struct check *k, struct scope *s, const char *where, const js
 		json_decref(producer);
 		return;
 	}
-	json_object_set_new(s->defined, name, json_pack("{s:O,s:o}", "meta", m, "producer", producer));
+	json_object_set_new(s->defined, name,
+			    json_pack("{s:O,s:o}", "meta", m, "producer", producer));
 }
 
 /* An input (or graph output) TensorMeta must match what defined it. */
@@ -99,29 +101,31 @@ static void check_use(struct check *k, struct scope *s, const char *where, const
 {
 	const char *name = json_string_value(json_object_get(m, "name"));
 	json_t *def, *prod, *pn = json_object_get(m, "producer_node"),
-		      *pi = json_object_get(m, "producer_output_idx");
+			    *pi = json_object_get(m, "producer_output_idx");
 
 	if (check_meta(k, where, m) || !name)
 		return;
 	if (!(def = json_object_get(s->defined, name))) {
-		problem(k, where, "'%s' is not produced by an earlier node, input, weight or constant",
-			name);
+		problem(k, where,
+			"'%s' is not produced by an earlier node, input, weight or constant", name);
 		return;
 	}
 	prod = json_object_get(def, "producer");
 	if (!json_equal(json_array_get(prod, 0), pn) || !json_equal(json_array_get(prod, 1), pi)) {
 		json_t *rn = json_array_get(prod, 0), *ri = json_array_get(prod, 1);
-		problem(k, where, "'%s' names producer %s output %lld, but it comes from %s%s%lld", name,
-			json_is_string(pn) ? json_string_value(pn) : "(none)",
+		problem(k, where, "'%s' names producer %s output %lld, but it comes from %s%s%lld",
+			name, json_is_string(pn) ? json_string_value(pn) : "(none)",
 			json_is_integer(pi) ? (long long)json_integer_value(pi) : -1LL,
-			json_is_string(rn) ? json_string_value(rn) : "a graph input, weight or constant",
-			json_is_string(rn) ? " output " : "", json_is_integer(ri)
-				? (long long)json_integer_value(ri) : 0LL);
+			json_is_string(rn) ? json_string_value(rn)
+					   : "a graph input, weight or constant",
+			json_is_string(rn) ? " output " : "",
+			json_is_integer(ri) ? (long long)json_integer_value(ri) : 0LL);
 	}
 	json_t *dm = json_object_get(def, "meta");
 	if (!json_equal(json_object_get(dm, "shape"), json_object_get(m, "shape")) ||
 	    !json_equal(json_object_get(dm, "dtype"), json_object_get(m, "dtype")))
-		problem(k, where, "'%s' has a shape or dtype different from where it is produced", name);
+		problem(k, where, "'%s' has a shape or dtype different from where it is produced",
+			name);
 }
 
 static void check_graph(struct check *k, const json_t *g, const char *path, int top,
@@ -138,7 +142,8 @@ static void check_graph_refs(struct check *k, const char *where, const json_t *n
 	char w2[800];
 
 	json_object_foreach(json_object_get(node, "attrs"), key, v) {
-		if (!json_is_object(v) || json_object_size(v) != 1 || !(g = json_object_get(v, "graph")))
+		if (!json_is_object(v) || json_object_size(v) != 1 ||
+		    !(g = json_object_get(v, "graph")))
 			continue;
 		snprintf(w2, sizeof(w2), "%s/attrs/%s", where, key);
 		if (!json_is_string(g))
@@ -146,7 +151,8 @@ static void check_graph_refs(struct check *k, const char *where, const json_t *n
 				json_string_value(json_object_get(node, "name")));
 		else if (!json_is_object(json_object_get(subs, json_string_value(g))))
 			problem(k, w2, "node '%s' names graph '%s', which is not in its subgraphs",
-				json_string_value(json_object_get(node, "name")), json_string_value(g));
+				json_string_value(json_object_get(node, "name")),
+				json_string_value(g));
 	}
 }
 
@@ -162,8 +168,10 @@ static void check_nodes(struct check *k, struct scope *s, const json_t *nodes, c
 		return;
 	}
 	json_array_foreach(nodes, i, node) {
-		json_t *name = json_object_get(node, "name"), *op = json_object_get(node, "op_type");
-		json_t *inputs = json_object_get(node, "inputs"), *outputs = json_object_get(node, "outputs");
+		json_t *name = json_object_get(node, "name"),
+		       *op = json_object_get(node, "op_type");
+		json_t *inputs = json_object_get(node, "inputs"),
+		       *outputs = json_object_get(node, "outputs");
 		snprintf(where, sizeof(where), "%s/nodes/%zu", path, i);
 		if (!json_is_string(name) || !json_string_length(name)) {
 			problem(k, where, "node has no name");
@@ -177,7 +185,8 @@ static void check_nodes(struct check *k, struct scope *s, const json_t *nodes, c
 		if (!json_is_object(json_object_get(node, "attrs")))
 			problem(k, where, "node '%s' has no attrs object", json_string_value(name));
 		if (!json_is_array(inputs) || !json_is_array(outputs)) {
-			problem(k, where, "node '%s' needs inputs and outputs arrays", json_string_value(name));
+			problem(k, where, "node '%s' needs inputs and outputs arrays",
+				json_string_value(name));
 			continue;
 		}
 		json_array_foreach(inputs, j, m) {
@@ -195,21 +204,24 @@ static void check_nodes(struct check *k, struct scope *s, const json_t *nodes, c
 		check_graph_refs(k, where, node);
 		json_array_foreach(outputs, j, m) {
 			char w2[700];
-			json_t *pn = json_object_get(m, "producer_node"), *pi = json_object_get(m, "producer_output_idx");
+			json_t *pn = json_object_get(m, "producer_node"),
+			       *pi = json_object_get(m, "producer_output_idx");
 			snprintf(w2, sizeof(w2), "%s/outputs/%zu", where, j);
 			if (json_object_get(m, "kind")) { /* a symbolic scalar */
 				json_t *sn = json_object_get(m, "name");
 				if (!json_is_string(sn) || !json_string_length(sn))
 					problem(k, w2, "symbolic output has no name");
 				else
-					define(k, s, w2, m, json_pack("[O,I]", name, (json_int_t)j));
+					define(k, s, w2, m,
+					       json_pack("[O,I]", name, (json_int_t)j));
 				continue;
 			}
 			if (check_meta(k, w2, m))
 				continue;
 			if (!json_equal(pn, name) || !json_is_integer(pi) ||
 			    json_integer_value(pi) != (json_int_t)j)
-				problem(k, w2, "output '%s' must name its own node and index %zu as producer",
+				problem(k, w2,
+					"output '%s' must name its own node and index %zu as producer",
 					json_string_value(json_object_get(m, "name")), j);
 			define(k, s, w2, m, json_pack("[O,I]", name, (json_int_t)j));
 		}
@@ -236,7 +248,8 @@ static void check_graph(struct check *k, const json_t *g, const char *path, int 
 			snprintf(where, sizeof(where), "%s/%s/%zu", path, inputs[l], i);
 			/* A TorchBind object is a constant without shape or dtype. */
 			int obj = json_is_string(json_object_get(m, "kind")) &&
-				  !strcmp(json_string_value(json_object_get(m, "kind")), "custom_obj");
+				  !strcmp(json_string_value(json_object_get(m, "kind")),
+					  "custom_obj");
 			if (obj || check_meta(k, where, m) == 0)
 				define(k, &s, where, m, json_pack("[n,n]"));
 		}
@@ -263,8 +276,10 @@ static void check_graph(struct check *k, const json_t *g, const char *path, int 
 			if (!json_is_string(v))
 				problem(k, where, "state_dict key must be a string");
 			json_t *def = json_object_get(s.defined, key);
-			if (!def || json_is_string(json_array_get(json_object_get(def, "producer"), 0)))
-				problem(k, where, "'%s' is not a weight or constant of the graph", key);
+			if (!def ||
+			    json_is_string(json_array_get(json_object_get(def, "producer"), 0)))
+				problem(k, where, "'%s' is not a weight or constant of the graph",
+					key);
 		}
 		json_array_foreach(json_object_get(ir, "mutations"), i, m) {
 			snprintf(where, sizeof(where), "/mutations/%zu", i);
@@ -275,22 +290,24 @@ static void check_graph(struct check *k, const json_t *g, const char *path, int 
 }
 
 irx_status irx_ir_check(size_t *n_problems, const json_t *ir, irx_problem_fn fn, void *ctx,
-		 irx_error *err)
+			irx_error *err)
 {
 	struct check k = {fn, ctx, 0, 0};
 	json_t *x = json_object_get(ir, "format");
 
 	*n_problems = 0;
 	if (!json_is_string(x) || strcmp(json_string_value(x), IRX_IR_FORMAT)) {
-		irx_error_set(err, IRX_EFORMAT, "not an irx IR document (no \"format\": \"%s\")", IRX_IR_FORMAT);
+		irx_error_set(err, IRX_EFORMAT, "not an irx IR document (no \"format\": \"%s\")",
+			      IRX_IR_FORMAT);
 		base_where(err, "/format");
 		return IRX_EFORMAT;
 	}
 	x = json_object_get(ir, "format_version");
 	if (!json_is_integer(x) || json_integer_value(x) < 1 ||
 	    json_integer_value(x) > IRX_IR_FORMAT_VERSION) {
-		irx_error_set(err, IRX_EUNSUPPORTED, "IR format version is not one this irx reads (1 to %d)",
-			  IRX_IR_FORMAT_VERSION);
+		irx_error_set(err, IRX_EUNSUPPORTED,
+			      "IR format version is not one this irx reads (1 to %d)",
+			      IRX_IR_FORMAT_VERSION);
 		base_where(err, "/format_version");
 		return IRX_EUNSUPPORTED;
 	}

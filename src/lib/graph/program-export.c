@@ -44,8 +44,11 @@ static int pick_model(const irx_archive *a, const char *want, const char **model
 		return IRX_OK;
 	}
 	if (want)
-		return irx_error_set(err, IRX_EINVAL, "no model '%s' in the archive (it holds %s)", want, list);
-	return irx_error_set(err, IRX_EINVAL, "the archive holds several models (%s); choose one with --model", list);
+		return irx_error_set(err, IRX_EINVAL, "no model '%s' in the archive (it holds %s)",
+				     want, list);
+	return irx_error_set(err, IRX_EINVAL,
+			     "the archive holds several models (%s); choose one with --model",
+			     list);
 }
 
 /* What the archive holds for one kind of payload (weights, constants). */
@@ -83,7 +86,8 @@ static int storage_bytes(const json_t *meta, uint64_t *out)
 {
 	json_t *shape = json_object_get(meta, "shape"), *strides = json_object_get(meta, "strides");
 	json_t *off = json_object_get(meta, "storage_offset");
-	size_t es = irx_dtype_size(irx_dtype_from_name(json_string_value(json_object_get(meta, "dtype"))));
+	size_t es = irx_dtype_size(
+		irx_dtype_from_name(json_string_value(json_object_get(meta, "dtype"))));
 	uint64_t last, t;
 	size_t i;
 	json_t *d;
@@ -103,7 +107,8 @@ static int storage_bytes(const json_t *meta, uint64_t *out)
 			return 0;
 		if (json_integer_value(st) < 0)
 			return -1;
-		if (!base_mul_ok((uint64_t)json_integer_value(d) - 1, (uint64_t)json_integer_value(st), &t) ||
+		if (!base_mul_ok((uint64_t)json_integer_value(d) - 1,
+				 (uint64_t)json_integer_value(st), &t) ||
 		    __builtin_add_overflow(last, t, &last))
 			return -1;
 	}
@@ -121,8 +126,8 @@ static int locate(void *ctx, int constant, const char *fqn, const json_t *meta, 
 	struct payload_source *ps = &pl->kind[constant];
 	const json_t *x;
 
-	if (ps->config && fqn && (x = json_object_get(json_object_get(ps->config, "config"), fqn)) &&
-	    !json_is_null(x)) {
+	if (ps->config && fqn &&
+	    (x = json_object_get(json_object_get(ps->config, "config"), fqn)) && !json_is_null(x)) {
 		json_t *path = json_object_get(x, "path_name");
 		json_t *dev = json_object_get(json_object_get(x, "tensor_meta"), "device");
 		const char *cfg = ps->where.config_entry;
@@ -135,8 +140,9 @@ static int locate(void *ctx, int constant, const char *fqn, const json_t *meta, 
 		snprintf(entry, sizeof(entry), "%s%s", ps->where.dir, json_string_value(path));
 		if (!(e = irx_zip_find(irx_archive_zip(pl->a), entry))) {
 			base_where(err, "entry '%s': /config/%s/path_name", cfg, fqn);
-			return irx_error_set(err, IRX_EFORMAT, "'%s' refers to entry '%s', which is missing",
-					     fqn, entry);
+			return irx_error_set(err, IRX_EFORMAT,
+					     "'%s' refers to entry '%s', which is missing", fqn,
+					     entry);
 		}
 		int meta_dev = json_is_string(json_object_get(dev, "type")) &&
 			       !strcmp(json_string_value(json_object_get(dev, "type")), "meta");
@@ -144,14 +150,16 @@ static int locate(void *ctx, int constant, const char *fqn, const json_t *meta, 
 		int known = meta && e->usize > 0 && !meta_dev ? storage_bytes(meta, &need) : 1;
 		if (known < 0) {
 			base_where(err, "entry '%s'", entry);
-			return irx_error_set(err, IRX_EFORMAT, "'%s' has an impossible layout (offset, strides)",
+			return irx_error_set(err, IRX_EFORMAT,
+					     "'%s' has an impossible layout (offset, strides)",
 					     fqn);
 		}
 		if (known == 0 && e->usize < need) {
 			base_where(err, "entry '%s'", entry);
-			return irx_error_set(err, IRX_EFORMAT,
-					     "'%s' needs %llu bytes of storage but entry '%s' holds %llu", fqn,
-					     (unsigned long long)need, entry, (unsigned long long)e->usize);
+			return irx_error_set(
+				err, IRX_EFORMAT,
+				"'%s' needs %llu bytes of storage but entry '%s' holds %llu", fqn,
+				(unsigned long long)need, entry, (unsigned long long)e->usize);
 		}
 		json_object_set_new(w, "has_data", json_boolean(e->usize > 0 && !meta_dev));
 		json_object_set_new(w, "entry", json_string(entry));
@@ -181,7 +189,7 @@ static int list_payloads(const irx_archive *a, const char *model, json_t *doc, i
 }
 
 irx_status irx_program_export(json_t **out, const irx_archive *a, const irx_export_options *o,
-		       irx_error *err)
+			      irx_error *err)
 {
 	const char *model = NULL;
 	char entry[1024];
@@ -219,8 +227,9 @@ irx_status irx_program_export(json_t **out, const irx_archive *a, const irx_expo
 		json_array_append_new(models, base_json_escaped(irx_archive_model(a, i)));
 	json_object_set_new(src, "layout", json_string(irx_archive_kind_name(irx_archive_kind(a))));
 	/* Entry and model names come from the zip: escaped like the file's. */
-	json_object_set_new(src, "container_version", irx_archive_version(a)
-			    ? base_json_escaped(irx_archive_version(a)) : json_null());
+	json_object_set_new(src, "container_version",
+			    irx_archive_version(a) ? base_json_escaped(irx_archive_version(a))
+						   : json_null());
 	json_object_set_new(src, "entry", base_json_escaped(entry));
 	json_object_set_new(src, "model", base_json_escaped(model));
 	json_object_set_new(src, "models", models);

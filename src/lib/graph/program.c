@@ -23,7 +23,7 @@ struct norm {
 	struct base_path path;
 	irx_warn_fn warn;
 	void *warn_ctx;
-	json_t *symbols;  /* symbol -> {"hint": n} collected from sizes */
+	json_t *symbols; /* symbol -> {"hint": n} collected from sizes */
 };
 
 /* Record an error at the current JSON path; return NULL for chaining. */
@@ -60,7 +60,8 @@ static const char *type_name(const json_t *v)
 	case JSON_STRING: return "a string";
 	case JSON_INTEGER: return "an integer";
 	case JSON_REAL: return "a number";
-	case JSON_TRUE: case JSON_FALSE: return "a boolean";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
 	case JSON_NULL: return "null";
 	}
 	return "?";
@@ -75,8 +76,10 @@ static json_t *need(struct norm *n, const json_t *o, const char *key, json_type 
 	if (!v)
 		return fail(n, IRX_EFORMAT, "missing field '%s'", key);
 	if (json_typeof(v) != type) {
-		json_t *want = type == JSON_OBJECT ? json_object() : type == JSON_ARRAY ? json_array()
-			     : type == JSON_STRING ? json_string("") : json_integer(0);
+		json_t *want = type == JSON_OBJECT   ? json_object()
+			       : type == JSON_ARRAY  ? json_array()
+			       : type == JSON_STRING ? json_string("")
+						     : json_integer(0);
 		fail(n, IRX_EFORMAT, "'%s' must be %s, not %s", key, type_name(want), type_name(v));
 		json_decref(want);
 		return NULL;
@@ -114,8 +117,7 @@ static json_t *need_name(struct norm *n, const json_t *o, const char *key)
 }
 
 /* An optional member: NULL when absent or null, error when of another type. */
-static int optional(struct norm *n, const json_t *o, const char *key, json_type type,
-		    json_t **out)
+static int optional(struct norm *n, const json_t *o, const char *key, json_type type, json_t **out)
 {
 	json_t *v = member(o, key);
 
@@ -213,10 +215,7 @@ static json_t *norm_list(struct norm *n, const json_t *v,
 
 /* Enumerations: an integer code (or, defensively, a name). */
 /* irx_dtype_name() of a code read from the input, for norm_enum(). */
-static const char *dtype_name(int code)
-{
-	return irx_dtype_name((enum irx_dtype)code);
-}
+static const char *dtype_name(int code) { return irx_dtype_name((enum irx_dtype)code); }
 
 static json_t *norm_enum(struct norm *n, const json_t *v, const char *(*name)(int),
 			 const char *what)
@@ -433,8 +432,9 @@ static json_t *norm_tensor_name(struct norm *n, const json_t *v)
 	json_t *name;
 
 	if (json_is_string(v))
-		return name_ok(n, json_string_value(v), json_string_length(v)) ? NULL
-			: json_string(json_string_value(v));
+		return name_ok(n, json_string_value(v), json_string_length(v))
+			       ? NULL
+			       : json_string(json_string_value(v));
 	if (!(name = need_name(n, v, "name")))
 		return NULL;
 	return json_string(json_string_value(name));
@@ -478,7 +478,8 @@ static int check_shape(struct norm *n, const json_t *shape, const json_t *dtype)
 		}
 		if (json_integer_value(d) < 0) {
 			base_path_index(&n->path, i);
-			fail(n, IRX_EFORMAT, "negative size %lld", (long long)json_integer_value(d));
+			fail(n, IRX_EFORMAT, "negative size %lld",
+			     (long long)json_integer_value(d));
 			return -1;
 		}
 		if (!base_mul_ok(count, (uint64_t)json_integer_value(d), &count) ||
@@ -508,10 +509,10 @@ static json_t *norm_tensor_meta(struct norm *n, const json_t *v)
 	if (!(out = json_object()))
 		return OOM(n);
 	size_t mark;
-#define FIELD(key, outkey, fn)                                        \
-	mark = base_path_key(&n->path, key);                           \
-	if (put(n, out, outkey, fn))                                   \
-		goto fail;                                             \
+#define FIELD(key, outkey, fn)               \
+	mark = base_path_key(&n->path, key); \
+	if (put(n, out, outkey, fn))         \
+		goto fail;                   \
 	base_path_pop(&n->path, mark);
 
 	if (!member(v, "dtype")) {
@@ -574,7 +575,8 @@ static json_t *norm_graph_arg(struct norm *n, const json_t *v)
 	json_t *name, *graph, *out;
 	size_t mark;
 
-	if (!(name = need(n, v, "name", JSON_STRING)) || !(graph = need(n, v, "graph", JSON_OBJECT)))
+	if (!(name = need(n, v, "name", JSON_STRING)) ||
+	    !(graph = need(n, v, "graph", JSON_OBJECT)))
 		return NULL;
 	mark = base_path_key(&n->path, "graph");
 	if (!(graph = norm_graph(n, graph)))
@@ -634,10 +636,7 @@ static json_t *norm_string_to_arg(struct norm *n, const json_t *v)
 static json_t *norm_ints(struct norm *n, const json_t *v) { return norm_list(n, v, norm_int); }
 static json_t *norm_floats(struct norm *n, const json_t *v) { return norm_list(n, v, norm_float); }
 
-static json_t *norm_none(struct norm *n, const json_t *v)
-{
-	return json_null();
-}
+static json_t *norm_none(struct norm *n, const json_t *v) { return json_null(); }
 
 /* Argument union member -> (irx key, value normalizer). */
 static const struct arg_kind {
@@ -698,7 +697,8 @@ static int union_member(struct norm *n, const json_t *v, const char **tag, json_
 /* An unknown union member from a newer schema: kept as it is, warned. */
 static json_t *unknown_member(struct norm *n, const char *tag, json_t *payload)
 {
-	base_warn(n->warn, n->warn_ctx, "%s: unknown union member '%s' (newer schema?); carried through",
+	base_warn(n->warn, n->warn_ctx,
+		  "%s: unknown union member '%s' (newer schema?); carried through",
 		  n->path.len ? n->path.buf : "/", tag);
 	return json_pack("{s:{s:s,s:O?}}", "unknown", "tag", tag, "value", payload);
 }
@@ -729,10 +729,7 @@ static json_t *norm_arg(struct norm *n, const json_t *v)
 	return unknown_member(n, tag, payload);
 }
 
-static json_t *norm_args(struct norm *n, const json_t *v)
-{
-	return norm_list(n, v, norm_arg);
-}
+static json_t *norm_args(struct norm *n, const json_t *v) { return norm_list(n, v, norm_arg); }
 
 /* ---- nodes ---------------------------------------------------------------- */
 
@@ -800,8 +797,8 @@ static void source_of(const char *trace, json_t *node)
 		codelen = strcspn(code, "\n");
 	}
 	snprintf(out, sizeof(out), "%.*s:%ld%s%.*s%s%.*s", (int)(q - file), file, line,
-		 in ? " in " : "", (int)fnlen, in ? in : "", codelen ? ": " : "",
-		 (int)codelen, code ? code : "");
+		 in ? " in " : "", (int)fnlen, in ? in : "", codelen ? ": " : "", (int)codelen,
+		 code ? code : "");
 	json_object_set_new(node, "source", json_string(out));
 }
 
@@ -832,8 +829,7 @@ static int node_metadata(struct norm *n, const json_t *meta, json_t *node)
  * A node without a name (torch < 2.7): its single output's name, else the
  * operator's name made unique in the graph.
  */
-static json_t *node_name(const json_t *raw, const json_t *outputs, const char *target,
-			 json_t *used)
+static json_t *node_name(const json_t *raw, const json_t *outputs, const char *target, json_t *used)
 {
 	json_t *name = member(raw, "name"), *t;
 	char buf[256];
@@ -950,8 +946,8 @@ static json_t *norm_map(struct norm *n, const json_t *v,
 }
 
 /* SymInt/SymBool/SymFloat value tables -> {"type": t, "value": v} */
-static json_t *sym_value(struct norm *n, const json_t *v, const char *type,
-			 const char *value_key, json_t *(*value)(struct norm *, const json_t *))
+static json_t *sym_value(struct norm *n, const json_t *v, const char *type, const char *value_key,
+			 json_t *(*value)(struct norm *, const json_t *))
 {
 	const char *tag;
 	json_t *x, *val;
@@ -961,7 +957,8 @@ static json_t *sym_value(struct norm *n, const json_t *v, const char *type,
 	else if (union_pick(v, &tag, &x) == 0 && !strcmp(tag, "as_expr"))
 		val = norm_symint(n, v);
 	else
-		return fail(n, IRX_EFORMAT, "symbolic %s value must be %s or as_expr", type, value_key);
+		return fail(n, IRX_EFORMAT, "symbolic %s value must be %s or as_expr", type,
+			    value_key);
 	return val ? json_pack("{s:s,s:o}", "type", type, "value", val) : NULL;
 }
 
@@ -992,11 +989,13 @@ static json_t *norm_graph(struct norm *n, const json_t *g)
 		goto fail;
 	}
 	mark = base_path_key(&n->path, "inputs");
-	if (put(n, out, "inputs", member(g, "inputs") ? norm_args(n, member(g, "inputs")) : json_array()))
+	if (put(n, out, "inputs",
+		member(g, "inputs") ? norm_args(n, member(g, "inputs")) : json_array()))
 		goto fail;
 	base_path_pop(&n->path, mark);
 	mark = base_path_key(&n->path, "outputs");
-	if (put(n, out, "outputs", member(g, "outputs") ? norm_args(n, member(g, "outputs")) : json_array()))
+	if (put(n, out, "outputs",
+		member(g, "outputs") ? norm_args(n, member(g, "outputs")) : json_array()))
 		goto fail;
 	base_path_pop(&n->path, mark);
 
@@ -1016,8 +1015,10 @@ static json_t *norm_graph(struct norm *n, const json_t *g)
 	base_path_pop(&n->path, mark);
 
 	mark = base_path_key(&n->path, "tensor_values");
-	if (put(n, out, "values", member(g, "tensor_values")
-			? norm_map(n, member(g, "tensor_values"), norm_tensor_meta) : json_object()))
+	if (put(n, out, "values",
+		member(g, "tensor_values")
+			? norm_map(n, member(g, "tensor_values"), norm_tensor_meta)
+			: json_object()))
 		goto fail;
 	json_object_clear(member(g, "tensor_values"));
 	base_path_pop(&n->path, mark);
@@ -1112,7 +1113,8 @@ static json_t *norm_spec(struct norm *n, const json_t *v, const struct spec_kind
 				goto fail;
 			json_object_set_new(out, "name", json_string(json_string_value(x)));
 			size_t m2 = base_path_key(&n->path, "value");
-			if (!member(payload, "value") || put(n, out, "value", norm_arg(n, member(payload, "value"))))
+			if (!member(payload, "value") ||
+			    put(n, out, "value", norm_arg(n, member(payload, "value"))))
 				goto fail;
 			base_path_pop(&n->path, m2);
 		} else if (!(arg = need(n, payload, "arg", JSON_OBJECT))) {
@@ -1125,8 +1127,10 @@ static json_t *norm_spec(struct norm *n, const json_t *v, const struct spec_kind
 			base_path_pop(&n->path, m2);
 			if ((t = json_object_get(a, "tensor")))
 				json_object_set(out, "name", t);
-			else if ((t = json_object_get(a, "sym_int")) || (t = json_object_get(a, "sym_float")) ||
-				 (t = json_object_get(a, "sym_bool")) || (t = json_object_get(a, "custom_obj")))
+			else if ((t = json_object_get(a, "sym_int")) ||
+				 (t = json_object_get(a, "sym_float")) ||
+				 (t = json_object_get(a, "sym_bool")) ||
+				 (t = json_object_get(a, "custom_obj")))
 				json_object_set(out, "name", json_object_get(t, "name"));
 			else
 				json_object_set(out, "value", a);
@@ -1167,10 +1171,11 @@ static json_t *norm_output_spec(struct norm *n, const json_t *v)
 }
 
 /* The torch 2.1 signature: maps from placeholder names to FQNs. */
-static int old_signature(struct norm *n, const json_t *sig, const json_t *graph,
-			 json_t *inputs, json_t *outputs)
+static int old_signature(struct norm *n, const json_t *sig, const json_t *graph, json_t *inputs,
+			 json_t *outputs)
 {
-	json_t *params = member(sig, "inputs_to_parameters"), *bufs = member(sig, "inputs_to_buffers");
+	json_t *params = member(sig, "inputs_to_parameters"),
+	       *bufs = member(sig, "inputs_to_buffers");
 	json_t *mut = member(sig, "buffers_to_mutate"), *x;
 	size_t i;
 
@@ -1179,7 +1184,8 @@ static int old_signature(struct norm *n, const json_t *sig, const json_t *graph,
 		const char *name = json_string_value(t);
 		json_t *spec;
 		if (name && (fqn = member(params, name)))
-			spec = json_pack("{s:s,s:s,s:O}", "kind", "parameter", "name", name, "target", fqn);
+			spec = json_pack("{s:s,s:s,s:O}", "kind", "parameter", "name", name,
+					 "target", fqn);
 		else if (name && (fqn = member(bufs, name)))
 			spec = json_pack("{s:s,s:s,s:O,s:b}", "kind", "buffer", "name", name,
 					 "target", fqn, "persistent", 1);
@@ -1195,7 +1201,8 @@ static int old_signature(struct norm *n, const json_t *sig, const json_t *graph,
 		const char *name = json_string_value(t);
 		json_t *spec;
 		if (name && (fqn = member(mut, name)))
-			spec = json_pack("{s:s,s:s,s:O}", "kind", "buffer_mutation", "name", name, "target", fqn);
+			spec = json_pack("{s:s,s:s,s:O}", "kind", "buffer_mutation", "name", name,
+					 "target", fqn);
 		else if (name)
 			spec = json_pack("{s:s,s:s}", "kind", "user_output", "name", name);
 		else
@@ -1284,9 +1291,10 @@ static int schema_version(struct norm *n, const json_t *ep, json_int_t *major, j
 		return -1;
 	}
 	if (*major == IRX_SCHEMA_MAJOR && *minor > IRX_SCHEMA_MINOR)
-		base_warn(n->warn, n->warn_ctx,
-			  "schema version %lld.%lld is newer than %d.%d: unknown fields are carried through",
-			  (long long)*major, (long long)*minor, IRX_SCHEMA_MAJOR, IRX_SCHEMA_MINOR);
+		base_warn(
+			n->warn, n->warn_ctx,
+			"schema version %lld.%lld is newer than %d.%d: unknown fields are carried through",
+			(long long)*major, (long long)*minor, IRX_SCHEMA_MAJOR, IRX_SCHEMA_MINOR);
 	base_path_pop(&n->path, mark);
 	return 0;
 }
@@ -1314,8 +1322,8 @@ static int range_constraints(struct norm *n, const json_t *ep, json_t *doc)
 		return -1;
 	}
 	json_object_foreach(rc, k, x) {
-		json_t *r = json_pack("{s:o,s:o}", "min", bound(member(x, "min_val")),
-				      "max", bound(member(x, "max_val")));
+		json_t *r = json_pack("{s:o,s:o}", "min", bound(member(x, "min_val")), "max",
+				      bound(member(x, "max_val")));
 		if (!r || json_object_set_new(out, k, r))
 			return OOM(n), -1;
 	}
@@ -1345,7 +1353,8 @@ static int normalize(struct norm *n, const json_t *ep, json_t *doc)
 	if (schema_version(n, ep, &major, &minor))
 		return -1;
 	json_t *src = json_object_get(doc, "source");
-	json_object_set_new(src, "schema_version", json_pack("{s:I,s:I}", "major", major, "minor", minor));
+	json_object_set_new(src, "schema_version",
+			    json_pack("{s:I,s:I}", "major", major, "minor", minor));
 	x = member(ep, "torch_version");
 	json_object_set_new(src, "torch_version", json_is_string(x) ? json_copy(x) : json_null());
 	if ((x = member(ep, "verifiers")) && json_is_array(x))
@@ -1387,7 +1396,8 @@ static json_t *new_doc(const irx_export_options *o, const char *file)
 int graph_normalize(const uint8_t *data, size_t len, const irx_export_options *o, json_t **out,
 		    irx_error *err)
 {
-	struct norm n = {.err = err, .warn = o ? o->warn : NULL, .warn_ctx = o ? o->warn_ctx : NULL};
+	struct norm n = {
+		.err = err, .warn = o ? o->warn : NULL, .warn_ctx = o ? o->warn_ctx : NULL};
 	json_t *ep, *doc;
 	int rc;
 
@@ -1473,7 +1483,7 @@ int graph_list_payloads(json_t *doc, graph_locate_fn locate, void *ctx, irx_erro
 }
 
 irx_status irx_program_normalize(json_t **out, const uint8_t *data, size_t len,
-			  const irx_export_options *o, irx_error *err)
+				 const irx_export_options *o, irx_error *err)
 {
 	int rc = graph_normalize(data, len, o, out, err);
 

@@ -23,10 +23,10 @@
 /* The public struct followed by what it points into. */
 struct schema {
 	irx_schema pub;
-	char *buf;             /* text, then name, then arg/return strings */
+	char *buf; /* text, then name, then arg/return strings */
 	irx_schema_arg *args;
 	const char **rtypes, **rnames;
-	json_t *defaults;      /* array owning the default values */
+	json_t *defaults; /* array owning the default values */
 };
 
 /* Split S in place at top-level occurrences of SEP; return piece count. */
@@ -101,10 +101,10 @@ static char *last_top_space(char *s)
 /* "Tensor(a!)[]?" -> base "Tensor", list flag, optional flags */
 struct type_shape {
 	char base[32];
-	int optional;       /* trailing '?' */
-	int list;           /* has [] or [N] */
-	long fixed;         /* N in [N], else 0 */
-	int elem_optional;  /* Tensor?[] */
+	int optional;      /* trailing '?' */
+	int list;          /* has [] or [N] */
+	long fixed;        /* N in [N], else 0 */
+	int elem_optional; /* Tensor?[] */
 };
 
 static void type_shape(const char *type, struct type_shape *t)
@@ -203,19 +203,23 @@ static json_t *scalar_default(const char *base, const char *s)
 	 * memory_format=0 is Contiguous), which are not torch.export's codes. */
 	if (!strcmp(base, "ScalarType")) {
 		static const char *const c10[] = {
-			"uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64",
-			"complex32", "complex64", "complex128", "bool", NULL, NULL, NULL, "bfloat16",
+			"uint8",   "int8",    "int16",     "int32",     "int64",      "float16",
+			"float32", "float64", "complex32", "complex64", "complex128", "bool",
+			NULL,      NULL,      NULL,        "bfloat16",
 		};
 		long code = strtol(s, &end, 10);
 		if (*s && !*end)
 			return code >= 0 && code < 16 && c10[code] ? json_string(c10[code])
-								  : json_integer(code);
+								   : json_integer(code);
 		int d = irx_dtype_from_name(s);
 		return d ? json_string(irx_dtype_name(d)) : json_string(s);
 	}
 	if (!strcmp(base, "MemoryFormat")) {
 		static const char *const c10[] = {
-			"contiguous_format", "preserve_format", "channels_last", "channels_last_3d",
+			"contiguous_format",
+			"preserve_format",
+			"channels_last",
+			"channels_last_3d",
 		};
 		long code = strtol(s, &end, 10);
 		if (*s && !*end && code >= 0 && code < 4)
@@ -268,7 +272,8 @@ static json_t *parse_default(const char *type, char *s)
 		}
 		for (size_t i = 0; i < n; i++) {
 			char *p = trim(pieces[i]);
-			if (*p && (!(v = scalar_default(t.base, p)) || json_array_append_new(out, v))) {
+			if (*p &&
+			    (!(v = scalar_default(t.base, p)) || json_array_append_new(out, v))) {
 				json_decref(out);
 				return NULL;
 			}
@@ -436,8 +441,8 @@ oom:
 /* ---- registry ------------------------------------------------------------- */
 
 struct cached {
-	char *key;               /* "aten::add.Tensor" */
-	irx_schema *schema;      /* NULL: known to have none */
+	char *key;          /* "aten::add.Tensor" */
+	irx_schema *schema; /* NULL: known to have none */
 	enum irx_schema_origin origin;
 };
 
@@ -448,10 +453,7 @@ struct irx_schema_registry {
 	size_t n_cache, cap_cache;
 };
 
-size_t irx_schema_builtin_count(void)
-{
-	return graph_schema_table_size;
-}
+size_t irx_schema_builtin_count(void) { return graph_schema_table_size; }
 
 irx_status irx_schema_registry_new(irx_schema_registry **out, irx_error *err)
 {
@@ -571,16 +573,15 @@ static int schema_key(const char *op_type, char *key, size_t size)
 	if (!irx_schema_is_operator(op_type))
 		return -1;
 	if (!strcmp(d2 + 1, "default"))
-		snprintf(key, size, "%.*s::%.*s", (int)(d1 - op_type), op_type,
-			 (int)(d2 - d1 - 1), d1 + 1);
+		snprintf(key, size, "%.*s::%.*s", (int)(d1 - op_type), op_type, (int)(d2 - d1 - 1),
+			 d1 + 1);
 	else
 		snprintf(key, size, "%.*s::%s", (int)(d1 - op_type), op_type, d1 + 1);
 	return 0;
 }
 
 irx_status irx_schema_registry_lookup(const irx_schema **out, enum irx_schema_origin *origin,
-			       irx_schema_registry *r, const char *op_type,
-			       irx_error *err)
+				      irx_schema_registry *r, const char *op_type, irx_error *err)
 {
 	char key[512], full[600];
 	struct cached c = {0};
@@ -602,7 +603,8 @@ irx_status irx_schema_registry_lookup(const irx_schema **out, enum irx_schema_or
 	}
 	for (size_t i = r->n_user; i-- > 0;) {
 		const irx_schema *s = r->user[i];
-		snprintf(full, sizeof(full), "%s%s%s", s->name, *s->overload ? "." : "", s->overload);
+		snprintf(full, sizeof(full), "%s%s%s", s->name, *s->overload ? "." : "",
+			 s->overload);
 		if (!strcmp(full, key)) {
 			c.schema = r->user[i];
 			c.origin = IRX_SCHEMA_USER;

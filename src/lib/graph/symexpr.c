@@ -40,10 +40,7 @@ static void put(struct buf *b, const char *s, size_t n)
 	b->s[b->len] = '\0';
 }
 
-static void puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
+static void puts_(struct buf *b, const char *s) { put(b, s, strlen(s)); }
 
 struct parser {
 	const char *p;
@@ -53,10 +50,7 @@ struct parser {
 /* Binding levels; P_DIV binds like P_MUL but is not associative. */
 enum prec { P_ADD = 10, P_MUL = 20, P_DIV = 21, P_POW = 30, P_ATOM = 40 };
 
-static int level(enum prec p)
-{
-	return p / 10;
-}
+static int level(enum prec p) { return p / 10; }
 
 static int expr(struct parser *ps, struct buf *out, enum prec *prec);
 
@@ -109,9 +103,9 @@ static const struct {
 	const char *name, *op;
 	enum prec prec;
 } infix[] = {
-	{"Add", " + ", P_ADD}, {"Mul", "*", P_MUL}, {"Pow", "**", P_POW},
-	{"FloorDiv", "//", P_DIV}, {"Mod", "%", P_DIV}, {"PythonMod", "%", P_DIV},
-	{"CleanDiv", "/", P_DIV}, {"IntTrueDiv", "/", P_DIV}, {"FloatTrueDiv", "/", P_DIV},
+	{"Add", " + ", P_ADD},     {"Mul", "*", P_MUL},        {"Pow", "**", P_POW},
+	{"FloorDiv", "//", P_DIV}, {"Mod", "%", P_DIV},        {"PythonMod", "%", P_DIV},
+	{"CleanDiv", "/", P_DIV},  {"IntTrueDiv", "/", P_DIV}, {"FloatTrueDiv", "/", P_DIV},
 };
 
 static int call(struct parser *ps, const char *name, struct buf *out, enum prec *prec)

@@ -138,17 +138,20 @@ irx_status irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt, irx_
 		size_t i;
 		/* Fields may be missing from a hand-edited IR: shown as null. */
 		json_array_foreach(nodes, i, node)
-			json_array_append_new(nlist, json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "name",
-				json_object_get(node, "name"), "op_type", json_object_get(node, "op_type"),
-				"inputs", json_object_get(node, "inputs"), "outputs",
-				json_object_get(node, "outputs"), "attrs", json_object_get(node, "attrs")));
+			json_array_append_new(nlist,
+					      json_pack("{s:O?,s:O?,s:O?,s:O?,s:O?}", "name",
+							json_object_get(node, "name"), "op_type",
+							json_object_get(node, "op_type"), "inputs",
+							json_object_get(node, "inputs"), "outputs",
+							json_object_get(node, "outputs"), "attrs",
+							json_object_get(node, "attrs")));
 		json_t *doc = json_pack("{s:s,s:O?,s:O?,s:O?,s:O?,s:O?,s:o,s:o}", "kind", "ir",
 					"model_name", json_object_get(ir, "model_name"),
 					"graph_inputs", json_object_get(ir, "graph_inputs"),
 					"graph_outputs", json_object_get(ir, "graph_outputs"),
-					"weights", json_object_get(ir, "weights"),
-					"constants", json_object_get(ir, "constants"),
-					"operators", counts, "nodes", nlist);
+					"weights", json_object_get(ir, "weights"), "constants",
+					json_object_get(ir, "constants"), "operators", counts,
+					"nodes", nlist);
 		irx_status rc = doc ? irx_json_write(f, doc, IRX_JSON_PRETTY, err)
 				    : irx_error_set(err, IRX_ENOMEM, "out of memory");
 		json_decref(doc);
@@ -176,20 +179,23 @@ static json_t *program_summary(const json_t *p)
 	json_array_foreach(json_object_get(p, "inputs"), i, spec) {
 		const char *k = json_string_value(json_object_get(spec, "kind"));
 		json_t *c = json_object_get(inputs, k ? k : "?");
-		json_object_set_new(inputs, k ? k : "?", json_integer(c ? json_integer_value(c) + 1 : 1));
+		json_object_set_new(inputs, k ? k : "?",
+				    json_integer(c ? json_integer_value(c) + 1 : 1));
 	}
 	json_array_foreach(json_object_get(p, "outputs"), i, spec) {
 		const char *k = json_string_value(json_object_get(spec, "kind"));
 		json_t *c = json_object_get(outputs, k ? k : "?");
-		json_object_set_new(outputs, k ? k : "?", json_integer(c ? json_integer_value(c) + 1 : 1));
+		json_object_set_new(outputs, k ? k : "?",
+				    json_integer(c ? json_integer_value(c) + 1 : 1));
 	}
-	return json_pack("{s:s,s:O,s:I,s:o,s:o,s:o,s:O,s:O}", "kind", "program",
-			 "source", json_object_get(p, "source"),
-			 "n_nodes", (json_int_t)json_array_size(json_object_get(json_object_get(p, "graph"), "nodes")),
-			 "operators", op_counts(json_object_get(json_object_get(p, "graph"), "nodes"), "target"),
-			 "inputs", inputs, "outputs", outputs,
-			 "weights", json_object_get(p, "weights"),
-			 "range_constraints", json_object_get(p, "range_constraints"));
+	return json_pack(
+		"{s:s,s:O,s:I,s:o,s:o,s:o,s:O,s:O}", "kind", "program", "source",
+		json_object_get(p, "source"), "n_nodes",
+		(json_int_t)json_array_size(json_object_get(json_object_get(p, "graph"), "nodes")),
+		"operators",
+		op_counts(json_object_get(json_object_get(p, "graph"), "nodes"), "target"),
+		"inputs", inputs, "outputs", outputs, "weights", json_object_get(p, "weights"),
+		"range_constraints", json_object_get(p, "range_constraints"));
 }
 
 static void text_program(FILE *f, const json_t *s)
@@ -203,11 +209,15 @@ static void text_program(FILE *f, const json_t *s)
 		(long long)json_integer_value(json_object_get(s, "n_nodes")),
 		(long long)json_integer_value(json_object_get(sv, "major")),
 		(long long)json_integer_value(json_object_get(sv, "minor")));
-	irx_escape_print(f, json_is_string(json_object_get(src, "torch_version"))
-			 ? str(src, "torch_version") : "unknown", 0);
+	irx_escape_print(f,
+			 json_is_string(json_object_get(src, "torch_version"))
+				 ? str(src, "torch_version")
+				 : "unknown",
+			 0);
 	fputs(", layout ", f);
-	irx_escape_print(f, json_is_string(json_object_get(src, "layout"))
-			 ? str(src, "layout") : "unknown", 0);
+	irx_escape_print(
+		f, json_is_string(json_object_get(src, "layout")) ? str(src, "layout") : "unknown",
+		0);
 	fputs("\ninputs:", f);
 	json_object_foreach(json_object_get(s, "inputs"), k, v)
 		fprintf(f, " %lld ", (long long)json_integer_value(v)), irx_escape_print(f, k, 0);
@@ -244,7 +254,8 @@ static int archive_tensors(FILE *f, const irx_archive *a, const json_t *program,
 {
 	static const char *const kinds[] = {"tensors", "constants"};
 	static const char *const titles[] = {"weight data", "constant data"};
-	const char *model = json_string_value(json_object_get(json_object_get(program, "source"), "model"));
+	const char *model =
+		json_string_value(json_object_get(json_object_get(program, "source"), "model"));
 	int rc = IRX_OK;
 
 	for (int c = 0; c < 2 && !rc; c++) {
@@ -265,7 +276,7 @@ static int archive_tensors(FILE *f, const irx_archive *a, const json_t *program,
 }
 
 irx_status irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program,
-		     enum irx_dump_format fmt, int stats, irx_error *err)
+			    enum irx_dump_format fmt, int stats, irx_error *err)
 {
 	const irx_zip *z = irx_archive_zip(a);
 	json_t *entries = json_array(), *doc;
@@ -274,9 +285,12 @@ irx_status irx_dump_archive(FILE *f, const irx_archive *a, const json_t *program
 	for (size_t i = 0; i < irx_zip_n_entries(z); i++) {
 		const irx_zip_entry *e = irx_zip_entry_at(z, i);
 		/* An entry's name is any bytes: escaped, as JSON holds UTF-8 only. */
-		json_array_append_new(entries, json_pack("{s:o,s:I,s:s}", "name", base_json_escaped(e->name),
-			"bytes", (json_int_t)e->usize, "method", e->method == 0 ? "stored"
-			: e->method == 8 ? "deflated" : "other"));
+		json_array_append_new(entries,
+				      json_pack("{s:o,s:I,s:s}", "name", base_json_escaped(e->name),
+						"bytes", (json_int_t)e->usize, "method",
+						e->method == 0   ? "stored"
+						: e->method == 8 ? "deflated"
+								 : "other"));
 	}
 	doc = json_pack("{s:s,s:s,s:o?,s:o}", "kind", "archive", "layout",
 			irx_archive_kind_name(irx_archive_kind(a)), "container_version",

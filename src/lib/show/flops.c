@@ -15,10 +15,7 @@
 #include "irx/view.h"
 #include "show/show.h"
 
-static int get_shape(const json_t *m, struct show_layout *s)
-{
-	return show_shape(m, s);
-}
+static int get_shape(const json_t *m, struct show_layout *s) { return show_shape(m, s); }
 
 static uint64_t prod(const int64_t *d, int n)
 {
@@ -91,13 +88,10 @@ static int add(json_t *by, const char *op, uint64_t n)
 }
 
 /* bmm of [b, m, k] x [b, k, n], as flop_counter's bmm_flop. */
-static uint64_t bmm(uint64_t b, uint64_t m, uint64_t k, uint64_t n)
-{
-	return b * m * n * 2 * k;
-}
+static uint64_t bmm(uint64_t b, uint64_t m, uint64_t k, uint64_t n) { return b * m * n * 2 * k; }
 
-static int flops_mm(const json_t *node, const char *a, const char *b, int batched,
-		    const char *as, json_t *by)
+static int flops_mm(const json_t *node, const char *a, const char *b, int batched, const char *as,
+		    json_t *by)
 {
 	struct show_layout x, y;
 
@@ -165,11 +159,12 @@ static int flops_conv(const json_t *node, int transposed, json_t *by)
 	struct show_layout x, w, o;
 
 	if ((arg_shape(node, "input", &x) && arg_shape(node, "self", &x)) ||
-	    arg_shape(node, "weight", &w) || out_shape(node, &o) || x.nd < 2 || w.nd < 2 || o.nd < 2)
+	    arg_shape(node, "weight", &w) || out_shape(node, &o) || x.nd < 2 || w.nd < 2 ||
+	    o.nd < 2)
 		return -1;
 	const struct show_layout *c = transposed ? &x : &o;
-	uint64_t f = prod(c->size + 2, c->nd - 2) * prod(w.size + 2, w.nd - 2) * (uint64_t)x.size[0] *
-		     (uint64_t)w.size[0] * (uint64_t)w.size[1] * 2;
+	uint64_t f = prod(c->size + 2, c->nd - 2) * prod(w.size + 2, w.nd - 2) *
+		     (uint64_t)x.size[0] * (uint64_t)w.size[0] * (uint64_t)w.size[1] * 2;
 	return add(by, "aten.convolution", f);
 }
 
@@ -179,7 +174,8 @@ static double num(const json_t *v, double dflt)
 }
 
 /* The two bmm of attention (flop_counter's sdpa_flop_count). */
-static uint64_t sdpa_count(const struct show_layout *q, const struct show_layout *k, const struct show_layout *v)
+static uint64_t sdpa_count(const struct show_layout *q, const struct show_layout *k,
+			   const struct show_layout *v)
 {
 	uint64_t b = prod(q->size, q->nd - 2);
 	uint64_t sq = q->size[q->nd - 2], d = q->size[q->nd - 1], sk = k->size[k->nd - 2];
@@ -201,12 +197,13 @@ static int flops_sdpa(const json_t *node, json_t *by)
 	struct show_layout q, k, v;
 	const char *dt = json_string_value(json_object_get(arg_in(node, "query"), "dtype"));
 
-	if (arg_shape(node, "query", &q) || arg_shape(node, "key", &k) || arg_shape(node, "value", &v) ||
-	    q.nd < 2 || k.nd < 2 || v.nd < 2)
+	if (arg_shape(node, "query", &q) || arg_shape(node, "key", &k) ||
+	    arg_shape(node, "value", &v) || q.nd < 2 || k.nd < 2 || v.nd < 2)
 		return -1;
-	int flash = q.nd == 4 && k.nd == 4 && v.nd == 4 && q.size[0] == k.size[0] && q.size[0] == v.size[0] &&
-		    q.size[1] == k.size[1] && k.size[1] == v.size[1] && q.size[3] == k.size[3] && k.size[3] == v.size[3] &&
-		    q.size[2] > 0 && k.size[2] > 0 && num(attr(node, "dropout_p"), 0) == 0 && dt &&
+	int flash = q.nd == 4 && k.nd == 4 && v.nd == 4 && q.size[0] == k.size[0] &&
+		    q.size[0] == v.size[0] && q.size[1] == k.size[1] && k.size[1] == v.size[1] &&
+		    q.size[3] == k.size[3] && k.size[3] == v.size[3] && q.size[2] > 0 &&
+		    k.size[2] > 0 && num(attr(node, "dropout_p"), 0) == 0 && dt &&
 		    (!strcmp(dt, "float32") || !strcmp(dt, "float64") || !strcmp(dt, "bfloat16") ||
 		     !strcmp(dt, "float16"));
 	if (flash)
@@ -218,8 +215,8 @@ static int flops_fused_sdpa(const json_t *node, const char *as, json_t *by)
 {
 	struct show_layout q, k, v;
 
-	if (arg_shape(node, "query", &q) || arg_shape(node, "key", &k) || arg_shape(node, "value", &v) ||
-	    q.nd != 4 || k.nd != 4 || v.nd != 4)
+	if (arg_shape(node, "query", &q) || arg_shape(node, "key", &k) ||
+	    arg_shape(node, "value", &v) || q.nd != 4 || k.nd != 4 || v.nd != 4)
 		return -1;
 	return add(by, as, sdpa_count(&q, &k, &v));
 }
@@ -228,16 +225,52 @@ static int flops_fused_sdpa(const json_t *node, const char *as, json_t *by)
 
 /* No arithmetic: views (show_is_view), copies, data movement, creation, checks. */
 static const char *const zero_work[] = {
-	"aten.clone", "aten.to", "aten._to_copy", "aten.type_as",
-	"aten.cat", "aten.stack", "aten.concat", "aten.index", "aten.index_select", "aten.gather",
-	"aten.embedding", "aten.repeat", "aten.repeat_interleave", "aten.constant_pad_nd",
-	"aten.pad", "aten.roll", "aten.flip", "aten.dropout", "aten.lift_fresh_copy",
-	"aten._assert_tensor_metadata", "aten._assert_scalar", "aten.sym_size",
-	"aten.empty", "aten.zeros", "aten.ones", "aten.full", "aten.arange", "aten.new_ones",
-	"aten.new_zeros", "aten.new_full", "aten.new_empty", "aten.zeros_like", "aten.ones_like",
-	"aten.full_like", "aten.empty_like", "aten.scalar_tensor", "aten.copy", "aten.copy_",
-	"aten.slice_scatter", "aten.select_scatter", "aten.index_put", "aten.index_put_",
-	"aten.masked_select", "aten.tril", "aten.triu", "aten.view_as_real",
+	"aten.clone",
+	"aten.to",
+	"aten._to_copy",
+	"aten.type_as",
+	"aten.cat",
+	"aten.stack",
+	"aten.concat",
+	"aten.index",
+	"aten.index_select",
+	"aten.gather",
+	"aten.embedding",
+	"aten.repeat",
+	"aten.repeat_interleave",
+	"aten.constant_pad_nd",
+	"aten.pad",
+	"aten.roll",
+	"aten.flip",
+	"aten.dropout",
+	"aten.lift_fresh_copy",
+	"aten._assert_tensor_metadata",
+	"aten._assert_scalar",
+	"aten.sym_size",
+	"aten.empty",
+	"aten.zeros",
+	"aten.ones",
+	"aten.full",
+	"aten.arange",
+	"aten.new_ones",
+	"aten.new_zeros",
+	"aten.new_full",
+	"aten.new_empty",
+	"aten.zeros_like",
+	"aten.ones_like",
+	"aten.full_like",
+	"aten.empty_like",
+	"aten.scalar_tensor",
+	"aten.copy",
+	"aten.copy_",
+	"aten.slice_scatter",
+	"aten.select_scatter",
+	"aten.index_put",
+	"aten.index_put_",
+	"aten.masked_select",
+	"aten.tril",
+	"aten.triu",
+	"aten.view_as_real",
 	NULL,
 };
 
@@ -245,40 +278,106 @@ static const char *const zero_work[] = {
  * normalizations (plus the matmul family, convolutions and attention,
  * whose work is in the FLOPs column and which are not counted here). */
 static const char *const per_input[] = {
-	"aten.sum", "aten.mean", "aten.amax", "aten.amin", "aten.max", "aten.min",
-	"aten.argmax", "aten.argmin", "aten.prod", "aten.var", "aten.std", "aten.var_mean",
-	"aten.std_mean", "aten.norm", "aten.linalg_vector_norm", "aten.logsumexp",
-	"aten.softmax", "aten._softmax", "aten.log_softmax", "aten._log_softmax",
-	"aten.cumsum", "aten.cumprod", "aten.any", "aten.all", "aten.topk", "aten.sort",
-	"aten.max_pool1d", "aten.max_pool2d", "aten.max_pool3d", "aten.max_pool2d_with_indices",
-	"aten.avg_pool1d", "aten.avg_pool2d", "aten.avg_pool3d", "aten.adaptive_avg_pool1d",
-	"aten.adaptive_avg_pool2d", "aten.adaptive_avg_pool3d", "aten._adaptive_avg_pool2d",
-	"aten.adaptive_max_pool2d", "aten.layer_norm", "aten.native_layer_norm",
-	"aten.batch_norm", "aten.native_batch_norm", "aten._native_batch_norm_legit_no_training",
-	"aten._native_batch_norm_legit_functional", "aten._native_batch_norm_legit",
-	"aten.group_norm", "aten.native_group_norm", "aten.rms_norm", "aten._fused_rms_norm",
-	"aten.instance_norm", NULL,
+	"aten.sum",
+	"aten.mean",
+	"aten.amax",
+	"aten.amin",
+	"aten.max",
+	"aten.min",
+	"aten.argmax",
+	"aten.argmin",
+	"aten.prod",
+	"aten.var",
+	"aten.std",
+	"aten.var_mean",
+	"aten.std_mean",
+	"aten.norm",
+	"aten.linalg_vector_norm",
+	"aten.logsumexp",
+	"aten.softmax",
+	"aten._softmax",
+	"aten.log_softmax",
+	"aten._log_softmax",
+	"aten.cumsum",
+	"aten.cumprod",
+	"aten.any",
+	"aten.all",
+	"aten.topk",
+	"aten.sort",
+	"aten.max_pool1d",
+	"aten.max_pool2d",
+	"aten.max_pool3d",
+	"aten.max_pool2d_with_indices",
+	"aten.avg_pool1d",
+	"aten.avg_pool2d",
+	"aten.avg_pool3d",
+	"aten.adaptive_avg_pool1d",
+	"aten.adaptive_avg_pool2d",
+	"aten.adaptive_avg_pool3d",
+	"aten._adaptive_avg_pool2d",
+	"aten.adaptive_max_pool2d",
+	"aten.layer_norm",
+	"aten.native_layer_norm",
+	"aten.batch_norm",
+	"aten.native_batch_norm",
+	"aten._native_batch_norm_legit_no_training",
+	"aten._native_batch_norm_legit_functional",
+	"aten._native_batch_norm_legit",
+	"aten.group_norm",
+	"aten.native_group_norm",
+	"aten.rms_norm",
+	"aten._fused_rms_norm",
+	"aten.instance_norm",
+	NULL,
 };
 
 /* Operators whose FLOPs torch counts and irx does not model (their FLOPs
  * are reported as 0 and the node is listed in totals.flops_unmodelled). */
 static const char *const unmodelled[] = {
-	"aten.einsum", "aten.tensordot", "aten.bilinear", "aten.chain_matmul",
-	"aten.linalg_multi_dot", "aten.convolution_backward", "aten._flash_attention_forward",
-	"aten._efficient_attention_forward", NULL,
+	"aten.einsum",
+	"aten.tensordot",
+	"aten.bilinear",
+	"aten.chain_matmul",
+	"aten.linalg_multi_dot",
+	"aten.convolution_backward",
+	"aten._flash_attention_forward",
+	"aten._efficient_attention_forward",
+	NULL,
 };
 
 /* Operators of the FLOPs column: no other work. */
 static const char *const flop_ops[] = {
-	"aten.mm", "aten.addmm", "aten._scaled_mm", "aten.bmm", "aten.baddbmm", "aten.linear",
-	"aten.matmul", "aten.conv1d", "aten.conv2d", "aten.conv3d", "aten._slow_conv2d_forward",
-	"aten.cudnn_convolution", "aten.conv_transpose1d", "aten.conv_transpose2d",
-	"aten.conv_transpose3d", "aten.convolution", "aten._convolution",
-	"aten.convolution_overrideable", "aten.scaled_dot_product_attention",
-	"aten._scaled_dot_product_flash_attention", "aten._scaled_dot_product_efficient_attention",
-	"aten._scaled_dot_product_cudnn_attention", "aten._scaled_dot_product_flash_attention_for_cpu",
-	"aten.einsum", "aten.tensordot", "aten.bilinear", "aten.dot", "aten.mv", "aten.addmv",
-	"aten.vdot", NULL,
+	"aten.mm",
+	"aten.addmm",
+	"aten._scaled_mm",
+	"aten.bmm",
+	"aten.baddbmm",
+	"aten.linear",
+	"aten.matmul",
+	"aten.conv1d",
+	"aten.conv2d",
+	"aten.conv3d",
+	"aten._slow_conv2d_forward",
+	"aten.cudnn_convolution",
+	"aten.conv_transpose1d",
+	"aten.conv_transpose2d",
+	"aten.conv_transpose3d",
+	"aten.convolution",
+	"aten._convolution",
+	"aten.convolution_overrideable",
+	"aten.scaled_dot_product_attention",
+	"aten._scaled_dot_product_flash_attention",
+	"aten._scaled_dot_product_efficient_attention",
+	"aten._scaled_dot_product_cudnn_attention",
+	"aten._scaled_dot_product_flash_attention_for_cpu",
+	"aten.einsum",
+	"aten.tensordot",
+	"aten.bilinear",
+	"aten.dot",
+	"aten.mv",
+	"aten.addmv",
+	"aten.vdot",
+	NULL,
 };
 
 static uint64_t elements(const json_t *m)
@@ -289,14 +388,41 @@ static uint64_t elements(const json_t *m)
 }
 
 static const char *const views[] = {
-	"aten.view", "aten._unsafe_view", "aten.reshape", "aten.transpose", "aten.t",
-	"aten.permute", "aten.expand", "aten.expand_as", "aten.slice", "aten.select",
-	"aten.squeeze", "aten.unsqueeze", "aten.unflatten", "aten.flatten", "aten.alias",
-	"aten.detach", "aten.split", "aten.split_with_sizes", "aten.chunk", "aten.unbind",
-	"aten.narrow", "aten.as_strided", "aten.diagonal", "aten.view_as", "aten.contiguous",
-	"aten.movedim", "aten.unfold", "aten.view_as_real", "aten.view_as_complex",
-	"aten.real", "aten.imag", "aten.dropout", "aten.feature_dropout", "aten.lift_fresh_copy",
-		NULL,
+	"aten.view",
+	"aten._unsafe_view",
+	"aten.reshape",
+	"aten.transpose",
+	"aten.t",
+	"aten.permute",
+	"aten.expand",
+	"aten.expand_as",
+	"aten.slice",
+	"aten.select",
+	"aten.squeeze",
+	"aten.unsqueeze",
+	"aten.unflatten",
+	"aten.flatten",
+	"aten.alias",
+	"aten.detach",
+	"aten.split",
+	"aten.split_with_sizes",
+	"aten.chunk",
+	"aten.unbind",
+	"aten.narrow",
+	"aten.as_strided",
+	"aten.diagonal",
+	"aten.view_as",
+	"aten.contiguous",
+	"aten.movedim",
+	"aten.unfold",
+	"aten.view_as_real",
+	"aten.view_as_complex",
+	"aten.real",
+	"aten.imag",
+	"aten.dropout",
+	"aten.feature_dropout",
+	"aten.lift_fresh_copy",
+	NULL,
 };
 
 static int is_view(const char *base) { return in_list(base, views); }
@@ -416,8 +542,9 @@ int show_node_flops(const json_t *node, json_t *by, uint64_t *other, uint64_t *u
 		rc = flops_linear(node, by);
 	else if (!strcmp(b, "aten.matmul"))
 		rc = flops_matmul(node, by);
-	else if (!strcmp(b, "aten.conv1d") || !strcmp(b, "aten.conv2d") || !strcmp(b, "aten.conv3d") ||
-		 !strcmp(b, "aten._slow_conv2d_forward") || !strcmp(b, "aten.cudnn_convolution"))
+	else if (!strcmp(b, "aten.conv1d") || !strcmp(b, "aten.conv2d") ||
+		 !strcmp(b, "aten.conv3d") || !strcmp(b, "aten._slow_conv2d_forward") ||
+		 !strcmp(b, "aten.cudnn_convolution"))
 		rc = flops_conv(node, 0, by);
 	else if (!strcmp(b, "aten.conv_transpose1d") || !strcmp(b, "aten.conv_transpose2d") ||
 		 !strcmp(b, "aten.conv_transpose3d"))
@@ -456,10 +583,16 @@ irx_status irx_node_flops(uint64_t *flops, const char **counted_as, uint64_t *ot
 	uint64_t unknown = 0, o = 0, total = 0;
 	const char *k;
 	static const char *const names[] = {
-		"aten.mm", "aten.addmm", "aten.bmm", "aten.baddbmm", "aten._scaled_mm",
-		"aten.convolution", "aten._scaled_dot_product_flash_attention",
+		"aten.mm",
+		"aten.addmm",
+		"aten.bmm",
+		"aten.baddbmm",
+		"aten._scaled_mm",
+		"aten.convolution",
+		"aten._scaled_dot_product_flash_attention",
 		"aten._scaled_dot_product_efficient_attention",
-		"aten._scaled_dot_product_cudnn_attention", NULL,
+		"aten._scaled_dot_product_cudnn_attention",
+		NULL,
 	};
 
 	if (!by)
@@ -482,9 +615,11 @@ irx_status irx_node_flops(uint64_t *flops, const char **counted_as, uint64_t *ot
 	if (other)
 		*other = o;
 	if (unknown)
-		return irx_error_set(err, IRX_EUNSUPPORTED,
-				     "node %s: FLOPs unknown (a symbolic size, or an operator irx does not model)",
-				     json_string_value(json_object_get(node, "name")) ?
-				     json_string_value(json_object_get(node, "name")) : "?");
+		return irx_error_set(
+			err, IRX_EUNSUPPORTED,
+			"node %s: FLOPs unknown (a symbolic size, or an operator irx does not model)",
+			json_string_value(json_object_get(node, "name"))
+				? json_string_value(json_object_get(node, "name"))
+				: "?");
 	return IRX_OK;
 }

@@ -100,7 +100,8 @@ static char *signature(const json_t *all, const json_t *index, const size_t *nod
 			puts_(&b, str(in, "arg") ? str(in, "arg") : "?");
 			if (at) {
 				snprintf(num, sizeof(num), "=%zu.%lld;", at - 1,
-					 (long long)json_integer_value(json_object_get(in, "producer_output_idx")));
+					 (long long)json_integer_value(
+						 json_object_get(in, "producer_output_idx")));
 				puts_(&b, num);
 			} else {
 				puts_(&b, "=x");
@@ -150,7 +151,8 @@ int show_fold_map(const json_t *ir, json_t **out, size_t *map, irx_error *err)
 {
 	const json_t *nodes = json_object_get(ir, "nodes"), *n;
 	size_t nn = json_array_size(nodes), i;
-	json_t *index = json_object(), *mods = json_object(), *groups = json_object(), *list = json_array();
+	json_t *index = json_object(), *mods = json_object(), *groups = json_object(),
+	       *list = json_array();
 	size_t *local = calloc(nn + 1, sizeof(*local));
 	unsigned char *covered = calloc(nn + 1, 1);
 	struct module *ms = NULL;
@@ -184,16 +186,19 @@ int show_fold_map(const json_t *ir, json_t **out, size_t *map, irx_error *err)
 				}
 				ms = g;
 				ms[nm] = (struct module){NULL, NULL, 0, 0};
-				if (json_object_set_new(mods, p, id = json_integer((json_int_t)nm++))) {
+				if (json_object_set_new(mods, p,
+							id = json_integer((json_int_t)nm++))) {
 					free(p);
 					goto done;
 				}
-				ms[nm - 1].path = json_object_iter_key(json_object_iter_at(mods, p));
+				ms[nm - 1].path =
+					json_object_iter_key(json_object_iter_at(mods, p));
 			}
 			free(p);
 			struct module *m = &ms[json_integer_value(id)];
 			if (m->n == m->cap) {
-				size_t cap = m->cap ? 2 * m->cap : 8, *a = realloc(m->nodes, cap * sizeof(*a));
+				size_t cap = m->cap ? 2 * m->cap : 8,
+				       *a = realloc(m->nodes, cap * sizeof(*a));
 				if (!a)
 					goto done;
 				m->nodes = a, m->cap = cap;
@@ -275,23 +280,26 @@ int show_fold_map(const json_t *ir, json_t **out, size_t *map, irx_error *err)
 			}
 		}
 		for (size_t q = 0; by && q < ms[tmpl].n; q++)
-			show_node_flops(json_array_get(nodes, ms[tmpl].nodes[q]), by, &other, &unknown);
+			show_node_flops(json_array_get(nodes, ms[tmpl].nodes[q]), by, &other,
+					&unknown);
 		json_object_foreach(by, key, v)
 			flops += (uint64_t)json_integer_value(v);
 		json_decref(by);
-		json_t *blk = json_pack("{s:s,s:O?,s:I,s:I,s:I,s:I,s:o,s:o}", "template", ms[tmpl].path,
-					"type", type_of(nodes, &ms[tmpl]),
-					"count", (json_int_t)json_array_size(inst), "nodes",
-					(json_int_t)ms[tmpl].n, "flops", (json_int_t)flops, "other_work",
-					(json_int_t)other, "instances", paths, "template_nodes", json_array());
+		json_t *blk = json_pack(
+			"{s:s,s:O?,s:I,s:I,s:I,s:I,s:o,s:o}", "template", ms[tmpl].path, "type",
+			type_of(nodes, &ms[tmpl]), "count", (json_int_t)json_array_size(inst),
+			"nodes", (json_int_t)ms[tmpl].n, "flops", (json_int_t)flops, "other_work",
+			(json_int_t)other, "instances", paths, "template_nodes", json_array());
 		json_decref(inst);
 		if (!blk || json_array_append_new(list, blk)) {
 			free(gs);
 			goto done;
 		}
 		for (size_t q = 0; q < ms[tmpl].n; q++)
-			json_array_append_new(json_object_get(blk, "template_nodes"),
-					      json_incref(json_object_get(json_array_get(nodes, ms[tmpl].nodes[q]), "name")));
+			json_array_append_new(
+				json_object_get(blk, "template_nodes"),
+				json_incref(json_object_get(
+					json_array_get(nodes, ms[tmpl].nodes[q]), "name")));
 	}
 	free(gs);
 	*out = list;
@@ -324,7 +332,8 @@ void show_fold_text(FILE *f, const json_t *blocks)
 		return;
 	fprintf(f, "\nrepeated blocks (%zu):\n", json_array_size(blocks));
 	json_array_foreach(blocks, i, b) {
-		fprintf(f, "  x%-4lld ", (long long)json_integer_value(json_object_get(b, "count")));
+		fprintf(f, "  x%-4lld ",
+			(long long)json_integer_value(json_object_get(b, "count")));
 		irx_escape_print(f, str(b, "template"), 0);
 		if (str(b, "type")) {
 			fputs(" (", f);

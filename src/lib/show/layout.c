@@ -131,14 +131,16 @@ int show_view_layout(const json_t *node, size_t k, const struct show_layout *src
 		show_layout_of(meta, out);
 		return 0;
 	}
-	if (base_is(op, "aten.view") || base_is(op, "aten._unsafe_view") || base_is(op, "aten.view_as") ||
-	    base_is(op, "aten.alias") || base_is(op, "aten.detach") || base_is(op, "aten.lift_fresh_copy") ||
+	if (base_is(op, "aten.view") || base_is(op, "aten._unsafe_view") ||
+	    base_is(op, "aten.view_as") || base_is(op, "aten.alias") ||
+	    base_is(op, "aten.detach") || base_is(op, "aten.lift_fresh_copy") ||
 	    base_is(op, "aten.dropout") || base_is(op, "aten.feature_dropout")) {
 		if (compute_stride(src, out))
 			contiguous(out); /* a view that ATen would refuse: keep going */
 		return 1;
 	}
-	if (base_is(op, "aten.reshape") || base_is(op, "aten.flatten") || base_is(op, "aten.unflatten"))
+	if (base_is(op, "aten.reshape") || base_is(op, "aten.flatten") ||
+	    base_is(op, "aten.unflatten"))
 		return compute_stride(src, out) ? (contiguous(out), 0) : 1;
 	if (base_is(op, "aten.contiguous")) {
 		*out = *src;
@@ -147,7 +149,8 @@ int show_view_layout(const json_t *node, size_t k, const struct show_layout *src
 	if (base_is(op, "aten.to") || base_is(op, "aten.type_as")) {
 		/* to() returns self when nothing changes */
 		const char *a = str(in0, "dtype"), *b = str(meta, "dtype");
-		if (a && b && !strcmp(a, b) && !json_is_true(json_object_get(json_object_get(node, "attrs"), "copy"))) {
+		if (a && b && !strcmp(a, b) &&
+		    !json_is_true(json_object_get(json_object_get(node, "attrs"), "copy"))) {
 			*out = *src;
 			return 1;
 		}
@@ -156,7 +159,8 @@ int show_view_layout(const json_t *node, size_t k, const struct show_layout *src
 	}
 	if (base_is(op, "aten.transpose") || base_is(op, "aten.t")) {
 		int a = base_is(op, "aten.t") ? 0 : wrap(attr_int(node, "dim0", 0), src->nd);
-		int b = base_is(op, "aten.t") ? (src->nd > 1) : wrap(attr_int(node, "dim1", 1), src->nd);
+		int b = base_is(op, "aten.t") ? (src->nd > 1)
+					      : wrap(attr_int(node, "dim1", 1), src->nd);
 		*out = *src;
 		out->size[a] = src->size[b], out->stride[a] = src->stride[b];
 		out->size[b] = src->size[a], out->stride[b] = src->stride[a];
@@ -188,7 +192,8 @@ int show_view_layout(const json_t *node, size_t k, const struct show_layout *src
 		/* drop size-1 dimensions of SRC until the ranks agree */
 		int drop = src->nd - out->nd;
 		for (int i = 0, j = 0; i < src->nd && j < out->nd; i++) {
-			if (drop > 0 && src->size[i] == 1 && (src->size[i] != out->size[j] || src->nd - i > out->nd - j)) {
+			if (drop > 0 && src->size[i] == 1 &&
+			    (src->size[i] != out->size[j] || src->nd - i > out->nd - j)) {
 				drop--;
 				continue;
 			}
@@ -200,7 +205,9 @@ int show_view_layout(const json_t *node, size_t k, const struct show_layout *src
 		int lead = out->nd - src->nd;
 		for (int i = 0; i < out->nd; i++) {
 			int j = i - lead;
-			out->stride[i] = j < 0 || (src->size[j] == 1 && out->size[i] != 1) ? 0 : src->stride[j];
+			out->stride[i] = j < 0 || (src->size[j] == 1 && out->size[i] != 1)
+						 ? 0
+						 : src->stride[j];
 		}
 		return 1;
 	}

@@ -27,10 +27,7 @@ static const char *str(const json_t *o, const char *key)
 /* ---- quoting ----------------------------------------------------------------- */
 
 /* S escaped by irx_escape(), in new memory. */
-static char *escaped(const char *s)
-{
-	return irx_escape_dup(s ? s : "?");
-}
+static char *escaped(const char *s) { return irx_escape_dup(s ? s : "?"); }
 
 /* Text inside a dot "quoted string": \ and " escaped; our own line breaks
  * are written as \n by the caller. */
@@ -67,9 +64,9 @@ enum vkind { V_OP, V_IN, V_WEIGHT, V_OUT, V_BOX };
 
 struct vtx {
 	enum vkind kind;
-	const json_t *node;  /* V_OP: the IR node; V_IN, V_WEIGHT, V_OUT: the TensorMeta */
-	char *path;          /* the cluster it sits in */
-	char *box;           /* V_BOX: the module it stands for */
+	const json_t *node; /* V_OP: the IR node; V_IN, V_WEIGHT, V_OUT: the TensorMeta */
+	char *path;         /* the cluster it sits in */
+	char *box;          /* V_BOX: the module it stands for */
 };
 
 struct pic {
@@ -77,14 +74,14 @@ struct pic {
 	const irx_view_options *o;
 	struct vtx *v;
 	size_t nv, cap;
-	json_t *edges;     /* "a b" -> true, in insertion order below */
+	json_t *edges; /* "a b" -> true, in insertion order below */
 	size_t *ea, *eb, ne, ecap;
 	json_t *value_vtx; /* value name -> vertex */
 	json_t *boxes;     /* module path -> vertex */
 	json_t *clusters;  /* path -> {"id", "children": [paths], "vtx": [ids]} */
 	json_t *stats;     /* irx_stats(): by_module rows by path in "mods" */
 	json_t *mods;
-	json_t *folds;     /* template path -> block */
+	json_t *folds; /* template path -> block */
 	size_t nclusters;
 };
 
@@ -175,7 +172,8 @@ static int build(struct pic *p, size_t **vtx_of_out, size_t **map_out)
 	if (!vtx_of)
 		return -1;
 	if (p->o->fold) {
-		if (!(map = calloc(nn + 1, sizeof(*map))) || show_fold_map(p->ir, &blocks, map, NULL))
+		if (!(map = calloc(nn + 1, sizeof(*map))) ||
+		    show_fold_map(p->ir, &blocks, map, NULL))
 			return -1;
 		*map_out = map;
 		json_array_foreach(blocks, i, v)
@@ -184,8 +182,9 @@ static int build(struct pic *p, size_t **vtx_of_out, size_t **map_out)
 	}
 	json_array_foreach(json_object_get(p->ir, "graph_inputs"), i, v) {
 		size_t id = add_vtx(p, V_IN, v, "", NULL);
-		if (id == (size_t)-1 || json_object_set_new(p->value_vtx, str(v, "name") ? str(v, "name") : "",
-							    json_integer((json_int_t)id)))
+		if (id == (size_t)-1 ||
+		    json_object_set_new(p->value_vtx, str(v, "name") ? str(v, "name") : "",
+					json_integer((json_int_t)id)))
 			return -1;
 	}
 	/* operator nodes, or the boxes of modules deeper than --depth */
@@ -198,9 +197,11 @@ static int build(struct pic *p, size_t **vtx_of_out, size_t **map_out)
 		if (p->o->depth > 0 && depth_of(path) > p->o->depth) {
 			char *key = cut(path, p->o->depth + 1), *par = parent_of(key);
 			json_t *b = json_object_get(p->boxes, key);
-			size_t id = b ? (size_t)json_integer_value(b) : add_vtx(p, V_BOX, NULL, par, key);
+			size_t id = b ? (size_t)json_integer_value(b)
+				      : add_vtx(p, V_BOX, NULL, par, key);
 			int rc = id == (size_t)-1 ||
-				 (!b && json_object_set_new(p->boxes, key, json_integer((json_int_t)id)));
+				 (!b &&
+				  json_object_set_new(p->boxes, key, json_integer((json_int_t)id)));
 			free(key);
 			free(par);
 			if (rc)
@@ -214,8 +215,8 @@ static int build(struct pic *p, size_t **vtx_of_out, size_t **map_out)
 	json_array_foreach(nodes, i, n) {
 		size_t me = node_vtx(p, i, map, vtx_of);
 		json_array_foreach(json_object_get(n, "outputs"), k, v)
-			if (str(v, "name") &&
-			    json_object_set_new(p->value_vtx, str(v, "name"), json_integer((json_int_t)me)))
+			if (str(v, "name") && json_object_set_new(p->value_vtx, str(v, "name"),
+								  json_integer((json_int_t)me)))
 				return -1;
 		json_array_foreach(json_object_get(n, "inputs"), k, v) {
 			const char *name = str(v, "name") ? str(v, "name") : "";
@@ -228,10 +229,14 @@ static int build(struct pic *p, size_t **vtx_of_out, size_t **map_out)
 				const char *lists[] = {"weights", "constants"};
 				for (int l = 0; l < 2 && !src; l++)
 					json_array_foreach(json_object_get(p->ir, lists[l]), q, w)
-						if (str(w, "name") && !strcmp(str(w, "name"), name)) {
-							size_t id = add_vtx(p, V_WEIGHT, w, p->v[me].path, NULL);
+						if (str(w, "name") &&
+						    !strcmp(str(w, "name"), name)) {
+							size_t id = add_vtx(p, V_WEIGHT, w,
+									    p->v[me].path, NULL);
 							if (id == (size_t)-1 ||
-							    json_object_set_new(p->value_vtx, name, json_integer((json_int_t)id)))
+							    json_object_set_new(
+								    p->value_vtx, name,
+								    json_integer((json_int_t)id)))
 								return -1;
 							src = json_object_get(p->value_vtx, name);
 							break;
@@ -264,7 +269,8 @@ static json_t *cluster(struct pic *p, const char *path)
 		char *par = parent_of(path);
 		json_t *pc = par ? cluster(p, par) : NULL;
 		free(par);
-		if (!pc || json_array_append_new(json_object_get(pc, "children"), json_string(path)))
+		if (!pc ||
+		    json_array_append_new(json_object_get(pc, "children"), json_string(path)))
 			return NULL;
 	}
 	return c;
@@ -327,8 +333,9 @@ static void label(struct pic *p, FILE *f, const struct vtx *v, put_fn put, const
 		put(f, v->kind == V_IN ? "input " : v->kind == V_OUT ? "output " : "");
 		put(f, str(v->node, "name"));
 		if (v->kind == V_WEIGHT) {
-			const char *sd = json_string_value(json_object_get(json_object_get(p->ir, "weight_name_mapping"),
-							       str(v->node, "name") ? str(v->node, "name") : ""));
+			const char *sd = json_string_value(
+				json_object_get(json_object_get(p->ir, "weight_name_mapping"),
+						str(v->node, "name") ? str(v->node, "name") : ""));
 			if (sd && strcmp(sd, str(v->node, "name"))) {
 				fputs(br, f);
 				put(f, sd);
@@ -422,8 +429,9 @@ static void sub_edges(FILE *f, const json_t *g, const char *prefix, int ind, con
 			int is_input = 0;
 			long j = sub_index(g, str(in, "name"), &is_input);
 			if (j >= 0)
-				fprintf(f, "%*s%s_%s%ld %s %s_%zu%s\n", ind, "", prefix, is_input ? "i" : "", j, arrow,
-					prefix, i, *arrow == '-' && arrow[1] == '>' ? ";" : "");
+				fprintf(f, "%*s%s_%s%ld %s %s_%zu%s\n", ind, "", prefix,
+					is_input ? "i" : "", j, arrow, prefix, i,
+					*arrow == '-' && arrow[1] == '>' ? ";" : "");
 		}
 }
 
@@ -434,7 +442,8 @@ static void sub_dot(FILE *f, const json_t *g, const char *prefix, int ind)
 	size_t i, k;
 
 	json_array_foreach(json_object_get(g, "graph_inputs"), i, v) {
-		fprintf(f, "%*s%s_i%zu [shape=ellipse, fillcolor=\"#e8f0ff\", label=\"", ind, "", prefix, i);
+		fprintf(f, "%*s%s_i%zu [shape=ellipse, fillcolor=\"#e8f0ff\", label=\"", ind, "",
+			prefix, i);
 		put_dot(f, str(v, "name"));
 		fputs("\\n", f);
 		put_meta(f, v, put_dot);
@@ -449,7 +458,8 @@ static void sub_dot(FILE *f, const json_t *g, const char *prefix, int ind)
 		k = 0;
 		json_object_foreach((json_t *)json_object_get(n, "subgraphs"), name, sub) {
 			snprintf(inner, sizeof(inner), "%s_%zus%zu", prefix, i, k++);
-			fprintf(f, "%*ssubgraph cluster_%s {\n%*slabel=\"", ind, "", inner, ind + 2, "");
+			fprintf(f, "%*ssubgraph cluster_%s {\n%*slabel=\"", ind, "", inner, ind + 2,
+				"");
 			put_dot(f, name);
 			fprintf(f, "\"; style=dashed;\n");
 			sub_dot(f, sub, inner, ind + 2);
@@ -514,7 +524,9 @@ static void vtx_dot(struct pic *p, FILE *f, size_t id, int ind)
 	size_t k = 0;
 
 	if (json_object_size(subs))
-		fprintf(f, "%*ssubgraph cluster_h%zu {\n%*slabel=\"\"; style=\"rounded\";\n", ind, "", id, ind + 2, ""), ind += 2;
+		fprintf(f, "%*ssubgraph cluster_h%zu {\n%*slabel=\"\"; style=\"rounded\";\n", ind,
+			"", id, ind + 2, ""),
+			ind += 2;
 	fprintf(f, "%*sn%zu [", ind, "", id);
 	if (dot_style(v))
 		fprintf(f, "%s, ", dot_style(v));
@@ -543,9 +555,19 @@ static void vtx_mermaid(struct pic *p, FILE *f, size_t id, int ind)
 	size_t k = 0;
 
 	switch (v->kind) {
-	case V_IN: case V_OUT: open = "([\""; close = "\"])"; break;
-	case V_WEIGHT: open = "[(\""; close = "\")]"; break;
-	case V_BOX: open = "[[\""; close = "\"]]"; break;
+	case V_IN:
+	case V_OUT:
+		open = "([\"";
+		close = "\"])";
+		break;
+	case V_WEIGHT:
+		open = "[(\"";
+		close = "\")]";
+		break;
+	case V_BOX:
+		open = "[[\"";
+		close = "\"]]";
+		break;
 	default: break;
 	}
 	if (json_object_size(subs))
@@ -574,9 +596,13 @@ static void emit_cluster(struct pic *p, FILE *f, const char *path, int fmt, int 
 	if (*path) {
 		long long cid = (long long)json_integer_value(json_object_get(c, "id"));
 		if (fmt == IRX_PICTURE_DOT) {
-			fprintf(f, "%*ssubgraph cluster_c%lld {\n%*slabel=\"", ind, "", cid, ind + 2, "");
+			fprintf(f, "%*ssubgraph cluster_c%lld {\n%*slabel=\"", ind, "", cid,
+				ind + 2, "");
 			cluster_label(p, f, path, put_dot, "\\n");
-			fprintf(f, "\";%s\n", json_object_get(p->folds, path) ? " style=\"rounded,bold\"; color=\"#b35900\";" : "");
+			fprintf(f, "\";%s\n",
+				json_object_get(p->folds, path)
+					? " style=\"rounded,bold\"; color=\"#b35900\";"
+					: "");
 		} else {
 			fprintf(f, "%*ssubgraph c%lld [\"", ind, "", cid);
 			cluster_label(p, f, path, put_mermaid, "<br>");
@@ -616,7 +642,7 @@ static void free_pic(struct pic *p)
 }
 
 irx_status irx_dump_picture(FILE *f, const json_t *ir, const irx_view_options *opts,
-				 enum irx_picture_format fmt, irx_error *err)
+			    enum irx_picture_format fmt, irx_error *err)
 {
 	irx_view_options none = {0}, all = {0};
 	struct pic p;
@@ -653,7 +679,8 @@ irx_status irx_dump_picture(FILE *f, const json_t *ir, const irx_view_options *o
 		goto nomem;
 	for (i = 0; i < p.nv; i++) {
 		json_t *c = cluster(&p, p.v[i].path);
-		if (!c || json_array_append_new(json_object_get(c, "vtx"), json_integer((json_int_t)i)))
+		if (!c ||
+		    json_array_append_new(json_object_get(c, "vtx"), json_integer((json_int_t)i)))
 			goto nomem;
 	}
 	const char *model = str(ir, "model_name") ? str(ir, "model_name") : "model";
@@ -662,7 +689,8 @@ irx_status irx_dump_picture(FILE *f, const json_t *ir, const irx_view_options *o
 		put_dot(f, model);
 		fputs("\" {\n  graph [rankdir=TB, fontname=\"Helvetica\", fontsize=10, newrank=true];\n"
 		      "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#ffffff\", "
-		      "fontname=\"Helvetica\", fontsize=9];\n  edge [arrowsize=0.6];\n", f);
+		      "fontname=\"Helvetica\", fontsize=9];\n  edge [arrowsize=0.6];\n",
+		      f);
 	} else {
 		fputs("---\ntitle: \"", f);
 		put_mermaid(f, model);
@@ -670,7 +698,8 @@ irx_status irx_dump_picture(FILE *f, const json_t *ir, const irx_view_options *o
 	}
 	emit_cluster(&p, f, "", fmt, 2);
 	for (i = 0; i < p.ne; i++)
-		fprintf(f, fmt == IRX_PICTURE_DOT ? "  n%zu -> n%zu;\n" : "  n%zu --> n%zu\n", p.ea[i], p.eb[i]);
+		fprintf(f, fmt == IRX_PICTURE_DOT ? "  n%zu -> n%zu;\n" : "  n%zu --> n%zu\n",
+			p.ea[i], p.eb[i]);
 	if (fmt == IRX_PICTURE_DOT)
 		fputs("}\n", f);
 	free(vtx_of);

@@ -93,25 +93,27 @@ static int peak_of(const json_t *g, int top, const json_t *ir, uint64_t *peak)
 	uint64_t live = 0;
 	int rc = -1;
 
-	if (!ids || !(vals = malloc(cap * sizeof(*vals))) || !(store = malloc(cap * sizeof(*store))))
+	if (!ids || !(vals = malloc(cap * sizeof(*vals))) ||
+	    !(store = malloc(cap * sizeof(*store))))
 		goto out;
-#define NEWVAL(meta, st)                                                                     \
-	do {                                                                                 \
-		if (nv == cap || ns == cap) {                                                \
-			cap *= 2;                                                            \
-			void *a = realloc(vals, cap * sizeof(*vals));                         \
-			if (!a)                                                              \
-				goto out;                                                    \
-			vals = a;                                                            \
-			if (!(a = realloc(store, cap * sizeof(*store))))                      \
-				goto out;                                                    \
-			store = a;                                                           \
-		}                                                                            \
-		vals[nv].storage = (st);                                                     \
-		vals[nv].last = (size_t)-1;                                                  \
-		if (str(meta, "name") && json_object_set_new(ids, str(meta, "name"), json_integer((json_int_t)nv))) \
-			goto out;                                                            \
-		nv++;                                                                        \
+#define NEWVAL(meta, st)                                                                       \
+	do {                                                                                   \
+		if (nv == cap || ns == cap) {                                                  \
+			cap *= 2;                                                              \
+			void *a = realloc(vals, cap * sizeof(*vals));                          \
+			if (!a)                                                                \
+				goto out;                                                      \
+			vals = a;                                                              \
+			if (!(a = realloc(store, cap * sizeof(*store))))                       \
+				goto out;                                                      \
+			store = a;                                                             \
+		}                                                                              \
+		vals[nv].storage = (st);                                                       \
+		vals[nv].last = (size_t)-1;                                                    \
+		if (str(meta, "name") &&                                                       \
+		    json_object_set_new(ids, str(meta, "name"), json_integer((json_int_t)nv))) \
+			goto out;                                                              \
+		nv++;                                                                          \
 	} while (0)
 	const char *lists[] = {"graph_inputs", "weights", "constants"};
 	for (int l = 0; l < (top ? 3 : 1); l++)
@@ -127,7 +129,8 @@ static int peak_of(const json_t *g, int top, const json_t *ir, uint64_t *peak)
 		goto out;
 	json_array_foreach(nodes, i, n) {
 		const json_t *in0 = json_array_get(json_object_get(n, "inputs"), 0);
-		json_t *src = in0 ? json_object_get(ids, str(in0, "name") ? str(in0, "name") : "") : NULL;
+		json_t *src =
+			in0 ? json_object_get(ids, str(in0, "name") ? str(in0, "name") : "") : NULL;
 		size_t srci = src ? (size_t)json_integer_value(src) : 0;
 		json_array_foreach(json_object_get(n, "inputs"), k, v) {
 			json_t *id = json_object_get(ids, str(v, "name") ? str(v, "name") : "");
@@ -161,7 +164,8 @@ static int peak_of(const json_t *g, int top, const json_t *ir, uint64_t *peak)
 			vals[json_integer_value(id)].last = (size_t)-1;
 	}
 	/* released after node i: intermediate values whose last use is i */
-	size_t *dead_start = calloc(nn + 2, sizeof(*dead_start)), *dead = malloc((nv + 1) * sizeof(*dead));
+	size_t *dead_start = calloc(nn + 2, sizeof(*dead_start)),
+	       *dead = malloc((nv + 1) * sizeof(*dead));
 	if (!dead_start || !dead) {
 		free(dead_start);
 		free(dead);
@@ -238,7 +242,7 @@ static int depth_of(const char *path)
 }
 
 struct acc {
-	json_t *mods;  /* path -> {"seq", "type", "params", "flops", ...} */
+	json_t *mods; /* path -> {"seq", "type", "params", "flops", ...} */
 	size_t seq;
 };
 
@@ -294,8 +298,8 @@ static int charge(struct acc *a, const char *path, const char *key, uint64_t n)
 struct walk {
 	const json_t *ir;
 	struct acc acc;
-	json_t *by_op;     /* op_type -> {"count", "flops", "counted_as": {}, "other_work"} */
-	json_t *counted;   /* counted operator -> FLOPs, whole model */
+	json_t *by_op;   /* op_type -> {"count", "flops", "counted_as": {}, "other_work"} */
+	json_t *counted; /* counted operator -> FLOPs, whole model */
 	uint64_t flops, other, unknown, nodes_total;
 	int sym;
 };
@@ -315,7 +319,8 @@ static char *sub_module(struct walk *w, const json_t *hop, const json_t *g, cons
 		return strdup(str(n, "module_path"));
 	json_array_foreach(json_object_get(n, "inputs"), i, in) {
 		json_array_foreach(json_object_get(g, "graph_inputs"), k, gi) {
-			if (!str(gi, "name") || !str(in, "name") || strcmp(str(gi, "name"), str(in, "name")))
+			if (!str(gi, "name") || !str(in, "name") ||
+			    strcmp(str(gi, "name"), str(in, "name")))
 				continue;
 			/* the K-th tensor operand of the higher-order node (not its predicate) */
 			size_t j, pos = 0;
@@ -325,11 +330,13 @@ static char *sub_module(struct walk *w, const json_t *hop, const json_t *g, cons
 					continue;
 				if (pos++ != k)
 					continue;
-				const json_t *sd = json_object_get(map, str(oi, "name") ? str(oi, "name") : "");
+				const json_t *sd = json_object_get(
+					map, str(oi, "name") ? str(oi, "name") : "");
 				const json_t *wt;
 				size_t q;
 				json_array_foreach(json_object_get(w->ir, "weights"), q, wt)
-					if (json_is_string(sd) && str(wt, "name") && str(wt, "kind") &&
+					if (json_is_string(sd) && str(wt, "name") &&
+					    str(wt, "kind") &&
 					    !strcmp(str(wt, "name"), str(oi, "name")) &&
 					    !strcmp(str(wt, "kind"), "parameter")) {
 						char *m = strdup(json_string_value(sd));
@@ -380,7 +387,8 @@ static int charge_subgraphs(struct walk *w, const json_t *hop, const char *path)
 			if (!rc) {
 				json_object_foreach(by, k, v)
 					f += (uint64_t)json_integer_value(v);
-				rc = charge(&w->acc, m, "flops", f) || charge(&w->acc, m, "other_work", o);
+				rc = charge(&w->acc, m, "flops", f) ||
+				     charge(&w->acc, m, "other_work", o);
 			}
 			free(m);
 			json_decref(by);
@@ -395,7 +403,7 @@ static int walk_node(struct walk *w, const json_t *n, const char *parent_path)
 {
 	const char *op = str(n, "op_type") ? str(n, "op_type") : "?";
 	const char *path = json_is_string(json_object_get(n, "module_path")) ? str(n, "module_path")
-									      : parent_path;
+									     : parent_path;
 	json_t *by = json_object(), *o, *v;
 	uint64_t other = 0, unknown = 0, f = 0, act = 0;
 	const char *k;
@@ -426,8 +434,10 @@ static int walk_node(struct walk *w, const json_t *n, const char *parent_path)
 	w->other += other;
 	w->unknown += unknown;
 	w->nodes_total++;
-	if (json_object_size(json_object_get(n, "subgraphs")) ? charge_subgraphs(w, n, path)
-	    : charge(&w->acc, path, "flops", f) || charge(&w->acc, path, "other_work", other))
+	if (json_object_size(json_object_get(n, "subgraphs"))
+		    ? charge_subgraphs(w, n, path)
+		    : charge(&w->acc, path, "flops", f) ||
+			      charge(&w->acc, path, "other_work", other))
 		goto fail;
 	if (charge(&w->acc, path, "activation_bytes", act) || charge(&w->acc, path, "nodes", 1))
 		goto fail;
@@ -480,8 +490,8 @@ static json_t *module_list(struct acc *a, int depth)
 		int d = depth_of(path);
 		if (depth > 0 && d > depth)
 			continue;
-		json_t *row = json_pack("{s:s,s:O?,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "module", path, "type",
-					json_object_get(m, "type"), "depth", d, "params",
+		json_t *row = json_pack("{s:s,s:O?,s:i,s:I,s:I,s:I,s:I,s:I,s:I}", "module", path,
+					"type", json_object_get(m, "type"), "depth", d, "params",
 					(json_int_t)geti(m, "params"), "params_bytes",
 					(json_int_t)geti(m, "params_bytes"), "flops",
 					(json_int_t)geti(m, "flops"), "other_work",
@@ -500,8 +510,9 @@ static json_t *module_list(struct acc *a, int depth)
 		if (!chain || !c)
 			break;
 		for (;;) {
-			json_array_insert_new(chain, 0, json_integer(json_integer_value(
-				json_object_get(json_object_get(a->mods, c), "seq"))));
+			json_array_insert_new(chain, 0,
+					      json_integer(json_integer_value(json_object_get(
+						      json_object_get(a->mods, c), "seq"))));
 			if (!*c)
 				break;
 			to_parent(c);
@@ -543,10 +554,11 @@ static json_t *op_list(json_t *by_op)
 		return NULL;
 	}
 	json_object_foreach(by_op, op, v) {
-		json_t *r = json_pack("{s:s,s:O,s:O,s:O,s:O}", "op", op, "count", json_object_get(v, "count"),
-				      "flops", json_object_get(v, "flops"), "counted_as",
-				      json_object_get(v, "counted_as"), "other_work",
-				      json_object_get(v, "other_work"));
+		json_t *r =
+			json_pack("{s:s,s:O,s:O,s:O,s:O}", "op", op, "count",
+				  json_object_get(v, "count"), "flops", json_object_get(v, "flops"),
+				  "counted_as", json_object_get(v, "counted_as"), "other_work",
+				  json_object_get(v, "other_work"));
 		if (r)
 			rows[k++] = r;
 	}
@@ -571,8 +583,8 @@ static int weights(const json_t *ir, struct walk *w, json_t *totals)
 	for (int l = 0; l < 2; l++)
 		json_array_foreach(json_object_get(ir, lists[l]), i, v) {
 			const char *kind = str(v, "kind") ? str(v, "kind") : "?";
-			const char *total = !strcmp(kind, "parameter") ? "params"
-					    : !strcmp(kind, "buffer")   ? "buffers"
+			const char *total = !strcmp(kind, "parameter")    ? "params"
+					    : !strcmp(kind, "buffer")     ? "buffers"
 					    : !strcmp(kind, "custom_obj") ? NULL
 									  : "constants";
 			if (!total)
@@ -588,17 +600,21 @@ static int weights(const json_t *ir, struct walk *w, json_t *totals)
 				json_object_set_new(by, total, kd = json_object());
 			json_t *e = json_object_get(kd, dt);
 			if (!e)
-				json_object_set_new(kd, dt, e = json_pack("{s:I,s:I}", "elements", (json_int_t)0,
-									  "bytes", (json_int_t)0));
+				json_object_set_new(kd, dt,
+						    e = json_pack("{s:I,s:I}", "elements",
+								  (json_int_t)0, "bytes",
+								  (json_int_t)0));
 			addi(e, "elements", n);
 			addi(e, "bytes", b);
 			if (!strcmp(total, "params")) {
-				const char *sd = json_string_value(json_object_get(map, str(v, "name") ? str(v, "name") : ""));
+				const char *sd = json_string_value(
+					json_object_get(map, str(v, "name") ? str(v, "name") : ""));
 				char *mod = strdup(sd ? sd : "");
 				if (!mod)
 					return -1;
 				to_parent(mod);
-				int rc = charge(&w->acc, mod, "params", n) || charge(&w->acc, mod, "params_bytes", b);
+				int rc = charge(&w->acc, mod, "params", n) ||
+					 charge(&w->acc, mod, "params_bytes", b);
 				free(mod);
 				if (rc)
 					return -1;
@@ -607,8 +623,7 @@ static int weights(const json_t *ir, struct walk *w, json_t *totals)
 	return json_object_set_new(totals, "by_dtype", by);
 }
 
-irx_status irx_stats(json_t **out, const json_t *ir, const irx_view_options *opts,
-		     irx_error *err)
+irx_status irx_stats(json_t **out, const json_t *ir, const irx_view_options *opts, irx_error *err)
 {
 	irx_view_options none = {0};
 	struct walk w;
@@ -638,7 +653,9 @@ irx_status irx_stats(json_t **out, const json_t *ir, const irx_view_options *opt
 	if (weights(ir, &w, totals) || peak_of(ir, 1, ir, &peak))
 		goto nomem;
 	json_t *unm = json_integer((json_int_t)w.unknown);
-	if (json_object_set_new(totals, "nodes", json_integer((json_int_t)json_array_size(json_object_get(ir, "nodes")))) ||
+	if (json_object_set_new(
+		    totals, "nodes",
+		    json_integer((json_int_t)json_array_size(json_object_get(ir, "nodes")))) ||
 	    json_object_set_new(totals, "nodes_total", json_integer((json_int_t)w.nodes_total)) ||
 	    json_object_set_new(totals, "flops", json_integer((json_int_t)w.flops)) ||
 	    json_object_set(totals, "flops_by_counted_op", w.counted) ||
@@ -749,9 +766,10 @@ static void text_stats(FILE *f, const json_t *doc)
 	}
 	fputs(first ? "\n" : ")\n", f);
 	if (geti(t, "flops_unknown_nodes"))
-		fprintf(f, "  %-22s%16llu nodes whose FLOPs irx cannot count (symbolic sizes or "
-			   "unmodelled operators)\n", "FLOPs unknown",
-			(unsigned long long)geti(t, "flops_unknown_nodes"));
+		fprintf(f,
+			"  %-22s%16llu nodes whose FLOPs irx cannot count (symbolic sizes or "
+			"unmodelled operators)\n",
+			"FLOPs unknown", (unsigned long long)geti(t, "flops_unknown_nodes"));
 	fprintf(f, "  %-22s", "other work");
 	put_num(f, geti(t, "other_work"), 16);
 	fputs("  (element-wise: per output element; reductions, norms: per input element)\n", f);
@@ -786,8 +804,8 @@ static void text_stats(FILE *f, const json_t *doc)
 		}
 		fputc('\n', f);
 	}
-	fprintf(f, "\nby operator:\n  %-44s %6s %18s %16s  %s\n", "op_type", "count", "FLOPs", "other work",
-		"counted by torch as");
+	fprintf(f, "\nby operator:\n  %-44s %6s %18s %16s  %s\n", "op_type", "count", "FLOPs",
+		"other work", "counted by torch as");
 	json_array_foreach(json_object_get(doc, "by_op"), i, r) {
 		fputs("  ", f);
 		irx_escape_print(f, str(r, "op"), 44);
@@ -807,7 +825,7 @@ static void text_stats(FILE *f, const json_t *doc)
 }
 
 irx_status irx_dump_stats(FILE *f, const json_t *ir, const irx_view_options *opts,
-			       enum irx_dump_format fmt, irx_error *err)
+			  enum irx_dump_format fmt, irx_error *err)
 {
 	json_t *doc;
 	int rc = irx_stats(&doc, ir, opts, err);

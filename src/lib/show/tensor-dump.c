@@ -73,7 +73,8 @@ static size_t *sharers(const irx_tensors *set)
 
 	for (size_t j = 0; first && j < irx_tensors_count(set); j++) {
 		const irx_tensor *u = irx_tensors_at(set, j);
-		size_t *f = u->storage >= 0 && (size_t)u->storage < ns ? first + 3 * u->storage : NULL;
+		size_t *f =
+			u->storage >= 0 && (size_t)u->storage < ns ? first + 3 * u->storage : NULL;
 		if (f && f[2] < 2)
 			f[f[2]] = j;
 		if (f)
@@ -127,7 +128,8 @@ int show_tensors_json(const irx_tensors *set, json_t **out, irx_error *err)
 		json_t *o = json_pack("{s:s,s:s,s:o}", "name", t->name, "dtype",
 				      irx_dtype_name(t->dtype), "shape", shape_json(t));
 		if (!o) { /* JSON holds UTF-8 only: fail rather than leave the tensor out */
-			rc = irx_error_set(err, IRX_EFORMAT, "tensor %zu: its name is not valid UTF-8", i);
+			rc = irx_error_set(err, IRX_EFORMAT,
+					   "tensor %zu: its name is not valid UTF-8", i);
 			break;
 		}
 		if (t->storage >= 0) {
@@ -149,7 +151,8 @@ void show_put_shape(char *buf, size_t size, const irx_tensor *t)
 	size_t n = (size_t)snprintf(buf, size, "[");
 
 	for (int d = 0; d < t->ndim && n < size; d++)
-		n += (size_t)snprintf(buf + n, size - n, "%s%lld", d ? ", " : "", (long long)t->shape[d]);
+		n += (size_t)snprintf(buf + n, size - n, "%s%lld", d ? ", " : "",
+				      (long long)t->shape[d]);
 	if (n < size)
 		snprintf(buf + n, size - n, "]");
 }
@@ -175,8 +178,8 @@ static void put_header(FILE *f, const irx_tensors *set, const char *title, int w
 	for (size_t i = 0; i < irx_tensors_count(set); i++)
 		no_data += irx_tensors_at(set, i)->storage < 0;
 	fprintf(f, "%s: %s of %zu tensor%s, %zu storage%s, %llu bytes of data",
-		title ? title : format_name(irx_tensors_format(set)),
-		irx_tensors_container(set), irx_tensors_count(set), irx_tensors_count(set) == 1 ? "" : "s",
+		title ? title : format_name(irx_tensors_format(set)), irx_tensors_container(set),
+		irx_tensors_count(set), irx_tensors_count(set) == 1 ? "" : "s",
 		irx_tensors_n_storages(set), irx_tensors_n_storages(set) == 1 ? "" : "s",
 		(unsigned long long)bytes);
 	if (no_data)
@@ -187,7 +190,8 @@ static void put_header(FILE *f, const irx_tensors *set, const char *title, int w
 		fputs("metadata ", f), irx_escape_print(f, k, 0), fputs(": ", f);
 		irx_escape_print(f, irx_tensors_metadata(set, k), 0), putc('\n', f);
 	}
-	fprintf(f, "%-*s  %-13s %-20s %12s  %s\n", w_name, "name", "dtype", "shape", "bytes", "data");
+	fprintf(f, "%-*s  %-13s %-20s %12s  %s\n", w_name, "name", "dtype", "shape", "bytes",
+		"data");
 }
 
 int show_stats_text(FILE *f, const irx_tensors *set, const irx_tensor *t, irx_error *err)
@@ -249,8 +253,8 @@ int show_tensors_text(FILE *f, const irx_tensors *set, const char *title, int wi
 	return base_write_status(f, err);
 }
 
-irx_status irx_dump_tensors(FILE *f, const irx_tensors *set, enum irx_dump_format fmt, int with_stats,
-		     irx_error *err)
+irx_status irx_dump_tensors(FILE *f, const irx_tensors *set, enum irx_dump_format fmt,
+			    int with_stats, irx_error *err)
 {
 	json_t *doc, *list;
 	int rc;

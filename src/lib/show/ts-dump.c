@@ -29,8 +29,11 @@ static int text(FILE *f, const irx_torchscript *ts, int stats, irx_error *err)
 		const irx_ts_module *m = irx_torchscript_module(ts, i);
 		int d = m->depth < 30 ? m->depth : 30;
 		fprintf(f, "  %*s", 2 * d, "");
-		irx_escape_print(f, *m->path ? strrchr(m->path, '.') ? strrchr(m->path, '.') + 1 : m->path
-					     : "(root)", 0);
+		irx_escape_print(f,
+				 *m->path ? strrchr(m->path, '.') ? strrchr(m->path, '.') + 1
+								  : m->path
+					  : "(root)",
+				 0);
 		fputs(": ", f);
 		irx_escape_print(f, m->display, 0);
 		if (strcmp(m->display, m->class_name))
@@ -42,8 +45,8 @@ static int text(FILE *f, const irx_torchscript *ts, int stats, irx_error *err)
 		int n = (int)irx_escape(NULL, 0, name, strlen(name));
 		w = n > w ? (n < 60 ? n : 60) : w;
 	}
-	fprintf(f, "\ntensors:\n  %-*s  %-9s %-13s %-20s %12s\n", w, "name", "kind", "dtype", "shape",
-		"bytes");
+	fprintf(f, "\ntensors:\n  %-*s  %-9s %-13s %-20s %12s\n", w, "name", "kind", "dtype",
+		"shape", "bytes");
 	for (size_t i = 0; i < nt; i++) {
 		const irx_tensor *t = irx_tensors_at(set, i);
 		char shape[256];
@@ -73,7 +76,8 @@ static int text(FILE *f, const irx_torchscript *ts, int stats, irx_error *err)
 	for (size_t i = 0; i < irx_torchscript_n_methods(ts); i++) {
 		const irx_ts_method *m = irx_torchscript_method(ts, i);
 		fputs("  ", f), irx_escape_print(f, m->class_name, 0), putc('.', f);
-		irx_escape_print(f, m->name, 0), irx_escape_print(f, m->signature, 0), putc('\n', f);
+		irx_escape_print(f, m->name, 0), irx_escape_print(f, m->signature, 0),
+			putc('\n', f);
 	}
 	return ferror(f) ? irx_error_set(err, IRX_EIO, "cannot write") : IRX_OK;
 }
@@ -86,8 +90,8 @@ static json_t *str(const char *s)
 	return v ? v : base_json_escaped(s);
 }
 
-irx_status irx_dump_torchscript(FILE *f, const irx_torchscript *ts, enum irx_dump_format fmt, int stats,
-			 irx_error *err)
+irx_status irx_dump_torchscript(FILE *f, const irx_torchscript *ts, enum irx_dump_format fmt,
+				int stats, irx_error *err)
 {
 	const irx_tensors *set = irx_torchscript_tensors(ts);
 	json_t *doc, *tensors, *modules, *methods, *opaque;
@@ -100,30 +104,33 @@ irx_status irx_dump_torchscript(FILE *f, const irx_torchscript *ts, enum irx_dum
 		return rc;
 	for (size_t i = 0; i < json_array_size(tensors); i++) {
 		json_t *o = json_array_get(tensors, i);
-		json_object_set_new(o, "kind",
-				    json_string(irx_ts_tensor_kind_name(irx_torchscript_tensor_kind(ts, i))));
-		json_object_set_new(o, "bytes",
-				    json_integer((json_int_t)irx_tensor_nbytes(irx_tensors_at(set, i))));
+		json_object_set_new(
+			o, "kind",
+			json_string(irx_ts_tensor_kind_name(irx_torchscript_tensor_kind(ts, i))));
+		json_object_set_new(
+			o, "bytes",
+			json_integer((json_int_t)irx_tensor_nbytes(irx_tensors_at(set, i))));
 	}
 	modules = json_array();
 	for (size_t i = 0; i < irx_torchscript_n_modules(ts); i++) {
 		const irx_ts_module *m = irx_torchscript_module(ts, i);
-		json_array_append_new(modules, json_pack("{s:o,s:o,s:o}", "path", str(m->path), "class",
-							 str(m->class_name), "display",
-							 str(m->display)));
+		json_array_append_new(modules,
+				      json_pack("{s:o,s:o,s:o}", "path", str(m->path), "class",
+						str(m->class_name), "display", str(m->display)));
 	}
 	methods = json_array();
 	for (size_t i = 0; i < irx_torchscript_n_methods(ts); i++) {
 		const irx_ts_method *m = irx_torchscript_method(ts, i);
-		json_array_append_new(methods, json_pack("{s:o,s:o,s:o}", "class", str(m->class_name),
-							 "name", str(m->name), "signature",
-							 str(m->signature)));
+		json_array_append_new(methods, json_pack("{s:o,s:o,s:o}", "class",
+							 str(m->class_name), "name", str(m->name),
+							 "signature", str(m->signature)));
 	}
 	opaque = json_array();
 	for (size_t i = 0; i < irx_torchscript_n_opaque(ts); i++) {
 		const irx_ts_opaque *o = irx_torchscript_opaque(ts, i);
-		json_array_append_new(opaque, json_pack("{s:o,s:o,s:o}", "path", str(o->path), "class",
-							str(o->class_name), "why", str(o->why)));
+		json_array_append_new(opaque,
+				      json_pack("{s:o,s:o,s:o}", "path", str(o->path), "class",
+						str(o->class_name), "why", str(o->why)));
 	}
 	doc = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "format", "torchscript", "version",
 			str(irx_torchscript_version(ts)), "root",

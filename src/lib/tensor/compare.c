@@ -13,10 +13,15 @@
 static int is_exact(int dtype)
 {
 	switch (dtype) {
-	case IRX_DTYPE_BOOL: case IRX_DTYPE_UINT8: case IRX_DTYPE_INT8: case IRX_DTYPE_INT16:
-	case IRX_DTYPE_INT32: case IRX_DTYPE_INT64: case IRX_DTYPE_UINT16: case IRX_DTYPE_UINT32:
-	case IRX_DTYPE_UINT64:
-		return 1;
+	case IRX_DTYPE_BOOL:
+	case IRX_DTYPE_UINT8:
+	case IRX_DTYPE_INT8:
+	case IRX_DTYPE_INT16:
+	case IRX_DTYPE_INT32:
+	case IRX_DTYPE_INT64:
+	case IRX_DTYPE_UINT16:
+	case IRX_DTYPE_UINT32:
+	case IRX_DTYPE_UINT64: return 1;
 	}
 	return 0;
 }
@@ -67,8 +72,8 @@ static double excess(double g, double gi, double w, double wi, irx_compare_resul
 	return diff - (r->atol + r->rtol * mag);
 }
 
-irx_status irx_compare(irx_compare_result *r, const irx_tensor *got, const irx_tensor *want, double rtol,
-		double atol, irx_error *err)
+irx_status irx_compare(irx_compare_result *r, const irx_tensor *got, const irx_tensor *want,
+		       double rtol, double atol, irx_error *err)
 {
 	size_t gs = irx_dtype_size(got->dtype), ws = irx_dtype_size(want->dtype);
 	uint8_t *gb = NULL, *wb = NULL;
@@ -90,7 +95,8 @@ irx_status irx_compare(irx_compare_result *r, const irx_tensor *got, const irx_t
 		return irx_error_set(err, IRX_EUNSUPPORTED, "cannot compare these dtypes");
 	if ((got->numel && !got->data) || (want->numel && !want->data))
 		return irx_error_set(err, IRX_EINVAL, "a tensor to compare has no data");
-	if (!(gb = malloc(irx_tensor_nbytes(got) + 1)) || !(wb = malloc(irx_tensor_nbytes(want) + 1))) {
+	if (!(gb = malloc(irx_tensor_nbytes(got) + 1)) ||
+	    !(wb = malloc(irx_tensor_nbytes(want) + 1))) {
 		free(gb);
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}

@@ -120,9 +120,9 @@ static void copy_run(uint8_t *out, const uint8_t *src, int64_t run, int64_t stri
 		return;
 	}
 	/* Fixed-size memcpy compiles to one load and store. */
-#define COPY_RUN(n) \
+#define COPY_RUN(n)                                                \
 	for (int64_t k = 0; k < run; k++, out += (n), src += step) \
-		memcpy(out, src, (n)); \
+		memcpy(out, src, (n));                             \
 	return
 	switch (es) {
 	case 1: COPY_RUN(1);

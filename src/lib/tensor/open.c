@@ -20,23 +20,24 @@ static int open_archive(irx_tensors *t, const irx_archive *a, const irx_tensors_
 	case IRX_ARCHIVE_PT2:
 		t->format = IRX_TENSORS_PT2;
 		t->container = "dict";
-		return tensor_read_pt2(t, a, o && o->model ? o->model : NULL, o && o->constants, err);
+		return tensor_read_pt2(t, a, o && o->model ? o->model : NULL, o && o->constants,
+				       err);
 	case IRX_ARCHIVE_TORCHSCRIPT:
 	case IRX_ARCHIVE_TORCHSCRIPT_LITE:
 		t->format = IRX_TENSORS_TORCHSCRIPT;
 		return tensor_read_torchscript(t, a, NULL, err);
 	case IRX_ARCHIVE_AOTI:
 		return irx_error_set(err, IRX_EUNSUPPORTED,
-				 "an AOTInductor package, not a tensor file");
+				     "an AOTInductor package, not a tensor file");
 	default:
 		return irx_error_set(err, IRX_EUNSUPPORTED,
-				 "a zip archive that holds no tensors irx knows (no data.pkl, "
-				 "no exported program)");
+				     "a zip archive that holds no tensors irx knows (no data.pkl, "
+				     "no exported program)");
 	}
 }
 
 irx_status irx_tensors_open_archive(irx_tensors **out, const irx_archive *a,
-			     const irx_tensors_options *o, irx_error *err)
+				    const irx_tensors_options *o, irx_error *err)
 {
 	irx_tensors *t = tensor_set_new(o);
 	int rc;
@@ -66,7 +67,7 @@ static int is_safetensors(const uint8_t *d, size_t n)
 }
 
 irx_status irx_tensors_open_blob(irx_tensors **out, irx_blob *blob, const irx_tensors_options *o,
-			  irx_error *err)
+				 irx_error *err)
 {
 	const uint8_t *d = irx_blob_data(blob);
 	size_t n = irx_blob_size(blob);
@@ -91,14 +92,16 @@ irx_status irx_tensors_open_blob(irx_tensors **out, irx_blob *blob, const irx_te
 			t->container = "dict";
 			rc = tensor_read_safetensors(t, blob, err);
 		} else if (n >= 2 && d[0] == 0x80 && d[1] >= 2 && d[1] <= 5) {
-			rc = irx_error_set(err, IRX_EUNSUPPORTED,
-				       "a torch.save file in the pre-1.6 format (a bare pickle, not a "
-				       "zip): load it in Python and save it again with torch.save "
-				       "(torch >= 1.6 writes the zip format irx reads)");
+			rc = irx_error_set(
+				err, IRX_EUNSUPPORTED,
+				"a torch.save file in the pre-1.6 format (a bare pickle, not a "
+				"zip): load it in Python and save it again with torch.save "
+				"(torch >= 1.6 writes the zip format irx reads)");
 		} else {
-			rc = irx_error_set(err, IRX_EUNSUPPORTED,
-				       "not a tensor file (not a torch.save zip, a safetensors file "
-				       "or a .pt2 archive)");
+			rc = irx_error_set(
+				err, IRX_EUNSUPPORTED,
+				"not a tensor file (not a torch.save zip, a safetensors file "
+				"or a .pt2 archive)");
 		}
 	}
 	if (rc || (rc = tensor_set_index(t, err))) {
@@ -110,7 +113,7 @@ irx_status irx_tensors_open_blob(irx_tensors **out, irx_blob *blob, const irx_te
 }
 
 irx_status irx_tensors_open(irx_tensors **out, const char *path, const irx_tensors_options *o,
-		     irx_error *err)
+			    irx_error *err)
 {
 	irx_blob *b;
 	int rc;

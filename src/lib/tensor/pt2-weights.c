@@ -18,7 +18,7 @@
 struct config_walk {
 	irx_tensors *t;
 	const irx_zip *z;
-	const char *dir;         /* "<prefix>data/weights/" */
+	const char *dir; /* "<prefix>data/weights/" */
 	const char *config_entry;
 	json_t *storage_by_entry; /* entry name -> storage index */
 	int big_endian;
@@ -78,7 +78,8 @@ static const char *device_of(irx_tensors *t, const json_t *dev)
 	if (!type)
 		return "cpu";
 	if (json_is_integer(index))
-		snprintf(buf, sizeof(buf), "%.60s:%lld", type, (long long)json_integer_value(index));
+		snprintf(buf, sizeof(buf), "%.60s:%lld", type,
+			 (long long)json_integer_value(index));
 	else
 		snprintf(buf, sizeof(buf), "%.60s", type);
 	return tensor_strdup(t, buf);
@@ -103,7 +104,8 @@ static int storage_for(struct config_walk *w, const irx_zip_entry *e, int dtype,
 	if ((idx = tensor_add_storage(w->t, e->name, data, len, w->z, e)) < 0 ||
 	    json_object_set_new(w->storage_by_entry, e->name, json_integer(idx)))
 		return irx_error_set(w->err, IRX_ENOMEM, "out of memory");
-	if (w->big_endian && (rc = tensor_swap_storage(w->t, idx, tensor_swap_unit(dtype), w->err))) {
+	if (w->big_endian &&
+	    (rc = tensor_swap_storage(w->t, idx, tensor_swap_unit(dtype), w->err))) {
 		base_where(w->err, "entry '%s'", e->name);
 		return rc;
 	}
@@ -141,8 +143,8 @@ static int config_tensor(struct config_walk *w, const char *fqn, const json_t *p
 		return rc;
 	}
 	if (!json_is_string(path) || strchr(json_string_value(path), '/'))
-		return fail_in(w, IRX_EFORMAT, fqn, "path_name", "'%s': path_name is not a file name",
-			       fqn);
+		return fail_in(w, IRX_EFORMAT, fqn, "path_name",
+			       "'%s': path_name is not a file name", fqn);
 	snprintf(entry, sizeof(entry), "%s%s", w->dir, json_string_value(path));
 	if (!(e = irx_zip_find(w->z, entry)))
 		return fail_in(w, IRX_EFORMAT, fqn, "path_name",
@@ -163,11 +165,11 @@ static int config_tensor(struct config_walk *w, const char *fqn, const json_t *p
 		return irx_error_set(w->err, IRX_ENOMEM, "out of memory");
 	if (sym_ints(w->t, json_object_get(meta, "sizes"), &x->shape, &x->ndim) ||
 	    sym_ints(w->t, json_object_get(meta, "strides"), &x->strides, &n_strides) ||
-	    n_strides != x->ndim ||
-	    sym_int(json_object_get(meta, "storage_offset"), &x->offset))
+	    n_strides != x->ndim || sym_int(json_object_get(meta, "storage_offset"), &x->offset))
 		return fail_in(w, IRX_EFORMAT, fqn, "tensor_meta",
 			       "'%s': sizes, strides and storage_offset must be integers, "
-			       "as many strides as sizes", fqn);
+			       "as many strides as sizes",
+			       fqn);
 	if ((rc = tensor_check_shape(x, w->err))) {
 		base_where(w->err, "entry '%s': /config/%s/tensor_meta", w->config_entry, fqn);
 		return rc;
@@ -215,7 +217,8 @@ int tensor_read_pt2(irx_tensors *t, const irx_archive *a, const char *model, int
 			return IRX_OK;
 		for (size_t i = 0;; i++) {
 			if (i == irx_archive_n_models(a))
-				return irx_error_set(err, IRX_EINVAL, "no model '%s' in the archive", model);
+				return irx_error_set(err, IRX_EINVAL,
+						     "no model '%s' in the archive", model);
 			if (!strcmp(irx_archive_model(a, i), model))
 				break;
 		}

@@ -34,12 +34,12 @@ static const struct {
 };
 /* clang-format on */
 
-static int fail_at(irx_error *err, int code, const char *name, const char *field,
-		   const char *fmt, ...) BASE_PRINTF(5, 6);
+static int fail_at(irx_error *err, int code, const char *name, const char *field, const char *fmt,
+		   ...) BASE_PRINTF(5, 6);
 
 /* An error at the header's JSON path /NAME/FIELD. */
-static int fail_at(irx_error *err, int code, const char *name, const char *field,
-		   const char *fmt, ...)
+static int fail_at(irx_error *err, int code, const char *name, const char *field, const char *fmt,
+		   ...)
 {
 	va_list ap;
 
@@ -55,7 +55,8 @@ static int dtype_of(const json_t *v, const char *name, irx_error *err, enum irx_
 	const char *s = json_string_value(v);
 
 	if (!s)
-		return fail_at(err, IRX_EFORMAT, name, "dtype", "tensor '%s': dtype is not a string", name);
+		return fail_at(err, IRX_EFORMAT, name, "dtype",
+			       "tensor '%s': dtype is not a string", name);
 	for (size_t i = 0; i < sizeof(dtypes) / sizeof(dtypes[0]); i++)
 		if (!strcmp(dtypes[i].code, s)) {
 			*out = dtypes[i].dtype;
@@ -82,13 +83,16 @@ static int by_begin(const void *a, const void *b)
 {
 	const struct range *x = a, *y = b;
 
-	return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : (x->end > y->end) - (x->end < y->end);
+	return x->begin < y->begin   ? -1
+	       : x->begin > y->begin ? 1
+				     : (x->end > y->end) - (x->end < y->end);
 }
 
 static int add_tensor(irx_tensors *t, const char *name, const json_t *info, const uint8_t *data,
 		      uint64_t dsize, struct range *range, irx_error *err)
 {
-	json_t *shape = json_object_get(info, "shape"), *offs = json_object_get(info, "data_offsets");
+	json_t *shape = json_object_get(info, "shape"),
+	       *offs = json_object_get(info, "data_offsets");
 	irx_tensor *x;
 	int64_t *sh, *st;
 	uint64_t b, e, nbytes;
@@ -135,10 +139,12 @@ static int add_tensor(irx_tensors *t, const char *name, const json_t *info, cons
 	nbytes = (uint64_t)x->numel * irx_dtype_size(x->dtype);
 	if (nbytes != e - b) {
 		char detail[96];
-		snprintf(detail, sizeof(detail), " (its shape needs %llu bytes, the range holds %llu)",
+		snprintf(detail, sizeof(detail),
+			 " (its shape needs %llu bytes, the range holds %llu)",
 			 (unsigned long long)nbytes, (unsigned long long)(e - b));
 		return fail_at(err, IRX_EFORMAT, name, "data_offsets",
-			       "tensor '%s': the data range does not match the shape%s", name, detail);
+			       "tensor '%s': the data range does not match the shape%s", name,
+			       detail);
 	}
 	if ((s = tensor_add_storage(t, name, data + b, nbytes, NULL, NULL)) < 0)
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
@@ -153,7 +159,8 @@ static int check_overlaps(struct range *r, size_t n, irx_error *err)
 	for (size_t i = 1; i < n; i++)
 		if (r[i].begin < r[i - 1].end && r[i].begin < r[i].end)
 			return fail_at(err, IRX_EFORMAT, r[i].name, "data_offsets",
-				       "tensor '%s' overlaps tensor '%s'", r[i].name, r[i - 1].name);
+				       "tensor '%s' overlaps tensor '%s'", r[i].name,
+				       r[i - 1].name);
 	return IRX_OK;
 }
 
@@ -163,7 +170,8 @@ static int check_metadata(const json_t *meta, irx_error *err)
 	json_t *v;
 
 	if (!json_is_object(meta))
-		return fail_at(err, IRX_EFORMAT, "__metadata__", NULL, "'%s' is not an object", "__metadata__");
+		return fail_at(err, IRX_EFORMAT, "__metadata__", NULL, "'%s' is not an object",
+			       "__metadata__");
 	json_object_foreach((json_t *)meta, k, v)
 		if (!json_is_string(v))
 			return fail_at(err, IRX_EFORMAT, "__metadata__", k,
@@ -184,9 +192,10 @@ int tensor_read_safetensors(irx_tensors *t, const irx_blob *blob, irx_error *err
 	for (int i = 7; i >= 0; i--)
 		hlen = hlen << 8 | d[i];
 	if (hlen > size - 8 || hlen > MAX_HEADER) {
-		irx_error_set(err, IRX_EFORMAT, "header length %llu is larger than the file (%llu bytes)%s",
-			  (unsigned long long)hlen, (unsigned long long)size,
-			  hlen > MAX_HEADER ? " or the 100 MB limit" : "");
+		irx_error_set(err, IRX_EFORMAT,
+			      "header length %llu is larger than the file (%llu bytes)%s",
+			      (unsigned long long)hlen, (unsigned long long)size,
+			      hlen > MAX_HEADER ? " or the 100 MB limit" : "");
 		base_where(err, "header length");
 		return IRX_EFORMAT;
 	}

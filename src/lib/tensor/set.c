@@ -60,7 +60,7 @@ irx_tensor *tensor_add_tensor(irx_tensors *t)
 }
 
 int tensor_add_storage(irx_tensors *t, const char *key, const uint8_t *data, uint64_t nbytes,
-		   const irx_zip *zip, const irx_zip_entry *entry)
+		       const irx_zip *zip, const irx_zip_entry *entry)
 {
 	if (t->n_storages == t->cap_storages) {
 		size_t cap = t->cap_storages ? t->cap_storages * 2 : 16;
@@ -88,21 +88,23 @@ int tensor_check_shape(irx_tensor *x, irx_error *err)
 	uint64_t numel = 1;
 
 	if (!irx_dtype_size(x->dtype))
-		return irx_error_set(err, IRX_EUNSUPPORTED, "tensor '%s' has dtype %s, which irx does not read",
-				 x->name, irx_dtype_name(x->dtype) ? irx_dtype_name(x->dtype) : "(unknown)");
+		return irx_error_set(
+			err, IRX_EUNSUPPORTED, "tensor '%s' has dtype %s, which irx does not read",
+			x->name, irx_dtype_name(x->dtype) ? irx_dtype_name(x->dtype) : "(unknown)");
 	if (x->ndim < 0 || x->ndim > IRX_TENSOR_MAX_DIMS)
-		return irx_error_set(err, IRX_EFORMAT, "tensor '%s' has %d dimensions (at most %d)", x->name,
-				 x->ndim, IRX_TENSOR_MAX_DIMS);
+		return irx_error_set(err, IRX_EFORMAT, "tensor '%s' has %d dimensions (at most %d)",
+				     x->name, x->ndim, IRX_TENSOR_MAX_DIMS);
 	for (int i = 0; i < x->ndim; i++) {
 		if (x->shape[i] < 0 || x->strides[i] < 0)
-			return irx_error_set(err, IRX_EFORMAT, "tensor '%s' has a negative size or stride",
-					 x->name);
+			return irx_error_set(err, IRX_EFORMAT,
+					     "tensor '%s' has a negative size or stride", x->name);
 		if (!base_mul_ok(numel, (uint64_t)x->shape[i], &numel) || numel > INT64_MAX)
-			return irx_error_set(err, IRX_EFORMAT, "tensor '%s': its element count overflows",
-					 x->name);
+			return irx_error_set(err, IRX_EFORMAT,
+					     "tensor '%s': its element count overflows", x->name);
 	}
 	if (!base_mul_ok(numel, irx_dtype_size(x->dtype), &(uint64_t){0}))
-		return irx_error_set(err, IRX_EFORMAT, "tensor '%s': its byte count overflows", x->name);
+		return irx_error_set(err, IRX_EFORMAT, "tensor '%s': its byte count overflows",
+				     x->name);
 	x->numel = (int64_t)numel;
 	return IRX_OK;
 }
@@ -123,7 +125,8 @@ static int view_extent(const irx_tensor *x, uint64_t *bytes)
 		    __builtin_add_overflow(last, step, &last))
 			return -1;
 	}
-	return last == UINT64_MAX || !base_mul_ok(last + 1, irx_dtype_size(x->dtype), bytes) ? -1 : 0;
+	return last == UINT64_MAX || !base_mul_ok(last + 1, irx_dtype_size(x->dtype), bytes) ? -1
+											     : 0;
 }
 
 int tensor_bind(irx_tensors *t, irx_tensor *x, int storage, irx_error *err)
@@ -135,15 +138,16 @@ int tensor_bind(irx_tensors *t, irx_tensor *x, int storage, irx_error *err)
 	if ((rc = tensor_check_shape(x, err)))
 		return rc;
 	if (x->offset < 0)
-		return irx_error_set(err, IRX_EFORMAT, "tensor '%s' has a negative storage offset", x->name);
+		return irx_error_set(err, IRX_EFORMAT, "tensor '%s' has a negative storage offset",
+				     x->name);
 	if (view_extent(x, &need))
 		return irx_error_set(err, IRX_EFORMAT,
-				 "tensor '%s': its offset and strides overflow", x->name);
+				     "tensor '%s': its offset and strides overflow", x->name);
 	if (need > s->nbytes)
-		return irx_error_set(err, IRX_EFORMAT,
-				 "tensor '%s' reaches byte %llu of storage '%s', which holds %llu",
-				 x->name, (unsigned long long)need, s->key,
-				 (unsigned long long)s->nbytes);
+		return irx_error_set(
+			err, IRX_EFORMAT,
+			"tensor '%s' reaches byte %llu of storage '%s', which holds %llu", x->name,
+			(unsigned long long)need, s->key, (unsigned long long)s->nbytes);
 	x->storage = storage;
 	t->storages[storage].n_views++;
 	start = x->numel ? (uint64_t)x->offset * irx_dtype_size(x->dtype) : 0;
@@ -160,8 +164,7 @@ size_t tensor_swap_unit(int dtype)
 	switch (dtype) {
 	case IRX_DTYPE_COMPLEX32:
 	case IRX_DTYPE_COMPLEX64:
-	case IRX_DTYPE_COMPLEX128:
-		return es / 2;
+	case IRX_DTYPE_COMPLEX128: return es / 2;
 	}
 	return es;
 }
@@ -174,10 +177,13 @@ int tensor_swap_storage(irx_tensors *t, int storage, size_t unit, irx_error *err
 	if (unit <= 1 || !s->nbytes)
 		return IRX_OK;
 	if (s->nbytes % unit)
-		return irx_error_set(err, IRX_EFORMAT, "storage '%s' is not a whole number of %zu-byte values",
-				 s->key, unit);
-	if (s->nbytes > SIZE_MAX || !(copy = malloc((size_t)s->nbytes)) || tensor_keep(t, free, copy))
-		return irx_error_set(err, IRX_ENOMEM, "out of memory swapping storage '%s'", s->key);
+		return irx_error_set(err, IRX_EFORMAT,
+				     "storage '%s' is not a whole number of %zu-byte values",
+				     s->key, unit);
+	if (s->nbytes > SIZE_MAX || !(copy = malloc((size_t)s->nbytes)) ||
+	    tensor_keep(t, free, copy))
+		return irx_error_set(err, IRX_ENOMEM, "out of memory swapping storage '%s'",
+				     s->key);
 	for (uint64_t i = 0; i < s->nbytes; i += unit)
 		for (size_t b = 0; b < unit; b++)
 			copy[i + b] = s->data[i + unit - 1 - b];
@@ -249,7 +255,8 @@ const irx_tensor *irx_tensors_find(const irx_tensors *t, const char *name)
 {
 	const irx_tensor *found = NULL;
 
-	for (size_t h = base_str_hash(name) & (t->slots - 1); t->by_name[h]; h = (h + 1) & (t->slots - 1)) {
+	for (size_t h = base_str_hash(name) & (t->slots - 1); t->by_name[h];
+	     h = (h + 1) & (t->slots - 1)) {
 		const irx_tensor *x = &t->tensors[t->by_name[h] - 1];
 		if (!strcmp(x->name, name) && (!found || x < found))
 			found = x;
@@ -273,10 +280,7 @@ void irx_tensors_release(const irx_tensors *t, const void *p, size_t n)
 		irx_blob_release(t->root, p, n);
 }
 
-size_t irx_tensors_n_metadata(const irx_tensors *t)
-{
-	return json_object_size(t->metadata);
-}
+size_t irx_tensors_n_metadata(const irx_tensors *t) { return json_object_size(t->metadata); }
 
 const char *irx_tensors_metadata_key(const irx_tensors *t, size_t i)
 {

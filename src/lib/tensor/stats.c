@@ -37,7 +37,9 @@ static void take(struct acc *a, double v)
 static double from_half(uint16_t h)
 {
 	int e = h >> 10 & 0x1f, m = h & 0x3ff;
-	double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m | 0x400, e - 25);
+	double v = e == 0    ? ldexp(m, -24)
+		   : e == 31 ? (m ? NAN : INFINITY)
+			     : ldexp(m | 0x400, e - 25);
 
 	return h & 0x8000 ? -v : v;
 }
@@ -148,11 +150,12 @@ static int64_t block_f32_sse2(const uint8_t *q, int64_t k, double *sum, float *l
 	return i;
 }
 
-__attribute__((target("avx2")))
-static int64_t block_f32_avx2(const uint8_t *q, int64_t k, double *sum, float *lo, float *hi)
+__attribute__((target("avx2"))) static int64_t block_f32_avx2(const uint8_t *q, int64_t k,
+							      double *sum, float *lo, float *hi)
 {
 	__m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0;
-	__m256 lo0 = _mm256_set1_ps(INFINITY), lo1 = lo0, hi0 = _mm256_set1_ps(-INFINITY), hi1 = hi0;
+	__m256 lo0 = _mm256_set1_ps(INFINITY), lo1 = lo0, hi0 = _mm256_set1_ps(-INFINITY),
+	       hi1 = hi0;
 	float l8[8], h8[8];
 	double s[4];
 	int64_t i = 0;
@@ -293,7 +296,7 @@ static void row(int dtype, const uint8_t *p, int64_t n, int64_t step, struct acc
 		break;
 	}
 #undef EACH
-/* clang-format on */
+	/* clang-format on */
 }
 
 /*
@@ -341,7 +344,8 @@ irx_status irx_tensor_stats_of(irx_tensor_stats *out, const irx_tensor *t, irx_e
 		dense.strides = rowmajor;
 		t = &dense;
 	}
-	int64_t idx[IRX_TENSOR_MAX_DIMS] = {0}, shape[IRX_TENSOR_MAX_DIMS], strides[IRX_TENSOR_MAX_DIMS];
+	int64_t idx[IRX_TENSOR_MAX_DIMS] = {0}, shape[IRX_TENSOR_MAX_DIMS],
+		strides[IRX_TENSOR_MAX_DIMS];
 	size_t es = irx_dtype_size(t->dtype);
 	struct acc a = {0, INFINITY, -INFINITY, 0, 0};
 	uint64_t repeat;
@@ -349,10 +353,12 @@ irx_status irx_tensor_stats_of(irx_tensor_stats *out, const irx_tensor *t, irx_e
 
 	memset(out, 0, sizeof(*out));
 	if (!es || t->ndim < 0 || t->ndim > IRX_TENSOR_MAX_DIMS)
-		return irx_error_set(err, IRX_EUNSUPPORTED, "tensor '%s': no statistics for dtype %d",
-				 t->name ? t->name : "", t->dtype);
+		return irx_error_set(err, IRX_EUNSUPPORTED,
+				     "tensor '%s': no statistics for dtype %d",
+				     t->name ? t->name : "", t->dtype);
 	if (t->numel && !t->data)
-		return irx_error_set(err, IRX_EINVAL, "tensor '%s' has no data", t->name ? t->name : "");
+		return irx_error_set(err, IRX_EINVAL, "tensor '%s' has no data",
+				     t->name ? t->name : "");
 	if (t->numel == 0)
 		return IRX_OK;
 	ndim = collapse(t, shape, strides, &repeat);
@@ -362,7 +368,8 @@ irx_status irx_tensor_stats_of(irx_tensor_stats *out, const irx_tensor *t, irx_e
 		int64_t off = 0;
 		for (int d = 0; d < last; d++)
 			off += idx[d] * strides[d];
-		row(t->dtype, t->data + off * (int64_t)es, shape[last], strides[last] * (int64_t)es, &a);
+		row(t->dtype, t->data + off * (int64_t)es, shape[last], strides[last] * (int64_t)es,
+		    &a);
 		int d = last - 1;
 		while (d >= 0 && ++idx[d] == shape[d])
 			idx[d--] = 0;

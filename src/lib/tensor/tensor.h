@@ -18,9 +18,9 @@
 
 /* Where a storage's bytes came from, for irx_tensors_verify(). */
 struct tensor_origin {
-	const irx_zip *zip;          /* NULL: nothing to verify (safetensors) */
+	const irx_zip *zip; /* NULL: nothing to verify (safetensors) */
 	const irx_zip_entry *entry;
-	const uint8_t *raw;          /* the bytes as stored (before any swap) */
+	const uint8_t *raw; /* the bytes as stored (before any swap) */
 };
 
 struct irx_tensors {
@@ -31,13 +31,16 @@ struct irx_tensors {
 	irx_storage *storages;
 	struct tensor_origin *origins;
 	size_t n_storages, cap_storages;
-	uint32_t *by_name;           /* open addressing: tensor index + 1, or 0 */
-	size_t slots;                /* a power of two, over twice n */
-	json_t *metadata;            /* safetensors __metadata__ */
-	irx_blob *blob;              /* owned, or NULL */
-	irx_archive *archive;        /* owned, or NULL */
-	const irx_blob *root;        /* the file's bytes, for releasing pages */
-	struct tensor_cleanup { void (*fn)(void *); void *p; } *cleanups;
+	uint32_t *by_name;    /* open addressing: tensor index + 1, or 0 */
+	size_t slots;         /* a power of two, over twice n */
+	json_t *metadata;     /* safetensors __metadata__ */
+	irx_blob *blob;       /* owned, or NULL */
+	irx_archive *archive; /* owned, or NULL */
+	const irx_blob *root; /* the file's bytes, for releasing pages */
+	struct tensor_cleanup {
+		void (*fn)(void *);
+		void *p;
+	} * cleanups;
 	size_t n_cleanups, cap_cleanups;
 	irx_warn_fn warn;
 	void *warn_ctx;
@@ -51,7 +54,7 @@ void *tensor_alloc(irx_tensors *t, size_t size);
 irx_tensor *tensor_add_tensor(irx_tensors *t);
 /* A new storage; returns its index or a negative status. */
 int tensor_add_storage(irx_tensors *t, const char *key, const uint8_t *data, uint64_t nbytes,
-		   const irx_zip *zip, const irx_zip_entry *entry);
+		       const irx_zip *zip, const irx_zip_entry *entry);
 /* Tie tensor T to storage S after checking its layout fits; names the
  * tensor in the error. */
 int tensor_bind(irx_tensors *t, irx_tensor *tensor, int storage, irx_error *err);
@@ -70,7 +73,7 @@ int tensor_read_byteorder(const irx_zip *z, const char *prefix, int *big, irx_er
 int tensor_read_torch_save(irx_tensors *t, const irx_zip *z, irx_error *err);
 int tensor_read_safetensors(irx_tensors *t, const irx_blob *blob, irx_error *err);
 int tensor_read_pt2(irx_tensors *t, const irx_archive *a, const char *model, int constants,
-		irx_error *err);
+		    irx_error *err);
 /*
  * torch-save.c: the tensors of a pickle whose storages are zip entries
  * (torch.save, TorchScript).  STORAGE_MAP has one slot per pickle storage,
@@ -80,9 +83,9 @@ int tensor_read_pt2(irx_tensors *t, const irx_archive *a, const char *model, int
 struct tensor_pickled {
 	irx_tensors *t;
 	const irx_zip *z;
-	const char *dir;          /* "archive/data/" */
-	const char *alt_suffix;   /* NULL, or ".storage" (lite interpreter) */
-	const char *key_prefix;   /* NULL, or "constants/" */
+	const char *dir;        /* "archive/data/" */
+	const char *alt_suffix; /* NULL, or ".storage" (lite interpreter) */
+	const char *key_prefix; /* NULL, or "constants/" */
 	int *storage_map;
 	int big_endian;
 };
@@ -107,7 +110,7 @@ int tensor_read_torchscript(irx_tensors *t, const irx_archive *a, struct irx_tor
 
 /* A nested torch.save zip stored in entry E of Z (legacy .pt2 weights). */
 int tensor_read_nested_torch_save(irx_tensors *t, const irx_zip *z, const irx_zip_entry *e,
-			      irx_error *err);
+				  irx_error *err);
 
 /* set.c: a new empty set (warnings from O), and the index of its names
  * that irx_tensors_find() uses, built once the readers are done. */

@@ -23,11 +23,10 @@
 #define NAME_FACTOR 64
 
 struct walk {
-	irx_tensors *t;
 	struct tensor_pickled st; /* where storages are, and which are mapped */
 	struct pk_reader *r;
 	size_t visits, max_visits;
-	char *name;             /* the dotted path being walked */
+	char *name; /* the dotted path being walked */
 	size_t len, cap;
 	uint64_t name_bytes, max_name_bytes;
 	irx_error *err;
@@ -38,7 +37,8 @@ int tensor_name_push(struct tensor_name *nm, const char *part, size_t n, irx_err
 	size_t need = nm->len + (nm->len ? 1 : 0) + n + 1;
 
 	if (need > MAX_NAME)
-		return irx_error_set(err, IRX_EFORMAT, "a tensor's name is longer than %d bytes", MAX_NAME);
+		return irx_error_set(err, IRX_EFORMAT, "a tensor's name is longer than %d bytes",
+				     MAX_NAME);
 	if (need > nm->cap) {
 		size_t cap = need * 2;
 		char *p = realloc(nm->buf, cap);
@@ -96,12 +96,12 @@ int tensor_map_storage(struct tensor_pickled *st, const struct pk_storage *s, in
 			snprintf(entry, sizeof(entry), "%s%s", st->dir, s->key);
 	}
 	if (!e)
-		return irx_error_set(err, IRX_EFORMAT, "storage '%s': entry '%s' is missing", s->key,
-				 entry);
+		return irx_error_set(err, IRX_EFORMAT, "storage '%s': entry '%s' is missing",
+				     s->key, entry);
 	if (e->usize < bytes)
-		return irx_error_set(err, IRX_EFORMAT,
-				 "storage '%s' holds %llu bytes but entry '%s' has %llu", s->key,
-				 (unsigned long long)bytes, entry, (unsigned long long)e->usize);
+		return irx_error_set(
+			err, IRX_EFORMAT, "storage '%s' holds %llu bytes but entry '%s' has %llu",
+			s->key, (unsigned long long)bytes, entry, (unsigned long long)e->usize);
 	rc = e->method == 0 ? irx_zip_view(&data, &len, st->z, e, err)
 			    : irx_zip_read(&data, &len, &owned, st->z, e, err);
 	if (rc || (owned && (rc = tensor_keep(st->t, free, owned)))) {
@@ -112,7 +112,8 @@ int tensor_map_storage(struct tensor_pickled *st, const struct pk_storage *s, in
 	if ((idx = tensor_add_storage(st->t, entry, data, bytes, st->z, e)) < 0)
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	if (st->big_endian &&
-	    (rc = tensor_swap_storage(st->t, idx, tensor_swap_unit(s->dtype ? s->dtype : dtype), err)))
+	    (rc = tensor_swap_storage(st->t, idx, tensor_swap_unit(s->dtype ? s->dtype : dtype),
+				      err)))
 		return rc;
 	*out = st->storage_map[s->index] = idx;
 	return IRX_OK;
@@ -153,8 +154,10 @@ int tensor_add_pickled(struct tensor_pickled *st, const char *name, const struct
 static int add_tensor(struct walk *w, const struct pk_tensor *p)
 {
 	if ((w->name_bytes += w->len + 1) > w->max_name_bytes)
-		return irx_error_set(w->err, IRX_EFORMAT, "the tensors' names take more than %d times "
-				 "the pickle's length", NAME_FACTOR);
+		return irx_error_set(w->err, IRX_EFORMAT,
+				     "the tensors' names take more than %d times "
+				     "the pickle's length",
+				     NAME_FACTOR);
 	return tensor_add_pickled(&w->st, w->len ? w->name : "0", p, NULL, w->err);
 }
 
@@ -178,8 +181,8 @@ static int key_text(struct walk *w, const struct pk_value *k, char *buf, size_t 
 		return IRX_OK;
 	default:
 		return irx_error_set(w->err, IRX_EUNSUPPORTED,
-				 "'%s': a dict key that is not a string or an int",
-				 w->len ? w->name : "(top)");
+				     "'%s': a dict key that is not a string or an int",
+				     w->len ? w->name : "(top)");
 	}
 }
 
@@ -200,7 +203,8 @@ static int walk_items(struct walk *w, const struct pk_value *v, int depth)
 			n = (size_t)snprintf(buf, sizeof(buf), "%zu", i);
 			part = buf;
 		}
-		if ((rc = name_push(w, part, n)) || (rc = walk(w, v->u.seq.v[i + step - 1], depth + 1)))
+		if ((rc = name_push(w, part, n)) ||
+		    (rc = walk(w, v->u.seq.v[i + step - 1], depth + 1)))
 			return rc;
 		w->len = mark;
 		w->name[w->len] = '\0';
@@ -211,27 +215,25 @@ static int walk_items(struct walk *w, const struct pk_value *v, int depth)
 static int walk(struct walk *w, const struct pk_value *v, int depth)
 {
 	if (depth > MAX_DEPTH)
-		return irx_error_set(w->err, IRX_EUNSUPPORTED, "containers nest deeper than %d levels",
-				 MAX_DEPTH);
+		return irx_error_set(w->err, IRX_EUNSUPPORTED,
+				     "containers nest deeper than %d levels", MAX_DEPTH);
 	if (++w->visits > w->max_visits)
-		return irx_error_set(w->err, IRX_EFORMAT,
-				 "containers refer to each other more often than the pickle is long");
+		return irx_error_set(
+			w->err, IRX_EFORMAT,
+			"containers refer to each other more often than the pickle is long");
 	switch (v->kind) {
-	case PK_TENSOR:
-		return add_tensor(w, v->u.tensor);
+	case PK_TENSOR: return add_tensor(w, v->u.tensor);
 	case PK_TUPLE:
 	case PK_LIST:
-	case PK_DICT:
-		return walk_items(w, v, depth);
+	case PK_DICT: return walk_items(w, v, depth);
 	case PK_REFUSED:
-		return irx_error_set(w->err, IRX_EUNSUPPORTED, "tensor '%s': %s", w->len ? w->name : "0",
-				 v->u.str.s);
+		return irx_error_set(w->err, IRX_EUNSUPPORTED, "tensor '%s': %s",
+				     w->len ? w->name : "0", v->u.str.s);
 	case PK_STORAGE:
 		return irx_error_set(w->err, IRX_EUNSUPPORTED,
-				 "'%s' is a bare storage, not a tensor; save tensors instead",
-				 w->len ? w->name : "(top)");
-	default:
-		return IRX_OK; /* numbers, strings, None: not tensors, skipped */
+				     "'%s' is a bare storage, not a tensor; save tensors instead",
+				     w->len ? w->name : "(top)");
+	default: return IRX_OK; /* numbers, strings, None: not tensors, skipped */
 	}
 }
 
@@ -279,7 +281,7 @@ int tensor_read_byteorder(const irx_zip *z, const char *prefix, int *big, irx_er
 		return IRX_OK;
 	if (e->usize > 64)
 		return irx_error_set(err, IRX_EFORMAT, "entry '%s' is %llu bytes long", name,
-				 (unsigned long long)e->usize);
+				     (unsigned long long)e->usize);
 	if ((rc = irx_zip_read(&d, &len, &owned, z, e, err))) {
 		base_where_prefix(err, "entry '%s'", name);
 		return rc;
@@ -289,8 +291,9 @@ int tensor_read_byteorder(const irx_zip *z, const char *prefix, int *big, irx_er
 	if (len == 3 && !memcmp(d, "big", 3))
 		*big = 1;
 	else if (!(len == 6 && !memcmp(d, "little", 6)))
-		rc = irx_error_set(err, IRX_EFORMAT, "byte order '%.*s' is neither 'little' nor 'big'",
-			       (int)(len > 20 ? 20 : len), (const char *)d);
+		rc = irx_error_set(err, IRX_EFORMAT,
+				   "byte order '%.*s' is neither 'little' nor 'big'",
+				   (int)(len > 20 ? 20 : len), (const char *)d);
 	free(owned);
 	if (rc)
 		base_where(err, "entry '%s'", name);
@@ -299,7 +302,7 @@ int tensor_read_byteorder(const irx_zip *z, const char *prefix, int *big, irx_er
 
 int tensor_read_torch_save(irx_tensors *t, const irx_zip *z, irx_error *err)
 {
-	struct walk w = {.t = t, .st = {.t = t, .z = z}, .err = err};
+	struct walk w = {.st = {.t = t, .z = z}, .err = err};
 	char prefix[512], entry[1024], dir[1024];
 	const irx_zip_entry *e;
 	struct pk_value *root;
@@ -342,7 +345,7 @@ static void free_zip(void *p) { irx_zip_free(p); }
 static void free_blob(void *p) { irx_blob_free(p); }
 
 int tensor_read_nested_torch_save(irx_tensors *t, const irx_zip *z, const irx_zip_entry *e,
-			      irx_error *err)
+				  irx_error *err)
 {
 	const uint8_t *data;
 	size_t len;
@@ -355,9 +358,9 @@ int tensor_read_nested_torch_save(irx_tensors *t, const irx_zip *z, const irx_zi
 				 : irx_zip_read(&data, &len, &owned, z, e, err)) ||
 	    (owned && (rc = tensor_keep(t, free, owned))))
 		goto fail;
-	if ((rc = irx_blob_wrap(&b, data, len, e->name, err)) || (rc = tensor_keep(t, free_blob, b)) ||
-	    (rc = irx_zip_open(&inner, b, err)) || (rc = tensor_keep(t, free_zip, inner)) ||
-	    (rc = tensor_read_torch_save(t, inner, err)))
+	if ((rc = irx_blob_wrap(&b, data, len, e->name, err)) ||
+	    (rc = tensor_keep(t, free_blob, b)) || (rc = irx_zip_open(&inner, b, err)) ||
+	    (rc = tensor_keep(t, free_zip, inner)) || (rc = tensor_read_torch_save(t, inner, err)))
 		goto fail;
 	return IRX_OK;
 fail:

@@ -33,12 +33,12 @@
 #define MAX_CODE ((size_t)64 << 20)
 
 struct ts_class {
-	char *name;              /* qualified: "__torch__.torch.nn.modules.linear.Linear" */
+	char *name; /* qualified: "__torch__.torch.nn.modules.linear.Linear" */
 	char **params, **buffers;
 	size_t n_params, n_buffers;
-	int has_buffers;         /* a __buffers__ line was seen (not in version 2) */
+	int has_buffers; /* a __buffers__ line was seen (not in version 2) */
 	size_t first_method, n_methods;
-	int listed;              /* its methods are in the result already */
+	int listed; /* its methods are in the result already */
 };
 
 struct irx_torchscript {
@@ -48,14 +48,14 @@ struct irx_torchscript {
 	size_t cap_kinds;
 	irx_ts_module *modules;
 	size_t n_modules, cap_modules;
-	irx_ts_method *methods;        /* of the classes in use, in tree order */
+	irx_ts_method *methods; /* of the classes in use, in tree order */
 	size_t n_methods, cap_methods;
 	irx_ts_opaque *opaque;
 	size_t n_opaque, cap_opaque;
 	/* while reading */
-	struct ts_class *classes;      /* sorted by name */
+	struct ts_class *classes; /* sorted by name */
 	size_t n_classes, cap_classes;
-	irx_ts_method *all_methods;    /* every class's, by class */
+	irx_ts_method *all_methods; /* every class's, by class */
 	size_t n_all, cap_all;
 };
 
@@ -71,10 +71,7 @@ struct ts_walk {
 
 #define GROW BASE_GROW
 
-static int oom(irx_error *err)
-{
-	return irx_error_set(err, IRX_ENOMEM, "out of memory");
-}
+static int oom(irx_error *err) { return irx_error_set(err, IRX_ENOMEM, "out of memory"); }
 
 static void free_classes(struct irx_torchscript *ts)
 {
@@ -166,7 +163,7 @@ static int parse_def(irx_tensors *t, const char *p, const char *end, irx_ts_meth
 			depth++, started = 1;
 		else if (c == ')' || c == ']')
 			depth--;
-		if (started && depth == 0 && c == ':' )
+		if (started && depth == 0 && c == ':')
 			break;
 		if (n + 2 > cap) {
 			char *s = realloc(sig, cap * 2);
@@ -296,8 +293,9 @@ static int read_code(struct irx_torchscript *ts, const irx_zip *z, const char *p
 		if (nl < clen + 4 || strcmp(e->name + nl - 3, ".py"))
 			continue;
 		if (e->usize > MAX_CODE)
-			return irx_error_set(err, IRX_EFORMAT, "entry '%s' is %llu bytes long (at most %zu)",
-					 e->name, (unsigned long long)e->usize, MAX_CODE);
+			return irx_error_set(err, IRX_EFORMAT,
+					     "entry '%s' is %llu bytes long (at most %zu)", e->name,
+					     (unsigned long long)e->usize, MAX_CODE);
 		if (nl - clen - 3 >= sizeof(module))
 			continue;
 		snprintf(module, sizeof(module), "%.*s", (int)(nl - clen - 3), e->name + clen);
@@ -330,18 +328,16 @@ static int name_push(struct ts_walk *w, const char *part, size_t n)
 	return tensor_name_push(&w->nm, part, n, w->err);
 }
 
-static void name_pop(struct ts_walk *w, size_t mark)
-{
-	tensor_name_pop(&w->nm, mark);
-}
+static void name_pop(struct ts_walk *w, size_t mark) { tensor_name_pop(&w->nm, mark); }
 
 /* Count the current path against the budget of kept names. */
 static int charge(struct ts_walk *w)
 {
 	if ((w->name_bytes += w->nm.len + 1) > w->max_name_bytes)
-		return irx_error_set(w->err, IRX_EFORMAT,
-				 "the attribute paths take more than %d times the pickle's length",
-				 NAME_FACTOR);
+		return irx_error_set(
+			w->err, IRX_EFORMAT,
+			"the attribute paths take more than %d times the pickle's length",
+			NAME_FACTOR);
 	return IRX_OK;
 }
 
@@ -452,8 +448,8 @@ static int walk_object(struct ts_walk *w, const struct pk_value *obj, int depth)
 		enum irx_ts_tensor_kind kind = IRX_TS_UNKNOWN;
 		if (k->kind != PK_STR)
 			return irx_error_set(w->err, IRX_EFORMAT,
-					 "object '%s': an attribute name that is not a string",
-					 w->nm.len ? w->nm.buf : "(root)");
+					     "object '%s': an attribute name that is not a string",
+					     w->nm.len ? w->nm.buf : "(root)");
 		if (base_check_name("attribute name", k->u.str.s, k->u.str.len, w->err))
 			return IRX_EFORMAT;
 		if (c && in_list(c->params, c->n_params, k->u.str.s))
@@ -475,18 +471,19 @@ static int walk_value(struct ts_walk *w, const struct pk_value *v, enum irx_ts_t
 {
 	if (depth > MAX_DEPTH)
 		return irx_error_set(w->err, IRX_EUNSUPPORTED, "objects nest deeper than %d levels",
-				 MAX_DEPTH);
+				     MAX_DEPTH);
 	if (++w->visits > w->max_visits)
-		return irx_error_set(w->err, IRX_EFORMAT,
-				 "objects refer to each other more often than the pickle is long");
+		return irx_error_set(
+			w->err, IRX_EFORMAT,
+			"objects refer to each other more often than the pickle is long");
 	switch (v->kind) {
-	case PK_TENSOR:
-		return add_tensor(w, v->u.tensor, kind);
-	case PK_OBJECT:
-		return walk_object(w, v, depth);
+	case PK_TENSOR: return add_tensor(w, v->u.tensor, kind);
+	case PK_OBJECT: return walk_object(w, v, depth);
 	case PK_REFUSED:
-		return add_opaque(w, strstr(v->u.str.s, "quantized") ? "torch._utils._rebuild_qtensor"
-								     : "(tensor)", v->u.str.s);
+		return add_opaque(w,
+				  strstr(v->u.str.s, "quantized") ? "torch._utils._rebuild_qtensor"
+								  : "(tensor)",
+				  v->u.str.s);
 	case PK_TUPLE:
 	case PK_LIST:
 	case PK_DICT: {
@@ -521,10 +518,10 @@ static int walk_value(struct ts_walk *w, const struct pk_value *v, enum irx_ts_t
 		return IRX_OK;
 	}
 	case PK_STORAGE:
-		return irx_error_set(w->err, IRX_EUNSUPPORTED, "'%s' is a bare storage, not a tensor",
-				 w->nm.len ? w->nm.buf : "(root)");
-	default:
-		return IRX_OK;
+		return irx_error_set(w->err, IRX_EUNSUPPORTED,
+				     "'%s' is a bare storage, not a tensor",
+				     w->nm.len ? w->nm.buf : "(root)");
+	default: return IRX_OK;
 	}
 }
 
@@ -543,11 +540,11 @@ static int read_version(const irx_zip *z, const char *prefix, char *out, size_t 
 
 	snprintf(name, sizeof(name), "%sversion", prefix);
 	if (!(e = irx_zip_find(z, name)))
-		return irx_error_set(err, IRX_EFORMAT, "no entry '%s': not a complete TorchScript archive",
-				 name);
+		return irx_error_set(err, IRX_EFORMAT,
+				     "no entry '%s': not a complete TorchScript archive", name);
 	if (e->usize > 64)
 		return irx_error_set(err, IRX_EFORMAT, "entry '%s' is %llu bytes long", name,
-				 (unsigned long long)e->usize);
+				     (unsigned long long)e->usize);
 	if ((rc = read_entry(z, e, &d, &len, &owned, err)))
 		return rc;
 	while (len && (d[len - 1] == '\n' || d[len - 1] == ' ' || d[len - 1] == '\r'))
@@ -608,8 +605,9 @@ static int read_pickle(struct ts_walk *w, const irx_zip *z, const char *prefix, 
 	name_pop(w, 0);
 	if (constants) {
 		if (root->kind != PK_TUPLE && root->kind != PK_LIST) {
-			rc = irx_error_set(w->err, IRX_EFORMAT, "constants.pkl holds a %s, not a tuple",
-				       root->kind == PK_DICT ? "dict" : "single value");
+			rc = irx_error_set(w->err, IRX_EFORMAT,
+					   "constants.pkl holds a %s, not a tuple",
+					   root->kind == PK_DICT ? "dict" : "single value");
 			goto done;
 		}
 		for (size_t i = 0; i < root->u.seq.n && !rc; i++) {
@@ -620,9 +618,10 @@ static int read_pickle(struct ts_walk *w, const irx_zip *z, const char *prefix, 
 			name_pop(w, 0);
 		}
 	} else if (root->kind != PK_OBJECT || root->opaque) {
-		rc = irx_error_set(w->err, IRX_EFORMAT,
-			       "data.pkl holds no module object (a TorchScript archive's data.pkl "
-			       "starts with a __torch__ class)");
+		rc = irx_error_set(
+			w->err, IRX_EFORMAT,
+			"data.pkl holds no module object (a TorchScript archive's data.pkl "
+			"starts with a __torch__ class)");
 	} else {
 		rc = walk_object(w, root, 0);
 	}
@@ -647,22 +646,25 @@ int tensor_read_torchscript(irx_tensors *t, const irx_archive *a, struct irx_tor
 	if (irx_archive_kind(a) != IRX_ARCHIVE_TORCHSCRIPT &&
 	    irx_archive_kind(a) != IRX_ARCHIVE_TORCHSCRIPT_LITE)
 		return irx_error_set(err, IRX_EUNSUPPORTED, "not a TorchScript archive (%s)",
-				 irx_archive_kind_name(irx_archive_kind(a)));
+				     irx_archive_kind_name(irx_archive_kind(a)));
 	ts->set = t;
 	snprintf(name, sizeof(name), "%sdata.pkl", prefix);
 	if ((rc = read_code(ts, z, prefix, &any_code, err)))
 		goto done;
-	if (irx_archive_kind(a) == IRX_ARCHIVE_TORCHSCRIPT_LITE && (!any_code || !irx_zip_find(z, name))) {
-		rc = irx_error_set(err, IRX_EUNSUPPORTED,
-			       "a bytecode-only lite-interpreter archive (.ptl: bytecode.pkl without "
-			       "code/ and data.pkl): irx reads full TorchScript archives; save the "
-			       "module with torch.jit.save instead");
+	if (irx_archive_kind(a) == IRX_ARCHIVE_TORCHSCRIPT_LITE &&
+	    (!any_code || !irx_zip_find(z, name))) {
+		rc = irx_error_set(
+			err, IRX_EUNSUPPORTED,
+			"a bytecode-only lite-interpreter archive (.ptl: bytecode.pkl without "
+			"code/ and data.pkl): irx reads full TorchScript archives; save the "
+			"module with torch.jit.save instead");
 		goto done;
 	}
 	if (!any_code) {
-		rc = irx_error_set(err, IRX_EFORMAT,
-			       "no entries under '%scode/': a damaged or incomplete TorchScript archive",
-			       prefix);
+		rc = irx_error_set(
+			err, IRX_EFORMAT,
+			"no entries under '%scode/': a damaged or incomplete TorchScript archive",
+			prefix);
 		goto done;
 	}
 	if ((rc = read_version(z, prefix, ts->version, sizeof(ts->version), err)) ||
@@ -673,7 +675,8 @@ int tensor_read_torchscript(irx_tensors *t, const irx_archive *a, struct irx_tor
 		goto done;
 	if (!info) {
 		for (size_t i = 0; i < ts->n_opaque; i++)
-			base_warn(t->warn, t->warn_ctx, "'%s' is %s (%s), kept opaque: no tensors read from it",
+			base_warn(t->warn, t->warn_ctx,
+				  "'%s' is %s (%s), kept opaque: no tensors read from it",
 				  ts->opaque[i].path, ts->opaque[i].why, ts->opaque[i].class_name);
 	}
 	if (!t->container)
@@ -693,8 +696,8 @@ done:
 
 /* ---- the public API --------------------------------------------------- */
 
-irx_status irx_torchscript_open(irx_torchscript **out, const irx_archive *a, const irx_tensors_options *o,
-			 irx_error *err)
+irx_status irx_torchscript_open(irx_torchscript **out, const irx_archive *a,
+				const irx_tensors_options *o, irx_error *err)
 {
 	irx_torchscript *ts = calloc(1, sizeof(*ts));
 	int rc;

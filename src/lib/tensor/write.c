@@ -43,16 +43,18 @@ static int check_tensor(const irx_tensor *t, size_t i, struct sized *sz, irx_err
 		return irx_error_set(err, IRX_EINVAL, "tensor %zu is NULL", i);
 	label(t, i, what, sizeof(what));
 	if (!irx_dtype_size(t->dtype))
-		return irx_error_set(err, IRX_EUNSUPPORTED, "%s has unknown dtype %d", what, t->dtype);
+		return irx_error_set(err, IRX_EUNSUPPORTED, "%s has unknown dtype %d", what,
+				     t->dtype);
 	if (t->ndim < 0 || t->ndim > IRX_TENSOR_MAX_DIMS || (t->ndim && !t->shape))
 		return irx_error_set(err, IRX_EINVAL, "%s has %d dimensions", what, t->ndim);
 	if (!tensor_size(t, &sz->numel, &sz->nbytes))
 		return irx_error_set(err, IRX_EINVAL, "%s has a negative or too large shape", what);
 	/* An empty tensor needs no bytes, so one without storage is fine. */
 	if (!t->data && sz->nbytes)
-		return irx_error_set(err, IRX_EUNSUPPORTED,
-				 "%s has no data (device '%s'); only tensors with data can be written",
-				 what, t->device ? t->device : "meta");
+		return irx_error_set(
+			err, IRX_EUNSUPPORTED,
+			"%s has no data (device '%s'); only tensors with data can be written", what,
+			t->device ? t->device : "meta");
 	return IRX_OK;
 }
 
@@ -96,12 +98,14 @@ static int check_names(const irx_tensor *const *ts, size_t n, irx_error *err)
 			break;
 		}
 		if (strlen(v[i]) > UINT32_MAX) { /* BINUNICODE's length field */
-			rc = irx_error_set(err, IRX_EINVAL, "tensor %zu has a name too long to store", i);
+			rc = irx_error_set(err, IRX_EINVAL,
+					   "tensor %zu has a name too long to store", i);
 			break;
 		}
 		/* jansson refuses what is not UTF-8: our validator. */
 		if (!(s = json_string(v[i])))
-			rc = irx_error_set(err, IRX_EINVAL, "tensor %zu has a name that is not UTF-8", i);
+			rc = irx_error_set(err, IRX_EINVAL,
+					   "tensor %zu has a name that is not UTF-8", i);
 		json_decref(s);
 	}
 	if (!rc)
@@ -178,8 +182,7 @@ static json_t *st_entry(const irx_tensor *t, uint64_t begin, uint64_t end)
 	bad = bad || json_array_append_new(offs, json_integer((json_int_t)begin)) ||
 	      json_array_append_new(offs, json_integer((json_int_t)end)) ||
 	      json_object_set_new(e, "dtype", json_string(st_dtype(t->dtype))) ||
-	      json_object_set(e, "shape", shape) ||
-	      json_object_set(e, "data_offsets", offs);
+	      json_object_set(e, "shape", shape) || json_object_set(e, "data_offsets", offs);
 	json_decref(shape);
 	json_decref(offs);
 	if (bad) {
@@ -197,10 +200,11 @@ static int st_metadata(json_t *hdr, const char *const *md, irx_error *err)
 		return irx_error_set(err, IRX_ENOMEM, "cannot build safetensors metadata");
 	for (; *md; md += 2) {
 		if (!md[1])
-			return irx_error_set(err, IRX_EINVAL, "metadata key '%s' has no value", md[0]);
+			return irx_error_set(err, IRX_EINVAL, "metadata key '%s' has no value",
+					     md[0]);
 		if (json_object_set_new(m, md[0], json_string(md[1])))
 			return irx_error_set(err, IRX_EINVAL,
-					 "metadata key '%s' or its value is not UTF-8", md[0]);
+					     "metadata key '%s' or its value is not UTF-8", md[0]);
 	}
 	return IRX_OK;
 }
@@ -223,10 +227,12 @@ static int st_header(const irx_tensor *const *ts, size_t n, const struct sized *
 
 		label(ts[i], i, what, sizeof(what));
 		if (!st_dtype(ts[i]->dtype))
-			rc = irx_error_set(err, IRX_EUNSUPPORTED, "%s is %s, which safetensors cannot store",
-				       what, irx_dtype_name(ts[i]->dtype));
+			rc = irx_error_set(err, IRX_EUNSUPPORTED,
+					   "%s is %s, which safetensors cannot store", what,
+					   irx_dtype_name(ts[i]->dtype));
 		else if (strcmp(ts[i]->name, "__metadata__") == 0)
-			rc = irx_error_set(err, IRX_EINVAL, "%s: the name is safetensors' own", what);
+			rc = irx_error_set(err, IRX_EINVAL, "%s: the name is safetensors' own",
+					   what);
 		else if (sz[i].nbytes > (uint64_t)INT64_MAX - off)
 			rc = irx_error_set(err, IRX_EINVAL, "%s ends past 2^63 bytes", what);
 		else if (!(e = st_entry(ts[i], off, off + sz[i].nbytes)) ||
@@ -246,7 +252,7 @@ static int file_sink(void *ctx, const void *p, size_t len, irx_error *err)
 	errno = 0;
 	if (fwrite(p, 1, len, ctx) != len)
 		return irx_error_set(err, IRX_EIO, "cannot write safetensors data: %s",
-				 errno ? strerror(errno) : "short write");
+				     errno ? strerror(errno) : "short write");
 	return IRX_OK;
 }
 
@@ -259,19 +265,19 @@ static int st_write_header(FILE *f, const char *text, irx_error *err)
 
 	/* Padding the header to 8 bytes aligns every payload's start. */
 	if (padded > ST_MAX_HEADER)
-		return irx_error_set(err, IRX_EUNSUPPORTED,
-				 "safetensors header would be %zu bytes (readers take at most %u)",
-				 padded, ST_MAX_HEADER);
+		return irx_error_set(
+			err, IRX_EUNSUPPORTED,
+			"safetensors header would be %zu bytes (readers take at most %u)", padded,
+			ST_MAX_HEADER);
 	for (int k = 0; k < 8; k++)
 		head[k] = (uint8_t)((uint64_t)padded >> (8 * k));
-	if ((rc = file_sink(f, head, sizeof(head), err)) ||
-	    (rc = file_sink(f, text, len, err)))
+	if ((rc = file_sink(f, head, sizeof(head), err)) || (rc = file_sink(f, text, len, err)))
 		return rc;
 	return file_sink(f, spaces, padded - len, err);
 }
 
 irx_status irx_safetensors_write(FILE *f, const irx_tensor *const *tensors, size_t n,
-			  const char *const *metadata, irx_error *err)
+				 const char *const *metadata, irx_error *err)
 {
 	struct sized *sz;
 	char *text = NULL;
@@ -281,7 +287,7 @@ irx_status irx_safetensors_write(FILE *f, const irx_tensor *const *tensors, size
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 	/* NEEDSWORK: swap each element on the way out. */
 	return irx_error_set(err, IRX_EUNSUPPORTED,
-			 "safetensors files are little-endian; this host is not");
+			     "safetensors files are little-endian; this host is not");
 #endif
 	if ((rc = check_all(tensors, n, &sz, err)))
 		return rc;
@@ -295,7 +301,8 @@ irx_status irx_safetensors_write(FILE *f, const irx_tensor *const *tensors, size
 			goto out;
 		}
 	if (fflush(f))
-		rc = irx_error_set(err, IRX_EIO, "cannot write safetensors data: %s", strerror(errno));
+		rc = irx_error_set(err, IRX_EIO, "cannot write safetensors data: %s",
+				   strerror(errno));
 out:
 	free(text);
 	free(sz);
@@ -363,10 +370,7 @@ static void pw_bytes(struct pw *w, const void *p, size_t n)
 	w->len += n;
 }
 
-static void pw_op(struct pw *w, uint8_t op)
-{
-	pw_bytes(w, &op, 1);
-}
+static void pw_op(struct pw *w, uint8_t op) { pw_bytes(w, &op, 1); }
 
 /* OP and a little-endian operand of N bytes. */
 static void pw_op_le(struct pw *w, uint8_t op, uint64_t v, int n)
@@ -443,7 +447,8 @@ static void pw_once(struct pw *w, const char *module, const char *name)
 	for (i = 0; i < w->n_seen; i++) {
 		const char *m = w->seen[i].module;
 
-		if (!strcmp(w->seen[i].name, name) && (m && module ? !strcmp(m, module) : m == module)) {
+		if (!strcmp(w->seen[i].name, name) &&
+		    (m && module ? !strcmp(m, module) : m == module)) {
 			pw_get(w, w->seen[i].slot);
 			return;
 		}
@@ -564,8 +569,8 @@ static void pw_tensor(struct pw *w, const irx_tensor *t, size_t key, const struc
  * ends with a lone last item as key, value, SETITEM; a list writes APPEND
  * only when it holds one item.
  */
-static void pw_items(struct pw *w, const irx_tensor *const *ts, size_t n,
-		     const struct sized *sz, int dict)
+static void pw_items(struct pw *w, const irx_tensor *const *ts, size_t n, const struct sized *sz,
+		     int dict)
 {
 	for (size_t i = 0; i < n; i += PW_BATCH) {
 		size_t m = n - i < PW_BATCH ? n - i : PW_BATCH;
@@ -618,8 +623,8 @@ static int zip_sink(void *ctx, const void *p, size_t len, irx_error *err)
 	return fmt_zipw_write(ctx, p, len, err);
 }
 
-static int add_record(struct fmt_zipw *zw, const char *prefix, const char *rel,
-		      const void *data, size_t len, irx_error *err)
+static int add_record(struct fmt_zipw *zw, const char *prefix, const char *rel, const void *data,
+		      size_t len, irx_error *err)
 {
 	char name[MAX_ARCHIVE_NAME + 64];
 
@@ -642,8 +647,8 @@ static int add_storage(struct fmt_zipw *zw, const char *prefix, const irx_tensor
 
 /* The records in torch's order: data.pkl, byteorder, storages, then the
  * two PyTorchStreamWriter adds on closing. */
-static int write_zip(FILE *f, const char *prefix, const struct pw *pkl,
-		     const irx_tensor *const *ts, size_t n, const struct sized *sz, irx_error *err)
+static int write_zip(FILE *f, const char *prefix, const struct pw *pkl, const irx_tensor *const *ts,
+		     size_t n, const struct sized *sz, irx_error *err)
 {
 	const char *order = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? "little" : "big";
 	struct fmt_zipw *zw;
@@ -678,27 +683,27 @@ out:
 static int check_archive_name(const char *name, irx_error *err)
 {
 	if (!name[0] || strlen(name) > MAX_ARCHIVE_NAME || strpbrk(name, "/\\"))
-		return irx_error_set(err, IRX_EINVAL,
-				 "archive name '%.64s' must be 1 to %d characters without '/' or '\\'",
-				 name, MAX_ARCHIVE_NAME);
+		return irx_error_set(
+			err, IRX_EINVAL,
+			"archive name '%.64s' must be 1 to %d characters without '/' or '\\'", name,
+			MAX_ARCHIVE_NAME);
 	return IRX_OK;
 }
 
 irx_status irx_torch_save_write(FILE *f, const irx_tensor *const *tensors, size_t n,
-			 enum irx_torch_save_container container,
-			 const char *archive_name, irx_error *err)
+				enum irx_torch_save_container container, const char *archive_name,
+				irx_error *err)
 {
 	struct pw pkl = {0};
 	struct sized *sz;
 	int rc;
 
-	if (container != IRX_SAVE_LIST && container != IRX_SAVE_TUPLE &&
-	    container != IRX_SAVE_DICT)
-		return irx_error_set(err, IRX_EINVAL, "unknown torch.save container %d", (int)container);
+	if (container != IRX_SAVE_LIST && container != IRX_SAVE_TUPLE && container != IRX_SAVE_DICT)
+		return irx_error_set(err, IRX_EINVAL, "unknown torch.save container %d",
+				     (int)container);
 	if (!archive_name)
 		archive_name = "archive";
-	if ((rc = check_archive_name(archive_name, err)) ||
-	    (rc = check_all(tensors, n, &sz, err)))
+	if ((rc = check_archive_name(archive_name, err)) || (rc = check_all(tensors, n, &sz, err)))
 		return rc;
 	if ((container != IRX_SAVE_DICT || !(rc = check_names(tensors, n, err))) &&
 	    !(rc = pickle_tensors(tensors, n, sz, container, &pkl, err)))
