@@ -20,9 +20,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s ARCHIVE.pt2\n", argv[0]);
 		return 64;
 	}
-	if ((rc = irx_archive_open(&archive, argv[1], &err)) ||
-	    (rc = irx_program_export(&program, archive, NULL, &err)) ||
-	    (rc = irx_convert(&ir, program, NULL, &err))) {
+	if (irx_archive_open(&archive, argv[1], &err) ||
+	    irx_program_export(&program, archive, NULL, &err) ||
+	    irx_convert(&ir, program, NULL, &err)) {
 		fprintf(stderr, "%s: %s%s%s\n", err.source[0] ? err.source : argv[1], err.where,
 			err.where[0] ? ": " : "", err.text);
 		irx_archive_free(archive);
