@@ -1,33 +1,45 @@
 #!/bin/sh
-# irx-dump --stats and the pictures (--format=dot, mermaid, model-explorer).
+# t3002-dump-pictures.sh: irx-dump --stats, the pictures (--format=dot,
+# mermaid, model-explorer) and irx-report.
 #
 # Statistics are held against torch: FLOPs, parameters and buffers against
 # torch.utils.flop_counter.FlopCounterMode's counts written beside every
 # fixture by tests/fixtures/gen_flops.py (check-stats.py), the module
 # breakdown against hand-computed small models, and the activation peak
-# against the storages libtorch really held (irx-exec --memory).
+# against the storages libtorch really held (irx-exec --memory; a SKIP
+# result when irx is built without libtorch).
+#
+# The pictures are parsed (mermaid.py check, graphviz's dot, me.py below for
+# Model Explorer's JSON), also for a hostile copy of mlp whose names would
+# break out of a label if copied raw, and held against what they must show
+# by hand.  Rendering needs graphviz's dot (every option on the fixtures)
+# and, for mermaid, Chromium and the npm mermaid package (IRX_MERMAID_JS,
+# default /var/tmp/irx-show-npm/...; CHROMIUM names the browser); a check
+# whose renderer is missing is a SKIP result naming it.
 . "$IRX_SRCDIR/tests/cli/lib.sh"
 
 DUMP="$BIN/irx-dump"
 
 # ---- statistics against torch's counts --------------------------------------
-if "$PYTHON3" "$IRX_SRCDIR/tests/cli/check-stats.py" "$DUMP" "$FIXTURES/t214" "$FIXTURES/t26" >"$TMP/cs" 2>&1; then
-	pass "FLOPs, parameters and buffers equal torch's for every fixture ($(grep -c '^ok' "$TMP/cs") models)"
-	grep -v '^ok' "$TMP/cs" || :
-else
+test_expect "FLOPs, parameters and buffers equal torch's for every fixture" - <<'EOT'
+"$PYTHON3" "$IRX_SRCDIR/tests/cli/check-stats.py" "$DUMP" "$FIXTURES/t214" "$FIXTURES/t26" >"$TMP/cs" 2>&1 ||
 	fail "statistics differ from torch's: $(grep -v '^ok' "$TMP/cs" | head -c 1500)"
-fi
+EOT
+note "check-stats.py: $(grep -c '^ok' "$TMP/cs" || :) models equal torch's"
+grep -v '^ok' "$TMP/cs" | while IFS= read -r line; do note "check-stats.py: $line"; done
 
 # ---- hand-computed breakdowns -------------------------------------------------
 # mlp: x[3, 4] -> fc1 Linear(4, 8) -> relu -> fc2 Linear(8, 2), float32.
 #   fc1: 2*3*4*8 = 192 FLOPs, 4*8+8 = 40 parameters; fc2: 2*3*8*2 = 96, 8*2+2 = 18;
 #   relu: 3*8 = 24 elements of other work; live: fc1's 96 bytes + relu's 96 = 192.
 a="$FIXTURES/t214/mlp.pt2"
-"$BIN/irx-export" "$a" >"$TMP/mlp.p.json"
-"$BIN/irx-convert" "$TMP/mlp.p.json" >"$TMP/mlp.ir.json"
+"$BIN/irx-export" "$a" >"$TMP/mlp.p.json" 2>"$TMP/err" &&
+	"$BIN/irx-convert" "$TMP/mlp.p.json" >"$TMP/mlp.ir.json" 2>"$TMP/err" ||
+	bail_out "mlp.pt2 does not export and convert: $(head -c 300 "$TMP/err")"
 for input in "$a" "$TMP/mlp.p.json" "$TMP/mlp.ir.json"; do
-	if expect_rc 0 "$DUMP" --stats --format=json "$input" &&
-		"$PYTHON3" - "$TMP/out" <<'PY'
+	test_expect "mlp's statistics by hand from $(basename "$input")" - <<'EOT'
+expect_rc 0 "$DUMP" --stats --format=json "$input" &&
+"$PYTHON3" - "$TMP/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 t = d["totals"]
@@ -43,22 +55,20 @@ ops = {r["op"]: r for r in d["by_op"]}
 assert ops["aten.linear.default"]["count"] == 2 and ops["aten.linear.default"]["flops"] == 288
 assert ops["aten.linear.default"]["counted_as"] == {"aten.addmm": 288}, ops
 PY
-	then
-		pass "mlp's statistics by hand from $(basename "$input")"
-	else
-		fail "mlp statistics from $input: $(head -c 600 "$TMP/out")"
-	fi
+EOT
 done
+test_expect "mlp's statistics as text" - <<'EOT'
 expect_rc 0 "$DUMP" --stats "$a" && grep -q "FLOPs (torch) *288" "$TMP/out" &&
-	grep -q "^    fc1 .* 40 .* 192 " "$TMP/out" && pass "mlp's statistics as text" ||
-	fail "mlp text: $(cat "$TMP/out")"
+	grep -q "^    fc1 .* 40 .* 192 " "$TMP/out" || fail "mlp text: $(cat "$TMP/out")"
+EOT
 
 # skip: x[1, 8, 6, 6] -> conv1 (8->8, 3x3, pad 1, no bias) -> bn1 -> relu -> conv2 -> bn2 -> +x -> relu.
 #   each conv: 6*6 * 3*3 * 8*8 * 2 = 41472 FLOPs, 8*8*3*3 = 576 parameters;
 #   each bn: 16 parameters, 17 buffer elements (mean, var, num_batches_tracked);
 #   batch norm work: 288 input elements.
+test_expect "skip's statistics by hand" - <<'EOT'
 expect_rc 0 "$DUMP" --stats --format=json "$FIXTURES/t214/skip.pt2" &&
-	"$PYTHON3" - "$TMP/out" <<'PY' && pass "skip's statistics by hand" || fail "skip: $(head -c 600 "$TMP/out")"
+"$PYTHON3" - "$TMP/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 m = {r["module"]: r for r in d["by_module"]}
@@ -71,10 +81,12 @@ assert (t["flops"], t["params"], t["buffers"]) == (82944, 1184, 34), t
 assert t["by_dtype"]["buffers"] == {"float32": {"elements": 32, "bytes": 128},
                                     "int64": {"elements": 2, "bytes": 16}}, t["by_dtype"]
 PY
+EOT
 
 # --depth cuts the module tree, not the totals
+test_expect "--depth=1 keeps the top of llama's tree" - <<'EOT'
 expect_rc 0 "$DUMP" --stats --format=json --depth=1 "$FIXTURES/t214/llama.pt2" &&
-	"$PYTHON3" - "$TMP/out" <<'PY' && pass "--depth=1 keeps the top of llama's tree" || fail "--depth: $(head -c 600 "$TMP/out")"
+"$PYTHON3" - "$TMP/out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 mods = [r["module"] for r in d["by_module"]]
@@ -84,48 +96,50 @@ lm = d["by_module"][2]
 assert (lm["flops"], lm["params"]) == (51200, 3200), lm
 assert d["totals"]["flops"] == 379008
 PY
-expect_rc 64 "$DUMP" --stats --depth=0 "$a" && pass "--depth=0 is a usage error" || :
+EOT
+test_expect "--depth=0 is a usage error" 'expect_rc 64 "$DUMP" --stats --depth=0 "$a"'
 
 # ---- activation peak against libtorch's storages -----------------------------
-"$BIN/irx-exec" --version >"$TMP/v" 2>&1 || true
-if grep -q "libtorch: [0-9]" "$TMP/v"; then
-	# the models whose storages views, reshape, contiguous, to() and CPU
-	# batch norm share or not (every runtime fixture agrees; irx-exec loads
-	# libtorch for each, so make check runs these)
-	for v in rt214; do
-		[ -d "$FIXTURES/$v" ] || continue
-		n=0
-		bad=
-		for name in attention decomposed llama bert tied; do
-			f="$FIXTURES/$v/$name.pt2"
-			[ -f "$FIXTURES/$v/$name.inputs.pt" ] || continue
-			"$BIN/irx-export" "$f" 2>/dev/null | "$BIN/irx-convert" - -o "$TMP/rt.json" 2>/dev/null || continue
-			w="-w $FIXTURES/$v/$name.state_dict.pt"
-			[ -f "$FIXTURES/$v/$name.constants.pt" ] && w="$w -w $FIXTURES/$v/$name.constants.pt"
-			# shellcheck disable=SC2086
-			"$BIN/irx-exec" --memory $w -i "$FIXTURES/$v/$name.inputs.pt" -o "$TMP/o.pt" "$TMP/rt.json" \
-				>/dev/null 2>"$TMP/mem" || continue
-			want=$(sed -n 's/.*largest live set \([0-9]*\) bytes.*/\1/p' "$TMP/mem")
-			got=$("$DUMP" --stats --format=json "$TMP/rt.json" | "$PYTHON3" -c \
-				'import json,sys; print(json.load(sys.stdin)["totals"]["activation_peak_bytes"])')
-			n=$((n + 1))
-			[ "$want" = "$got" ] || bad="$bad $name (exec $want, stats $got)"
+# The models whose storages views, reshape, contiguous, to() and CPU batch
+# norm share or not (every runtime fixture agrees; irx-exec loads libtorch
+# for each, so make check runs these).
+PEAK_MODELS="attention decomposed llama bert tied"
+PEAK_CHECK="activation peak equals the storages libtorch held"
+"$BIN/irx-exec" --version >"$TMP/v" 2>&1 || :
+for v in rt214; do
+	if ! grep -q "libtorch: [0-9]" "$TMP/v"; then
+		for name in $PEAK_MODELS; do
+			test_skip "$v/$name: $PEAK_CHECK" "irx-exec is built without libtorch"
 		done
-		if [ -n "$bad" ]; then
-			fail "$v: activation peak differs from irx-exec --memory:$bad"
-		elif [ "$n" -gt 0 ]; then
-			pass "$v: activation peak equals the storages libtorch held, $n models"
+		continue
+	fi
+	for name in $PEAK_MODELS; do
+		f="$FIXTURES/$v/$name.pt2"
+		if [ ! -f "$FIXTURES/$v/$name.inputs.pt" ]; then
+			test_skip "$v/$name: $PEAK_CHECK" "no $FIXTURES/$v/$name.inputs.pt"
+			continue
 		fi
+		w="-w $FIXTURES/$v/$name.state_dict.pt"
+		[ ! -f "$FIXTURES/$v/$name.constants.pt" ] || w="$w -w $FIXTURES/$v/$name.constants.pt"
+		test_expect "$v/$name: $PEAK_CHECK" - <<'EOT'
+"$BIN/irx-export" "$f" | "$BIN/irx-convert" - -o "$TMP/rt.json" &&
+# shellcheck disable=SC2086 # -w FILE pairs
+"$BIN/irx-exec" --memory $w -i "$FIXTURES/$v/$name.inputs.pt" -o "$TMP/o.pt" "$TMP/rt.json" \
+	>/dev/null 2>"$TMP/mem" &&
+want=$(sed -n 's/.*largest live set \([0-9]*\) bytes.*/\1/p' "$TMP/mem") &&
+peak=$("$DUMP" --stats --format=json "$TMP/rt.json" | "$PYTHON3" -c \
+	'import json,sys; print(json.load(sys.stdin)["totals"]["activation_peak_bytes"])') &&
+[ -n "$want" ] && [ "$want" = "$peak" ] ||
+	fail "activation peak differs from irx-exec --memory: exec '$want', stats '$peak'; $(head -c 400 "$TMP/mem")"
+EOT
 	done
-else
-	echo "note: irx-exec is built without libtorch: activation peaks not held against it"
-fi
+done
 
 # ---- pictures ------------------------------------------------------------------
 # A hostile copy of mlp: every name the picture shows (model, nodes, values,
 # weights, state_dict keys, modules, module types, op_type) is rewritten to
 # text that would break out of a dot or mermaid label if copied raw.
-"$PYTHON3" - "$TMP/mlp.ir.json" "$TMP/hostile.json" <<'PY'
+"$PYTHON3" - "$TMP/mlp.ir.json" "$TMP/hostile.json" >"$TMP/err" 2>&1 <<'PY' ||
 import json, sys
 ir = json.load(open(sys.argv[1]))
 evil = ['a"];\nX->Y; //', 'b"] --> Z\n%% `x` <b>#35;&amp;|;', "end\tsubgraph", 'c\x1b[31m}\\', "\u202e\u00e9"]
@@ -150,68 +164,85 @@ for n in ir["nodes"]:
             t["producer_node"] = name(t["producer_node"])
 json.dump(ir, open(sys.argv[2], "w"))
 PY
+	bail_out "cannot make the hostile copy of mlp: $(head -c 300 "$TMP/err")"
 for f in mlp.ir.json hostile.json; do
-	expect_rc 0 "$DUMP" --format=mermaid "$TMP/$f" && cp "$TMP/out" "$TMP/$f.mmd" &&
-		"$PYTHON3" "$IRX_SRCDIR/tests/cli/mermaid.py" check "$TMP/$f.mmd" >"$TMP/mc" 2>&1 &&
-		grep -qx "nodes 9 edges 8" "$TMP/mc" &&
-		pass "$f: mermaid parses: 9 nodes (input, 3 operators, 4 weights, output), 8 edges" ||
-		fail "$f: mermaid: $(cat "$TMP/mc")"
-	expect_rc 0 "$DUMP" --format=dot "$TMP/$f" && cp "$TMP/out" "$TMP/$f.dot" || fail "$f: dot"
+	test_expect "$f: mermaid parses: 9 nodes (input, 3 operators, 4 weights, output), 8 edges" - <<'EOT'
+expect_rc 0 "$DUMP" --format=mermaid "$TMP/$f" && cp "$TMP/out" "$TMP/$f.mmd" &&
+	"$PYTHON3" "$IRX_SRCDIR/tests/cli/mermaid.py" check "$TMP/$f.mmd" >"$TMP/mc" 2>&1 &&
+	grep -qx "nodes 9 edges 8" "$TMP/mc" || fail "$f: mermaid: $(cat "$TMP/mc")"
+EOT
+	test_expect "$f: irx-dump --format=dot" 'expect_rc 0 "$DUMP" --format=dot "$TMP/$f" && cp "$TMP/out" "$TMP/$f.dot"'
 done
-grep -q 'a\\"\];\\\\nX->Y' "$TMP/hostile.json.dot" && pass "a hostile name is quoted in dot" ||
+test_expect "a hostile name is quoted in dot" - <<'EOT'
+grep -q 'a\\"\];\\\\nX->Y' "$TMP/hostile.json.dot" ||
 	fail "hostile dot: $(grep -m3 'X->Y' "$TMP/hostile.json.dot")"
+EOT
 
-if command -v dot >/dev/null 2>&1; then
-	for f in mlp.ir.json hostile.json; do
-		if dot -Tplain "$TMP/$f.dot" >"$TMP/plain" 2>"$TMP/dot.err" &&
-			[ "$(grep -c '^node ' "$TMP/plain")" = 9 ] && [ "$(grep -c '^edge ' "$TMP/plain")" = 8 ]; then
-			pass "$f: graphviz draws 9 nodes and 8 edges"
-		else
-			fail "$f: graphviz: $(head -c 300 "$TMP/dot.err") $(grep -c '^node ' "$TMP/plain") nodes"
+HAVE_DOT=
+command -v dot >/dev/null 2>&1 && HAVE_DOT=1
+NO_DOT="graphviz's dot is not installed (apt-get install graphviz)"
+for f in mlp.ir.json hostile.json; do
+	if [ -z "$HAVE_DOT" ]; then
+		test_skip "$f: graphviz draws 9 nodes and 8 edges" "$NO_DOT"
+		continue
+	fi
+	test_expect "$f: graphviz draws 9 nodes and 8 edges" - <<'EOT'
+dot -Tplain "$TMP/$f.dot" >"$TMP/plain" 2>"$TMP/dot.err" &&
+	[ "$(grep -c '^node ' "$TMP/plain")" = 9 ] && [ "$(grep -c '^edge ' "$TMP/plain")" = 8 ] ||
+	fail "$f: graphviz: $(head -c 300 "$TMP/dot.err") $(grep -c '^node ' "$TMP/plain") nodes, $(grep -c '^edge ' "$TMP/plain") edges"
+EOT
+done
+# graphviz renders every fixture's picture with every option
+for m in llama resnet18 bert hop_cond hop_grad mobilenet_v3_small dtypes multi_out; do
+	for o in "" --depth=1 --depth=2 --fold "--fold --depth=3" --no-weights; do
+		if [ -z "$HAVE_DOT" ]; then
+			test_skip "graphviz renders $m's picture ${o:-(no options)}" "$NO_DOT"
+			continue
 		fi
+		test_expect "graphviz renders $m's picture ${o:-(no options)}" - <<'EOT'
+# shellcheck disable=SC2086 # options are words
+"$DUMP" --format=dot $o "$FIXTURES/t214/$m.pt2" >"$TMP/p.dot" &&
+	dot -Tsvg "$TMP/p.dot" >"$TMP/p.svg" 2>"$TMP/dot.err" && grep -q "<svg" "$TMP/p.svg" ||
+	fail "dot -Tsvg on $m $o: $(head -c 300 "$TMP/dot.err")"
+EOT
 	done
-	n=0
-	for m in llama resnet18 bert hop_cond hop_grad mobilenet_v3_small dtypes multi_out; do
-		for o in "" --depth=1 --depth=2 --fold "--fold --depth=3" --no-weights; do
-			# shellcheck disable=SC2086
-			"$DUMP" --format=dot $o "$FIXTURES/t214/$m.pt2" >"$TMP/p.dot" &&
-				dot -Tsvg "$TMP/p.dot" >"$TMP/p.svg" 2>"$TMP/dot.err" && grep -q "<svg" "$TMP/p.svg" &&
-				n=$((n + 1)) || fail "dot -Tsvg on $m $o: $(head -c 300 "$TMP/dot.err")"
-		done
-	done
-	pass "graphviz renders $n pictures of the fixtures (every option)"
-else
-	echo "SKIP (part): graphviz's dot is not installed: pictures not rendered (apt-get install graphviz)"
-fi
+done
 
+# mermaid in headless Chromium: mermaid_renders FILE NODES
 MERMAID_JS="${IRX_MERMAID_JS:-/var/tmp/irx-show-npm/node_modules/mermaid/dist/mermaid.min.js}"
+mermaid_renders() {
+	"$PYTHON3" "$IRX_SRCDIR/tests/cli/mermaid.py" render "$MERMAID_JS" "$1" >"$TMP/mr" 2>&1 &&
+		grep -qx "nodes $2" "$TMP/mr" || fail "mermaid render of $(basename "$1"): $(cat "$TMP/mr")"
+}
 if command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1 && [ -f "$MERMAID_JS" ]; then
-	"$DUMP" --format=mermaid "$FIXTURES/t214/hop_cond.pt2" >"$TMP/hop.mmd"
-	for f in "$TMP/hostile.json.mmd:9" "$TMP/hop.mmd:17"; do
-		file=${f%:*} want=${f##*:}
-		"$PYTHON3" "$IRX_SRCDIR/tests/cli/mermaid.py" render "$MERMAID_JS" "$file" >"$TMP/mr" 2>&1 &&
-			grep -qx "nodes $want" "$TMP/mr" &&
-			pass "mermaid in headless Chromium draws $(basename "$file"): $want nodes" ||
-			fail "mermaid render of $(basename "$file"): $(cat "$TMP/mr")"
-	done
+	test_expect "mermaid in headless Chromium draws hostile.json.mmd: 9 nodes" '
+		mermaid_renders "$TMP/hostile.json.mmd" 9'
+	test_expect "mermaid in headless Chromium draws hop.mmd: 17 nodes" '
+		expect_rc 0 "$DUMP" --format=mermaid "$FIXTURES/t214/hop_cond.pt2" && cp "$TMP/out" "$TMP/hop.mmd" &&
+		mermaid_renders "$TMP/hop.mmd" 17'
 else
-	echo "SKIP (part): no chromium or no mermaid package ($MERMAID_JS; npm install mermaid, set IRX_MERMAID_JS): mermaid not rendered"
+	why="no ${CHROMIUM:-chromium} or no mermaid package ($MERMAID_JS; npm install mermaid, set IRX_MERMAID_JS)"
+	test_skip "mermaid in headless Chromium draws hostile.json.mmd: 9 nodes" "$why"
+	test_skip "mermaid in headless Chromium draws hop.mmd: 17 nodes" "$why"
 fi
 
 # What the pictures show, by hand.
 L="$FIXTURES/t214/llama.pt2"
 # --depth=1: model's four children become boxes; layers holds 2 x 10,304 parameters
 # (q, k, v, o: 4 x 32x32; gate, up, down: 3 x 32x64; two norms of 32).
+test_expect "--depth=1 draws llama's modules below model as 4 boxes with their totals" - <<'EOT'
 expect_rc 0 "$DUMP" --format=dot --depth=1 "$L" && [ "$(grep -c 'box3d' "$TMP/out")" = 4 ] &&
-	grep -q 'label="model.layers\\nparams 20.6K, FLOPs 328K, 114 nodes"' "$TMP/out" &&
-	pass "--depth=1 draws llama's modules below model as 4 boxes with their totals" ||
+	grep -q 'label="model.layers\\nparams 20.6K, FLOPs 328K, 114 nodes"' "$TMP/out" ||
 	fail "--depth=1: $(grep box3d "$TMP/out")"
+EOT
 # --fold: llama's 2 decoder layers are one block: layer 1's nodes are not drawn
+test_expect "--fold draws llama's decoder layer once, marked x2" - <<'EOT'
 expect_rc 0 "$DUMP" --format=dot --fold "$L" && grep -q '(LlamaDecoderLayer) x2' "$TMP/out" &&
-	grep -q 'label="linear\\n' "$TMP/out" && ! grep -q 'label="linear_7\\n' "$TMP/out" &&
-	pass "--fold draws llama's decoder layer once, marked x2" || fail "--fold picture"
+	grep -q 'label="linear\\n' "$TMP/out" && ! grep -q 'label="linear_7\\n' "$TMP/out"
+EOT
+test_expect "--fold finds resnet18's one repeated BasicBlock (layer1.0, layer1.1)" - <<'EOT'
 expect_rc 0 "$DUMP" --stats --fold --format=json "$FIXTURES/t214/resnet18.pt2" &&
-	"$PYTHON3" - "$TMP/out" <<'PY' && pass "--fold finds resnet18's one repeated BasicBlock (layer1.0, layer1.1)" || fail "--fold resnet18: $(head -c 400 "$TMP/out")"
+"$PYTHON3" - "$TMP/out" <<'PY'
 import json, sys
 b = json.load(open(sys.argv[1]))["blocks"]
 # torchvision's resnet18: layer2..4 open with a strided block with a downsample, so
@@ -220,8 +251,10 @@ assert [(x["instances"], x["count"], x["nodes"]) for x in b] == [(["layer1.0", "
 # 2 convs of 64x64x3x3 on 56x56: 2 * (56*56 * 9 * 64*64 * 2)
 assert b[0]["flops"] == 2 * 56 * 56 * 9 * 64 * 64 * 2, b[0]
 PY
+EOT
+test_expect "--format=json --fold lists llama's template and its instances" - <<'EOT'
 expect_rc 0 "$DUMP" --format=json --fold "$L" &&
-	"$PYTHON3" - "$TMP/out" <<'PY' && pass "--format=json --fold lists llama's template and its instances" || fail "json --fold: $(head -c 400 "$TMP/out")"
+"$PYTHON3" - "$TMP/out" <<'PY'
 import json, sys
 b = json.load(open(sys.argv[1]))["blocks"]
 # LlamaConfig(num_hidden_layers=2) in gen_fixtures.py: one block, two instances
@@ -231,16 +264,19 @@ assert len(b[0]["template_nodes"]) == b[0]["nodes"]
 # per layer: q, k, v, o (2*8*32*32 each) + gate, up, down (2*8*32*64 each)
 assert b[0]["flops"] == 4 * 2 * 8 * 32 * 32 + 3 * 2 * 8 * 32 * 64, b[0]["flops"]
 PY
+EOT
 # subgraphs inside their node
+test_expect "cond's branches are drawn inside its node" - <<'EOT'
 expect_rc 0 "$DUMP" --format=dot "$FIXTURES/t214/hop_cond.pt2" &&
 	grep -q 'subgraph cluster_h[0-9]* {' "$TMP/out" && grep -q 'label="true_graph_0"' "$TMP/out" &&
-	grep -q 'label="false_graph_0"' "$TMP/out" && pass "cond's branches are drawn inside its node" ||
-	fail "hop_cond dot"
-expect_rc 0 "$DUMP" --format=dot --no-weights "$a" && ! grep -q "shape=note" "$TMP/out" &&
-	pass "--no-weights leaves the weights out" || fail "--no-weights"
-expect_rc 2 "$DUMP" --format=dot "$FIXTURES/tensors/t214/tied.pt" && pass "a tensor file has no picture" || :
+	grep -q 'label="false_graph_0"' "$TMP/out"
+EOT
+test_expect "--no-weights leaves the weights out" '
+	expect_rc 0 "$DUMP" --format=dot --no-weights "$a" && ! grep -q "shape=note" "$TMP/out"'
+test_expect "a tensor file has no picture" 'expect_rc 2 "$DUMP" --format=dot "$FIXTURES/tensors/t214/tied.pt"'
 
 # ---- Model Explorer's graph JSON -------------------------------------------------
+# me.py FILE: the structure of a GraphCollection; prints the node count of each graph.
 cat >"$TMP/me.py" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
@@ -261,8 +297,9 @@ for g in doc["graphs"]:
             assert s in graphs, s
 print(json.dumps({g["id"]: len(g["nodes"]) for g in doc["graphs"]}))
 PY
+test_expect "mlp as Model Explorer's GraphCollection, modules as namespaces, shapes on the edges" - <<'EOT'
 expect_rc 0 "$DUMP" --format=model-explorer "$a" && "$PYTHON3" "$TMP/me.py" "$TMP/out" >/dev/null &&
-	"$PYTHON3" - "$TMP/out" <<'PY' && pass "mlp as Model Explorer's GraphCollection, modules as namespaces, shapes on the edges" || fail "model-explorer mlp: $(head -c 600 "$TMP/out")"
+"$PYTHON3" - "$TMP/out" <<'PY'
 import json, sys
 g = json.load(open(sys.argv[1]))["graphs"][0]
 n = {x["id"]: x for x in g["nodes"]}
@@ -277,15 +314,19 @@ shape = {a["key"]: a["value"] for a in src["outputsMetadata"][0]["attrs"]}["tens
 assert shape == "float32[3, 8]", shape
 assert {a["key"]: a["value"] for a in lin[0]["attrs"]}["flops"] == "192"
 PY
+EOT
+test_expect "cond's branches are Model Explorer subgraphs of its node" - <<'EOT'
 expect_rc 0 "$DUMP" --format=model-explorer "$FIXTURES/t214/hop_cond.pt2" &&
 	# 3 operands as inputs, linear, relu, 1 output
-	"$PYTHON3" "$TMP/me.py" "$TMP/out" >"$TMP/meo" && grep -q 'cond/node_2/true_graph_0": 6' "$TMP/meo" &&
-	pass "cond's branches are Model Explorer subgraphs of its node" || fail "model-explorer hop_cond: $(cat "$TMP/meo")"
-expect_rc 0 "$DUMP" --format=model-explorer "$TMP/hostile.json" && "$PYTHON3" "$TMP/me.py" "$TMP/out" >/dev/null &&
-	pass "hostile names stay JSON strings in the Model Explorer graph" || fail "model-explorer hostile"
+	"$PYTHON3" "$TMP/me.py" "$TMP/out" >"$TMP/meo" && grep -q 'cond/node_2/true_graph_0": 6' "$TMP/meo" ||
+	fail "model-explorer hop_cond: $(cat "$TMP/meo")"
+EOT
+test_expect "hostile names stay JSON strings in the Model Explorer graph" '
+	expect_rc 0 "$DUMP" --format=model-explorer "$TMP/hostile.json" && "$PYTHON3" "$TMP/me.py" "$TMP/out" >/dev/null'
 for m in llama bert resnet18 hop_grad; do
-	"$DUMP" --format=model-explorer "$FIXTURES/t214/$m.pt2" >"$TMP/me.json" &&
-		"$PYTHON3" "$TMP/me.py" "$TMP/me.json" >/dev/null || fail "model-explorer $m"
+	test_expect "$m as a Model Explorer graph passes me.py" '
+		expect_rc 0 "$DUMP" --format=model-explorer "$FIXTURES/t214/$m.pt2" &&
+		"$PYTHON3" "$TMP/me.py" "$TMP/out" >/dev/null'
 done
 
 # ---- irx-report -----------------------------------------------------------------
@@ -296,9 +337,10 @@ cat >"$TMP/mlp.verify.json" <<'JSON'
 {"match": false, "outputs": 1, "mismatched": 1, "results": [{"name": "linear_1", "match": false,
  "rtol": 0.0001, "atol": 0.0001, "max_abs": 0.5, "max_rel": 2.0, "mismatched": 3, "count": 6}]}
 JSON
-cp "$T/mlp.pt2" "$TMP/mlp.pt2"
+cp "$T/mlp.pt2" "$TMP/mlp.pt2" || bail_out "cannot copy $T/mlp.pt2"
+test_expect "irx-report's rows and coverage equal torch's counts and oracles" - <<'EOT'
 expect_rc 0 "$REPORT" --format=json "$TMP/mlp.pt2" "$T/skip.pt2" "$T/tied.pt2" "$T/resnet18.pt2" "$TMP/mlp.verify.json" &&
-	"$PYTHON3" - "$TMP/out" "$T" <<'PY' && pass "irx-report's rows and coverage equal torch's counts and oracles" || fail "irx-report json: $(head -c 800 "$TMP/out")"
+"$PYTHON3" - "$TMP/out" "$T" <<'PY'
 import collections, json, sys
 d = json.load(open(sys.argv[1]))
 names = [m["name"] for m in d["models"]]
@@ -319,10 +361,13 @@ assert d["models"][1]["verify"] is None
 relu = [r for r in d["operators"] if r["op"] == "aten.relu.default"][0]
 assert relu["models"] == 2, relu    # mlp and skip; resnet18 uses relu_
 PY
-expect_rc 0 "$REPORT" -o "$TMP/r1.md" "$T/mlp.pt2" "$T/hop_cond.pt2" "$TMP/hostile.json" &&
+EOT
+test_expect "irx-report is deterministic" '
+	expect_rc 0 "$REPORT" -o "$TMP/r1.md" "$T/mlp.pt2" "$T/hop_cond.pt2" "$TMP/hostile.json" &&
 	expect_rc 0 "$REPORT" -o "$TMP/r2.md" "$T/mlp.pt2" "$T/hop_cond.pt2" "$TMP/hostile.json" &&
-	cmp -s "$TMP/r1.md" "$TMP/r2.md" && pass "irx-report is deterministic" || fail "irx-report differs between runs"
-"$PYTHON3" - "$TMP/r1.md" "$TMP" <<'PY' >"$TMP/blocks" || fail "markdown: $(cat "$TMP/blocks")"
+	cmp "$TMP/r1.md" "$TMP/r2.md"'
+test_expect "irx-report markdown: one mermaid picture per model, table cells intact with hostile names" - <<'EOT'
+"$PYTHON3" - "$TMP/r1.md" "$TMP" <<'PY' &&
 import re, sys
 text = open(sys.argv[1]).read()
 blocks = re.findall(r"```mermaid\n(.*?)```", text, re.S)
@@ -333,19 +378,25 @@ for i, b in enumerate(blocks):
 rows = [l for l in text.split("\n") if l.startswith("| ") and "---" not in l]
 for r in rows[:4]:
     assert len(re.findall(r"(?<!\\)\|", r)) == 9, r
-print("ok")
 PY
-for i in 0 1 2; do
-	"$PYTHON3" "$IRX_SRCDIR/tests/cli/mermaid.py" check "$TMP/block$i.mmd" >/dev/null 2>&1 ||
-		fail "irx-report's mermaid picture $i does not parse"
-done
-pass "irx-report markdown: one mermaid picture per model, table cells intact with hostile names"
-expect_rc 0 "$REPORT" --format=html "$T/mlp.pt2" "$TMP/hostile.json" && ! grep -q "<b>#35" "$TMP/out" &&
-	grep -q "&lt;b&gt;" "$TMP/out" && pass "irx-report html escapes names" || fail "irx-report html escaping"
-if command -v dot >/dev/null 2>&1; then
-	[ "$(grep -c '^<svg' "$TMP/out")" = 2 ] && pass "irx-report html: an SVG per model from graphviz" ||
-		fail "irx-report html: $(grep -c '<svg' "$TMP/out") SVGs"
+{ "$PYTHON3" "$IRX_SRCDIR/tests/cli/mermaid.py" check "$TMP/block0.mmd" ||
+	fail "irx-report's mermaid picture 0 does not parse"; } &&
+{ "$PYTHON3" "$IRX_SRCDIR/tests/cli/mermaid.py" check "$TMP/block1.mmd" ||
+	fail "irx-report's mermaid picture 1 does not parse"; } &&
+{ "$PYTHON3" "$IRX_SRCDIR/tests/cli/mermaid.py" check "$TMP/block2.mmd" ||
+	fail "irx-report's mermaid picture 2 does not parse"; }
+EOT
+test_expect "irx-report html escapes names" '
+	expect_rc 0 "$REPORT" --format=html "$T/mlp.pt2" "$TMP/hostile.json" && cp "$TMP/out" "$TMP/report.html" &&
+	! grep -q "<b>#35" "$TMP/report.html" && grep -q "&lt;b&gt;" "$TMP/report.html"'
+if [ -n "$HAVE_DOT" ]; then
+	test_expect "irx-report html: an SVG per model from graphviz" - <<'EOT'
+[ "$(grep -c '^<svg' "$TMP/report.html")" = 2 ] ||
+	fail "irx-report html: $(grep -c '<svg' "$TMP/report.html") SVGs"
+EOT
+else
+	test_skip "irx-report html: an SVG per model from graphviz" "$NO_DOT"
 fi
-expect_rc 2 "$REPORT" "$T/mlp.oracle.json" && pass "irx-report refuses a file that is no model" || :
+test_expect "irx-report refuses a file that is no model" 'expect_rc 2 "$REPORT" "$T/mlp.oracle.json"'
 
-finish
+test_done

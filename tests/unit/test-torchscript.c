@@ -197,8 +197,7 @@ static void corpus(void **state)
 	struct dirent *de;
 
 	(void)state;
-	if (!dir || !(d = opendir(dir)))
-		skip();
+	assert_non_null(d = opendir(dir));
 	while ((de = readdir(d))) {
 		char sub[2048];
 		DIR *d2;
@@ -257,5 +256,13 @@ int main(void)
 		cmocka_unit_test(tensors_open),
 		cmocka_unit_test(corpus),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	size_t n = sizeof(tests) / sizeof(tests[0]);
+
+	/* CMocka's TAP has no skip that the TAP driver reads as one: without
+	 * the corpus, its test is left out and a comment says so. */
+	if (!corpus_dir()) {
+		printf("# no corpus (IRX_CORPUS, or ../shared/corpus beside the checkout): its test is left out\n");
+		n--;
+	}
+	return _cmocka_run_group_tests("test-torchscript", tests, n, NULL, NULL);
 }
