@@ -123,7 +123,7 @@ for v in rt214; do
 		[ ! -f "$FIXTURES/$v/$name.constants.pt" ] || w="$w -w $FIXTURES/$v/$name.constants.pt"
 		test_expect "$v/$name: $PEAK_CHECK" - <<'EOT'
 "$BIN/irx-export" "$f" | "$BIN/irx-convert" - -o "$TMP/rt.json" &&
-# shellcheck disable=SC2086 # -w FILE pairs
+# $w: -w FILE pairs, as words
 "$BIN/irx-exec" --memory $w -i "$FIXTURES/$v/$name.inputs.pt" -o "$TMP/o.pt" "$TMP/rt.json" \
 	>/dev/null 2>"$TMP/mem" &&
 want=$(sed -n 's/.*largest live set \([0-9]*\) bytes.*/\1/p' "$TMP/mem") &&
@@ -200,7 +200,7 @@ for m in llama resnet18 bert hop_cond hop_grad mobilenet_v3_small dtypes multi_o
 			continue
 		fi
 		test_expect "graphviz renders $m's picture ${o:-(no options)}" - <<'EOT'
-# shellcheck disable=SC2086 # options are words
+# $o: options, as words
 "$DUMP" --format=dot $o "$FIXTURES/t214/$m.pt2" >"$TMP/p.dot" &&
 	dot -Tsvg "$TMP/p.dot" >"$TMP/p.svg" 2>"$TMP/dot.err" && grep -q "<svg" "$TMP/p.svg" ||
 	fail "dot -Tsvg on $m $o: $(head -c 300 "$TMP/dot.err")"
