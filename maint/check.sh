@@ -11,6 +11,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 maint/install-deps.sh
+maint/install-mermaid.sh
 chroots=${IRX_CHROOTS:-1}
 [ "$(id -u)" -eq 0 ] || chroots=0
 if [ "$chroots" != 0 ]; then
