@@ -6,9 +6,10 @@
 #    1.13, 2.6 and 2.14): each model converts or is refused for the reason
 #    its oracle names; a converted IR is held against the oracle
 #    (check-ts-oracle.py: inputs, outputs, weights under their state_dict
-#    keys, operators) and run with the state_dict torch saved (plus the
-#    tensor attributes irx-export saved) on the recorded inputs, against
-#    the recorded outputs.
+#    keys, operators) and run on the recorded inputs with the state_dict
+#    torch saved (plus the tensor attributes irx-export saved), and with
+#    the archive itself as the weights, against the recorded outputs, and
+#    (for forward) against the archive run by libtorch (--reference).
 # 2. tests/fixtures/ts/t113 (gen_ts.py, CASES): options (--method, --arg,
 #    --allow-data-dependent, --input-shape), determinism, standard input.
 # 3. The third-party corpus (ts-*, skipped when absent): each archive
@@ -82,6 +83,15 @@ print(e["result"] + ":" + ",".join(e.get("words", [])))' "$oracle")
 		fi
 		test_expect "$v/$name: the IR with the state_dict gives torch's recorded outputs" '
 			expect_rc 0 "$BIN/irx-verify" "$@" -i "$dir/$name.inputs.pt" --expected "$dir/$name.expected.pt" "$TMP/p.ir"' "$@"
+		# The archive is a weights file too, read in C (state_dict keys and
+		# tensor attributes by their paths).
+		test_expect "$v/$name: the IR with the archive's own tensors (-w $name.pt) gives torch's recorded outputs" '
+			expect_rc 0 "$BIN/irx-verify" -w "$f" -i "$dir/$name.inputs.pt" --expected "$dir/$name.expected.pt" "$TMP/p.ir"'
+		# --reference runs the archive's forward.
+		if [ "$method" = forward ]; then
+			test_expect "$v/$name: the IR matches the archive run by libtorch (--reference $name.pt)" '
+				expect_rc 0 "$BIN/irx-verify" -w "$f" -i "$dir/$name.inputs.pt" --reference "$f" "$TMP/p.ir"'
+		fi
 	done
 done
 
