@@ -46,6 +46,7 @@ typedef struct irx_th_ts_node {
 	const irx_th_ts_arg *outputs; /* one per schema result; name NULL */
 	size_t n_outputs;
 	const char *module_path; /* "encoder.layers.0", "" for the root; NULL: unknown */
+	const char *module_type; /* its class: "torch.nn.modules.conv.Conv2d"; NULL: unknown */
 	const char *source;      /* "model.py:12: return x + 1"; NULL: unknown */
 } irx_th_ts_node;
 

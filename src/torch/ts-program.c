@@ -241,6 +241,8 @@ static int on_node(void *ctx, const irx_th_ts_node *n, irx_error *err)
 			 "outputs", outputs);
 	if (n->module_path)
 		json_object_set_new(node, "module_path", json_string(n->module_path));
+	if (n->module_type)
+		json_object_set_new(node, "module_type", json_string(n->module_type));
 	if (n->source)
 		json_object_set_new(node, "source", json_string(n->source));
 	json_array_append_new(b->nodes, node);

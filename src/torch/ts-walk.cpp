@@ -252,6 +252,9 @@ private:
 	std::unordered_map<const c10::ivalue::Object *, std::string> paths;
 	std::set<std::string> used_names;
 	std::map<std::string, std::string> weight_names; /* key -> graph name */
+	/* the class of every submodule by its path ("" for the root), as the
+	 * .pt2 spells module_type: "torch.nn.modules.conv.Conv2d" */
+	std::map<std::string, std::string> module_types;
 	/* the module's parameters and buffers by tensor: their state_dict key */
 	std::unordered_map<const c10::TensorImpl *, std::pair<std::string, enum irx_th_ts_input>>
 		state;
@@ -319,6 +322,21 @@ val &walker::get(const Value *v)
 		throw std::runtime_error("value %" + v->debugName() +
 					 " is used before it has a value");
 	return it->second;
+}
+
+/* A TorchScript class name as Python spells it: "__torch__.torch.nn.
+ * modules.conv.___torch_mangle_3.Conv2d" -> "torch.nn.modules.conv.Conv2d"
+ * (a class of the script's own __main__ keeps only its name). */
+std::string python_class_name(const std::string &q)
+{
+	std::string out, part;
+	std::istringstream in(q);
+	while (std::getline(in, part, '.')) {
+		if (part == "__torch__" || part.rfind("___torch_mangle_", 0) == 0)
+			continue;
+		out += (out.empty() ? "" : ".") + part;
+	}
+	return out;
 }
 
 std::string walker::module_path(const Node *n, bool *known)
@@ -843,6 +861,8 @@ void walker::exec_op(Node *n)
 	node.outputs = outs.data();
 	node.n_outputs = outs.size();
 	node.module_path = known ? mp.c_str() : nullptr;
+	auto type = known ? module_types.find(mp) : module_types.end();
+	node.module_type = type != module_types.end() ? type->second.c_str() : nullptr;
 	node.source = src.empty() ? nullptr : src.c_str();
 	check(sink->node(sink->ctx, &node, err));
 }
@@ -1081,6 +1101,11 @@ void walker::bind_inputs()
 	val self;
 	self.iv = m->m._ivalue();
 	paths[m->m._ivalue().get()] = "";
+	for (const auto &sub : m->m.named_modules()) {
+		auto name = sub.value.type()->name();
+		if (name)
+			module_types[sub.name] = python_class_name(name->qualifiedName());
+	}
 	for (const auto &p : m->m.named_parameters(true))
 		state.emplace(p.value.unsafeGetTensorImpl(),
 			      std::make_pair(p.name, IRX_TH_TS_PARAMETER));
