@@ -322,11 +322,13 @@ def choose(full, categories, only):
     names = {m[0] for m in MODELS}
     bad = [n for n in only if n not in names]
     if bad:
-        raise SystemExit(f"zoo-report: unknown model(s): {', '.join(bad)} (--list-models lists them)")
+        print(f"zoo-report: unknown model(s): {', '.join(bad)} (--list-models lists them)", file=sys.stderr)
+        sys.exit(64)
     bad = [c for c in categories if c not in CATEGORIES]
     if bad:
-        raise SystemExit(f"zoo-report: unknown categor{'ies' if len(bad) > 1 else 'y'}: {', '.join(bad)} "
-                         f"(categories: {', '.join(CATEGORIES)})")
+        print(f"zoo-report: unknown categor{'ies' if len(bad) > 1 else 'y'}: {', '.join(bad)} "
+              f"(categories: {', '.join(CATEGORIES)})", file=sys.stderr)
+        sys.exit(64)
     out = []
     for m in MODELS:
         if only:

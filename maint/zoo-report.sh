@@ -222,7 +222,8 @@ while IFS=$'\t' read -r name mcats _ _; do
         0|1)
           if [ $rc = 0 ]; then verify=match; else
             verify="MISMATCH($(jq -r '"\(.mismatched)/\(.outputs)"' "$base.verify.json"))"
-            detail=${detail:+$detail; }"irx-verify: outputs differ: $(jq -r '[.results[] | select(.match | not) | .name] | join(", ")' "$base.verify.json")"
+            bad=$(jq -r '[.results[] | select(.match | not) | .name] | join(", ")' "$base.verify.json")
+            detail=${detail:+$detail; }"irx-verify: outputs differ: $bad"
           fi
           mabs=$(jq -r '[.results[].max_abs] | max | if . == null then "-" else "\(.)" end' "$base.verify.json")
           mrel=$(jq -r '[.results[].max_rel] | max | if . == null then "-" else "\(.)" end' "$base.verify.json")
@@ -296,17 +297,23 @@ n_fail=$(awk -F'\t' '!/^#/ && $3 != "skipped" && !($3 == "ok" && $5 == "ok" && $
 cat_counts=$(for c in "${categories[@]}"; do
     awk -F'\t' -v c="$c" '!/^#/ && index("," $2 ",", "," c ",") { n++ } END { if (n) printf "%s %d, ", c, n }' "$summary"
   done | sed 's/, $//')
-totals="$n_models models ($cat_counts): $n_cap captured, $n_skip skipped, $n_conv converted, $n_check checked; verified against torch's outputs: $n_match match, $n_mis mismatch, $n_nover not verified; ${t_total} s ($captime)"
+totals="$n_models models ($cat_counts): $n_cap captured, $n_skip skipped, $n_conv converted, $n_check checked;"
+totals+=" verified against torch's outputs: $n_match match, $n_mis mismatch, $n_nover not verified;"
+totals+=" ${t_total} s ($captime)"
 
 table() {  # the summary as an aligned text table
-  awk -F'\t' 'BEGIN { printf "%-20s %-46s %6s %-8s %-8s %-14s %9s %9s  %s\n", "model", "categories", "nodes", "convert", "check", "verify", "max_abs", "max_rel", "detail" }
+  awk -F'\t' 'function row(a, b, c, d, e, f, g, h, i) {
+      printf "%-20s %-46s %6s %-8s %-8s %-14s %9s %9s  %s\n", a, b, c, d, e, f, g, h, i
+    }
+    BEGIN { row("model", "categories", "nodes", "convert", "check", "verify", "max_abs", "max_rel", "detail") }
     !/^#/ {
       conv = $5; if ($3 != "ok") conv = $3 == "skipped" ? "skipped" : "capture-" $3
-      printf "%-20s %-46s %6s %-8s %-8s %-14s %9s %9s  %s\n", $1, $2, $4, conv, $6, $7, $8, $9, $11
+      row($1, $2, $4, conv, $6, $7, $8, $9, $11)
     }' "$summary"
 }
 {
-  echo "irx model zoo: torch $torch_ver ($suite chroot), irx $irx_ver, libtorch ${libtorch:-none}, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "irx model zoo: torch $torch_ver ($suite chroot), irx $irx_ver, libtorch ${libtorch:-none}," \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo
   table
   echo
@@ -332,7 +339,9 @@ mdcell() { sed 's/|/\\|/g'; }
   echo "Reports by category (\`irx-report\`: statistics, operator coverage, a picture per model):"
   for c in "${categories[@]}"; do
     [ -f "$repdir/$c.md" ] || continue
-    printf -- '- [%s](%s.md): %s\n' "$c" "$c" "$(awk -F'\t' -v c="$c" '!/^#/ && $5 == "ok" && index("," $2 ",", "," c ",") { printf "%s%s", s, $1; s = ", " }' "$summary")"
+    members=$(awk -F'\t' -v c="$c" '!/^#/ && $5 == "ok" && index("," $2 ",", "," c ",") { printf "%s%s", s, $1; s = ", " }' \
+      "$summary")
+    printf -- '- [%s](%s.md): %s\n' "$c" "$c" "$members"
   done
   [ ! -f "$repdir/all.md" ] || echo "- every model: [all.md](all.md) (no pictures), [all.html](all.html), [all.json](all.json)"
   echo
