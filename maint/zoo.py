@@ -50,10 +50,16 @@ DYN_BATCH = {"resnet50", "mobilenet_v3_large", "efficientnet_b0", "vit_b_16", "s
 DYN_SEQ = {"gpt2", "bert", "distilbert", "llama", "mistral", "qwen2", "gemma", "phi3", "mixtral"}
 
 
+# The device the builders make their models and inputs on. The sweep exports
+# on the meta device; maint/zoo-report.py sets "cpu" to build the same models
+# with real weights.
+BUILD_DEVICE = "meta"
+
+
 def _meta():
     import torch
 
-    return torch.device("meta")
+    return torch.device(BUILD_DEVICE)
 
 
 def tv_classification(name):
