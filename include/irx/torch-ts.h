@@ -91,8 +91,10 @@ IRX_API char *irx_th_ts_methods(const irx_th_ts *m);
 IRX_API irx_status irx_th_ts_n_tensor_inputs(long *out, const irx_th_ts *m, const char *method,
 					     irx_error *err);
 /** The inputs the archive says METHOD was traced with (traced_inputs.pkl,
- * torch >= 2.0), flattened; IRX_EMISMATCH when it has none. */
-IRX_API irx_status irx_th_ts_traced_inputs(irx_th_results **out, const char *path,
+ * torch >= 2.0), flattened; IRX_EMISMATCH when it has none.  torch 2.6
+ * and 2.14 save their shapes and dtypes but not their values: then
+ * *SHAPES_ONLY is 1 and the tensors hold no data to be read. */
+IRX_API irx_status irx_th_ts_traced_inputs(irx_th_results **out, int *shapes_only, const char *path,
 					   const char *method, irx_error *err);
 /** Run METHOD and report it to SINK. */
 IRX_API irx_status irx_th_ts_walk(irx_th_ts *m, const irx_th_ts_options *opts,

@@ -201,12 +201,14 @@ static int make_inputs(struct args *a, irx_th_ts *m, irx_th ***out, size_t *n_ou
 		n = (size_t)a->n_shapes;
 	} else {
 		long need = 0;
+		int shapes_only = 0;
 		if ((rc = irx_th_ts_n_tensor_inputs(&need, m, a->method, &err))) {
 			report(&err);
 			return tool_exit_for(rc);
 		}
 		if (need) {
-			rc = irx_th_ts_traced_inputs(traced, a->input, a->method, &err);
+			rc = irx_th_ts_traced_inputs(traced, &shapes_only, a->input, a->method,
+						     &err);
 			if (rc == IRX_EMISMATCH || (rc && !*traced)) {
 				char *sig = irx_th_ts_methods(m);
 				const char *meth = a->method ? a->method : "forward";
@@ -227,8 +229,20 @@ static int make_inputs(struct args *a, irx_th_ts *m, irx_th ***out, size_t *n_ou
 			}
 			n = irx_th_results_count(*traced);
 			t = calloc(n + 1, sizeof(*t));
-			for (size_t i = 0; t && i < n; i++)
-				t[i] = irx_th_retain(irx_th_results_at(*traced, i)->u.t);
+			for (size_t i = 0; t && i < n; i++) {
+				const irx_th *x = irx_th_results_at(*traced, i)->u.t;
+				irx_tensor v;
+				/* shapes without values: seeded random values at
+				 * those shapes, as --input-shape draws them */
+				irx_th_view(&v, x);
+				if (!shapes_only)
+					t[i] = irx_th_retain(x);
+				else if ((rc = irx_th_random(&t[i], v.dtype, v.shape, v.ndim,
+							     0x5eed + (uint64_t)i, &err))) {
+					report(&err);
+					return tool_exit_for(rc);
+				}
+			}
 		}
 	}
 	*out = t;

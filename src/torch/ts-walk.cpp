@@ -1416,10 +1416,11 @@ irx_status irx_th_ts_n_tensor_inputs(long *out, const irx_th_ts *m, const char *
 	});
 }
 
-irx_status irx_th_ts_traced_inputs(irx_th_results **out, const char *path, const char *method,
-				   irx_error *err)
+irx_status irx_th_ts_traced_inputs(irx_th_results **out, int *shapes_only, const char *path,
+				   const char *method, irx_error *err)
 {
 	*out = nullptr;
+	*shapes_only = 0;
 	return guarded(err, [&]() -> int {
 		caffe2::serialize::PyTorchStreamReader reader(path);
 		if (!reader.hasRecord("traced_inputs.pkl")) {
@@ -1441,10 +1442,20 @@ irx_status irx_th_ts_traced_inputs(irx_th_results **out, const char *path, const
 		auto *r = new irx_th_results;
 		std::function<void(const c10::IValue &)> add = [&](const c10::IValue &x) {
 			if (x.isTensor()) {
+				at::Tensor t = x.toTensor();
+				/* torch 2.6 and 2.14 write traced_inputs/N entries of 0
+				 * bytes: the shapes are there, the values are not */
+				if (t.numel() > 0 &&
+				    (!t.has_storage() || !t.storage().data() ||
+				     t.storage().nbytes() <
+					     static_cast<size_t>(t.numel()) * t.element_size())) {
+					*shapes_only = 1;
+					t = at::empty(t.sizes(), t.options().device(c10::kMeta));
+				}
 				irx_th_value tv;
 				memset(&tv, 0, sizeof(tv));
 				tv.kind = IRX_TH_TENSOR;
-				r->tensors.push_back(new irx_th{x.toTensor()});
+				r->tensors.push_back(new irx_th{t});
 				tv.u.t = r->tensors.back();
 				r->values.push_back(tv);
 			} else if (x.isTuple()) {

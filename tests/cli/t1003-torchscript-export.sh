@@ -56,6 +56,7 @@ for dir in "$FIXTURES"/ts113 "$FIXTURES"/ts26 "$FIXTURES"/ts214; do
 		expect=$("$PYTHON3" -c 'import json, sys; e = json.load(open(sys.argv[1]))["expect"]
 print(e["result"] + ":" + ",".join(e.get("words", [])))' "$oracle")
 		attrs=$("$PYTHON3" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["tensor_attributes"]))' "$oracle")
+		made_by=$("$PYTHON3" -c 'import json, sys; print(json.load(open(sys.argv[1]))["made_by"])' "$oracle")
 		case $expect in
 		refused:*)
 			test_expect "$v/$name: refused (${expect#refused:})" '
@@ -87,6 +88,15 @@ print(e["result"] + ":" + ",".join(e.get("words", [])))' "$oracle")
 		# tensor attributes by their paths).
 		test_expect "$v/$name: the IR with the archive's own tensors (-w $name.pt) gives torch's recorded outputs" '
 			expect_rc 0 "$BIN/irx-verify" -w "$f" -i "$dir/$name.inputs.pt" --expected "$dir/$name.expected.pt" "$TMP/p.ir"'
+		# A trace of torch >= 2.0 holds the shapes it was traced with
+		# (traced_inputs.pkl): without input options they are the default.
+		if [ "$v" != ts113 ] && [ "$made_by" = torch.jit.trace ]; then
+			test_expect "$v/$name: without input options, the shapes it was traced with (traced_inputs.pkl)" '
+				expect_rc 0 "$BIN/irx-export" "$f" -o "$TMP/t.json" --save-inputs "$TMP/t.inputs.pt" &&
+				expect_rc 0 "$BIN/irx-convert" "$TMP/t.json" -o "$TMP/t.ir" &&
+				"$PYTHON3" "$IRX_SRCDIR/tests/cli/check-ts-oracle.py" "$TMP/t.ir" "$oracle" &&
+				expect_rc 0 "$BIN/irx-verify" -w "$f" -i "$TMP/t.inputs.pt" --reference "$f" "$TMP/t.ir"'
+		fi
 		# --reference runs the archive's forward.
 		if [ "$method" = forward ]; then
 			test_expect "$v/$name: the IR matches the archive run by libtorch (--reference $name.pt)" '
