@@ -303,6 +303,7 @@ private:
 	void put(const Value *v, val x) { env[v] = std::move(x); }
 	std::string where(const Node *n);
 	std::string module_path(const Node *n, bool *known);
+	std::string child_path(const std::string &path, const std::string &inst);
 	void data_dependent(const Node *n, const std::string &what);
 	void bind_inputs();
 	void emit_outputs();
@@ -339,6 +340,29 @@ std::string python_class_name(const std::string &q)
 	return out;
 }
 
+/* The path of the submodule called INST from the module at PATH.  A call
+ * stack names only modules that are called: the child of a container that
+ * is not (a ModuleList, a Sequential indexed by hand) is found one level
+ * down, so that BERT's encoder.layer.0 is not encoder.0. */
+std::string walker::child_path(const std::string &path, const std::string &inst)
+{
+	std::string prefix = path.empty() ? "" : path + ".";
+	std::string direct = prefix + inst, found;
+	if (module_types.count(direct) || module_types.empty())
+		return direct;
+	for (const auto &mt : module_types) {
+		const std::string &q = mt.first;
+		size_t dot = q.find('.', prefix.size());
+		if (q.compare(0, prefix.size(), prefix) || dot == std::string::npos ||
+		    q.compare(dot + 1, std::string::npos, inst))
+			continue;
+		if (!found.empty())
+			return direct; /* two containers hold one: say what the stack says */
+		found = q;
+	}
+	return found.empty() ? direct : found;
+}
+
 std::string walker::module_path(const Node *n, bool *known)
 {
 	std::string path;
@@ -350,10 +374,8 @@ std::string walker::module_path(const Node *n, bool *known)
 			auto mi = (*p)->module_instance();
 			if (mi) {
 				const std::string &inst = mi->instance_name();
-				if (!inst.empty()) {
-					path += path.empty() ? "" : ".";
-					path += inst;
-				}
+				if (!inst.empty())
+					path = child_path(path, inst);
 				*known = true;
 			}
 			p = (*p)->callee();

@@ -13,6 +13,9 @@ EXPORT.json is what torch said of the exported program
   operators  the multiset of operators, after the rules of TRACER_RULES
   torch      the .pt2 IR's operators are those of torch's exported graph
              (EXPORT.json's aten_ops, getitem aside): irx read it whole
+  modules    every module path of the TorchScript IR's nodes is one of the
+             .pt2 IR's, with the same class (a ModuleList's children
+             included: encoder.layer.0, not encoder.0)
 
 The two tracers do not write the same graph for the same module.  The
 differences known, each with why, are the tables below (TRACER_RULES for
@@ -248,8 +251,24 @@ def check_weights(ts, pt2, export, problems, notes):
             problems.append("%s: %s in the TorchScript IR, %s in the .pt2 IR" % (k, a[k], b[k]))
 
 
+def check_modules(ts, pt2, _export, problems, _notes):
+    types = {}
+    for n in pt2["nodes"]:
+        if n.get("module_path") is not None:
+            types.setdefault(n["module_path"], n.get("module_type"))
+    for n in ts["nodes"]:
+        path = n.get("module_path")
+        if path is None or path in ("",):
+            continue
+        if path not in types:
+            problems.append("node %s: module path %s is not in the .pt2 IR" % (n["name"], path))
+        elif types[path] is not None and n.get("module_type") != types[path]:
+            problems.append("node %s: module %s is a %s, the .pt2 IR says %s" % (
+                n["name"], path, n.get("module_type"), types[path]))
+
+
 CHECKS = {"signature": check_signature, "weights": check_weights,
-          "operators": check_operators, "torch": check_torch}
+          "operators": check_operators, "torch": check_torch, "modules": check_modules}
 
 
 def main(argv):

@@ -48,7 +48,7 @@ for pt2 in $archives; do
 			--save-weights "$TMP/$v-$name.ts.safetensors"'
 	test_expect "$v/$name: NAME.export.pt2 exports and converts" '
 		to_ir "$pt2_ir" "$pt2"'
-	for check in signature weights operators; do
+	for check in signature weights operators modules; do
 		test_expect "$v/$name: the two IRs agree: $check" '
 			[ -f "$ts_ir" ] && [ -f "$pt2_ir" ] &&
 			"$PYTHON3" "$CMP" "$check" "$ts_ir" "$pt2_ir" "$dir/$name.export.json"' "$check"
