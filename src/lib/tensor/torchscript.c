@@ -538,10 +538,17 @@ static int read_version(const irx_zip *z, const char *prefix, char *out, size_t 
 	long v = 0;
 	int rc;
 
+	/* torch writes version, or .data/version only (a torch 2.14 trace of
+	 * a transformers model has no other); libtorch reads either */
 	snprintf(name, sizeof(name), "%sversion", prefix);
-	if (!(e = irx_zip_find(z, name)))
-		return irx_error_set(err, IRX_EFORMAT,
-				     "no entry '%s': not a complete TorchScript archive", name);
+	if (!(e = irx_zip_find(z, name))) {
+		snprintf(name, sizeof(name), "%s.data/version", prefix);
+		if (!(e = irx_zip_find(z, name)))
+			return irx_error_set(
+				err, IRX_EFORMAT,
+				"no entry '%sversion' or '%s.data/version': not a complete TorchScript archive",
+				prefix, prefix);
+	}
 	if (e->usize > 64)
 		return irx_error_set(err, IRX_EFORMAT, "entry '%s' is %llu bytes long", name,
 				     (unsigned long long)e->usize);
