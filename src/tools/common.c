@@ -186,3 +186,71 @@ int tool_write_json(const char *path, const json_t *doc, unsigned flags)
 	}
 	return tool_out_commit(&out);
 }
+
+/* A program document from PT2 archive AR; TorchScript needs irx-export, which
+ * runs it through libtorch. */
+static irx_status program_of_archive(json_t **out, const irx_archive *ar, const char *path,
+				     const char *model, irx_error *err)
+{
+	irx_export_options eo = IRX_EXPORT_OPTIONS_INIT;
+	enum irx_archive_kind k = irx_archive_kind(ar);
+
+	if (k == IRX_ARCHIVE_TORCHSCRIPT || k == IRX_ARCHIVE_TORCHSCRIPT_LITE)
+		return irx_error_set(err, IRX_EUNSUPPORTED,
+				     "a TorchScript archive: convert it with irx-export first, "
+				     "which runs it through libtorch (see irx-export(1))");
+	eo.model = model;
+	eo.warn = tool_warn;
+	eo.warn_ctx = (void *)path;
+	return irx_program_export(out, ar, &eo, err);
+}
+
+irx_status tool_load_model(json_t **out, const char *path, const char *model,
+			   const irx_convert_options *co, int accept_ir, irx_error *err)
+{
+	json_t *doc = NULL;
+	irx_blob *blob;
+	irx_status rc;
+
+	*out = NULL;
+	if ((rc = irx_blob_open(&blob, path, err)))
+		return rc;
+	const uint8_t *d = irx_blob_data(blob);
+	if (irx_blob_size(blob) >= 2 && d[0] == 'P' && d[1] == 'K') {
+		irx_archive *ar;
+		if ((rc = irx_archive_open_blob(&ar, blob, err)))
+			return rc;
+		rc = program_of_archive(&doc, ar, path, model, err);
+		irx_archive_free(ar);
+	} else {
+		rc = irx_json_parse(&doc, d, irx_blob_size(blob), err);
+		irx_blob_free(blob);
+		if (!rc && model)
+			rc = irx_error_set(err, IRX_EINVAL,
+					   "--model picks a program in a .pt2 archive; this is a "
+					   "JSON document");
+	}
+	if (rc) {
+		if (!err->source[0])
+			snprintf(err->source, sizeof(err->source), "%s", path);
+		json_decref(doc);
+		return rc;
+	}
+	const char *format = json_string_value(json_object_get(doc, "format"));
+	if (format && !strcmp(format, IRX_IR_FORMAT)) {
+		if (accept_ir) {
+			*out = doc;
+			return IRX_OK;
+		}
+		json_decref(doc);
+		snprintf(err->source, sizeof(err->source), "%s", path);
+		return irx_error_set(
+			err, IRX_EINVAL,
+			"already an irx IR, not an irx-program document: nothing to convert");
+	}
+	irx_error_clear(err);
+	snprintf(err->source, sizeof(err->source), "%s", path);
+	rc = irx_convert(out, doc, co, err);
+	tool_keep(doc);
+	return rc;
+}

@@ -63,6 +63,16 @@ int tool_write_json(const char *path, const json_t *doc, unsigned flags);
  */
 void tool_keep(json_t *doc);
 
+/*
+ * The IR of the model at PATH, found by content: an IR document as it is
+ * (when ACCEPT_IR; otherwise an error), a program document converted with CO,
+ * a .pt2 archive read (its program MODEL, NULL for the only one) and
+ * converted in this process, with no JSON text between the stages.  ERR's
+ * source names PATH.  @param out new reference.
+ */
+irx_status tool_load_model(json_t **out, const char *path, const char *model,
+			   const irx_convert_options *co, int accept_ir, irx_error *err);
+
 /* Map a libirx status to an exit status. */
 int tool_exit_for(int irx_status);
 

@@ -1,5 +1,5 @@
 /*
- * irx-convert: irx-export's JSON in, the IR out.
+ * irx-convert: a .pt2 archive or irx-export's JSON in, the IR out.
  */
 #include <config.h>
 
@@ -9,14 +9,14 @@
 #include "common.h"
 
 struct args {
-	const char *input, *output, *name;
+	const char *input, *output, *name, *model;
 	const char *schemas[32];
 	size_t n_schemas;
 	int allow_dynamic;
 	unsigned json_flags;
 };
 
-enum { OPT_ALLOW_DYNAMIC = 0x100, OPT_NAME, OPT_COMPACT, OPT_SCHEMAS };
+enum { OPT_ALLOW_DYNAMIC = 0x100, OPT_NAME, OPT_COMPACT, OPT_SCHEMAS, OPT_MODEL };
 
 /* The options table, laid out by hand */
 /* clang-format off */
@@ -26,6 +26,8 @@ static const struct argp_option options[] = {
 	 "Operator schemas for custom operators, one per line (repeatable)", 0},
 	{"allow-dynamic", OPT_ALLOW_DYNAMIC, NULL, 0,
 	 "Keep symbolic sizes (\"s0\", \"2*s0\") and their ranges instead of failing", 0},
+	{"model", OPT_MODEL, "NAME", 0,
+	 "The program to convert from a .pt2 archive holding several", 0},
 	{"name", OPT_NAME, "NAME", 0, "The IR's model_name (default: the archive's base name)", 0},
 	{"compact", OPT_COMPACT, NULL, 0, "Write the JSON on one line", 0},
 	{0},
@@ -45,6 +47,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_ALLOW_DYNAMIC: a->allow_dynamic = 1; break;
 	case OPT_NAME: a->name = arg; break;
+	case OPT_MODEL: a->model = arg; break;
 	case OPT_COMPACT: a->json_flags = IRX_JSON_COMPACT; break;
 	case ARGP_KEY_ARG:
 		if (a->input)
@@ -60,8 +63,9 @@ static const struct argp argp = {
 	options,
 	parse_opt,
 	"[FILE]",
-	"Convert an exported program (the JSON irx-export writes; standard input when "
-	"FILE is absent or -) to the irx IR: ATen operator nodes with every attribute "
+	"Convert an exported program to the irx IR: a .pt2 archive (read in this "
+	"process, as irx-export reads it) or the JSON irx-export writes, found by "
+	"content; standard input when FILE is absent or -. The IR has ATen operator nodes with every attribute "
 	"by its schema name, producers of every tensor, weights and their state_dict "
 	"keys (see irx(7)).\v" TOOL_EXIT_DOC,
 	NULL,
@@ -74,7 +78,7 @@ int main(int argc, char **argv)
 	struct args a = {.json_flags = IRX_JSON_PRETTY};
 	irx_convert_options co = {0};
 	irx_error err = {0};
-	json_t *program = NULL, *ir = NULL;
+	json_t *ir = NULL;
 	int rc;
 
 	tool_init();
@@ -90,20 +94,14 @@ int main(int argc, char **argv)
 	co.model_name = a.name;
 	co.warn = tool_warn;
 	co.warn_ctx = (void *)a.input;
-	if ((rc = irx_json_load(&program, a.input, &err)))
-		goto fail;
-	irx_error_clear(&err);
-	snprintf(err.source, sizeof(err.source), "%s", a.input);
-	if ((rc = irx_convert(&ir, program, &co, &err)))
+	if ((rc = tool_load_model(&ir, a.input, a.model, &co, 0, &err)))
 		goto fail;
 	rc = tool_write_json(a.output, ir, a.json_flags);
 	tool_keep(ir);
-	tool_keep(program);
 	irx_schema_registry_free(co.schemas);
 	return rc;
 fail:
 	tool_report(&err);
-	json_decref(program);
 	irx_schema_registry_free(co.schemas);
 	return tool_exit_for(rc);
 }

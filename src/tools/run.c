@@ -294,7 +294,8 @@ int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options 
 	opts.max_memory = a->max_memory;
 	opts.max_elements = a->max_elements;
 	opts.max_iterations = a->max_iterations;
-	if (irx_json_load(&r->ir, a->ir, &err)) {
+	irx_convert_options co = {.warn = tool_warn, .warn_ctx = (void *)a->ir};
+	if (tool_load_model(&r->ir, a->ir, NULL, &co, 1, &err)) {
 		tool_report(&err);
 		return EXIT_ERROR;
 	}
