@@ -37,8 +37,20 @@ typedef struct irx_th_module irx_th_module; /* a TorchScript module */
 
 /** libtorch's version as it was compiled against ("1.13.0", "2.14.1"). */
 IRX_API const char *irx_th_version(void);
-/** Use N intra-op threads (0 leaves libtorch's default). */
+/** Use N intra-op threads, in libtorch and in an OpenBLAS it calls (0
+ * leaves their defaults). */
 IRX_API void irx_th_set_threads(int n);
+
+/** The BLAS libtorch's matrix products run on, as loaded in this process. */
+typedef struct irx_th_blas {
+	char name[192]; /* "OpenBLAS 0.3.21 ...", "reference BLAS (Netlib)", ... */
+	char path[256]; /* its file, resolved; empty when none was found */
+	int reference;  /* 1 for Netlib's reference BLAS, which is slow */
+	int threads;    /* the BLAS's own threads; 0 when it does not say */
+} irx_th_blas;
+/** Fill OUT with the BLAS in use (found by its exported functions and the
+ * loaded objects; never fails). */
+IRX_API void irx_th_blas_info(irx_th_blas *out);
 
 /* ---- tensors ----------------------------------------------------------- */
 

@@ -13,15 +13,21 @@
 
 #include "common.h"
 
-static const char *libtorch_version;
+static const char *libtorch_version, *blas_text;
 
-void tool_set_libtorch(const char *version) { libtorch_version = version; }
+void tool_set_libtorch(const char *version, const char *blas)
+{
+	libtorch_version = version;
+	blas_text = blas;
+}
 
 static void print_version(FILE *f, struct argp_state *state)
 {
 	fprintf(f, "%s (irx) %s\nlibirx %s; %zu built-in operator schemas; libtorch: %s\n",
 		program_invocation_short_name, PACKAGE_VERSION, irx_version(),
 		irx_schema_builtin_count(), libtorch_version ? libtorch_version : "not linked");
+	if (blas_text)
+		fprintf(f, "BLAS: %s\n", blas_text);
 }
 
 void tool_init(void)

@@ -25,8 +25,9 @@ enum tool_exit {
 /* Set argp's version hook and usage status once; call first in main. */
 void tool_init(void);
 
-/* Tools that link libtorch name its version in --version. */
-void tool_set_libtorch(const char *version);
+/* Tools that link libtorch name its version, and the BLAS it runs on
+ * (NULL: not said), in --version. */
+void tool_set_libtorch(const char *version, const char *blas);
 
 /* "irx-export: FILE: WHERE: TEXT" on stderr, each part escaped. */
 void tool_report(const irx_error *err);

@@ -220,8 +220,7 @@ int main(int argc, char **argv)
 	struct run r;
 	int rc;
 
-	tool_init();
-	tool_set_libtorch(irx_th_version());
+	run_tool_init();
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
 	o.warn_ctx = (void *)a.run.ir;
 	if (a.dump_dir) {

@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	tool_init();
-	tool_set_libtorch(irx_th_version());
+	tool_set_libtorch(irx_th_version(), NULL);
 	program_invocation_short_name = (char *)"irx-export";
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
 	report_source = a.source ? a.source : a.input;

@@ -635,8 +635,7 @@ int main(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	a.rtol = a.atol = -1; /* defaults by dtype */
-	tool_init();
-	tool_set_libtorch(irx_th_version());
+	run_tool_init();
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
 	if (a.per_node)
 		return per_node(&a);

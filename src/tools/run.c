@@ -279,6 +279,40 @@ static int make_inputs(struct run *r, const struct run_args *a)
 	return EXIT_OK;
 }
 
+static irx_th_blas blas;
+
+void run_tool_init(void)
+{
+	static char text[sizeof(blas.name) + sizeof(blas.path) + 32];
+
+	tool_init();
+	irx_th_blas_info(&blas);
+	int n = snprintf(text, sizeof(text), "%s", blas.name);
+	if (blas.path[0])
+		n += snprintf(text + n, sizeof(text) - (size_t)n, " (%s)", blas.path);
+	if (blas.threads)
+		snprintf(text + n, sizeof(text) - (size_t)n, ", %d thread%s", blas.threads,
+			 blas.threads == 1 ? "" : "s");
+	tool_set_libtorch(irx_th_version(), text);
+}
+
+/* Once per run: matrix products on Netlib's BLAS are tens of times slower
+ * than on an optimized one, which Debian's libtorch picks up when it is
+ * installed. */
+static void warn_reference_blas(void)
+{
+	const char *e = getenv("IRX_BLAS_WARNING");
+	static int warned;
+
+	if (!blas.reference || (e && !strcmp(e, "0")) || warned++)
+		return;
+	fprintf(stderr,
+		"%s: warning: libtorch runs on the reference BLAS (%s), tens of times slower "
+		"than an optimized one: install OpenBLAS (Debian: apt-get install "
+		"libopenblas0-pthread); IRX_BLAS_WARNING=0 silences this\n",
+		program_invocation_short_name, blas.path);
+}
+
 int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options *o)
 {
 	irx_exec_options opts = *o;
@@ -294,6 +328,7 @@ int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options 
 	opts.max_memory = a->max_memory;
 	opts.max_elements = a->max_elements;
 	opts.max_iterations = a->max_iterations;
+	warn_reference_blas();
 	irx_convert_options co = {.warn = tool_warn, .warn_ctx = (void *)a->ir};
 	if (tool_load_model(&r->ir, a->ir, NULL, &co, 1, &err)) {
 		tool_report(&err);

@@ -41,6 +41,10 @@ struct run {
 extern const struct argp run_argp;
 
 /* Plan, bind and make inputs; an exit status (errors reported). */
+/* tool_init() for a tool that runs models: --version names libtorch and
+ * the BLAS it runs on. */
+void run_tool_init(void);
+
 int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options *o);
 /* Run once; an exit status. */
 int run_execute(struct run *r, const struct run_args *a);

@@ -27,6 +27,7 @@ extern "C" {
 #include "irx/dtype.h"
 #include "irx/torch.h"
 }
+#include "blas.h"
 #include "compat.h"
 #include "handles.h"
 
@@ -587,6 +588,7 @@ void irx_th_set_threads(int n)
 {
 	if (n > 0)
 		at::set_num_threads(n);
+	irx_th_blas_set_threads(n);
 }
 
 irx_status irx_th_from_view(irx_th **out, const irx_tensor *t, irx_error *err)
