@@ -206,40 +206,24 @@ def _swin3d_tiny():
     return m, (vid(),)
 
 
-class _Flow:
-    """RAFT with a fixed number of flow updates (a forward argument, not an
-    input); returns the last flow estimate."""
-
-    cls = None
-
-    @classmethod
-    def make(cls, inner, updates):
+def raft(kind, updates, h, w):
+    """torchvision's RAFT (raft_large or raft_small) with a fixed number of
+    flow updates (a forward argument, not an input), returning the last flow
+    estimate; two h x w images."""
+    def build():
         import torch
+        import torchvision.models as tvm
 
-        if cls.cls is None:
-            class RaftUpdates(torch.nn.Module):
-                def __init__(self, inner, updates):
-                    super().__init__()
-                    self.inner = inner
-                    self.updates = updates
+        class RaftUpdates(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = getattr(tvm.optical_flow, kind)(weights=None)
 
-                def forward(self, a, b):
-                    return self.inner(a, b, num_flow_updates=self.updates)[-1]
+            def forward(self, a, b):
+                return self.inner(a, b, num_flow_updates=updates)[-1]
 
-            cls.cls = RaftUpdates
-        return cls.cls(inner, updates)
-
-
-def _raft_large_u2():
-    import torchvision.models as tvm
-
-    return _Flow.make(tvm.optical_flow.raft_large(weights=None), 2), (img(h=128, w=128), img(h=128, w=128))
-
-
-def _raft_small_u3():
-    import torchvision.models as tvm
-
-    return _Flow.make(tvm.optical_flow.raft_small(weights=None), 3), (img(h=128, w=160), img(h=128, w=160))
+        return RaftUpdates(), (img(h=h, w=w), img(h=h, w=w))
+    return build
 
 
 # --------------------------------------------------------------------------
@@ -742,9 +726,10 @@ MODELS = [
     ("tv_r3d_tiny", "tv-video", "torchvision", _r3d_tiny, "VideoResNet 3-D convs, one block per stage, 4x32x32"),
     ("tv_r2plus1d_tiny", "tv-video", "torchvision", _r2plus1d_tiny, "VideoResNet (2+1)-D convs, 4x32x32"),
     ("tv_swin3d_tiny", "tv-video", "torchvision", _swin3d_tiny, "SwinTransformer3d, two stages, 4x32x32"),
-    ("tv_raft_large_u2", "tv-flow", "torchvision", _raft_large_u2,
+    ("tv_raft_large_u2", "tv-flow", "torchvision", raft("raft_large", 2, 128, 128),
      "raft_large, 2 flow updates, 128x128: correlation pyramid, grid_sample, GRU"),
-    ("tv_raft_small_u3", "tv-flow", "torchvision", _raft_small_u3, "raft_small, 3 flow updates, 128x160"),
+    ("tv_raft_small_u3", "tv-flow", "torchvision", raft("raft_small", 3, 128, 160),
+     "raft_small, 3 flow updates, 128x160"),
 ]
 for _n, _fam, _cfg, _cls, _kw, *_inp in HF_SPECS:
     MODELS.append((_n, _fam, "transformers", hf(_cfg, _cls, _kw, *_inp), f"transformers {_cls}, tiny"))
