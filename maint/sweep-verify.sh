@@ -205,6 +205,12 @@ echo "== irx $irx_ver ($bin; libtorch ${libtorch:-none}${sidbin:+; sid: $sidbin,
   "over $capdir (torch $torch_ver)" >&2
 
 summary=$out/summary.tsv
+# the rows of models not run this time (another --only or --family) are kept,
+# so that the results stay those of the whole set
+kept=$out/summary.kept
+: >"$kept"
+[ ! -f "$summary" ] || awk -F'\t' 'NR == FNR { sel[$1] = 1; next } !/^#/ && !($1 in sel)' \
+  <(cut -f1 <<<"$selection") "$summary" >"$kept"
 printf '# model\tfamily\tcapture\tnodes\tconvert\tcheck\tverify\tmax_abs\tverify_214\tmax_abs_214\tbehind\tdetail\tdetail_214\n' \
   >"$summary"
 while IFS=$'\t' read -r name fam _; do
@@ -273,6 +279,14 @@ while IFS=$'\t' read -r name fam _; do
     cut -c1-220 >&2
 done <<<"$selection"
 t_total=$((SECONDS - t_start))
+# in the registry's order, with the kept rows
+order=$("$py" "$top/maint/sweep_models.py" --list --tsv | cut -f1)
+{
+  head -n 1 "$summary"
+  awk -F'\t' 'NR == FNR { pos[$1] = NR; next } !/^#/ { print (($1 in pos) ? pos[$1] : 9999) "\t" $0 }' \
+    <(printf '%s\n' "$order") <(tail -n +2 "$summary") "$kept" | sort -t$'\t' -k1,1n | cut -f2-
+} >"$summary.tmp" && mv "$summary.tmp" "$summary"
+rm -f "$kept"
 
 # ---- summary ---------------------------------------------------------------------
 fams_seen=$(awk -F'\t' '!/^#/ && !s[$2]++ { print $2 }' "$summary")

@@ -30,7 +30,8 @@ says (meta-device export, state_dict.pt, constants.pt, inputs.pt,
 expected.pt). Transformers models take keyword inputs, which irx-capture does
 not (issue 11, part 2): they are wrapped in a module taking them positionally,
 as maint/zoo-report.py does. A builder may return dynamic shapes, passed to
-capture() as its third value.
+capture() as its third value; the models in DECOMPOSE are captured with
+decompose=True (irx-capture --decompose).
 
 One thing is added beyond irx-capture, for diagnosis only: when the capture
 notes constants with no value anywhere (tensors made in forward, meta in a meta
@@ -733,6 +734,11 @@ MODELS = [
 ]
 for _n, _fam, _cfg, _cls, _kw, *_inp in HF_SPECS:
     MODELS.append((_n, _fam, "transformers", hf(_cfg, _cls, _kw, *_inp), f"transformers {_cls}, tiny"))
+# Captured with decompose=True (irx-capture --decompose): the fix irx should
+# name for the functorch vmap nodes of the plain capture (issue 11, part 3).
+DECOMPOSE = {"mamba_decomposed"}
+MODELS.append(("mamba_decomposed", "hf-ssm", "transformers", dict((m[0], m[3]) for m in MODELS)["mamba"],
+               "transformers MambaForCausalLM, tiny, captured with --decompose (run_decompositions)"))
 MODELS += [
     ("cond_gate", "custom", None, _cond_gate, "two torch.cond, branches with weights, a two-output cond"),
     ("mixed_dtypes", "custom", None, _mixed_dtypes, "bfloat16, float16, float64, int32, bool in one graph"),
@@ -780,7 +786,8 @@ def capture_one(name, build, out):
     args = rt.reinputs(args)
     tied = zr.tied_names(m)
     with rt.gf.fixed_zip_time():
-        doc = rt.cap.capture(m, args, out, name=name, dynamic_shapes=dyn, seed=0, reference=False)
+        doc = rt.cap.capture(m, args, out, name=name, dynamic_shapes=dyn, seed=0, reference=False,
+                             decompose=name in DECOMPOSE)
     how = doc["export"] + (", dynamic" if dyn is not None else "")
     prefix = "constants with no value anywhere (meta in the archive, not attributes of the model): "
     missing = [n for note in doc["notes"] if note.startswith(prefix) for n in note[len(prefix):].split(", ")]
@@ -835,7 +842,11 @@ def main():
     # captures.tsv kept across selections) over our models
     zr.capture_one = capture_one
     zr.MODELS = [(n, [f], False, req, b, w) for n, f, req, b, w in MODELS]
-    return zr.capture_all([(n, [f], False, req, b, w) for n, f, req, b, w in models], a.out, a.timeout)
+    # one model at a time, so that captures.tsv has every finished model's
+    # row when a run is interrupted (sweep-verify.sh --resume goes on from there)
+    for n, f, req, b, w in models:
+        zr.capture_all([(n, [f], False, req, b, w)], a.out, a.timeout)
+    return 0
 
 
 if __name__ == "__main__":
