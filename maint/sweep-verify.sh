@@ -136,7 +136,9 @@ chroot_up() {  # the sid chroot with the source and DIR bind-mounted at $at
   # torch and libtorch read /proc (cpuinfo, boot id), and say so on stdout
   chroot_mount_proc "$root"
 }
-[ -z "$capture" ] && [ -z "$sidbin" ] || need_root_ns "${capture:+the capture}${sidbin:+ --sid-bin}"
+if [ -n "$capture" ] || [ -n "$sidbin" ]; then
+  need_root_ns "${capture:+the capture}${sidbin:+ --sid-bin}"
+fi
 
 # ---- capture, in the sid chroot -------------------------------------------------
 if [ -n "$capture" ]; then
@@ -219,7 +221,7 @@ while IFS=$'\t' read -r name fam _; do
   cinfo=$(cut -f4 <<<"$row")
   base=$irxdir/$name
   rm -f "$base".*
-  nodes=- conv=- check=- v1=- a1=- v2=- a2=- behind=- detail= detail2=
+  nodes=- conv=- check=- v1=- a1=- v2=- a2=- behind=- detail='' detail2=
   if [ -z "$row" ]; then
     cstat=missing detail="not captured (run without --no-capture)"
   elif [ "$cstat" != ok ]; then
