@@ -21,6 +21,9 @@ seconds.
 
 -o OUT.pt: torch.save the outputs of the last forward (a list of tensors).
 --once: one forward, nothing timed (for peak RSS measured from outside).
+--eager DIR: time the eager PyTorch model instead of TS.pt: the
+    bench/exec_models.py model captured in DIR (bench.json names it), with
+    DIR/state_dict.pt loaded (TS.pt is then not read; give "-").
 --compare A.pt B.pt [...]: instead, compare torch.save lists of tensors
     pairwise against the first: max |diff|, allclose(rtol=1e-4, atol=1e-4).
 """
@@ -39,6 +42,20 @@ def flat(out):
     for o in out:
         res.extend(flat(o))
     return res
+
+
+def eager(d):
+    """The eager model of bench/exec_models.py captured in D, weights loaded."""
+    import json
+    import os
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import exec_models
+
+    with open(os.path.join(d, "bench.json")) as f:
+        model, _ = exec_models.build(json.load(f)["model"])
+    model.load_state_dict(torch.load(os.path.join(d, "state_dict.pt")), strict=True)
+    return model
 
 
 def compare(paths):
@@ -73,13 +90,15 @@ def main():
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("-o", "--output")
     p.add_argument("--once", action="store_true")
+    p.add_argument("--eager", metavar="DIR")
     p.add_argument("--compare", nargs="+")
     a = p.parse_args()
     if a.compare:
         return compare(a.compare)
     if a.threads > 0:
         torch.set_num_threads(a.threads)
-    m = torch.jit.load(a.ts, map_location="cpu").eval()
+    m = eager(a.eager) if a.eager else torch.jit.load(a.ts, map_location="cpu")
+    m.eval()
     inputs = tuple(torch.load(a.inputs))
     with torch.no_grad():
         if a.once:
