@@ -625,13 +625,21 @@ static int weight_handle(const irx_exec *x, const irx_tensor *t, const json_t *w
 	return rc;
 }
 
+/* KEY in the first set that holds its data: a copy without data (a meta
+ * archive's, given first) does not hide a later file's values; failing
+ * that, the first set that names KEY, for the message. */
 static const irx_tensor *find_in(const irx_tensors *const *w, size_t n, const char *key)
 {
-	const irx_tensor *t = NULL;
+	const irx_tensor *first = NULL;
 
-	for (size_t i = 0; i < n && !t; i++)
-		t = irx_tensors_find(w[i], key);
-	return t;
+	for (size_t i = 0; i < n; i++) {
+		const irx_tensor *t = irx_tensors_find(w[i], key);
+		if (t && (t->data || !t->numel))
+			return t;
+		if (!first)
+			first = t;
+	}
+	return first;
 }
 
 /* Tensors of the sets that the IR has no use for (a key shadowed by an

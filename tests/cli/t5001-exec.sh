@@ -186,4 +186,14 @@ EOT
 		grep -q "^first divergence: node add (aten.add.Tensor)" "$TMP/out" ||
 		fail "$(cat "$TMP/out") $(cat "$TMP/err")"'
 done
+
+# A meta archive given first as weights: its copies have no data and give
+# way to the files after it; alone, it is refused naming a tensor.
+rt="$FIXTURES/rt214/bert"
+test_expect "a meta .pt2 before the state dict and constants: their values win" "
+	expect_rc 0 \"\$VERIFY\" -w \"$rt.pt2\" -w \"$rt.state_dict.pt\" -w \"$rt.constants.pt\" \
+		-i \"$rt.inputs.pt\" --expected \"$rt.expected.pt\" \"$rt.pt2\""
+test_expect "a meta .pt2 alone: no data, named" "
+	expect_rc 2 \"\$EXEC\" -w \"$rt.pt2\" -i \"$rt.inputs.pt\" \"$rt.pt2\" &&
+	expect_one_line_naming 'has no data'"
 test_done
