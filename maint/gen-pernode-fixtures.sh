@@ -13,6 +13,6 @@ extra=()
 [ "${1:-}" != "--" ] || { shift; extra=("$@"); }
 . "$top/maint/chroot-lib.sh"
 root=$(chroot_for t214)
-irx_chroot_at=irx-pernode.$$
+irx_chroot_at=irx-pernode
 run_in_chroot "$root" python3 tests/fixtures/gen_pernode.py --out tests/fixtures/pn214 "${extra[@]}"
 rmdir "$root/$irx_chroot_at" 2>/dev/null || true

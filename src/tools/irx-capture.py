@@ -620,11 +620,36 @@ def _run_recorded(ep, sd, consts, in_leaves):
     return top
 
 
+_ST_DTYPES = {"float64": "F64", "float32": "F32", "float16": "F16", "bfloat16": "BF16", "int64": "I64",
+              "int32": "I32", "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL",
+              "complex64": "C64"}
+
+
+def save_file(tensors, path, metadata):
+    """A safetensors file written here rather than by the safetensors module,
+    whose header order (a hash map) changes from run to run: the same
+    values then give the same bytes."""
+    import torch
+
+    header, blobs, off = {"__metadata__": dict(sorted(metadata.items()))}, [], 0
+    for k in sorted(tensors):
+        t = tensors[k].detach().contiguous()
+        dt = _ST_DTYPES.get(_dtype_str(t.dtype))
+        if dt is None:
+            raise CaptureError(f"--intermediates: {k}: no safetensors dtype for {t.dtype}")
+        b = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        header[k] = {"dtype": dt, "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(len(h).to_bytes(8, "little") + h + b"".join(blobs))
+
+
 def _write_trace(rec, out_dir, stats):
     """One safetensors file per node (docs/trace-format.md) in out_dir, and a
     directory NODE.subgraphs/GRAPH/ per subgraph call."""
-    from safetensors.torch import save_file
-
     os.makedirs(out_dir, exist_ok=True)
     n = 0
     for name, outs in rec["nodes"]:
@@ -657,10 +682,6 @@ def capture_intermediates(ep, out_dir, name=None, stats=False, where=None):
     sd = torch.load(p["state_dict"], **kw)
     consts = torch.load(p["constants"], **kw) if os.path.exists(p["constants"]) else {}
     inputs = torch.load(p["inputs"], **kw)
-    try:
-        import safetensors  # noqa: F401
-    except ImportError:
-        raise CaptureError("--intermediates needs the safetensors module") from None
     where = where or intermediates_dir(out_dir, name)
     if os.path.isdir(where):
         shutil.rmtree(where)
