@@ -400,7 +400,13 @@ int nr_finish(struct nr_report *r, const char *ir, int json, json_t **out)
 	} else {
 		if (r->culprit >= 0)
 			explain(r, &r->v[r->culprit]);
-		printf("%s: %zu nodes compared with %s%s%s: %zu match, %zu make an error, %zu "
+		if (!bad)
+			printf("%s: every node matches the reference trace (%s%s%s; %zu nodes "
+			       "compared)\n",
+			       ir, r->trace, r->against ? " against " : "",
+			       r->against ? r->against : "", r->compared);
+		else
+			printf("%s: %zu nodes compared with %s%s%s: %zu match, %zu make an error, %zu "
 		       "inherit one\n",
 		       ir, r->compared, r->trace, r->against ? " against " : "",
 		       r->against ? r->against : "", r->compared - r->diverging - r->inheriting,
