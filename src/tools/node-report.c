@@ -328,7 +328,8 @@ static void explain(const struct nr_report *r, const struct nr_node *n)
 	else
 		printf("  made here: not known (%s)\n", *n->own_note ? n->own_note : "no figure");
 	if (n->total.have)
-		printf("  in the run: %s\n", n->total.match ? "within tolerance" : n->total.detail);
+		printf("  %s: %s\n", r->against ? "between the traces" : "in the run",
+		       n->total.match ? "within tolerance" : n->total.detail);
 	if (module)
 		printf("  module: %s (%s)\n", *module ? module : "(the model itself)",
 		       json_is_string(json_object_get(n->node, "module_type"))
@@ -407,10 +408,11 @@ int nr_finish(struct nr_report *r, const char *ir, int json, json_t **out)
 			       r->against ? r->against : "", r->compared);
 		else
 			printf("%s: %zu nodes compared with %s%s%s: %zu match, %zu make an error, %zu "
-		       "inherit one\n",
-		       ir, r->compared, r->trace, r->against ? " against " : "",
-		       r->against ? r->against : "", r->compared - r->diverging - r->inheriting,
-		       r->diverging, r->inheriting);
+			       "inherit one\n",
+			       ir, r->compared, r->trace, r->against ? " against " : "",
+			       r->against ? r->against : "",
+			       r->compared - r->diverging - r->inheriting, r->diverging,
+			       r->inheriting);
 		if (fflush(stdout))
 			return tool_fail("cannot write: %s", strerror(errno));
 	}

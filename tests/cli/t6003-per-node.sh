@@ -18,8 +18,6 @@
 #     encoded by irx-capture.py, are the files irx-exec writes.
 . "$IRX_SRCDIR/tests/cli/lib.sh"
 
-. "$IRX_SRCDIR/tests/cli/exec-lib.sh"
-
 P="$FIXTURES/pn214"
 [ -f "$P/skip.pt2" ] || test_skip_all "no per-node fixtures ($P)"
 
@@ -27,6 +25,50 @@ for m in skip multi_out hop_cond mlp; do
 	"$BIN/irx-export" "$P/$m.pt2" | "$BIN/irx-convert" >"$TMP/$m.ir.json" ||
 		bail_out "$m: export | convert"
 done
+
+# A copy of skip's torch trace with one element of batch_norm's output
+# moved by 1: what a backend that computes that node wrongly would write.
+cp -R "$P/skip.intermediates" "$TMP/moved"
+"$PYTHON3" - "$TMP/moved/batch_norm.safetensors" <<'PY' || bail_out "cannot edit the record"
+import json, struct, sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n])
+s = 8 + n + h["batch_norm"]["data_offsets"][0]
+assert h["batch_norm"]["dtype"] == "F32"
+b[s:s + 4] = struct.pack("<f", struct.unpack("<f", b[s:s + 4])[0] + 1.0)
+open(p, "wb").write(bytes(b))
+PY
+
+# against_moved PREFIX: the moved record is the only node that differs.
+against_moved() {
+	test_expect "${1}--against a trace with batch_norm moved: that node alone diverges" '
+		expect_rc 1 "$BIN/irx-verify" "$TMP/skip.ir.json" --per-node \
+			--trace "$P/skip.intermediates" --against "$TMP/moved" &&
+		grep -q "^first divergence: node batch_norm (aten.batch_norm.default)\$" "$TMP/out" &&
+		grep -q ": 6 match, 1 make an error, 0 inherit one\$" "$TMP/out" ||
+		fail "$(cat "$TMP/out")"'
+}
+
+# Without libtorch irx-verify runs nothing, but compares two traces.
+if ! "$BIN/irx-verify" --version 2>/dev/null | grep -q "libtorch: [0-9]"; then
+	test_expect "no libtorch: --against, torch's trace against itself, subgraphs too" '
+		expect_rc 0 "$BIN/irx-verify" "$TMP/hop_cond.ir.json" --per-node \
+			--trace "$P/hop_cond.intermediates" --against "$P/hop_cond.intermediates" &&
+		grep -q "every node matches the reference trace (.* against .*; 5 nodes compared)" "$TMP/out" ||
+		fail "$(cat "$TMP/out")"'
+	against_moved "no libtorch: "
+	test_expect "no libtorch: running the IR is an error naming libtorch" '
+		expect_rc 2 "$BIN/irx-verify" "$TMP/skip.ir.json" --per-node \
+			--trace "$P/skip.intermediates" -w "$P/skip.state_dict.pt" -i "$P/skip.inputs.pt" &&
+		grep -q "without libtorch" "$TMP/err" || fail "$(cat "$TMP/err")"'
+	test_done
+fi
+
+. "$IRX_SRCDIR/tests/cli/exec-lib.sh"
+
+against_moved ""
 
 # verify M IR [ARGS]: irx-verify --per-node against M's torch trace
 verify() {
