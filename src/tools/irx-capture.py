@@ -31,6 +31,13 @@ OUTDIR then holds (with --name NAME every file is NAME.<file> instead):
   reference.pt            torch.jit.trace of the real model (TorchScript, real
                           weights inside) returning the same flat outputs;
                           left out, with a note, when tracing fails
+  intermediates/          with --intermediates: every node's outputs from torch's
+                          run of model.pt2 with the real weights and inputs, one
+                          safetensors file per node keyed by the IR's tensor names
+                          (docs/trace-format.md; subgraph calls in
+                          NODE.subgraphs/GRAPH/); --intermediates-stats: only
+                          each output's statistics; irx-verify --per-node
+                          --trace OUTDIR/intermediates reads either
   capture.json            what was captured: torch version, inputs and outputs
                           (shape, dtype), operators in the program (and those
                           that name the meta device in an argument, such as
@@ -64,7 +71,8 @@ import random
 import sys
 import warnings
 
-__all__ = ["CaptureError", "capture", "check_capture", "load_factory", "main"]
+__all__ = ["CaptureError", "capture", "capture_intermediates", "check_capture", "load_factory", "main",
+           "trace_file_name"]
 
 _SUFFIX = {
     "pt2": "model.pt2",
@@ -469,6 +477,222 @@ def capture(model, example_inputs, out_dir, name=None, dynamic_shapes=None, *, s
     return doc
 
 
+
+# ---- --intermediates: torch's own value of every node (docs/trace-format.md) ----
+#
+# Kept apart from capture() so that the option stays one block: the program
+# is run node by node with torch.fx.Interpreter, with the real weights and the
+# captured inputs, and each node's outputs are written where irx-verify
+# --per-node --trace reads them.
+
+_TRACE_STEM_MAX = 200   # irx/trace.h IRX_TRACE_STEM_MAX
+_TRACE_CUT = _TRACE_STEM_MAX - 1 - 64
+STATS_FIELDS = ("min", "max", "mean", "absmax", "nan", "inf")
+
+
+def trace_file_name(name):
+    """(file, key): the file of node NAME's record in a trace directory and
+    the name's whole encoding (its irx.node), as irx_trace_file_name()."""
+    import hashlib
+
+    raw = name.encode("utf-8", "surrogateescape")
+    enc = []
+    for i, c in enumerate(raw):
+        ch = chr(c)
+        if ch.isascii() and (ch.isalnum() or ch in "_-" or (ch == "." and i)):
+            enc.append(ch)
+        else:
+            enc.append("%%%02X" % c)
+    key = "".join(enc) if raw else "%"
+    if len(key) <= _TRACE_STEM_MAX:
+        return key + ".safetensors", key
+    n, cut = 0, 0
+    for piece in enc:
+        if n + len(piece) > _TRACE_CUT:
+            break
+        n += len(piece)
+        cut += 1
+    return "".join(enc[:cut]) + "~" + hashlib.sha256(raw).hexdigest() + ".safetensors", key
+
+
+def _node_outputs(node, value):
+    """{IR tensor name: tensor} of an fx node's value: the node's own name for
+    one tensor; for a tuple or list, the names of the getitem nodes that take
+    its elements (the IR's names for them)."""
+    import operator
+
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return {node.name: value}
+    out = {}
+    if isinstance(value, (tuple, list)):
+        for u in node.users:
+            if u.op == "call_function" and u.target is operator.getitem and isinstance(u.args[1], int):
+                v = value[u.args[1]]
+                if isinstance(v, torch.Tensor):
+                    out[u.name] = v
+    return out
+
+
+def tensor_stats(t):
+    """float64[6]: min, max, mean, absmax over the finite elements (NaN when
+    there are none), then the counts of NaN and of infinities."""
+    import torch
+
+    f = t.detach().to(torch.float64) if not t.is_complex() else t.detach().abs().to(torch.float64)
+    f = f.reshape(-1)
+    fin = f[torch.isfinite(f)]
+    nan = float("nan")
+    return torch.tensor([float(fin.min()) if fin.numel() else nan, float(fin.max()) if fin.numel() else nan,
+                         float(fin.mean()) if fin.numel() else nan,
+                         float(fin.abs().max()) if fin.numel() else nan,
+                         float(torch.isnan(f).sum()), float(torch.isinf(f).sum())], dtype=torch.float64)
+
+
+def _run_recorded(ep, sd, consts, in_leaves):
+    """Run the exported program (meta device made CPU) with the real values;
+    returns {"nodes": [(name, {tensor: value})], "subgraphs": {node: {graph:
+    the same, for the last call}}}."""
+    import operator
+
+    import torch
+    import torch.fx
+    from torch.export.graph_signature import InputKind, TensorArgument
+
+    gm = copy.deepcopy(ep.graph_module)
+    _demeta_graph(gm)
+    user = iter(in_leaves)
+    vals = []
+    for s in ep.graph_signature.input_specs:
+        if s.kind == InputKind.USER_INPUT:
+            vals.append(next(user).clone() if isinstance(s.arg, TensorArgument) else getattr(s.arg, "value", None))
+        elif s.target in sd and s.kind in (InputKind.PARAMETER, InputKind.BUFFER):
+            vals.append(sd[s.target].clone())
+        elif s.target in consts:
+            vals.append(consts[s.target].clone())
+        elif s.target in ep.constants:
+            c = ep.constants[s.target]
+            vals.append(c.clone() if isinstance(c, torch.Tensor) else c)
+        else:
+            raise CaptureError(f"--intermediates: no value for program input {s.target}")
+
+    stack = []
+
+    class Recorder(torch.fx.Interpreter):
+        def __init__(self, mod, rec):
+            super().__init__(mod)
+            self.rec = rec
+
+        def run_node(self, n):
+            stack.append((self.rec, n.name))
+            try:
+                res = super().run_node(n)
+            finally:
+                stack.pop()
+            # getitem takes an element of a node's results: the IR has no
+            # such node, its value is recorded under the node that made it
+            if n.op == "call_function" and n.target is not operator.getitem:
+                outs = _node_outputs(n, res)
+                if outs:
+                    self.rec["nodes"].append((n.name, {k: _own(v) for k, v in outs.items()}))
+            return res
+
+    def patch(mod):
+        # a higher-order operator calls its subgraph as a module: record
+        # that call under the node that made it
+        for gname, sub in mod.named_children():
+            if isinstance(sub, torch.fx.GraphModule):
+                patch(sub)
+
+                def fwd(*args, _sub=sub, _g=gname):
+                    rec, node = stack[-1]
+                    mine = {"nodes": [], "subgraphs": {}}
+                    rec["subgraphs"].setdefault(node, {})[_g] = mine
+                    return Recorder(_sub, mine).run(*args)
+
+                sub.forward = fwd
+
+    patch(gm)
+    top = {"nodes": [], "subgraphs": {}}
+    with torch.no_grad():
+        Recorder(gm, top).run(*vals)
+    return top
+
+
+_ST_DTYPES = {"float64": "F64", "float32": "F32", "float16": "F16", "bfloat16": "BF16", "int64": "I64",
+              "int32": "I32", "int16": "I16", "int8": "I8", "uint8": "U8", "bool": "BOOL",
+              "complex64": "C64"}
+
+
+def save_file(tensors, path, metadata):
+    """A safetensors file written here rather than by the safetensors module,
+    whose header order (a hash map) changes from run to run: the same
+    values then give the same bytes."""
+    import torch
+
+    header, blobs, off = {"__metadata__": dict(sorted(metadata.items()))}, [], 0
+    for k in sorted(tensors):
+        t = tensors[k].detach().contiguous()
+        dt = _ST_DTYPES.get(_dtype_str(t.dtype))
+        if dt is None:
+            raise CaptureError(f"--intermediates: {k}: no safetensors dtype for {t.dtype}")
+        b = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        header[k] = {"dtype": dt, "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
+        blobs.append(b)
+        off += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    with open(path, "wb") as f:
+        f.write(len(h).to_bytes(8, "little") + h + b"".join(blobs))
+
+
+def _write_trace(rec, out_dir, stats):
+    """One safetensors file per node (docs/trace-format.md) in out_dir, and a
+    directory NODE.subgraphs/GRAPH/ per subgraph call."""
+    os.makedirs(out_dir, exist_ok=True)
+    n = 0
+    for name, outs in rec["nodes"]:
+        fname, key = trace_file_name(name)
+        meta = {"irx.node": key}
+        if stats:
+            meta["irx.stats"] = ",".join(STATS_FIELDS)
+            outs = {k: tensor_stats(v) for k, v in outs.items()}
+        save_file(outs, os.path.join(out_dir, fname), metadata=meta)
+        n += 1
+    for node, graphs in rec["subgraphs"].items():
+        for g, sub in graphs.items():
+            n += _write_trace(sub, os.path.join(out_dir, trace_file_name(node)[1] + ".subgraphs",
+                                                trace_file_name(g)[1]), stats)
+    return n
+
+
+def capture_intermediates(ep, out_dir, name=None, stats=False, where=None):
+    """Write every node's outputs from torch's run of EP (the captured
+    program) with the captured weights, constants and inputs to
+    out_dir/intermediates/ (NAME.intermediates/ with a name; WHERE when
+    given); with stats, only their statistics. Returns the number of files
+    written."""
+    import shutil
+
+    import torch
+
+    p = paths(out_dir, name)
+    kw = {"weights_only": True} if "weights_only" in torch.load.__code__.co_varnames else {}
+    sd = torch.load(p["state_dict"], **kw)
+    consts = torch.load(p["constants"], **kw) if os.path.exists(p["constants"]) else {}
+    inputs = torch.load(p["inputs"], **kw)
+    where = where or intermediates_dir(out_dir, name)
+    if os.path.isdir(where):
+        shutil.rmtree(where)
+    rec = _run_recorded(ep, sd, consts, inputs)
+    return _write_trace(rec, where, stats)
+
+
+def intermediates_dir(out_dir, name=None):
+    return os.path.join(out_dir, f"{name}.intermediates" if name else "intermediates")
+
+
 def _same(a, b, exact):
     import torch
 
@@ -631,6 +855,13 @@ def main(argv=None):
     ap.add_argument("--no-safetensors", action="store_true", help="do not write state_dict.safetensors")
     ap.add_argument("--check", action="store_true",
                     help="then load what was written back with torch and compare (builds the model again)")
+    # --intermediates: one block, its work in capture_intermediates()
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--intermediates", action="store_true",
+                   help="also write OUTDIR/intermediates/: every node's outputs from torch's run of the "
+                        "program with the real weights and inputs (a trace for irx-verify --per-node)")
+    g.add_argument("--intermediates-stats", action="store_true",
+                   help="the same with only each output's min, max, mean, absmax, NaN and inf counts")
     a = ap.parse_args(argv)
     try:
         _torch()
@@ -648,6 +879,13 @@ def main(argv=None):
         doc = capture(model, inputs, a.out_dir, name=a.name, dynamic_shapes=dyn, seed=a.seed,
                       decompose=a.decompose, strict=strict, reference=not a.no_reference,
                       safetensors=not a.no_safetensors)
+        if a.intermediates or a.intermediates_stats:
+            import torch
+
+            n = capture_intermediates(torch.export.load(paths(a.out_dir, a.name)["pt2"]), a.out_dir, a.name,
+                                      stats=a.intermediates_stats)
+            doc["notes"].append(f"{intermediates_dir(a.out_dir, a.name)}: {n} node records"
+                                + (" (statistics only)" if a.intermediates_stats else ""))
     except CaptureError as e:
         print(f"irx-capture: {e}", file=sys.stderr)
         return 2

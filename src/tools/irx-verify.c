@@ -16,11 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "node-report.h"
 #include "run.h"
 
 struct args {
 	struct run_args run;
-	const char *expected, *reference, *trace;
+	const char *expected, *reference, *trace, *against, *node_data;
 	double rtol, atol;
 	int json, per_node;
 };
@@ -32,7 +33,9 @@ enum {
 	OPT_ATOL,
 	OPT_REPORT,
 	OPT_PER_NODE,
-	OPT_TRACE
+	OPT_TRACE,
+	OPT_AGAINST,
+	OPT_NODE_DATA
 };
 
 /* The options table, laid out by hand */
@@ -50,8 +53,15 @@ static const struct argp_option options[] = {
 	 "Find the first node whose outputs diverge from a reference trace: the IR run in "
 	 "float64, or --trace DIR", 0},
 	{"trace", OPT_TRACE, "DIR", 0,
-	 "With --per-node: the reference trace, a directory written by irx-exec "
-	 "--dump-intermediates (another machine, another backend)", 0},
+	 "With --per-node: the reference trace, a directory written by irx-capture "
+	 "--intermediates (torch's own values), irx-exec --dump-intermediates (another "
+	 "machine, another backend) or anything else that writes the format", 0},
+	{"against", OPT_AGAINST, "DIR", 0,
+	 "With --per-node --trace A: compare trace A with trace B of the same IR, node by "
+	 "node, without running anything (no libtorch needed)", 0},
+	{"node-data", OPT_NODE_DATA, "FILE", 0,
+	 "With --per-node: also write the per-node figures as Model Explorer node data "
+	 "(colours: match, diverges, inherits)", 0},
 	{0},
 };
 /* clang-format on */
@@ -82,6 +92,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	case OPT_PER_NODE: a->per_node = 1; return 0;
 	case OPT_TRACE: a->trace = arg; return 0;
+	case OPT_AGAINST: a->against = arg; return 0;
+	case OPT_NODE_DATA: a->node_data = arg; return 0;
 	case ARGP_KEY_INIT: state->child_inputs[0] = &a->run; return 0;
 	case ARGP_KEY_END:
 		if (a->expected && a->reference)
@@ -91,6 +103,14 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 				   "give --expected FILE or --reference MODEL (or --per-node)");
 		if (a->trace && !a->per_node)
 			argp_error(state, "--trace goes with --per-node");
+		if (a->node_data && !a->per_node)
+			argp_error(state, "--node-data goes with --per-node");
+		if (a->against && !a->trace)
+			argp_error(state, "--against B goes with --per-node --trace A");
+		if (a->against && (a->expected || a->reference || a->run.n_weights ||
+				   a->run.inputs || a->run.random_inputs))
+			argp_error(state, "--against compares two traces and runs nothing: no "
+					  "--expected, --reference, weights or inputs");
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
@@ -338,9 +358,7 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 struct per_node {
 	const struct args *a;
 	const char *dir;
-	size_t compared;       /* nodes whose outputs the trace had a record of */
-	const json_t *culprit; /* the first node beyond tolerance */
-	char detail[512];
+	struct nr_report rep;
 };
 
 /* The float64 trace that irx-verify writes for itself, and the files it
@@ -382,149 +400,223 @@ static int dump_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n,
 	return IRX_EIO;
 }
 
-/* A trace file that cannot be the node's record: a format error naming it. */
-static int bad_record(irx_error *err, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int bad_record(irx_error *err, const char *path, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->code = IRX_EFORMAT;
-	snprintf(err->where, sizeof(err->where), "%s", path);
-	va_start(ap, fmt);
-	vsnprintf(err->text, sizeof(err->text), fmt, ap);
-	va_end(ap);
-	return IRX_EFORMAT;
-}
-
-/* Whose record REF is, by its irx.node (KEY when it is the node's); a
- * trace written before irx.node existed holds whole names only, and its
- * file names are then enough. */
-static int whose_record(const irx_tensors *ref, const char *key, const char *path, irx_error *err)
-{
-	const char *got = irx_tensors_metadata(ref, IRX_TRACE_METADATA_KEY);
-
-	if (got && strcmp(got, key))
-		return bad_record(err, path, "the record of node '%s', not of '%s' (names encoded)",
-				  got, key);
-	if (!got && strlen(key) > IRX_TRACE_STEM_MAX)
-		return bad_record(err, path,
-				  "a cut name without %s metadata: whose record it is "
-				  "cannot be told",
-				  IRX_TRACE_METADATA_KEY);
-	return IRX_OK;
-}
-
-/* Compare a node's outputs with the trace; stop at the first that differs.
- * Tolerances are those of the IR's dtype, not of a float64 trace's. */
+/* The error a node has in the IR's run: its outputs against the trace's
+ * record, every node (the run goes on past a difference).  Tolerances
+ * are those of the IR's dtype, not of a float64 trace's. */
 static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n, irx_error *err)
 {
 	struct per_node *p = ctx;
 	const json_t *metas = json_object_get(node, "outputs");
 	irx_tensors *ref = NULL;
-	char *path = NULL, *key = NULL;
-	struct stat st;
+	long k;
 	int rc;
 
-	if ((rc = run_trace_path(p->dir, node, &path, &key, err)))
+	if ((rc = nr_open_record(&ref, p->dir, node, err)))
 		return rc;
-	/* lstat: a symlink planted in the trace is not followed out of it */
-	if (!lstat(path, &st) && !S_ISREG(st.st_mode))
-		rc = bad_record(err, path,
-				"not a regular file (links in a trace are not followed)");
-	else if (access(path, R_OK) || irx_tensors_open(&ref, path, NULL, NULL))
-		rc = IRX_OK; /* the trace has no record of this node: nothing to hold it to */
-	else
-		rc = whose_record(ref, key, path, err);
-	free(path);
-	irx_free(key);
-	if (rc || !ref) {
+	if ((k = nr_add(&p->rep, node, "")) < 0) {
 		irx_tensors_free(ref);
-		return rc;
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}
-	/* a node counts as compared when its record held one of its outputs */
-	for (size_t i = 0, counted = 0; i < n; i++) {
+	for (size_t i = 0; ref && i < n && !rc; i++) {
 		const char *name =
 			json_string_value(json_object_get(json_array_get(metas, i), "name"));
 		const irx_tensor *want = irx_tensors_find(ref, name ? name : "");
-		double rtol = p->a->rtol, atol = p->a->atol;
-		irx_compare_result c;
 		irx_tensor got;
-		if (!want)
+		if (!want || !outs[i])
 			continue;
-		p->compared += !counted++;
 		irx_th_view(&got, outs[i]);
-		if (rtol < 0 || atol < 0) {
-			double r, t;
-			irx_compare_defaults(&r, &t, got.dtype);
-			rtol = rtol < 0 ? r : rtol;
-			atol = atol < 0 ? t : atol;
-		}
-		if (irx_compare(&c, &got, want, rtol, atol, err))
-			break;
-		/* float32 against a float64 trace: compared by value, dtypes may differ */
-		if (c.shape_differs || c.mismatched) {
-			p->culprit = node;
-			snprintf(p->detail, sizeof(p->detail),
-				 "output '%s': max abs %.3g, max rel %.3g, "
-				 "%llu of %llu elements beyond rtol %g, atol %g%s",
-				 name, c.max_abs, c.max_rel, (unsigned long long)c.mismatched,
-				 (unsigned long long)c.count, c.rtol, c.atol,
-				 c.shape_differs ? " (shapes differ)" : "");
-			irx_tensors_free(ref);
-			return IRX_EMISMATCH;
-		}
+		rc = nr_compare(&p->rep.v[k].total, name, &got, 0, want,
+				!!irx_tensors_metadata(ref, NR_STATS_KEY), p->a->rtol, p->a->atol,
+				err);
 	}
 	irx_tensors_free(ref);
-	return err->code ? err->code : IRX_OK;
+	return rc;
 }
 
-static json_t *culprit_json(const struct per_node *p)
+/* ---- own error: a node alone, on the trace's values ------------------------ */
+
+/* An IR of NODE alone: its inputs that are not weights or constants become
+ * graph inputs, its outputs the graph outputs; everything else of IR
+ * (weights, their mapping, symbols) is kept, so that the same weight files
+ * bind. */
+static json_t *one_node_ir(const json_t *ir, const json_t *node)
 {
-	const json_t *n = p->culprit, *in;
-	json_t *inputs = json_array();
+	const char *keep[] = {"format",  "format_version",      "model_name", "source",
+			      "weights", "weight_name_mapping", "constants",  "symbols"};
+	json_t *one = json_object(), *copy = json_deep_copy(node), *gin = json_array(), *in,
+	       *seen = json_object(), *w;
+	const char *lists[] = {"weights", "constants"};
 	size_t i;
 
-	json_array_foreach(json_object_get(n, "inputs"), i, in)
-		json_array_append_new(
-			inputs,
-			json_pack("{s:O,s:O,s:O}", "name", json_object_get(in, "name"), "arg",
-				  json_object_get(in, "arg") ? json_object_get(in, "arg")
-							     : json_null(),
-				  "producer_node",
-				  json_object_get(in, "producer_node")
-					  ? json_object_get(in, "producer_node")
-					  : json_null()));
-	return json_pack(
-		"{s:O,s:O,s:s,s:O,s:O,s:o}", "node", json_object_get(n, "name"), "op_type",
-		json_object_get(n, "op_type"), "detail", p->detail, "module_path",
-		json_object_get(n, "module_path") ? json_object_get(n, "module_path") : json_null(),
-		"source", json_object_get(n, "source") ? json_object_get(n, "source") : json_null(),
-		"inputs", inputs);
-}
-
-static void explain(const struct per_node *p)
-{
-	const json_t *n = p->culprit, *in;
-	const char *module = json_string_value(json_object_get(n, "module_path"));
-	size_t i;
-
-	printf("first divergence: node %s (%s)\n  %s\n",
-	       json_string_value(json_object_get(n, "name")),
-	       json_string_value(json_object_get(n, "op_type")), p->detail);
-	if (module)
-		printf("  module: %s (%s)\n", *module ? module : "(the model itself)",
-		       json_is_string(json_object_get(n, "module_type"))
-			       ? json_string_value(json_object_get(n, "module_type"))
-			       : "?");
-	if (json_is_string(json_object_get(n, "source")))
-		printf("  source: %s\n", json_string_value(json_object_get(n, "source")));
-	json_array_foreach(json_object_get(n, "inputs"), i, in) {
-		const char *producer = json_string_value(json_object_get(in, "producer_node"));
-		printf("  input %s (%s): %s\n", json_string_value(json_object_get(in, "name")),
-		       json_string_value(json_object_get(in, "arg")),
-		       producer ? producer : "a graph input or weight");
+	if (!one || !copy || !gin || !seen)
+		goto fail;
+	for (size_t k = 0; k < sizeof(keep) / sizeof(*keep); k++)
+		if (json_object_get(ir, keep[k]))
+			json_object_set(one, keep[k], json_object_get(ir, keep[k]));
+	for (int l = 0; l < 2; l++)
+		json_array_foreach(json_object_get(ir, lists[l]), i, w)
+			if (json_is_string(json_object_get(w, "name")))
+				json_object_set_new(seen,
+						    json_string_value(json_object_get(w, "name")),
+						    json_true());
+	json_array_foreach(json_object_get(copy, "inputs"), i, in) {
+		const char *name = json_string_value(json_object_get(in, "name"));
+		json_object_set_new(in, "producer_node", json_null());
+		json_object_set_new(in, "producer_output_idx", json_null());
+		if (!name || json_object_get(seen, name))
+			continue;
+		json_object_set_new(seen, name, json_true());
+		json_array_append_new(gin, json_pack("{s:O,s:O,s:O,s:n,s:n}", "name",
+						     json_object_get(in, "name"), "shape",
+						     json_object_get(in, "shape"), "dtype",
+						     json_object_get(in, "dtype"), "producer_node",
+						     "producer_output_idx"));
 	}
+	json_object_set_new(one, "graph_inputs", gin);
+	json_object_set(one, "graph_outputs", json_object_get(copy, "outputs"));
+	json_object_set_new(one, "nodes", json_pack("[o]", copy));
+	json_object_set_new(one, "mutations", json_array());
+	json_decref(seen);
+	return one;
+fail:
+	json_decref(one);
+	json_decref(copy);
+	json_decref(gin);
+	json_decref(seen);
+	return NULL;
+}
+
+/* The node named NAME of R's IR (top level), or NULL. */
+static const json_t *find_node(const json_t *ir, const char *name)
+{
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach(json_object_get(ir, "nodes"), i, n)
+		if (json_is_string(json_object_get(n, "name")) &&
+		    !strcmp(json_string_value(json_object_get(n, "name")), name))
+			return n;
+	return NULL;
+}
+
+/* E's own figure: the node alone, on the values the trace holds for its
+ * inputs (graph inputs: the run's), against the trace's outputs.  What
+ * cannot be done is noted in E, not an error: the other figure stands. */
+static int own_figure(struct per_node *p, struct nr_node *e, const struct run *r)
+{
+	const json_t *ir = r->ir, *gin, *node = e->node;
+	json_t *one = one_node_ir(ir, node);
+	irx_tensors **recs = NULL, *mine = NULL;
+	irx_th **ins = NULL;
+	irx_exec *x = NULL;
+	irx_exec_options o = {0};
+	irx_error err = {0};
+	size_t n = 0, i;
+	int rc = EXIT_OK;
+
+	if (!one)
+		return tool_fail("out of memory");
+	gin = json_object_get(one, "graph_inputs");
+	n = json_array_size(gin);
+	recs = calloc(n + 1, sizeof(*recs));
+	ins = calloc(n + 1, sizeof(*ins));
+	if (!recs || !ins) {
+		rc = tool_fail("out of memory");
+		goto out;
+	}
+	if (nr_open_record(&mine, p->dir, node, &err) || !mine)
+		goto out; /* no record: nothing to hold the node to */
+	for (i = 0; i < n; i++) {
+		const char *name =
+			json_string_value(json_object_get(json_array_get(gin, i), "name"));
+		const char *producer = NULL;
+		const json_t *in;
+		size_t j;
+		json_array_foreach(json_object_get(node, "inputs"), j, in)
+			if (!strcmp(json_string_value(json_object_get(in, "name")), name))
+				producer = json_string_value(json_object_get(in, "producer_node"));
+		if (producer) {
+			const json_t *pn = find_node(ir, producer);
+			const irx_tensor *t;
+			if (!pn || nr_open_record(&recs[i], p->dir, pn, &err) || !recs[i]) {
+				snprintf(e->own_note, sizeof(e->own_note),
+					 "the trace has no record of input '%s'", name);
+				goto out;
+			}
+			if (irx_tensors_metadata(recs[i], NR_STATS_KEY)) {
+				snprintf(e->own_note, sizeof(e->own_note),
+					 "the trace holds statistics only");
+				goto out;
+			}
+			if (!(t = irx_tensors_find(recs[i], name))) {
+				snprintf(e->own_note, sizeof(e->own_note),
+					 "the trace has no value of input '%s'", name);
+				goto out;
+			}
+			if (irx_th_from_view(&ins[i], t, &err)) {
+				snprintf(e->own_note, sizeof(e->own_note), "input '%s': %s", name,
+					 err.text);
+				goto out;
+			}
+		} else {
+			for (size_t g = 0; g < r->n_inputs && !ins[i]; g++)
+				if (!strcmp(json_string_value(json_object_get(
+						    irx_exec_input(r->x, g), "name")),
+					    name))
+					ins[i] = r->inputs[g];
+			if (!ins[i]) {
+				snprintf(e->own_note, sizeof(e->own_note),
+					 "input '%s' is neither a node's nor a graph input", name);
+				goto out;
+			}
+			recs[i] = NULL;
+		}
+	}
+	if (irx_tensors_metadata(mine, NR_STATS_KEY)) {
+		snprintf(e->own_note, sizeof(e->own_note), "the trace holds statistics only");
+		goto out;
+	}
+	o.threads = p->a->run.threads;
+	o.decompose = p->a->run.decompose;
+	o.allow_ops = p->a->run.allow_ops;
+	o.n_allow_ops = p->a->run.n_allow_ops;
+	o.max_memory = p->a->run.max_memory;
+	o.max_elements = p->a->run.max_elements;
+	o.max_iterations = p->a->run.max_iterations;
+	if (irx_exec_new(&x, one, &o, &err) ||
+	    irx_exec_bind(x, (const irx_tensors *const *)r->weights, r->n_weights, &err) ||
+	    irx_exec_run(x, ins, n, &err)) {
+		snprintf(e->own_note, sizeof(e->own_note), "cannot run alone: %s", err.text);
+		goto out;
+	}
+	for (i = 0; i < irx_exec_n_outputs(x); i++) {
+		const char *name =
+			json_string_value(json_object_get(irx_exec_output(x, i), "name"));
+		const irx_tensor *want = irx_tensors_find(mine, name ? name : "");
+		irx_th *t = irx_exec_result(x, i);
+		irx_tensor got;
+		if (!want || !t)
+			continue;
+		irx_th_view(&got, t);
+		if (nr_compare(&e->own, name, &got, 0, want, 0, p->a->rtol, p->a->atol, &err)) {
+			snprintf(err.source, sizeof(err.source), "%s", p->dir);
+			tool_report(&err);
+			rc = EXIT_ERROR;
+			break;
+		}
+	}
+out:
+	irx_exec_free(x);
+	for (i = 0; i < n; i++) {
+		if (recs[i])
+			irx_th_free(ins[i]); /* made from a record; graph inputs are the run's */
+		irx_tensors_free(recs[i]);
+	}
+	free(recs);
+	free(ins);
+	irx_tensors_free(mine);
+	json_decref(one);
+	return rc;
 }
 
 /* The float64 trace is ours: the files its run wrote, then the
@@ -571,13 +663,17 @@ static int float64_trace(const struct args *a, struct own_trace *t)
 
 static int per_node(const struct args *a)
 {
-	struct per_node p = {a, a->trace, 0, NULL, ""};
+	struct per_node p = {a, a->trace, {0}};
 	irx_exec_options o = {.warn = tool_warn, .warn_ctx = (void *)a->run.ir};
 	struct own_trace own = {0};
 	irx_error err = {0};
+	json_t *doc = NULL;
 	struct run r;
 	int rc;
 
+	if (a->against)
+		return nr_against(a->run.ir, a->trace, a->against, a->rtol, a->atol, a->json,
+				  a->node_data);
 	if (a->trace && access(a->trace, R_OK | X_OK))
 		return tool_fail("%s: cannot read the trace: %s", a->trace, strerror(errno));
 	if (!a->trace && (rc = float64_trace(a, &own))) {
@@ -586,41 +682,41 @@ static int per_node(const struct args *a)
 	}
 	if (own.dir)
 		p.dir = own.dir;
+	p.rep.trace = a->trace ? a->trace : "float64";
+	p.rep.own_how = a->trace ? "the node alone on the trace's inputs" : "not computed";
 	o.on_node = check_cb;
 	o.on_node_ctx = &p;
 	if (!(rc = run_prepare(&r, &a->run, &o))) {
-		rc = irx_exec_run(r.x, r.inputs, r.n_inputs, &err);
-		if (rc == IRX_EMISMATCH && p.culprit) {
-			rc = EXIT_NEGATIVE;
-		} else if (rc) {
-			snprintf(err.source, sizeof(err.source), "%s", a->run.ir);
+		p.rep.ir = r.ir;
+		if (irx_exec_run(r.x, r.inputs, r.n_inputs, &err)) {
+			if (!err.where[0])
+				snprintf(err.source, sizeof(err.source), "%s", a->run.ir);
 			tool_report(&err);
 			rc = EXIT_ERROR;
-		} else if (!p.compared) {
-			rc = tool_fail("%s: the trace has no record of any node of %s", p.dir,
-				       a->run.ir);
 		}
-	}
-	if (rc == EXIT_NEGATIVE || rc == EXIT_OK) {
-		json_t *doc = a->json ? json_pack("{s:b,s:s,s:I}", "match", !p.culprit, "trace",
-						  a->trace ? a->trace : "float64", "nodes_compared",
-						  (json_int_t)p.compared)
-				      : NULL;
-		if (doc && p.culprit)
-			json_object_set_new(doc, "first_divergence", culprit_json(&p));
-		if (!a->json && p.culprit)
-			explain(&p);
-		else if (!a->json)
-			printf("%s: every node matches the reference trace (%s; %zu nodes compared)\n",
-			       a->run.ir, a->trace ? a->trace : "float64", p.compared);
+		for (size_t i = 0; !rc && i < p.rep.n; i++) {
+			if (!a->trace)
+				snprintf(p.rep.v[i].own_note, sizeof(p.rep.v[i].own_note),
+					 "the reference is irx's own float64 run");
+			else
+				rc = own_figure(&p, &p.rep.v[i], &r);
+		}
+		if (!rc)
+			rc = nr_finish(&p.rep, a->run.ir, a->json,
+				       a->json && (a->expected || a->reference) ? &doc : NULL);
+		if ((rc == EXIT_OK || rc == EXIT_NEGATIVE) && a->node_data) {
+			int wrc = nr_write_explorer(&p.rep, a->node_data);
+			rc = wrc ? wrc : rc;
+		}
 		if (rc == EXIT_OK && (a->expected || a->reference))
-			rc = compare_outputs(a, &r, doc);
+			rc = compare_outputs(a, &r, doc), doc = NULL;
 		else if (doc) {
 			int wrc = tool_write_json(NULL, doc, 0);
-			json_decref(doc);
 			rc = wrc ? wrc : rc;
 		}
 	}
+	json_decref(doc);
+	nr_free(&p.rep);
 	run_free(&r);
 	remove_trace(&own);
 	return rc;
@@ -636,6 +732,10 @@ int main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.rtol = a.atol = -1; /* defaults by dtype */
 	run_tool_init();
+	/* --against compares two traces: no weights to run with */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--against") || !strncmp(argv[i], "--against=", 10))
+			a.run.weights_optional = 1;
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
 	if (a.per_node)
 		return per_node(&a);

@@ -151,6 +151,8 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!a->ir)
 			argp_error(state, "no IR given (use - for standard input)");
+		if (a->weights_optional) /* the tool checks what it needs */
+			return 0;
 		if (!a->n_weights)
 			argp_error(state, "--weights FILE is required");
 		if (!!a->inputs == !!a->random_inputs)

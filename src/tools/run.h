@@ -18,6 +18,8 @@ struct run_args {
 	int random_inputs;
 	uint64_t seed;
 	int strict, threads, decompose;
+	int weights_optional;      /* set before parsing: a mode that runs nothing,
+				 so no weights or inputs are needed */
 	const char *allow_ops[64]; /* --allow-op, repeatable */
 	size_t n_allow_ops;
 	size_t max_memory; /* 0: the library's defaults */
