@@ -36,7 +36,7 @@ static void warn(const irx_exec *x, const char *fmt, ...)
 
 /* A growing "; "-separated list for messages that name every problem. */
 struct problems {
-	char text[400];
+	char text[1200];
 	size_t n;
 };
 
@@ -391,6 +391,9 @@ static int plan_lifetimes(struct xgraph *g, const size_t *first_intermediate, ir
 	for (size_t k = 0; k < g->n_outputs; k++)
 		if (g->outputs[k] != NO_VALUE)
 			last[g->outputs[k]] = NO_VALUE;
+	for (size_t k = 0; k < g->n_muts; k++) /* read after the run (--mutated) */
+		if (g->muts[k] != NO_VALUE)
+			last[g->muts[k]] = NO_VALUE;
 	for (size_t v = *first_intermediate; v < g->n_values; v++) {
 		struct xnode *n;
 		if (last[v] == NO_VALUE)
@@ -471,6 +474,14 @@ static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **ou
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	json_array_foreach(gout, i, v)
 		g->outputs[i] = value_id(g, str(v, "name"));
+	if (top) {
+		const json_t *muts = json_object_get(gj, "mutations");
+		g->n_muts = json_array_size(muts);
+		if (!(g->muts = calloc(g->n_muts + 1, sizeof(*g->muts))))
+			return irx_error_set(err, IRX_ENOMEM, "out of memory");
+		json_array_foreach(muts, i, v)
+			g->muts[i] = value_id(g, str(v, "name"));
+	}
 	return plan_lifetimes(g, &first_intermediate, err);
 }
 
@@ -494,6 +505,7 @@ static void free_graph(struct xgraph *g)
 	}
 	free(g->nodes);
 	free(g->outputs);
+	free(g->muts);
 	free(g->meta);
 	json_decref(g->ids);
 	free(g);
@@ -652,6 +664,50 @@ static size_t unused(const irx_tensors *const *w, size_t n_sets, const json_t *k
 	return n;
 }
 
+/* Where a missing weight comes from, for the message: its kind, the module
+ * and source line of the first node that reads it (for a lifted constant,
+ * the line that made it), and the file that normally holds its value. */
+static void missing(struct problems *bad, const irx_exec *x, const json_t *wm, const char *key)
+{
+	const char *kind = str(wm, "kind"), *gname = str(wm, "name"), *what, *from;
+	const char *mod = NULL, *cls = NULL, *src = NULL;
+	const json_t *node, *in;
+	size_t i, j;
+	int np = json_is_false(json_object_get(wm, "persistent"));
+
+	if (kind && !strcmp(kind, "parameter"))
+		what = "parameter", from = "it comes from the state dict (-w state_dict.pt)";
+	else if (kind && !strcmp(kind, "buffer") && !np)
+		what = "persistent buffer",
+		from = "it comes from the state dict (-w state_dict.pt)";
+	else if (kind && !strcmp(kind, "buffer"))
+		what = "non-persistent buffer",
+		from = "in no state dict: irx-capture writes it to constants.pt (-w constants.pt)";
+	else
+		what = "lifted constant (a tensor forward makes)",
+		from = "in no state dict: irx-capture writes it to constants.pt (-w constants.pt)";
+	json_array_foreach(json_object_get(x->ir, "nodes"), i, node) {
+		json_array_foreach(json_object_get(node, "inputs"), j, in)
+			if (gname && str(in, "name") && !strcmp(str(in, "name"), gname))
+				break;
+		if (j < json_array_size(json_object_get(node, "inputs"))) {
+			mod = str(node, "module_path"), cls = str(node, "module_type");
+			src = str(node, "source");
+			break;
+		}
+	}
+	/* the source up to " in FUNCTION: code", which the dump shows in full */
+	int srclen = src && strstr(src, " in ") ? (int)(strstr(src, " in ") - src)
+		     : src                      ? (int)strlen(src)
+						: 0;
+	problem(bad, "'%s' is missing: a %s%s%s%s%s%s%s%s%.*s; %s", key, what,
+		mod && *mod ? " of module '"
+		: mod       ? " of the model itself"
+			    : "",
+		mod && *mod ? mod : "", mod && *mod ? "'" : "", cls ? " (" : "", cls ? cls : "",
+		cls ? ")" : "", src ? ", used at " : "", srclen, src ? src : "", from);
+}
+
 irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_error *err)
 {
 	static const char *const lists[] = {"weights", "constants"};
@@ -676,7 +732,7 @@ irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets
 			key = key ? key : gname;
 			json_object_set_new(keys, key, json_true());
 			if (!(t = find_in(w, n_sets, key))) {
-				problem(&bad, "'%s' is missing", key);
+				missing(&bad, x, wm, key);
 				continue;
 			}
 			if (!exec_fits(t, wm, want, got, sizeof(want))) {
@@ -732,6 +788,20 @@ irx_th *irx_exec_result(const irx_exec *x, size_t i)
 	size_t id = i < x->top->n_outputs ? x->top->outputs[i] : NO_VALUE;
 
 	return id == NO_VALUE ? NULL : x->values[id];
+}
+
+size_t irx_exec_n_mutations(const irx_exec *x) { return x->top->n_muts; }
+
+const json_t *irx_exec_mutation(const irx_exec *x, size_t i)
+{
+	return json_array_get(json_object_get(x->ir, "mutations"), i);
+}
+
+irx_th *irx_exec_mutation_result(const irx_exec *x, size_t i)
+{
+	size_t id = i < x->top->n_muts ? x->top->muts[i] : NO_VALUE;
+
+	return id == NO_VALUE || !x->values ? NULL : x->values[id];
 }
 
 static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_error *err);
