@@ -542,7 +542,7 @@ def capture(model, example_inputs, out_dir, name=None, dynamic_shapes=None, *, k
         example_inputs = ()
     args = tuple(example_inputs)
     kwargs = _order_kwargs(model, kwargs or {})
-    model_name = model_name or name or type(model).__name__
+    model_name = model_name or type(model).__name__
     os.makedirs(out_dir, exist_ok=True)
     p = paths(out_dir, name)
     for f in p.values():
@@ -881,7 +881,7 @@ def main(argv=None):
                          "mutations, their values after forward go to expected_mutated.pt")
     ap.add_argument("--model-name", metavar="NAME",
                     help="the model's name, stored in the archive for the IR's model_name "
-                         "(default: --name, else the module's class name)")
+                         "(default: the factory's name, else the module's class name)")
     ap.add_argument("--check", action="store_true",
                     help="then load what was written back with torch and compare (builds the model again)")
     a = ap.parse_args(argv)
