@@ -664,28 +664,27 @@ static size_t unused(const irx_tensors *const *w, size_t n_sets, const json_t *k
 	return n;
 }
 
-/* Where a missing weight comes from, for the message: its kind, the module
- * and source line of the first node that reads it (for a lifted constant,
- * the line that made it), and the file that normally holds its value. */
-static void missing(struct problems *bad, const irx_exec *x, const json_t *wm, const char *key)
+/* A missing weight, named with its kind, the module and source line of the
+ * first node that reads it (for a lifted constant, the line that made it)
+ * and, for those no state dict holds, the file that does.  Short: the
+ * message lists every missing weight, and errors hold 512 bytes.  Returns
+ * whether a state dict would hold it. */
+static int missing(struct problems *bad, const irx_exec *x, const json_t *wm, const char *key)
 {
-	const char *kind = str(wm, "kind"), *gname = str(wm, "name"), *what, *from;
-	const char *mod = NULL, *cls = NULL, *src = NULL;
+	const char *kind = str(wm, "kind"), *gname = str(wm, "name"), *what;
+	const char *mod = NULL, *cls = NULL, *src = NULL, *file, *end;
 	const json_t *node, *in;
 	size_t i, j;
-	int np = json_is_false(json_object_get(wm, "persistent"));
+	int np = json_is_false(json_object_get(wm, "persistent")), in_sd = 1;
 
 	if (kind && !strcmp(kind, "parameter"))
-		what = "parameter", from = "it comes from the state dict (-w state_dict.pt)";
+		what = "parameter";
 	else if (kind && !strcmp(kind, "buffer") && !np)
-		what = "persistent buffer",
-		from = "it comes from the state dict (-w state_dict.pt)";
-	else if (kind && !strcmp(kind, "buffer"))
-		what = "non-persistent buffer",
-		from = "in no state dict: irx-capture writes it to constants.pt (-w constants.pt)";
+		what = "persistent buffer";
 	else
-		what = "lifted constant (a tensor forward makes)",
-		from = "in no state dict: irx-capture writes it to constants.pt (-w constants.pt)";
+		what = kind && !strcmp(kind, "buffer") ? "non-persistent buffer"
+						       : "lifted constant",
+		in_sd = 0;
 	json_array_foreach(json_object_get(x->ir, "nodes"), i, node) {
 		json_array_foreach(json_object_get(node, "inputs"), j, in)
 			if (gname && str(in, "name") && !strcmp(str(in, "name"), gname))
@@ -696,16 +695,19 @@ static void missing(struct problems *bad, const irx_exec *x, const json_t *wm, c
 			break;
 		}
 	}
-	/* the source up to " in FUNCTION: code", which the dump shows in full */
-	int srclen = src && strstr(src, " in ") ? (int)(strstr(src, " in ") - src)
-		     : src                      ? (int)strlen(src)
-						: 0;
-	problem(bad, "'%s' is missing: a %s%s%s%s%s%s%s%s%.*s; %s", key, what,
-		mod && *mod ? " of module '"
-		: mod       ? " of the model itself"
-			    : "",
-		mod && *mod ? mod : "", mod && *mod ? "'" : "", cls ? " (" : "", cls ? cls : "",
-		cls ? ")" : "", src ? ", used at " : "", srclen, src ? src : "", from);
+	/* the source's file base name and line, without " in FUNCTION: code" */
+	end = src && strstr(src, " in ") ? strstr(src, " in ") : src ? src + strlen(src) : NULL;
+	for (file = src; src && strchr(file, '/') && strchr(file, '/') < end;)
+		file = strchr(file, '/') + 1;
+	/* the model itself: its class (last part) names it */
+	if (mod && !*mod && cls && strrchr(cls, '.'))
+		cls = strrchr(cls, '.') + 1;
+	const char *of = mod && *mod ? " of " : mod && cls ? " of the model " : "";
+	const char *who = mod && *mod ? mod : mod && cls ? cls : "";
+	problem(bad, "'%s' is missing (%s%s%s%s%.*s%s)", key, what, of, who, src ? ", at " : "",
+		src ? (int)(end - file) : 0, src ? file : "",
+		in_sd ? "" : "; from constants.pt (-w constants.pt)");
+	return in_sd;
 }
 
 irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_error *err)
@@ -715,6 +717,7 @@ irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets
 	struct problems bad = {{0}, 0}, extra_names = {{0}, 0};
 	json_t *keys = json_object();
 	size_t extra;
+	int from_sd = 0;
 	int rc = IRX_OK;
 
 	if (!keys)
@@ -732,7 +735,7 @@ irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets
 			key = key ? key : gname;
 			json_object_set_new(keys, key, json_true());
 			if (!(t = find_in(w, n_sets, key))) {
-				missing(&bad, x, wm, key);
+				from_sd |= missing(&bad, x, wm, key);
 				continue;
 			}
 			if (!exec_fits(t, wm, want, got, sizeof(want))) {
@@ -754,9 +757,11 @@ irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets
 	if (rc)
 		return rc;
 	if (bad.n)
-		return irx_error_set(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s",
-				     bad.n, bad.n == 1 ? "" : "s", bad.n == 1 ? "es" : "",
-				     bad.text);
+		return irx_error_set(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s%s",
+				     bad.n, bad.n == 1 ? "" : "s", bad.n == 1 ? "es" : "", bad.text,
+				     from_sd ? "; parameters and persistent buffers come from the "
+					       "state dict (-w state_dict.pt)"
+					     : "");
 	if (extra && x->o.strict)
 		return irx_error_set(
 			err, IRX_EMISMATCH,

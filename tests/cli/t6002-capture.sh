@@ -61,11 +61,11 @@ for dir in "$FIXTURES/cap26" "$FIXTURES/cap214"; do
 	test_expect "$v/rotary_meta: without constants.pt, each missing value is named with its kind, module, line and file" '
 		expect_rc 2 "$VERIFY" -w "$f.oracle_state_dict.pt" -i "$f.inputs.pt" \
 			--expected="$f.oracle_expected.pt" "$ir" &&
-		expect_one_line_naming "$ir" "'"'"'inv_freq'"'"' is missing: a non-persistent buffer" \
+		expect_one_line_naming "$ir" "'"'"'inv_freq'"'"' is missing (non-persistent buffer of the model Rotary, at models.py:" \
 			"lifted constant" "Rotary" "models.py:" "constants.pt (-w constants.pt)"'
 	test_expect "$v/rotary_meta: a missing parameter is named as one, from the state dict" '
 		expect_rc 2 "$EXEC" -w "$f.constants.pt" -i "$f.inputs.pt" "$ir" &&
-		grep -qF "'"'"'proj.weight'"'"' is missing: a parameter of module '"'"'proj'"'"'" "$TMP/err" &&
+		grep -qF "'"'"'proj.weight'"'"' is missing (parameter of proj, at models.py:" "$TMP/err" &&
 		grep -qF "state dict (-w state_dict.pt)" "$TMP/err"'
 	test_expect "$v/rotary_meta: the IR is named after the model class" '
 		grep -q "\"model_name\": \"Rotary\"" "$ir" &&
