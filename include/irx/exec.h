@@ -104,6 +104,14 @@ IRX_API irx_status irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, ir
 /** Output I of the last run; borrowed until the next run or the free. */
 IRX_API irx_th *irx_exec_result(const irx_exec *x, size_t i);
 
+/** The IR's mutations (buffer updates and the like): how many, entry I
+ * (TensorMeta plus kind and target, the buffer's state_dict key), and its
+ * value after the last run (borrowed like a result; NULL when it is not a
+ * tensor or nothing ran). */
+IRX_API size_t irx_exec_n_mutations(const irx_exec *x);
+IRX_API const json_t *irx_exec_mutation(const irx_exec *x, size_t i);
+IRX_API irx_th *irx_exec_mutation_result(const irx_exec *x, size_t i);
+
 /**
  * Bytes of the bound weights and constants, and (with the measure option)
  * the most bytes of intermediate values alive at once in any run so far,

@@ -197,12 +197,83 @@ static int batch_norm_no_training(irx_exec_call *c, void *user, irx_error *err)
 	return rc;
 }
 
+/*
+ * _native_batch_norm_legit_functional(input, weight, bias, running_mean,
+ * running_var, training, momentum, eps) -> (out, save_mean, save_rstd,
+ * running_mean_out, running_var_out): a train-mode batch norm of a
+ * functionalized program (torch >= 2.0).  native_batch_norm updates the
+ * statistics it is given in place, so it gets copies, which are the new
+ * statistics (outputs 3 and 4, the program's buffer mutations).
+ */
+static int batch_norm_functional(irx_exec_call *c, void *user, irx_error *err)
+{
+	irx_th *in = irx_exec_call_arg(c, "input", 0), *w = irx_exec_call_arg(c, "weight", 0);
+	irx_th *b = irx_exec_call_arg(c, "bias", 0);
+	irx_th *mean = irx_exec_call_arg(c, "running_mean", 0),
+	       *var = irx_exec_call_arg(c, "running_var", 0);
+	irx_th *rm = NULL, *rv = NULL, *res[5] = {NULL};
+	irx_th_value wv = w ? (irx_th_value)T(w) : (irx_th_value)NONE;
+	irx_th_value bv = b ? (irx_th_value)T(b) : (irx_th_value)NONE;
+	const json_t *training = irx_exec_call_attr(c, "training"), *o;
+	irx_th_results *r = NULL;
+	size_t i;
+	int rc;
+
+	(void)user;
+	if (!mean || !var)
+		return irx_error_set(
+			err, IRX_EFORMAT,
+			"_native_batch_norm_legit_functional without running statistics");
+	if ((rc = CALL("aten.clone.default", &rm, {"self", T(mean)})) ||
+	    (rc = CALL("aten.clone.default", &rv, {"self", T(var)})))
+		goto out;
+	rc = irx_exec_call_op(&r, c, "aten.native_batch_norm.default",
+			      (const irx_th_arg[]){{"input", T(in)},
+						   {"weight", wv},
+						   {"bias", bv},
+						   {"running_mean", T(rm)},
+						   {"running_var", T(rv)},
+						   {"training", B(!json_is_false(training))},
+						   {"momentum", F(attr_number(c, "momentum", 0.1))},
+						   {"eps", F(attr_number(c, "eps", 1e-5))}},
+			      8, err);
+	if (rc)
+		goto out;
+	for (i = 0; i < 3; i++) {
+		const irx_th_value *v = irx_th_results_at(r, i);
+		if (!v || v->kind != IRX_TH_TENSOR) {
+			rc = irx_error_set(err, IRX_EFORMAT, "native_batch_norm gave no result %zu",
+					   i);
+			goto out;
+		}
+		res[i] = v->u.t;
+	}
+	res[3] = rm, res[4] = rv;
+	/* the node's outputs by schema position (unused ones may be left out) */
+	json_array_foreach(json_object_get(irx_exec_call_node(c), "outputs"), i, o) {
+		json_int_t k = json_integer_value(json_object_get(o, "output_index"));
+		if (k < 0 || k > 4) {
+			rc = irx_error_set(err, IRX_EFORMAT, "batch norm output %lld",
+					   (long long)k);
+			break;
+		}
+		if ((rc = irx_exec_call_set_output(c, i, irx_th_retain(res[k]), err)))
+			break;
+	}
+out:
+	irx_th_results_free(r);
+	irx_th_free(rm);
+	irx_th_free(rv);
+	return rc;
+}
+
 static const struct {
 	const char *op_type;
 	irx_executor_fn fn;
 } table[] = {
 	{"aten.scaled_dot_product_attention.default", sdpa},
 	{"aten._native_batch_norm_legit_no_training.default", batch_norm_no_training},
+	{"aten._native_batch_norm_legit_functional.default", batch_norm_functional},
 };
 
 int exec_find_decomposition(const char *op_type, irx_executor_fn *fn, void **user)

@@ -36,7 +36,7 @@ static void warn(const irx_exec *x, const char *fmt, ...)
 
 /* A growing "; "-separated list for messages that name every problem. */
 struct problems {
-	char text[400];
+	char text[1200];
 	size_t n;
 };
 
@@ -391,6 +391,9 @@ static int plan_lifetimes(struct xgraph *g, const size_t *first_intermediate, ir
 	for (size_t k = 0; k < g->n_outputs; k++)
 		if (g->outputs[k] != NO_VALUE)
 			last[g->outputs[k]] = NO_VALUE;
+	for (size_t k = 0; k < g->n_muts; k++) /* read after the run (--mutated) */
+		if (g->muts[k] != NO_VALUE)
+			last[g->muts[k]] = NO_VALUE;
 	for (size_t v = *first_intermediate; v < g->n_values; v++) {
 		struct xnode *n;
 		if (last[v] == NO_VALUE)
@@ -471,6 +474,14 @@ static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **ou
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	json_array_foreach(gout, i, v)
 		g->outputs[i] = value_id(g, str(v, "name"));
+	if (top) {
+		const json_t *muts = json_object_get(gj, "mutations");
+		g->n_muts = json_array_size(muts);
+		if (!(g->muts = calloc(g->n_muts + 1, sizeof(*g->muts))))
+			return irx_error_set(err, IRX_ENOMEM, "out of memory");
+		json_array_foreach(muts, i, v)
+			g->muts[i] = value_id(g, str(v, "name"));
+	}
 	return plan_lifetimes(g, &first_intermediate, err);
 }
 
@@ -494,6 +505,7 @@ static void free_graph(struct xgraph *g)
 	}
 	free(g->nodes);
 	free(g->outputs);
+	free(g->muts);
 	free(g->meta);
 	json_decref(g->ids);
 	free(g);
@@ -660,6 +672,52 @@ static size_t unused(const irx_tensors *const *w, size_t n_sets, const json_t *k
 	return n;
 }
 
+/* A missing weight, named with its kind, the module and source line of the
+ * first node that reads it (for a lifted constant, the line that made it)
+ * and, for those no state dict holds, the file that does.  Short: the
+ * message lists every missing weight, and errors hold 512 bytes.  Returns
+ * whether a state dict would hold it. */
+static int missing(struct problems *bad, const irx_exec *x, const json_t *wm, const char *key)
+{
+	const char *kind = str(wm, "kind"), *gname = str(wm, "name"), *what;
+	const char *mod = NULL, *cls = NULL, *src = NULL, *file, *end;
+	const json_t *node, *in;
+	size_t i, j;
+	int np = json_is_false(json_object_get(wm, "persistent")), in_sd = 1;
+
+	if (kind && !strcmp(kind, "parameter"))
+		what = "parameter";
+	else if (kind && !strcmp(kind, "buffer") && !np)
+		what = "persistent buffer";
+	else
+		what = kind && !strcmp(kind, "buffer") ? "non-persistent buffer"
+						       : "lifted constant",
+		in_sd = 0;
+	json_array_foreach(json_object_get(x->ir, "nodes"), i, node) {
+		json_array_foreach(json_object_get(node, "inputs"), j, in)
+			if (gname && str(in, "name") && !strcmp(str(in, "name"), gname))
+				break;
+		if (j < json_array_size(json_object_get(node, "inputs"))) {
+			mod = str(node, "module_path"), cls = str(node, "module_type");
+			src = str(node, "source");
+			break;
+		}
+	}
+	/* the source's file base name and line, without " in FUNCTION: code" */
+	end = src && strstr(src, " in ") ? strstr(src, " in ") : src ? src + strlen(src) : NULL;
+	for (file = src; src && strchr(file, '/') && strchr(file, '/') < end;)
+		file = strchr(file, '/') + 1;
+	/* the model itself: its class (last part) names it */
+	if (mod && !*mod && cls && strrchr(cls, '.'))
+		cls = strrchr(cls, '.') + 1;
+	const char *of = mod && *mod ? " of " : mod && cls ? " of the model " : "";
+	const char *who = mod && *mod ? mod : mod && cls ? cls : "";
+	problem(bad, "'%s' is missing (%s%s%s%s%.*s%s)", key, what, of, who, src ? ", at " : "",
+		src ? (int)(end - file) : 0, src ? file : "",
+		in_sd ? "" : "; from constants.pt (-w constants.pt)");
+	return in_sd;
+}
+
 irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets, irx_error *err)
 {
 	static const char *const lists[] = {"weights", "constants"};
@@ -667,6 +725,7 @@ irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets
 	struct problems bad = {{0}, 0}, extra_names = {{0}, 0};
 	json_t *keys = json_object();
 	size_t extra;
+	int from_sd = 0;
 	int rc = IRX_OK;
 
 	if (!keys)
@@ -684,7 +743,7 @@ irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets
 			key = key ? key : gname;
 			json_object_set_new(keys, key, json_true());
 			if (!(t = find_in(w, n_sets, key))) {
-				problem(&bad, "'%s' is missing", key);
+				from_sd |= missing(&bad, x, wm, key);
 				continue;
 			}
 			if (!exec_fits(t, wm, want, got, sizeof(want))) {
@@ -706,9 +765,11 @@ irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets
 	if (rc)
 		return rc;
 	if (bad.n)
-		return irx_error_set(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s",
-				     bad.n, bad.n == 1 ? "" : "s", bad.n == 1 ? "es" : "",
-				     bad.text);
+		return irx_error_set(err, IRX_EMISMATCH, "%zu weight%s do%s not fit the IR: %s%s",
+				     bad.n, bad.n == 1 ? "" : "s", bad.n == 1 ? "es" : "", bad.text,
+				     from_sd ? "; parameters and persistent buffers come from the "
+					       "state dict (-w state_dict.pt)"
+					     : "");
 	if (extra && x->o.strict)
 		return irx_error_set(
 			err, IRX_EMISMATCH,
@@ -740,6 +801,20 @@ irx_th *irx_exec_result(const irx_exec *x, size_t i)
 	size_t id = i < x->top->n_outputs ? x->top->outputs[i] : NO_VALUE;
 
 	return id == NO_VALUE ? NULL : x->values[id];
+}
+
+size_t irx_exec_n_mutations(const irx_exec *x) { return x->top->n_muts; }
+
+const json_t *irx_exec_mutation(const irx_exec *x, size_t i)
+{
+	return json_array_get(json_object_get(x->ir, "mutations"), i);
+}
+
+irx_th *irx_exec_mutation_result(const irx_exec *x, size_t i)
+{
+	size_t id = i < x->top->n_muts ? x->top->muts[i] : NO_VALUE;
+
+	return id == NO_VALUE || !x->values ? NULL : x->values[id];
 }
 
 static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_error *err);

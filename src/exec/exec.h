@@ -56,6 +56,7 @@ struct xgraph {
 	size_t n_inputs;            /* graph inputs are values 0 .. n_inputs-1 */
 	size_t end_weights;         /* top graph: weights and constants up to here */
 	size_t *outputs, n_outputs; /* SIZE_MAX: not a tensor */
+	size_t *muts, n_muts;       /* top graph: the IR's mutations, kept alive */
 	const json_t **meta;        /* value id -> its TensorMeta in the IR */
 };
 

@@ -6,23 +6,42 @@ inputs and the outputs eager PyTorch gives for them.
     python3 src/tools/irx-capture.py [options] path/to/file.py:FACTORY OUTDIR
 
 FACTORY is called with no arguments and returns (model, inputs), or
-(model, inputs, dynamic_shapes): inputs is a tensor or a tuple of the
-model's positional arguments (tensors, possibly nested in tuples, lists and
-dicts). The weights are whatever the factory made; the random generators are
-seeded (--seed, default 0) before it is called.
+(model, inputs, dynamic_shapes), or a dict with the keys model, args,
+kwargs, dynamic_shapes and name (all but model optional): inputs is a
+tensor, a tuple of the model's positional arguments (tensors, possibly
+nested in tuples, lists and dicts) or a dict of its keyword arguments
+(forward(input_ids=..., attention_mask=...)); dynamic_shapes is what
+torch.export.export takes (torch.export.Dim). The weights are whatever the
+factory made; the random generators are seeded (--seed, default 0) before it
+is called.
+
+How the values are kept without the weights: the model is exported with its
+parameters as fake tensors on the CPU (FakeTensor over meta storage: no
+memory, whatever their size) and its buffers real, while the default device
+stays the CPU. Tensors forward makes (T5's position buckets and mask minimum,
+ALiBi slopes, relative positions, grids) are then real and torch.export
+lifts them as constants with their values; non-persistent buffers (Llama's
+inv_freq) keep theirs. Both go to constants.pt. With --meta the factory
+runs with nn.Module.register_parameter patched (as accelerate's
+init_empty_weights(include_buffers=False)): every parameter is moved to the
+meta device as it is registered, before anything writes it, so a model of
+any size is built and captured in memory independent of its parameters;
+there are then no weights, outputs or reference to write (the weights come
+from the model's checkpoint).
 
 OUTDIR then holds (with --name NAME every file is NAME.<file> instead):
 
-  model.pt2               torch.export.save of the model exported on the meta
-                          device: the program, no weight data
+  model.pt2               torch.export.save of the exported model: the
+                          program, no tensor data (every parameter, buffer
+                          and constant is on the meta device in it)
   state_dict.pt           torch.save(model.state_dict()), real weights
   state_dict.safetensors  the same in safetensors, when the safetensors module
                           is there (tied weights are written once per name)
   constants.pt            only for models that have them: the values of the
-                          non-persistent buffers and tensor constants the
-                          program reads (not in a state dict, and meta in the
-                          archive), torch.save of a dict keyed by their names
-                          in the program
+                          non-persistent buffers and tensor constants (lifted
+                          from forward) the program reads (not in a state
+                          dict, and meta in the archive), torch.save of a
+                          dict keyed by their names in the program
   inputs.pt               torch.save(list of the input tensors), the pytree
                           leaves of the inputs, in the program's input order
   expected.pt             torch.save(list of the output tensors) of the eager
@@ -38,7 +57,13 @@ OUTDIR then holds (with --name NAME every file is NAME.<file> instead):
                           NODE.subgraphs/GRAPH/); --intermediates-stats: only
                           each output's statistics; irx-verify --per-node
                           --trace OUTDIR/intermediates reads either
-  capture.json            what was captured: torch version, inputs and outputs
+  expected_mutated.pt     --train only: torch.save of a dict, buffer's
+                          state_dict key -> its value after the eager forward
+                          (batch norm statistics, in-place updates), for every
+                          buffer the program updates (irx-verify
+                          --expected-mutated)
+  capture.json            what was captured: model name (--model-name,
+                          default the module's class name), torch version, inputs and outputs
                           (shape, dtype), operators in the program (and those
                           that name the meta device in an argument, such as
                           arange(device=meta): an executor must run them on
@@ -47,7 +72,7 @@ OUTDIR then holds (with --name NAME every file is NAME.<file> instead):
 Then convert the meta export and check it with the real weights:
 
     irx-export OUTDIR/model.pt2 | irx-convert > model.ir.json
-    irx-verify -w OUTDIR/state_dict.pt [-w OUTDIR/constants.pt] \\
+    irx-verify -w OUTDIR/state_dict.pt -w OUTDIR/constants.pt \\
         -i OUTDIR/inputs.pt --expected=OUTDIR/expected.pt model.ir.json
     irx-verify -w OUTDIR/state_dict.pt -i OUTDIR/inputs.pt \\
         --reference=OUTDIR/reference.pt model.ir.json
@@ -58,10 +83,13 @@ As a module (the file name has a dash, so load it by path):
     cap = importlib.util.module_from_spec(spec); spec.loader.exec_module(cap)
     cap.capture(model, (x,), "out/")
 
-Needs torch >= 2.1 (torch.export); 2.6 and 2.14 are tested.
+Needs Python >= 3.9 and torch >= 2.1 (torch.export); 2.6 and 2.14 are
+tested. The model name is also stored in the archive (extra file
+irx_model_name), where irx-export finds it for the IR's model_name.
 """
 
 import argparse
+import contextlib
 import copy
 import importlib
 import importlib.util
@@ -71,8 +99,8 @@ import random
 import sys
 import warnings
 
-__all__ = ["CaptureError", "capture", "capture_intermediates", "check_capture", "load_factory", "main",
-           "trace_file_name"]
+__all__ = ["CaptureError", "capture", "capture_intermediates", "check_capture", "empty_weights", "load_factory",
+           "main", "trace_file_name"]
 
 _SUFFIX = {
     "pt2": "model.pt2",
@@ -81,6 +109,7 @@ _SUFFIX = {
     "constants": "constants.pt",
     "inputs": "inputs.pt",
     "expected": "expected.pt",
+    "mutated": "expected_mutated.pt",
     "reference": "reference.pt",
     "json": "capture.json",
 }
@@ -94,11 +123,13 @@ def _torch():
     try:
         import torch
     except ImportError as e:
-        raise CaptureError(f"irx-capture needs PyTorch: {e}") from None
+        raise CaptureError(f"needs PyTorch >= 2.1 (torch.export) in the Python that runs it "
+                           f"({sys.executable}, Python {sys.version.split()[0]}): {e}; install torch "
+                           "there, or run irx-capture with a Python that has it") from None
     ver = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2] if p.isdigit())
     if ver < (2, 1) or not hasattr(torch, "export") and not _has_export():
         raise CaptureError(
-            f"irx-capture needs torch >= 2.1 (torch.export); this is torch {torch.__version__}")
+            f"needs torch >= 2.1 (torch.export); {sys.executable} has torch {torch.__version__}")
     return torch
 
 
@@ -189,7 +220,7 @@ def _to_meta_model(model, notes):
     return m
 
 
-def _export(model, args, dynamic_shapes, strict):
+def _export(model, args, kwargs, dynamic_shapes, strict):
     import torch
 
     kw = {} if dynamic_shapes is None else {"dynamic_shapes": dynamic_shapes}
@@ -197,7 +228,7 @@ def _export(model, args, dynamic_shapes, strict):
     first = None
     for s in modes:
         try:
-            return torch.export.export(model, args, strict=s, **kw), f"strict={s}"
+            return torch.export.export(model, args, kwargs or None, strict=s, **kw), f"strict={s}"
         except Exception as e:  # try the other tracer (torch 2.6 sometimes needs strict=True)
             first = first or e
     raise first
@@ -296,21 +327,27 @@ class _Flat:
     cls = None
 
     @classmethod
-    def make(cls, model):
+    def make(cls, model, in_spec=None):
+        """in_spec: the pytree spec of (args, kwargs) when the model takes
+        keyword inputs; the wrapper then takes the flat input leaves."""
         import torch
         import torch.utils._pytree as pytree
 
         if cls.cls is None:
             class IrxFlatOutputs(torch.nn.Module):
-                def __init__(self, inner):
+                def __init__(self, inner, in_spec):
                     super().__init__()
                     self.inner = inner
+                    self.in_spec = in_spec
 
                 def forward(self, *args):
+                    if self.in_spec is not None:
+                        a, k = pytree.tree_unflatten(list(args), self.in_spec)
+                        return tuple(pytree.tree_leaves(self.inner(*a, **k)))
                     return tuple(pytree.tree_leaves(self.inner(*args)))
 
             cls.cls = IrxFlatOutputs
-        return cls.cls(model)
+        return cls.cls(model, in_spec)
 
 
 def _is_flat(out):
@@ -321,18 +358,27 @@ def _is_flat(out):
     return type(out) in (tuple, list) and all(isinstance(v, torch.Tensor) for v in out)
 
 
-def _trace(pristine, args, eager_out, path, notes):
-    """torch.jit.trace a copy of the model and save it; returns a short status."""
+def _trace(pristine, args, kwargs, eager_out, path, notes):
+    """torch.jit.trace a copy of the model and save it; returns a short status.
+    A model with keyword inputs is traced through a wrapper that takes the
+    flat inputs (those of inputs.pt)."""
     import torch
+    import torch.utils._pytree as pytree
 
     m = copy.deepcopy(pristine)
-    wrapped = not _is_flat(eager_out)
-    if wrapped:
-        m = _Flat.make(m)
+    wrapped = not _is_flat(eager_out) or bool(kwargs)
+    if kwargs:
+        leaves, spec = pytree.tree_flatten((args, kwargs))
+        m = _Flat.make(m, spec)
+        targs = tuple(_own(t) for t in leaves)
+    else:
+        if wrapped:
+            m = _Flat.make(m)
+        targs = tuple(_clone_tree(args))
     try:
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            traced = torch.jit.trace(m, tuple(_clone_tree(args)), strict=False, check_trace=False)
+            traced = torch.jit.trace(m, targs, strict=False, check_trace=False)
             # tracing ran forward once: undo what it did to the buffers
             # (in-place updates) so the saved module starts where the model did
             ref = dict(pristine.state_dict(keep_vars=True))
@@ -375,74 +421,225 @@ def _safetensors(sd, path, notes):
     return True
 
 
-def capture(model, example_inputs, out_dir, name=None, dynamic_shapes=None, *, seed=0,
-            decompose=False, strict=None, reference=True, safetensors=True):
+@contextlib.contextmanager
+def empty_weights():
+    """Build models inside this with every parameter on the meta device and
+    the buffers real (accelerate's init_empty_weights(include_buffers=False)):
+    register_parameter moves each parameter to meta as it is registered.
+    Its CPU tensor was only allocated, never written (the initialisation
+    runs after registration, on meta), so memory does not grow with the
+    model's size."""
+    import torch
+
+    old = torch.nn.Module.register_parameter
+
+    def register(self, name, param):
+        old(self, name, param)
+        p = self._parameters.get(name)
+        if p is not None and p.device.type != "meta":
+            cls = type(p) if isinstance(p, torch.nn.Parameter) else torch.nn.Parameter
+            self._parameters[name] = cls(p.detach().to("meta"), requires_grad=p.requires_grad)
+
+    torch.nn.Module.register_parameter = register
+    try:
+        yield
+    finally:
+        torch.nn.Module.register_parameter = old
+
+
+def _fake_model(model, notes):
+    """A copy of model whose parameters are FakeTensors that say "cpu" over
+    meta storage (no memory): torch.export traces them like real CPU
+    tensors, so whatever forward makes on the input's device or from Python
+    data is real and lifted with its value. Buffers stay real; meta buffers
+    (a factory that built everything on meta) become fake too and have no
+    value. Tied parameters stay tied (one copy per tensor)."""
+    import torch
+    from torch._subclasses.fake_tensor import FakeTensor, FakeTensorMode
+
+    try:
+        from torch.fx.experimental.symbolic_shapes import ShapeEnv
+        fm = FakeTensorMode(allow_non_fake_inputs=True, shape_env=ShapeEnv())
+    except ImportError:
+        fm = FakeTensorMode(allow_non_fake_inputs=True)
+    cpu = torch.device("cpu")
+
+    def fake(t):
+        dev = cpu if t.device.type == "meta" else t.device
+        return FakeTensor(fm, torch.empty(t.shape, dtype=t.dtype, device="meta"), dev)
+
+    memo, meta_bufs = {}, []
+    for p in model.parameters():
+        memo[id(p)] = torch.nn.Parameter(fake(p), requires_grad=p.requires_grad)
+    for n, b in model.named_buffers():
+        if b.device.type == "meta":
+            memo[id(b)] = fake(b)
+            meta_bufs.append(n)
+    if meta_bufs:
+        notes.append("buffers built on the meta device (no values; build with --meta instead "
+                     "of torch.device('meta')): " + ", ".join(meta_bufs))
+    return copy.deepcopy(model, memo)
+
+
+def _is_real(t):
+    import torch
+
+    if not isinstance(t, torch.Tensor) or t.device.type == "meta":
+        return False
+    try:
+        from torch._subclasses.fake_tensor import FakeTensor
+    except ImportError:
+        return True
+    return not isinstance(t, FakeTensor)
+
+
+def _strip_data(ep):
+    """Every parameter, buffer and constant of the program on meta: the
+    archive holds the program only (values: state_dict.pt, constants.pt)."""
+    import torch
+
+    def meta(v):
+        return torch.empty(tuple(int(d) for d in v.shape), dtype=v.dtype, device="meta")
+
+    sd = ep.state_dict
+    for k, v in list(sd.items()):
+        sd[k] = torch.nn.Parameter(meta(v), requires_grad=v.requires_grad) \
+            if isinstance(v, torch.nn.Parameter) else meta(v)
+    cs = ep.constants
+    for k, v in list(cs.items()):
+        if isinstance(v, torch.Tensor):
+            cs[k] = meta(v)
+
+
+def _order_kwargs(model, kwargs):
+    """Keyword inputs in the order of forward's parameters, as torch.export
+    orders them: the program's user inputs, inputs.pt and the reference
+    all follow it."""
+    import inspect
+
+    try:
+        names = list(inspect.signature(model.forward).parameters)
+    except (TypeError, ValueError):
+        names = []
+    out = {k: kwargs[k] for k in names if k in kwargs}
+    out.update({k: v for k, v in kwargs.items() if k not in out})
+    return out
+
+
+def capture(model, example_inputs, out_dir, name=None, dynamic_shapes=None, *, kwargs=None,
+            train=False, model_name=None, seed=0, decompose=False, strict=None, reference=True,
+            safetensors=True):
     """Capture model for irx into out_dir (see the module docstring for the
-    files). example_inputs: a tensor or a tuple of positional arguments.
-    decompose: save ep.run_decompositions() (core ATen) instead of the
-    exported program. strict: None tries torch.export's non-strict tracer,
-    then the strict one. Returns the capture.json document (a dict)."""
+    files). example_inputs: a tensor, a tuple of positional arguments or a
+    dict of keyword arguments; kwargs: keyword arguments besides. train:
+    capture in train mode (the program is functionalized so that buffer
+    updates are mutations; expected_mutated.pt holds the updated buffers).
+    A model whose parameters are on the meta device (built in
+    empty_weights()) is captured without weights: no state dict, outputs or
+    reference. decompose: save ep.run_decompositions() (core ATen).
+    strict: None tries torch.export's non-strict tracer, then the strict
+    one. Returns the capture.json document (a dict)."""
     torch = _torch()
-    from torch.export.graph_signature import InputKind
+    import torch.utils._pytree as pytree
+    from torch.export.graph_signature import InputKind, OutputKind
 
     if isinstance(example_inputs, torch.Tensor):
         example_inputs = (example_inputs,)
+    if isinstance(example_inputs, dict):
+        kwargs = {**example_inputs, **(kwargs or {})}
+        example_inputs = ()
     args = tuple(example_inputs)
+    kwargs = _order_kwargs(model, kwargs or {})
+    model_name = model_name or type(model).__name__
     os.makedirs(out_dir, exist_ok=True)
     p = paths(out_dir, name)
     for f in p.values():
         if os.path.exists(f):
             os.unlink(f)
     notes = []
+    no_weights = any(t.device.type == "meta" for t in model.parameters())
 
-    # (a) seed, eval; a pristine copy that nothing runs on
+    # (a) seed, mode; a pristine copy that nothing runs on
     seed_all(seed)
-    model.eval()
-    pristine = copy.deepcopy(model)
-    in_leaves = [_own(t) for t in _leaves(args, "input")]
+    model.train(bool(train))
+    pristine = model if no_weights else copy.deepcopy(model)
+    in_leaves = [_own(t) for t in _leaves((args, kwargs), "input")]
 
     # (e) the program, saved below once checked against the eager outputs:
     # exported first, before anything whose memory use may vary from run to
     # run (torch writes the id() of graphs into a decomposed program's node
     # metadata; with address randomisation off they then repeat)
     seed_all(seed)
-    meta_model = _to_meta_model(pristine, notes)
-    ep, how = _export(meta_model, _to_meta_tree(args), dynamic_shapes, strict)
+    try:
+        ep, how = _export(_fake_model(pristine, notes), args, kwargs, dynamic_shapes, strict)
+        how += ", fake cpu parameters"
+    except Exception as e:
+        if no_weights:
+            raise CaptureError(f"torch.export failed: {type(e).__name__}: {str(e).strip()[:400]}") from None
+        msg = str(e).strip().splitlines()
+        notes.append(f"export with fake CPU parameters failed ({type(e).__name__}: "
+                     f"{msg[0] if msg else ''}), exported on meta: tensors forward makes on "
+                     "the input's device have no values")
+        ep, how = _export(_to_meta_model(pristine, notes), _to_meta_tree(args),
+                          _to_meta_tree(kwargs), dynamic_shapes, strict)
     if decompose:
         ep = ep.run_decompositions()
+    elif train:
+        # functionalize only: in-place buffer updates become mutation outputs
+        ep = ep.run_decompositions({})
+    mutated_targets = [s.target for s in ep.graph_signature.output_specs
+                       if s.kind == OutputKind.BUFFER_MUTATION]
 
-    # (b) eager outputs, on a copy (forward may update buffers or inputs in place)
-    with torch.no_grad():
-        seed_all(seed)
-        eager_out = copy.deepcopy(pristine)(*_clone_tree(args))
-    out_leaves = [_own(t) for t in _leaves(eager_out, "output")]
-
-    # (c) state dict (+ safetensors)
-    sd = {k: v.detach() for k, v in pristine.state_dict().items()}
-    torch.save(pristine.state_dict(), p["state_dict"])
-    has_st = safetensors and _safetensors(sd, p["safetensors"], notes)
-
-    # (d) inputs and outputs
-    torch.save(in_leaves, p["inputs"])
-    torch.save(out_leaves, p["expected"])
-
-    # (e) continued: the program's inputs and outputs must line up with these
-    _check_signature(ep, in_leaves, out_leaves)
-    torch.export.save(ep, p["pt2"])
-
-    # constants the program reads that no state dict holds: their values from
-    # the real model (the archive's copies are meta)
+    # constants the program reads that no state dict holds: forward-made
+    # tensors and non-persistent buffers, real in the fake-parameter export
     consts, missing = {}, []
     for s in ep.graph_signature.input_specs:
         if s.kind == InputKind.CONSTANT_TENSOR or (s.kind == InputKind.BUFFER and not s.persistent):
             c = ep.constants.get(s.target)
-            if isinstance(c, torch.Tensor) and c.device.type != "meta":
-                continue  # made in forward, real values are in the archive
-            v = _resolve(pristine, s.target)
-            if isinstance(v, torch.Tensor):
-                consts[s.target] = _own(v)
+            if not _is_real(c):
+                c = _resolve(pristine, s.target)
+            if _is_real(c):
+                consts[s.target] = _own(c)
             else:
                 missing.append(s.target)
+    _strip_data(ep)
+
+    out_leaves, mutated, sd = None, {}, {}
+    if no_weights:
+        notes.append("parameters on the meta device: no state_dict, expected outputs or reference "
+                     "(the weights come from the model's checkpoint)")
+    else:
+        # (b) eager outputs, on a copy (forward may update buffers or inputs in place)
+        eager = copy.deepcopy(pristine)
+        with torch.no_grad():
+            seed_all(seed)
+            a2, k2 = _clone_tree((args, kwargs))
+            eager_out = eager(*a2, **k2)
+        out_leaves = [_own(t) for t in _leaves(eager_out, "output")]
+        for t in mutated_targets:
+            v = _resolve(eager, t)
+            if isinstance(v, torch.Tensor):
+                mutated[t] = _own(v)
+
+        # (c) state dict (+ safetensors)
+        sd = {k: v.detach() for k, v in pristine.state_dict().items()}
+        torch.save(pristine.state_dict(), p["state_dict"])
+        has_st = safetensors and _safetensors(sd, p["safetensors"], notes)
+        torch.save(out_leaves, p["expected"])
+        if mutated:
+            torch.save(mutated, p["mutated"])
+
+    # (d) inputs
+    torch.save(in_leaves, p["inputs"])
+
+    # (e) continued: the program's inputs and outputs must line up with these
+    if out_leaves is not None:
+        _check_signature(ep, in_leaves, out_leaves)
+    try:
+        torch.export.save(ep, p["pt2"], extra_files={"irx_model_name": model_name})
+    except TypeError:
+        torch.export.save(ep, p["pt2"])
+
     if consts:
         torch.save(consts, p["constants"])
     if missing:
@@ -450,26 +647,36 @@ def capture(model, example_inputs, out_dir, name=None, dynamic_shapes=None, *, s
                      + ", ".join(missing))
 
     # (f) TorchScript reference
-    ref = _trace(pristine, args, eager_out, p["reference"], notes) if reference else "not asked"
+    if no_weights or not reference:
+        ref = "not asked" if not no_weights else "no weights"
+    elif train:
+        ref = "not in train mode"
+        notes.append("no reference.pt in train mode (a trace would update its own buffers)")
+    else:
+        ref = _trace(pristine, args, kwargs, eager_out, p["reference"], notes)
 
     top, nested, on_meta = _graph_ops(ep)
     doc = {
         "name": name or "model",
+        "model_name": model_name,
         "torch_version": torch.__version__,
-        "export": how + (", run_decompositions" if decompose else ""),
+        "export": how + (", run_decompositions" if decompose else ", functionalized" if train else ""),
+        "mode": "train" if train else "eval",
         "seed": seed,
         "files": {k: os.path.basename(v) for k, v in p.items() if os.path.exists(v) or k == "json"},
         "inputs": [_tensor_desc(t) for t in in_leaves],
-        "outputs": [_tensor_desc(t) for t in out_leaves],
+        "keyword_inputs": list(kwargs),
+        "outputs": [_tensor_desc(t) for t in out_leaves] if out_leaves is not None else [],
         "state_dict": len(sd),
         "constants": sorted(consts),
+        "mutations": mutated_targets,
         "reference": ref,
         "ops": top,
         "subgraph_ops": nested,
         "meta_device_ops": on_meta,
         "notes": notes,
     }
-    if not has_st:
+    if no_weights or not has_st:
         doc["files"].pop("safetensors", None)
     with open(p["json"], "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
@@ -769,12 +976,22 @@ def check_capture(fresh_model, out_dir, name=None):
     consts = torch.load(p["constants"], **kw) if os.path.exists(p["constants"]) else {}
     res = {}
 
-    def run(m):
+    with open(p["json"]) as f:
+        doc = json.load(f)
+    kwnames = doc.get("keyword_inputs") or []
+    train = doc.get("mode") == "train"
+
+    def run(m, flat=False):
+        xs = [t.clone() for t in inputs]
         with torch.no_grad():
-            out = m(*[t.clone() for t in inputs])
+            if kwnames and not flat:   # one tensor per keyword input
+                npos = len(xs) - len(kwnames)
+                out = m(*xs[:npos], **dict(zip(kwnames, xs[npos:])))
+            else:
+                out = m(*xs)
         return [t.detach() for t in pytree.tree_leaves(out)]
 
-    fresh_model.eval()
+    fresh_model.train(train)
     fresh_model.load_state_dict(sd, strict=True)
     with torch.no_grad():
         for k, v in consts.items():
@@ -782,17 +999,21 @@ def check_capture(fresh_model, out_dir, name=None):
             if isinstance(t, torch.Tensor) and t.shape == v.shape:
                 t.copy_(v)
     res["eager"] = _compare(run(fresh_model), expected, exact=True)
+    if os.path.exists(p["mutated"]):
+        want = torch.load(p["mutated"], **kw)
+        got = [_resolve(fresh_model, k) for k in want]
+        res["mutated"] = _compare([g.detach() for g in got], list(want.values()), exact=True)
 
     res["reference"] = None
     if os.path.exists(p["reference"]):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # Python 3.14: "torch.jit.load is not supported"
             ts = torch.jit.load(p["reference"])
-        res["reference"] = _compare(run(ts), expected, exact=False)
+        res["reference"] = _compare(run(ts, flat=True), expected, exact=False)
 
     try:
         ep = torch.export.load(p["pt2"])
-        gm = ep.module()
+        gm = ep.module()   # runs the graph as captured (train mode included)
         _demeta_graph(gm)
         gm.load_state_dict(sd, strict=False, assign=True)
         for k, v in consts.items():
@@ -838,9 +1059,31 @@ def load_factory(spec):
     return fn
 
 
+def _call_factory(fn, spec, meta):
+    """FACTORY() -> {"model", "args", "kwargs", "dynamic_shapes", "name"}."""
+    try:
+        with empty_weights() if meta else contextlib.nullcontext():
+            made = fn()
+    except Exception as e:
+        raise CaptureError(f"{spec}(): {type(e).__name__}: {e}") from None
+    if isinstance(made, dict) and "model" in made:
+        unknown = set(made) - {"model", "args", "kwargs", "dynamic_shapes", "name"}
+        if unknown:
+            raise CaptureError(f"{spec}() returned unknown keys: {', '.join(sorted(unknown))}")
+        return made
+    if not isinstance(made, tuple) or len(made) not in (2, 3):
+        raise CaptureError(f"{spec}() must return (model, inputs), (model, inputs, dynamic_shapes) "
+                           "or a dict with model, args, kwargs, dynamic_shapes, name")
+    return {"model": made[0], "args": made[1], "dynamic_shapes": made[2] if len(made) == 3 else None}
+
+
 def main(argv=None):
+    if sys.version_info < (3, 9):
+        print(f"irx-capture: needs Python >= 3.9; {sys.executable} is {sys.version.split()[0]}",
+              file=sys.stderr)
+        return 2
     ap = argparse.ArgumentParser(
-        prog="irx-capture.py",
+        prog="irx-capture",
         description="Export a model on the meta device and save real weights, inputs and "
                     "eager outputs for irx-verify.",
         epilog="FACTORY() returns (model, inputs) or (model, inputs, dynamic_shapes).")
@@ -853,6 +1096,16 @@ def main(argv=None):
                     help="torch.export tracer (default: non-strict, then strict)")
     ap.add_argument("--no-reference", action="store_true", help="do not write the TorchScript reference.pt")
     ap.add_argument("--no-safetensors", action="store_true", help="do not write state_dict.safetensors")
+    ap.add_argument("--meta", action="store_true",
+                    help="build the model with its parameters on the meta device (buffers real): "
+                         "memory independent of the model's size; writes the program, constants.pt "
+                         "and inputs.pt, no weights or outputs")
+    ap.add_argument("--train", action="store_true",
+                    help="capture in train mode: buffer updates (batch norm statistics) become "
+                         "mutations, their values after forward go to expected_mutated.pt")
+    ap.add_argument("--model-name", metavar="NAME",
+                    help="the model's name, stored in the archive for the IR's model_name "
+                         "(default: the factory's name, else the module's class name)")
     ap.add_argument("--check", action="store_true",
                     help="then load what was written back with torch and compare (builds the model again)")
     # --intermediates: one block, its work in capture_intermediates()
@@ -865,18 +1118,15 @@ def main(argv=None):
     a = ap.parse_args(argv)
     try:
         _torch()
+        if a.meta and a.check:
+            raise CaptureError("--check needs the weights: not with --meta")
         fn = load_factory(a.factory)
         seed_all(a.seed)
-        try:
-            made = fn()
-        except Exception as e:
-            raise CaptureError(f"{a.factory}(): {type(e).__name__}: {e}") from None
-        if not isinstance(made, tuple) or len(made) not in (2, 3):
-            raise CaptureError(f"{a.factory}() must return (model, inputs) or (model, inputs, dynamic_shapes)")
-        model, inputs = made[0], made[1]
-        dyn = made[2] if len(made) == 3 else None
+        made = _call_factory(fn, a.factory, a.meta)
         strict = {"auto": None, "yes": True, "no": False}[a.strict]
-        doc = capture(model, inputs, a.out_dir, name=a.name, dynamic_shapes=dyn, seed=a.seed,
+        doc = capture(made["model"], made.get("args", ()), a.out_dir, name=a.name,
+                      dynamic_shapes=made.get("dynamic_shapes"), kwargs=made.get("kwargs"),
+                      train=a.train, model_name=a.model_name or made.get("name"), seed=a.seed,
                       decompose=a.decompose, strict=strict, reference=not a.no_reference,
                       safetensors=not a.no_safetensors)
         if a.intermediates or a.intermediates_stats:
@@ -894,7 +1144,7 @@ def main(argv=None):
         print(f"irx-capture: note: {n}", file=sys.stderr)
     if a.check:
         seed_all(a.seed + 1)
-        res = check_capture(fn()[0], a.out_dir, a.name)
+        res = check_capture(_call_factory(fn, a.factory, False)["model"], a.out_dir, a.name)
         bad = False
         for k, v in res.items():
             if v is None:

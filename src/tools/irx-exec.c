@@ -14,12 +14,12 @@
 
 struct args {
 	struct run_args run;
-	const char *output, *dump_dir;
+	const char *output, *dump_dir, *mutated;
 	unsigned long repeat;
 	int memory;
 };
 
-enum { OPT_DUMP = 0x100, OPT_REPEAT, OPT_MEMORY, OPT_LIST_REFUSED };
+enum { OPT_DUMP = 0x100, OPT_REPEAT, OPT_MEMORY, OPT_LIST_REFUSED, OPT_MUTATED };
 
 /* The options table, laid out by hand */
 /* clang-format off */
@@ -27,6 +27,10 @@ static const struct argp_option options[] = {
 	{"output", 'o', "OUT", 0,
 	 "Write the outputs to OUT: .safetensors (keyed by graph-output name) or .pt (a list "
 	 "in graph-output order, for torch.load); without it, print a summary of each", 0},
+	{"mutated", OPT_MUTATED, "FILE", 0,
+	 "Write the IR's mutations (buffer updates: batch norm statistics, in-place updates) as "
+	 "they are after the run to FILE, keyed by the buffer's state_dict key: .safetensors or "
+	 ".pt (a dict, like a state dict)", 0},
 	{"dump-intermediates", OPT_DUMP, "DIR", 0,
 	 "Write every node's outputs to DIR, one NODE.safetensors per node keyed by IR tensor "
 	 "name (NODE: the node's name with unsafe bytes as %XX, docs/trace-format.md)", 0},
@@ -110,6 +114,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'o': a->output = arg; return 0;
 	case OPT_DUMP: a->dump_dir = arg; return 0;
+	case OPT_MUTATED: a->mutated = arg; return 0;
 	case OPT_MEMORY: a->memory = 1; return 0;
 	case OPT_LIST_REFUSED: exit(list_refused());
 	case OPT_REPEAT: {
@@ -211,6 +216,32 @@ static int time_runs(struct run *r, const struct args *a)
 	return rc;
 }
 
+/* --mutated: every mutation that is a tensor, by target (state_dict key). */
+static int write_mutated(const struct run *r, const char *ir, const char *path)
+{
+	size_t n = irx_exec_n_mutations(r->x), k = 0;
+	irx_th **t = calloc(n + 1, sizeof(*t));
+	const char **names = calloc(n + 1, sizeof(*names));
+	int rc = t && names ? EXIT_OK : tool_fail("out of memory");
+
+	if (!rc && !n)
+		rc = tool_fail("%s: the IR has no mutations to write to %s (a model captured in "
+			       "train mode has its buffer updates there)",
+			       ir, path);
+	for (size_t i = 0; i < n && !rc; i++) {
+		const json_t *m = irx_exec_mutation(r->x, i);
+		const char *target = json_string_value(json_object_get(m, "target"));
+		if (!(t[k] = irx_exec_mutation_result(r->x, i)))
+			continue; /* a token: no tensor */
+		names[k++] = target ? target : json_string_value(json_object_get(m, "name"));
+	}
+	if (!rc)
+		rc = run_write_keyed(path, t, names, k);
+	free(t);
+	free(names);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -240,6 +271,10 @@ int main(int argc, char **argv)
 		irx_exec_memory(&w, &live, r.x);
 		fprintf(stderr, "%s: weights %zu bytes, largest live set %zu bytes\n",
 			program_invocation_short_name, w, live);
+	}
+	if (a.mutated && (rc = write_mutated(&r, a.run.ir, a.mutated))) {
+		run_free(&r);
+		return rc;
 	}
 	if (a.output) {
 		size_t n = irx_exec_n_outputs(r.x);

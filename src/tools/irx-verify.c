@@ -21,7 +21,7 @@
 
 struct args {
 	struct run_args run;
-	const char *expected, *reference, *trace, *against, *node_data;
+	const char *expected, *reference, *trace, *against, *node_data, *mutated;
 	double rtol, atol;
 	int json, per_node;
 };
@@ -35,7 +35,8 @@ enum {
 	OPT_PER_NODE,
 	OPT_TRACE,
 	OPT_AGAINST,
-	OPT_NODE_DATA
+	OPT_NODE_DATA,
+	OPT_MUTATED
 };
 
 /* The options table, laid out by hand */
@@ -52,6 +53,9 @@ static const struct argp_option options[] = {
 	{"per-node", OPT_PER_NODE, NULL, 0,
 	 "Find the first node whose outputs diverge from a reference trace: the IR run in "
 	 "float64, or --trace DIR", 0},
+	{"expected-mutated", OPT_MUTATED, "FILE", 0,
+	 "Buffers as the model left them (irx-capture --train writes expected_mutated.pt): a "
+	 "dict keyed by state_dict key, compared with the IR's mutations", 0},
 	{"trace", OPT_TRACE, "DIR", 0,
 	 "With --per-node: the reference trace, a directory written by irx-capture "
 	 "--intermediates (torch's own values), irx-exec --dump-intermediates (another "
@@ -94,6 +98,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_TRACE: a->trace = arg; return 0;
 	case OPT_AGAINST: a->against = arg; return 0;
 	case OPT_NODE_DATA: a->node_data = arg; return 0;
+	case OPT_MUTATED: a->mutated = arg; return 0;
 	case ARGP_KEY_INIT: state->child_inputs[0] = &a->run; return 0;
 	case ARGP_KEY_END:
 		if (a->expected && a->reference)
@@ -107,10 +112,11 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--node-data goes with --per-node");
 		if (a->against && !a->trace)
 			argp_error(state, "--against B goes with --per-node --trace A");
-		if (a->against && (a->expected || a->reference || a->run.n_weights ||
+		if (a->against && (a->expected || a->reference || a->mutated || a->run.n_weights ||
 				   a->run.inputs || a->run.random_inputs))
 			argp_error(state, "--against compares two traces and runs nothing: no "
-					  "--expected, --reference, weights or inputs");
+					  "--expected, --reference, --expected-mutated, weights or "
+					  "inputs");
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
@@ -273,6 +279,52 @@ fail:
 	return rc ? EXIT_ERROR : EXIT_OK;
 }
 
+/* --expected-mutated: each of the IR's mutations against the file's tensor
+ * of the same state_dict key; a key on one side only is an error. */
+static int compare_mutations(const struct args *a, const struct run *r, json_t *report, size_t *bad,
+			     size_t *n_out)
+{
+	size_t n = irx_exec_n_mutations(r->x), k = 0;
+	irx_tensors *want_set = NULL;
+	int rc = run_open_tensors(a->mutated, &want_set);
+
+	for (size_t i = 0; i < n && !rc; i++) {
+		const json_t *m = irx_exec_mutation(r->x, i);
+		const char *target = json_string_value(json_object_get(m, "target"));
+		irx_th *t = irx_exec_mutation_result(r->x, i);
+		const irx_tensor *want;
+		irx_compare_result c;
+		irx_tensor got;
+		irx_error err = {0};
+		if (!t || !target)
+			continue;
+		k++;
+		if (!(want = irx_tensors_find(want_set, target))) {
+			rc = tool_fail("%s: no tensor '%s' (the IR updates it)", a->mutated,
+				       target);
+			break;
+		}
+		irx_th_view(&got, t);
+		if ((rc = irx_compare(&c, &got, want, a->rtol, a->atol, &err))) {
+			tool_report(&err);
+			rc = EXIT_ERROR;
+			break;
+		}
+		*bad += !c.match;
+		if (a->json)
+			json_array_append_new(report, result_json(target, &got, want, &c));
+		else
+			result_text(target, &got, want, &c);
+	}
+	if (!rc && irx_tensors_count(want_set) != k)
+		rc = tool_fail("%s: %zu tensor%s, but the IR updates %zu buffer%s", a->mutated,
+			       irx_tensors_count(want_set),
+			       irx_tensors_count(want_set) == 1 ? "" : "s", k, k == 1 ? "" : "s");
+	irx_tensors_free(want_set);
+	*n_out = k;
+	return rc;
+}
+
 /* Compare the outputs of run R; PER_NODE (taken) joins a JSON report. */
 static int compare_outputs(const struct args *a, const struct run *r, json_t *per_node)
 {
@@ -332,25 +384,38 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 		else
 			result_text(name ? name : "?", &got, want, &c);
 	}
+	size_t n_mut = 0, bad_mut = 0;
+	json_t *mut_report = a->mutated ? json_array() : NULL;
+	if (!rc && a->mutated)
+		rc = compare_mutations(a, r, mut_report, &bad_mut, &n_mut);
 	if (!rc && a->json) {
 		json_t *doc =
-			json_pack("{s:b,s:I,s:I,s:o}", "match", !bad, "outputs", (json_int_t)n,
-				  "mismatched", (json_int_t)bad, "results", report);
+			json_pack("{s:b,s:I,s:I,s:o}", "match", !bad && !bad_mut, "outputs",
+				  (json_int_t)n, "mismatched", (json_int_t)bad, "results", report);
 		report = NULL;
+		if (mut_report)
+			json_object_set_new(doc, "mutations",
+					    json_pack("{s:I,s:I,s:O}", "count", (json_int_t)n_mut,
+						      "mismatched", (json_int_t)bad_mut, "results",
+						      mut_report));
 		if (per_node)
 			json_object_set(doc, "per_node", per_node);
 		rc = tool_write_json(NULL, doc, 0);
 		json_decref(doc);
 	} else if (!rc) {
 		printf("%s: %zu of %zu outputs match\n", a->run.ir, n - bad, n);
+		if (a->mutated)
+			printf("%s: %zu of %zu mutated buffers match\n", a->run.ir, n_mut - bad_mut,
+			       n_mut);
 	}
+	json_decref(mut_report);
 	json_decref(report);
 	json_decref(per_node);
 	irx_tensors_free(expected);
 	irx_th_results_free(ref);
 	if (!rc && fflush(stdout))
 		rc = tool_fail("cannot write: %s", strerror(errno));
-	return rc ? rc : bad ? EXIT_NEGATIVE : EXIT_OK;
+	return rc ? rc : bad || bad_mut ? EXIT_NEGATIVE : EXIT_OK;
 }
 
 /* ---- per node ------------------------------------------------------------- */

@@ -383,7 +383,7 @@ static int ends_with(const char *s, const char *suffix)
 /* Write NAMES[i] = T[i] to PATH, with safetensors METADATA (NULL or a
  * NULL-terminated key, value list). */
 static int write_tensors(const char *path, irx_th *const *t, const char *const *names, size_t n,
-			 const char *const *metadata)
+			 const char *const *metadata, enum irx_torch_save_container container)
 {
 	irx_tensor *views = calloc(n + 1, sizeof(*views));
 	const irx_tensor **list = calloc(n + 1, sizeof(*list));
@@ -406,7 +406,7 @@ static int write_tensors(const char *path, irx_th *const *t, const char *const *
 	else if (!(rc = tool_out_open(&out, path))) {
 		rc = ends_with(path, ".safetensors")
 			     ? irx_safetensors_write(out.f, list, n, metadata, &err)
-			     : irx_torch_save_write(out.f, list, n, IRX_SAVE_LIST, NULL, &err);
+			     : irx_torch_save_write(out.f, list, n, container, NULL, &err);
 		if (rc) {
 			tool_out_abort(&out);
 			snprintf(err.source, sizeof(err.source), "%s", path);
@@ -423,7 +423,12 @@ static int write_tensors(const char *path, irx_th *const *t, const char *const *
 
 int run_write(const char *path, irx_th *const *t, const char *const *names, size_t n)
 {
-	return write_tensors(path, t, names, n, NULL);
+	return write_tensors(path, t, names, n, NULL, IRX_SAVE_LIST);
+}
+
+int run_write_keyed(const char *path, irx_th *const *t, const char *const *names, size_t n)
+{
+	return write_tensors(path, t, names, n, NULL, IRX_SAVE_DICT);
 }
 
 int run_trace_path(const char *dir, const json_t *node, char **path, char **key, irx_error *err)
@@ -480,7 +485,7 @@ int run_dump_node(const char *dir, const json_t *node, irx_th *const *outs, size
 		names[i] = json_string_value(json_object_get(json_array_get(metas, i), "name"));
 	metadata[1] = key;
 	if (!(rc = clear_way(path)))
-		rc = write_tensors(path, outs, names, n, metadata);
+		rc = write_tensors(path, outs, names, n, metadata, IRX_SAVE_LIST);
 	if (file && !rc)
 		*file = path, path = NULL;
 	free(path);

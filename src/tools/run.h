@@ -55,6 +55,8 @@ void run_free(struct run *r);
 /* Tensors NAMES[i] = T[i] to PATH: .safetensors (keyed by name) or .pt
  * (a list in order); an exit status. */
 int run_write(const char *path, irx_th *const *t, const char *const *names, size_t n);
+/* The same keyed by name in both formats (.pt: a dict, like a state dict). */
+int run_write_keyed(const char *path, irx_th *const *t, const char *const *names, size_t n);
 /* --dump-intermediates: NODE's outputs to DIR/FILE, FILE the node's name
  * encoded by irx_trace_file_name() (docs/trace-format.md), keyed by the
  * IR's tensor names; an exit status.  FILE, when not NULL, receives the

@@ -873,15 +873,19 @@ static json_t *payload_entries(const json_t *list, json_t *mapping)
 	return out;
 }
 
-/* Model name: the source file's base name without extension.  source.file
+/* Model name: the name irx-capture stored (source.model_name), else the
+ * source file's base name without extension.  source.file
  * is already escaped (irx_escape) and so valid UTF-8; cut at '/' and '.',
  * it stays so. */
 static json_t *model_name(const json_t *program)
 {
-	const char *file =
-		json_string_value(json_object_get(json_object_get(program, "source"), "file"));
+	const json_t *src = json_object_get(program, "source");
+	const char *file = json_string_value(json_object_get(src, "file"));
+	const char *stored = json_string_value(json_object_get(src, "model_name"));
 	const char *base, *dot;
 
+	if (stored && *stored) /* irx-capture's name for the model, in the archive */
+		return json_string(stored);
 	if (!file || !strcmp(file, "-"))
 		return json_string("model");
 	base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;

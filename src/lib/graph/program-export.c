@@ -188,6 +188,36 @@ static int list_payloads(const irx_archive *a, const char *model, json_t *doc, i
 	return rc;
 }
 
+/* The model's name, when irx-capture stored it (torch.export.save's
+ * extra_files: "extra_files/irx_model_name" in the legacy layout,
+ * "PREFIX/extra/irx_model_name" in the PT2 archive): source.model_name.
+ * Anything but a short name without NUL bytes is passed over. */
+static void model_name(const irx_archive *a, json_t *src)
+{
+	char entry[512], name[257];
+	const irx_zip_entry *e;
+	const uint8_t *data;
+	void *owned;
+	size_t len;
+	irx_error ignored = {0};
+
+	/* the prefix is "" or ends with '/' */
+	const char *prefix = irx_archive_prefix(a) ? irx_archive_prefix(a) : "";
+	snprintf(entry, sizeof(entry), "%sextra/irx_model_name", prefix);
+	if (!(e = irx_zip_find(irx_archive_zip(a), entry))) {
+		snprintf(entry, sizeof(entry), "%sextra_files/irx_model_name", prefix);
+		e = irx_zip_find(irx_archive_zip(a), entry);
+	}
+	if (!e || irx_zip_read(&data, &len, &owned, irx_archive_zip(a), e, &ignored))
+		return;
+	if (len && len < sizeof(name) && !memchr(data, 0, len)) {
+		memcpy(name, data, len);
+		name[len] = '\0';
+		json_object_set_new(src, "model_name", base_json_escaped(name));
+	}
+	free(owned);
+}
+
 irx_status irx_program_export(json_t **out, const irx_archive *a, const irx_export_options *o,
 			      irx_error *err)
 {
@@ -233,6 +263,7 @@ irx_status irx_program_export(json_t **out, const irx_archive *a, const irx_expo
 	json_object_set_new(src, "entry", base_json_escaped(entry));
 	json_object_set_new(src, "model", base_json_escaped(model));
 	json_object_set_new(src, "models", models);
+	model_name(a, src);
 	if ((rc = list_payloads(a, model, doc, err))) {
 		json_decref(doc);
 		return rc;

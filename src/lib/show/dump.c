@@ -71,7 +71,35 @@ static void put_tensor_table(FILE *f, const char *title, const json_t *list)
 	}
 }
 
-static void text_nodes(FILE *f, const json_t *nodes, int depth)
+/* The mutations (buffer updates) that NODE makes, under it: a backend must
+ * write them back, and a reader looks for them where they are made. */
+static void text_node_mutations(FILE *f, const json_t *node, const json_t *mutations, int depth)
+{
+	static const char *const says[][2] = {{"buffer_mutation", "updates buffer"},
+					      {"parameter_mutation", "updates parameter"},
+					      {"user_input_mutation", "updates input"}};
+	const char *name = str(node, "name");
+	json_t *m;
+	size_t i;
+
+	json_array_foreach(mutations, i, m) {
+		const char *kind = str(m, "kind"), *what = kind;
+		if (!name || !str(m, "producer_node") || strcmp(str(m, "producer_node"), name))
+			continue;
+		for (size_t k = 0; kind && k < sizeof(says) / sizeof(says[0]); k++)
+			if (!strcmp(kind, says[k][0]))
+				what = says[k][1];
+		fprintf(f, "%*s  ", depth * 2, "");
+		irx_escape_print(f, what ? what : "mutation", 0);
+		putc(' ', f);
+		irx_escape_print(f, str(m, "target") ? str(m, "target") : "?", 0);
+		fputs(" <- ", f);
+		irx_escape_print(f, str(m, "name"), 0);
+		putc('\n', f);
+	}
+}
+
+static void text_nodes(FILE *f, const json_t *nodes, const json_t *mutations, int depth)
 {
 	json_t *node;
 	size_t i;
@@ -92,13 +120,14 @@ static void text_nodes(FILE *f, const json_t *nodes, int depth)
 		} else {
 			putc('\n', f);
 		}
+		text_node_mutations(f, node, mutations, depth);
 		const char *k;
 		json_t *sub;
 		json_object_foreach(json_object_get(node, "subgraphs"), k, sub) {
 			fprintf(f, "%*s  subgraph ", depth * 2, "");
 			irx_escape_print(f, k, 0);
 			fputs(":\n", f);
-			text_nodes(f, json_object_get(sub, "nodes"), depth + 2);
+			text_nodes(f, json_object_get(sub, "nodes"), NULL, depth + 2);
 		}
 	}
 }
@@ -166,7 +195,7 @@ irx_status irx_dump_ir(FILE *f, const json_t *ir, enum irx_dump_format fmt, irx_
 	put_tensor_table(f, "weights", json_object_get(ir, "weights"));
 	put_tensor_table(f, "constants", json_object_get(ir, "constants"));
 	fprintf(f, "nodes (%zu):\n", json_array_size(nodes));
-	text_nodes(f, nodes, 1);
+	text_nodes(f, nodes, json_object_get(ir, "mutations"), 1);
 	return base_write_status(f, err);
 }
 
