@@ -4,12 +4,13 @@
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config libjansson-dev
 libminizip-dev zlib1g-dev libcmocka-dev python3 libtorch-dev python3-torch
-clang-format cppcheck graphviz chromium"
+python3-jsonschema clang-format cppcheck graphviz chromium"
 # npm (for the mermaid package, maint/install-mermaid.sh), unless a node
 # installation of another origin already brings it.
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 # libtorch-dev: the C++ shim behind irx-exec and irx-verify (Debian's 1.13).
 # python3-torch: torch 1.13 loads the files irx writes in the tests.
+# python3-jsonschema: t2004 validates the IRs and reports against docs/*.schema.json.
 # clang-format, cppcheck: make lint (the .clang-format is written for 14).
 # graphviz, chromium: t3002 renders the pictures (dot; mermaid in headless
 # Chromium).

@@ -18,6 +18,11 @@
 
 #include "run.h"
 
+/* The JSON report: docs/verify-report.schema.json.  The version changes
+ * only when a field changes meaning or goes; new fields may appear. */
+#define REPORT_FORMAT "irx-verify-report"
+#define REPORT_VERSION 1
+
 struct args {
 	struct run_args run;
 	const char *expected, *reference, *trace;
@@ -314,8 +319,9 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 	}
 	if (!rc && a->json) {
 		json_t *doc =
-			json_pack("{s:b,s:I,s:I,s:o}", "match", !bad, "outputs", (json_int_t)n,
-				  "mismatched", (json_int_t)bad, "results", report);
+			json_pack("{s:s,s:i,s:b,s:I,s:I,s:o}", "format", REPORT_FORMAT,
+				  "format_version", REPORT_VERSION, "match", !bad, "outputs",
+				  (json_int_t)n, "mismatched", (json_int_t)bad, "results", report);
 		report = NULL;
 		if (per_node)
 			json_object_set(doc, "per_node", per_node);
@@ -602,10 +608,12 @@ static int per_node(const struct args *a)
 		}
 	}
 	if (rc == EXIT_NEGATIVE || rc == EXIT_OK) {
-		json_t *doc = a->json ? json_pack("{s:b,s:s,s:I}", "match", !p.culprit, "trace",
-						  a->trace ? a->trace : "float64", "nodes_compared",
-						  (json_int_t)p.compared)
-				      : NULL;
+		json_t *doc =
+			a->json ? json_pack("{s:s,s:i,s:b,s:s,s:I}", "format", REPORT_FORMAT,
+					    "format_version", REPORT_VERSION, "match", !p.culprit,
+					    "trace", a->trace ? a->trace : "float64",
+					    "nodes_compared", (json_int_t)p.compared)
+				: NULL;
 		if (doc && p.culprit)
 			json_object_set_new(doc, "first_divergence", culprit_json(&p));
 		if (!a->json && p.culprit)
