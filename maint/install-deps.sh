@@ -4,7 +4,7 @@
 set -eu
 pkgs="build-essential autoconf automake libtool pkg-config libjansson-dev
 libminizip-dev zlib1g-dev libcmocka-dev python3 libtorch-dev python3-torch
-clang-format cppcheck graphviz chromium libopenblas0-pthread"
+python3-jsonschema clang-format cppcheck graphviz chromium libopenblas0-pthread"
 # npm (for the mermaid package, maint/install-mermaid.sh), unless a node
 # installation of another origin already brings it.
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
@@ -13,6 +13,7 @@ command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 # libopenblas0-pthread: Debian's libtorch calls libblas.so.3, which is the
 # reference BLAS (tens of times slower at matrix products) unless an
 # optimized one is installed; OpenBLAS takes over libblas.so.3 on install.
+# python3-jsonschema: t2004 validates the IRs and reports against docs/*.schema.json.
 # clang-format, cppcheck: make lint (the .clang-format is written for 14).
 # graphviz, chromium: t3002 renders the pictures (dot; mermaid in headless
 # Chromium).

@@ -101,6 +101,21 @@ IRX_API const json_t *irx_exec_output(const irx_exec *x, size_t i);
  * named in one message), then run.  Inputs are borrowed.
  */
 IRX_API irx_status irx_exec_run(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err);
+/**
+ * A dynamic IR (irx-convert --allow-dynamic): set symbol NAME (one of the
+ * IR's "symbols") to VALUE, within its range, before the runs.  A run binds
+ * the other symbols from its inputs' shapes; an input that gives a set
+ * symbol another value is an error.
+ */
+IRX_API irx_status irx_exec_set_symbol(irx_exec *x, const char *name, int64_t value,
+				       irx_error *err);
+/**
+ * The shape of graph input I with the symbols set so far evaluated (for
+ * making inputs): NDIM sizes into DIMS (IRX_TENSOR_MAX_DIMS of room).  An
+ * unset symbol is an error that names it and its range.
+ */
+IRX_API irx_status irx_exec_input_shape(int64_t *dims, int *ndim, const irx_exec *x, size_t i,
+					irx_error *err);
 /** Output I of the last run; borrowed until the next run or the free. */
 IRX_API irx_th *irx_exec_result(const irx_exec *x, size_t i);
 

@@ -215,7 +215,7 @@ static int check_args(struct xnode *n, irx_error *err)
 	if (!args)
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	for (size_t a = 0; a < n->n_args; a++)
-		if (!n->args[a].is_tensor)
+		if (!n->args[a].is_tensor && !n->args[a].sym)
 			args[k++] = (irx_th_arg){n->args[a].name, n->args[a].v};
 	irx_th_op_check(n->op, args, k, &e);
 	free(args);
@@ -263,6 +263,14 @@ static int plan_args(irx_exec *x, struct xnode *n, struct problems *unsupported,
 			problem(unsupported, "%s (node %s): libtorch %s has no argument '%s'",
 				n->op_type, n->name, irx_th_version(), k);
 			return IRX_OK;
+		}
+		if (exec_sym_is_ref(v)) {
+			/* a symbolic size: a number at each run (symbols.c) */
+			a->name = k;
+			a->sym = v;
+			n->has_sym = 1;
+			n->n_args++;
+			continue;
 		}
 		if (attr_value(v, &a->v, x->o.float64, k)) {
 			problem(unsupported,
@@ -360,13 +368,21 @@ static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct prob
 			if ((rc = plan_graph(x, v, 0, &n->subgraphs[i++], unsupported, err)))
 				return rc;
 	}
-	if ((rc = resolve(x, n, unsupported, err)) || (rc = exec_check_bodies(n, err)))
+	/* a node that makes only symbolic values (sym_size, arithmetic on
+	 * sizes) is its outputs' expressions: evaluated, never run */
+	n->symbolic = n->n_out > 0;
+	json_array_foreach(outs, i, v)
+		n->symbolic = n->symbolic && str(v, "kind");
+	json_object_foreach(json_object_get(n->json, "attrs"), k, v)
+		n->has_sym = n->has_sym || exec_sym_is_ref(v);
+	if (!n->symbolic &&
+	    ((rc = resolve(x, n, unsupported, err)) || (rc = exec_check_bodies(n, err))))
 		return rc;
 	json_array_foreach(outs, i, v) {
 		n->out_meta[i] = v;
-		if (str(v, "kind")) /* a symbolic int: dynamic shapes are not run */
-			problem(unsupported, "%s (node %s): symbolic output '%s'", n->op_type,
-				n->name, str(v, "name"));
+		if (str(v, "kind") && !n->symbolic)
+			problem(unsupported, "%s (node %s): symbolic output '%s' beside tensors",
+				n->op_type, n->name, str(v, "name"));
 		if ((rc = new_value(g, v, &n->out[i], err)))
 			return rc;
 	}
@@ -502,6 +518,7 @@ static void free_graph(struct xgraph *g)
 		free(n->out);
 		free(n->out_meta);
 		free(n->dead);
+		json_decref(n->attrs_now);
 	}
 	free(g->nodes);
 	free(g->outputs);
@@ -521,6 +538,10 @@ irx_status irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options
 	if (!x)
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	x->ir = ir;
+	if (!(x->preset = json_object()) || !(x->symvals = json_object())) {
+		irx_exec_free(x);
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	}
 	if (o)
 		x->o = *o;
 	exec_resolve_bounds(&x->o);
@@ -577,41 +598,14 @@ void irx_exec_free(irx_exec *x)
 	free(x->values);
 	free(x->bound);
 	free(x->custom);
+	json_decref(x->preset);
+	json_decref(x->syms);
+	json_decref(x->symvals);
 	free_graph(x->top);
 	free(x);
 }
 
 /* ---- weights ------------------------------------------------------------ */
-
-static void shape_text(char *buf, size_t size, int dtype, const int64_t *shape, int ndim)
-{
-	size_t n = (size_t)snprintf(buf, size, "%s[",
-				    irx_dtype_name(dtype) ? irx_dtype_name(dtype) : "?");
-	for (int d = 0; d < ndim && n < size; d++)
-		n += (size_t)snprintf(buf + n, size - n, "%s%lld", d ? ", " : "",
-				      (long long)shape[d]);
-	if (n < size)
-		snprintf(buf + n, size - n, "]");
-}
-
-/* Does T have META's dtype and shape?  Describes both into the buffers. */
-int exec_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, size_t size)
-{
-	const json_t *shape = json_object_get(meta, "shape");
-	int64_t dims[IRX_TENSOR_MAX_DIMS];
-	int ndim = (int)json_array_size(shape);
-	enum irx_dtype dtype = irx_dtype_from_name(str(meta, "dtype"));
-	int ok = dtype == t->dtype && ndim == t->ndim;
-
-	for (int d = 0; d < ndim && d < IRX_TENSOR_MAX_DIMS; d++) {
-		dims[d] = json_integer_value(json_array_get(shape, (size_t)d));
-		ok = ok && d < t->ndim && dims[d] == t->shape[d];
-	}
-	shape_text(want, size, dtype, dims,
-		   ndim < IRX_TENSOR_MAX_DIMS ? ndim : IRX_TENSOR_MAX_DIMS);
-	shape_text(got, size, t->dtype, t->shape, t->ndim);
-	return ok;
-}
 
 int exec_is_float(enum irx_dtype dtype)
 {
@@ -746,7 +740,7 @@ irx_status irx_exec_bind(irx_exec *x, const irx_tensors *const *w, size_t n_sets
 				from_sd |= missing(&bad, x, wm, key);
 				continue;
 			}
-			if (!exec_fits(t, wm, want, got, sizeof(want))) {
+			if (!exec_fits(t, wm, x, want, got, sizeof(want))) {
 				problem(&bad, "'%s' is %s, the IR wants %s", key, got, want);
 				continue;
 			}
@@ -904,8 +898,25 @@ static int take_output(struct xnode *n, size_t k, const irx_th_results *r, int w
 	return IRX_OK;
 }
 
+/* A symbolic attr of this run as an argument (free it with free_arg). */
+static int sym_arg(const irx_exec *x, const struct xnode *n, const struct xarg *a,
+		   irx_th_value *out, irx_error *err)
+{
+	json_t *v;
+	int rc;
+
+	if ((rc = exec_sym_attr(&v, x, a->sym, n->name, err)))
+		return rc;
+	rc = attr_value(v, out, x->o.float64, a->name);
+	json_decref(v);
+	if (rc)
+		return irx_error_set(err, IRX_EFORMAT, "node %s: argument '%s' is not a number",
+				     n->name, a->name);
+	return IRX_OK;
+}
+
 /* One dispatched node: arguments assembled, the call boxed. */
-static int dispatch(struct xnode *n, irx_th **vals, irx_error *err)
+static int dispatch(const irx_exec *x, struct xnode *n, irx_th **vals, irx_error *err)
 {
 	irx_th_arg *args = calloc(n->n_args + 1, sizeof(*args));
 	irx_th **lists = calloc(n->n_in + 1, sizeof(*lists)), **next = lists;
@@ -921,6 +932,8 @@ static int dispatch(struct xnode *n, irx_th **vals, irx_error *err)
 		const struct xarg *xa = &n->args[a];
 		args[a].name = xa->name;
 		args[a].value = xa->v;
+		if (xa->sym && (rc = sym_arg(x, n, xa, &args[a].value, err)))
+			break;
 		if (!xa->is_tensor)
 			continue;
 		if (!xa->is_list) {
@@ -936,7 +949,8 @@ static int dispatch(struct xnode *n, irx_th **vals, irx_error *err)
 				next[n->in[k].list_index] = vals[n->in[k].value];
 		next += xa->list_len;
 	}
-	rc = irx_th_op_call(&r, n->op, args, n->n_args, err);
+	if (!rc)
+		rc = irx_th_op_call(&r, n->op, args, n->n_args, err);
 	if (rc && half_missing(err)) {
 		memset(err, 0, sizeof(*err));
 		widened = 1;
@@ -945,18 +959,48 @@ static int dispatch(struct xnode *n, irx_th **vals, irx_error *err)
 	for (size_t k = 0; k < n->n_out && !rc; k++)
 		rc = take_output(n, k, r, widened, &vals[n->out[k]], err);
 	irx_th_results_free(r);
+	for (size_t a = 0; a < n->n_args; a++)
+		if (n->args[a].sym) {
+			struct xarg tmp = {.v = args[a].value};
+			free_arg(&tmp);
+		}
 	free(args);
 	free(lists);
 	return rc;
 }
 
+/* N's attrs of this run, symbolic values evaluated, for executors. */
+static int eval_attrs(irx_exec *x, struct xnode *n, irx_error *err)
+{
+	const char *k;
+	json_t *v, *e;
+	int rc;
+
+	json_decref(n->attrs_now);
+	if (!(n->attrs_now = json_object()))
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	json_object_foreach(json_object_get(n->json, "attrs"), k, v) {
+		if ((rc = exec_sym_attr(&e, x, v, n->name, err)))
+			return rc;
+		if (json_object_set_new(n->attrs_now, k, e))
+			return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	}
+	return IRX_OK;
+}
+
 static int run_node(irx_exec *x, struct xgraph *g, struct xnode *n, irx_th **vals, irx_error *err)
 {
+	int rc;
+
+	if (n->symbolic)
+		return exec_sym_node(x, n, err);
 	if (n->fn) {
 		irx_exec_call c = {x, g, n, vals};
+		if (n->has_sym && (rc = eval_attrs(x, n, err)))
+			return rc;
 		return n->fn(&c, n->user, err);
 	}
-	return dispatch(n, vals, err);
+	return dispatch(x, n, vals, err);
 }
 
 struct held {
@@ -1009,12 +1053,12 @@ static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_
 	for (size_t i = 0; i < g->n_nodes; i++) {
 		struct xnode *n = &g->nodes[i];
 		int rc = run_node(x, g, n, vals, err);
-		for (size_t k = 0; !rc && k < n->n_out; k++)
+		for (size_t k = 0; !rc && !n->symbolic && k < n->n_out; k++)
 			if (!vals[n->out[k]])
 				rc = irx_error_set(err, IRX_EFORMAT, "output %zu was not set", k);
-		if (!rc)
+		if (!rc && !n->symbolic)
 			rc = exec_check_claims(x, n, vals, err);
-		if (!rc && top && x->o.on_node) {
+		if (!rc && top && x->o.on_node && !n->symbolic) {
 			irx_th **outs = malloc((n->n_out + 1) * sizeof(*outs));
 			if (!outs)
 				return irx_error_set(err, IRX_ENOMEM, "out of memory");
@@ -1044,10 +1088,14 @@ static int check_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error 
 {
 	struct problems bad = {{0}, 0};
 
+	int rc;
+
 	if (n != x->top->n_inputs)
 		return irx_error_set(err, IRX_EMISMATCH, "the IR takes %zu input%s, %zu %s given",
 				     x->top->n_inputs, x->top->n_inputs == 1 ? "" : "s", n,
 				     n == 1 ? "was" : "were");
+	if ((rc = exec_sym_bind_inputs(x, inputs, n, err)))
+		return rc;
 	for (size_t i = 0; i < n; i++) {
 		const json_t *m = irx_exec_input(x, i);
 		char want[256], got[256];
@@ -1057,7 +1105,7 @@ static int check_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error 
 		    exec_is_float(irx_dtype_from_name(str(m, "dtype"))))
 			t.dtype = irx_dtype_from_name(
 				str(m, "dtype")); /* converted for the reference */
-		if (!exec_fits(&t, m, want, got, sizeof(want)))
+		if (!exec_fits(&t, m, x, want, got, sizeof(want)))
 			problem(&bad, "input %zu ('%s') is %s, the IR wants %s", i, str(m, "name"),
 				got, want);
 	}
@@ -1118,6 +1166,8 @@ size_t irx_exec_call_list_len(const irx_exec_call *c, const char *arg)
 
 const json_t *irx_exec_call_attr(const irx_exec_call *c, const char *name)
 {
+	if (c->n->attrs_now)
+		return json_object_get(c->n->attrs_now, name);
 	return json_object_get(json_object_get(c->n->json, "attrs"), name);
 }
 

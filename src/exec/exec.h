@@ -24,7 +24,8 @@ struct xarg {
 	irx_th_value v;
 	size_t first_in, n_in; /* tensors: slots in xnode.in (lists: n_in >= 0) */
 	int is_tensor, is_list;
-	size_t list_len; /* tensor lists: length (missing elements are None) */
+	size_t list_len;   /* tensor lists: length (missing elements are None) */
+	const json_t *sym; /* a symbolic attr: evaluated at each run */
 };
 
 struct xgraph;
@@ -45,6 +46,9 @@ struct xnode {
 	size_t *dead; /* values whose last use is this node */
 	size_t n_dead;
 	struct xgraph **subgraphs; /* by name, for higher-order operators */
+	int symbolic;              /* makes symbolic values only: evaluated, not run */
+	int has_sym;               /* some attrs are symbolic (see symbols.c) */
+	json_t *attrs_now;         /* with has_sym: the attrs of this run, evaluated */
 };
 
 struct xgraph {
@@ -68,6 +72,9 @@ struct irx_exec {
 	irx_th **bound;   /* weights and constants, by value id */
 	char *custom;     /* custom objects: never bound */
 	size_t peak_live; /* with o.measure: bytes, see irx_exec_memory() */
+	json_t *preset;   /* symbols set by irx_exec_set_symbol() */
+	json_t *syms;     /* symbol -> size, bound for the current run */
+	json_t *symvals;  /* symbolic value name -> its value in this run */
 };
 
 struct irx_exec_call {
@@ -78,9 +85,27 @@ struct irx_exec_call {
 };
 
 /* exec.c */
-/* Does T have META's dtype and shape?  Describes both into the buffers. */
-int exec_fits(const irx_tensor *t, const json_t *meta, char *want, char *got, size_t size);
 int exec_is_float(enum irx_dtype dtype);
+
+/* symbols.c: dynamic shapes at run time (see there) */
+/* Does T have META's dtype and shape?  Describes both into the buffers.
+ * Symbolic sizes are evaluated with X's bindings (X may be NULL). */
+int exec_fits(const irx_tensor *t, const json_t *meta, const irx_exec *x, char *want, char *got,
+	      size_t size);
+/* Size D (an integer or an expression) with the run's bindings; -1 when
+ * it cannot be evaluated. */
+int exec_sym_dim(int64_t *out, const irx_exec *x, const json_t *d);
+/* Bind the symbols from the inputs' shapes and check their ranges. */
+int exec_sym_bind_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error *err);
+/* Bind the data-dependent symbols an output's shape introduces. */
+int exec_sym_bind_output(irx_exec *x, const irx_tensor *t, const json_t *meta, irx_error *err);
+/* Whether attr V refers to a symbolic value. */
+int exec_sym_is_ref(const json_t *v);
+/* Attr V with its symbolic values evaluated (new reference). */
+int exec_sym_attr(json_t **out, const irx_exec *x, const json_t *v, const char *node,
+		  irx_error *err);
+/* Evaluate the symbolic outputs of N into the run's values. */
+int exec_sym_node(irx_exec *x, const struct xnode *n, irx_error *err);
 
 /* guard.c: what the executor refuses (see there) */
 void exec_resolve_bounds(irx_exec_options *o);
@@ -90,8 +115,7 @@ int exec_check_dtype(const json_t *meta, irx_error *err);
 int exec_check_bounds(const irx_exec *x, const struct xgraph *g, const struct xnode *n,
 		      irx_error *err);
 int exec_check_bodies(const struct xnode *n, irx_error *err);
-int exec_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *vals,
-		      irx_error *err);
+int exec_check_claims(irx_exec *x, const struct xnode *n, irx_th *const *vals, irx_error *err);
 
 /* executors.c */
 /* The executor of OP_TYPE: from SET (may be NULL), else a built-in one. */

@@ -174,8 +174,10 @@ static int unread(const struct xnode *n, size_t v)
 	return 0;
 }
 
-int exec_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *vals, irx_error *err)
+int exec_check_claims(irx_exec *x, const struct xnode *n, irx_th *const *vals, irx_error *err)
 {
+	int rc;
+
 	for (size_t k = 0; k < n->n_out; k++) {
 		const json_t *m = n->out_meta[k];
 		char want[256], got[256];
@@ -192,7 +194,9 @@ int exec_check_claims(const irx_exec *x, const struct xnode *n, irx_th *const *v
 			    irx_dtype_from_name(json_string_value(json_object_get(m, "dtype")))))
 			t.dtype =
 				irx_dtype_from_name(json_string_value(json_object_get(m, "dtype")));
-		if (!exec_fits(&t, m, want, got, sizeof(want)))
+		if (x->syms && (rc = exec_sym_bind_output(x, &t, m, err)))
+			return rc;
+		if (!exec_fits(&t, m, x, want, got, sizeof(want)))
 			return irx_error_set(
 				err, IRX_EFORMAT, "output %zu ('%s') is %s, the IR claims %s", k,
 				json_string_value(json_object_get(m, "name")), got, want);

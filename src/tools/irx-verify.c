@@ -19,6 +19,9 @@
 #include "node-report.h"
 #include "run.h"
 
+/* The JSON report: docs/verify-report.schema.json.  The version changes
+ * only when a field changes meaning or goes; new fields may appear. */
+
 struct args {
 	struct run_args run;
 	const char *expected, *reference, *trace, *against, *node_data, *mutated;
@@ -389,9 +392,10 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 	if (!rc && a->mutated)
 		rc = compare_mutations(a, r, mut_report, &bad_mut, &n_mut);
 	if (!rc && a->json) {
-		json_t *doc =
-			json_pack("{s:b,s:I,s:I,s:o}", "match", !bad && !bad_mut, "outputs",
-				  (json_int_t)n, "mismatched", (json_int_t)bad, "results", report);
+		json_t *doc = json_pack("{s:s,s:i,s:b,s:I,s:I,s:o}", "format", REPORT_FORMAT,
+					"format_version", REPORT_VERSION, "match", !bad && !bad_mut,
+					"outputs", (json_int_t)n, "mismatched", (json_int_t)bad,
+					"results", report);
 		report = NULL;
 		if (mut_report)
 			json_object_set_new(doc, "mutations",

@@ -384,6 +384,9 @@ int nr_finish(struct nr_report *r, const char *ir, int json, json_t **out)
 				"nodes_compared", (json_int_t)r->compared, "diverging",
 				(json_int_t)r->diverging, "inheriting", (json_int_t)r->inheriting,
 				"own_error", r->own_how, "nodes", nodes);
+		if (doc) /* it may be printed alone (and is then a whole report) */
+			json_object_update_new(doc, json_pack("{s:s,s:i}", "format", REPORT_FORMAT,
+							      "format_version", REPORT_VERSION));
 		if (doc && r->against)
 			json_object_set_new(doc, "against", json_string(r->against));
 		if (doc && r->culprit >= 0)

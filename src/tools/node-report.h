@@ -77,6 +77,10 @@ int nr_compare(struct nr_figure *f, const char *name, const irx_tensor *got, int
  * *DOC (new) instead, for the caller to write.  An exit status: 0 when
  * every compared node matches, 1 when one does not, 2 when none was
  * compared or the report cannot be written. */
+/* What irx-verify's JSON reports say they are (docs/verify-report.schema.json). */
+#define REPORT_FORMAT "irx-verify-report"
+#define REPORT_VERSION 1
+
 int nr_finish(struct nr_report *r, const char *ir, int json, json_t **doc);
 
 /* The per-node figures as Model Explorer node data (a JSON file that Model

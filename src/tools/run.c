@@ -16,7 +16,7 @@
 /* clang-format off */
 enum {
 	OPT_RANDOM = 0x200, OPT_SEED, OPT_STRICT, OPT_THREADS, OPT_DECOMPOSE, OPT_ALLOW_OP,
-	OPT_MAX_MEMORY, OPT_MAX_ELEMENTS, OPT_MAX_ITERATIONS
+	OPT_MAX_MEMORY, OPT_MAX_ELEMENTS, OPT_MAX_ITERATIONS, OPT_BIND
 };
 /* clang-format on */
 
@@ -32,6 +32,9 @@ static const struct argp_option run_options[] = {
 	{"random-inputs", OPT_RANDOM, NULL, 0,
 	 "Random inputs of the graph inputs' shapes and dtypes instead", 1},
 	{"seed", OPT_SEED, "N", 0, "Seed of --random-inputs (default 0)", 1},
+	{"bind", OPT_BIND, "SYMBOL=N", 0,
+	 "A dynamic IR: give symbolic size SYMBOL the value N (within its range) for "
+	 "--random-inputs; with --inputs, the inputs must agree (repeatable)", 1},
 	{"strict", OPT_STRICT, NULL, 0, "Tensors in the weights that the IR does not use are an error", 1},
 	{"threads", OPT_THREADS, "N", 0, "Intra-op threads (default: libtorch's)", 1},
 	{"decompose", OPT_DECOMPOSE, NULL, 0,
@@ -111,6 +114,20 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 		a->seed = n;
 		return 0;
 	case OPT_STRICT: a->strict = 1; return 0;
+	case OPT_BIND: {
+		const char *eq = strchr(arg, '=');
+		struct run_bind *b = &a->binds[a->n_binds];
+		if (a->n_binds == sizeof(a->binds) / sizeof(a->binds[0]))
+			argp_error(state, "at most 16 --bind symbols");
+		if (!eq || eq == arg || (size_t)(eq - arg) > 63 || number(eq + 1, INT64_MAX, &n))
+			argp_error(state,
+				   "--bind takes SYMBOL=N (N a non-negative integer), not '%s'",
+				   arg);
+		snprintf(b->name, sizeof(b->name), "%.*s", (int)(eq - arg), arg);
+		b->value = (int64_t)n;
+		a->n_binds++;
+		return 0;
+	}
 	case OPT_ALLOW_OP:
 		if (a->n_allow_ops == sizeof(a->allow_ops) / sizeof(a->allow_ops[0]))
 			argp_error(state, "at most 64 --allow-op operators");
@@ -253,23 +270,14 @@ static int make_inputs(struct run *r, const struct run_args *a)
 				&r->inputs[i], t,
 				&err); /* a model may update its inputs in place: each run gets them fresh */
 		} else {
-			const json_t *shape = json_object_get(m, "shape");
 			int64_t dims[IRX_TENSOR_MAX_DIMS];
-			size_t d;
-			json_t *v;
-			if (json_array_size(shape) > IRX_TENSOR_MAX_DIMS)
-				return tool_fail("input '%s' has too many dimensions", name);
-			json_array_foreach(shape, d, v) {
-				if (!json_is_integer(v))
-					return tool_fail(
-						"input '%s' has a symbolic size: give --inputs",
-						name);
-				dims[d] = json_integer_value(v);
-			}
-			rc = irx_th_random(
-				&r->inputs[i],
-				irx_dtype_from_name(json_string_value(json_object_get(m, "dtype"))),
-				dims, (int)json_array_size(shape), a->seed + i, &err);
+			int ndim;
+			rc = irx_exec_input_shape(dims, &ndim, r->x, i, &err);
+			if (!rc)
+				rc = irx_th_random(&r->inputs[i],
+						   irx_dtype_from_name(json_string_value(
+							   json_object_get(m, "dtype"))),
+						   dims, ndim, a->seed + i, &err);
 		}
 		if (rc) {
 			snprintf(err.source, sizeof(err.source), "%s",
@@ -340,8 +348,18 @@ int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options 
 		if ((rc = open_weights(r, a->weights[i])))
 			return rc;
 	snprintf(err.source, sizeof(err.source), "%s", a->ir);
-	if (irx_exec_new(&r->x, r->ir, &opts, &err) ||
-	    irx_exec_bind(r->x, (const irx_tensors *const *)r->weights, r->n_weights, &err)) {
+	if (irx_exec_new(&r->x, r->ir, &opts, &err)) {
+		tool_report(&err);
+		return EXIT_ERROR;
+	}
+	for (size_t i = 0; i < a->n_binds; i++)
+		if (irx_exec_set_symbol(r->x, a->binds[i].name, a->binds[i].value, &err)) {
+			snprintf(err.where, sizeof(err.where), "--bind %s=%lld", a->binds[i].name,
+				 (long long)a->binds[i].value);
+			tool_report(&err);
+			return EXIT_ERROR;
+		}
+	if (irx_exec_bind(r->x, (const irx_tensors *const *)r->weights, r->n_weights, &err)) {
 		tool_report(&err);
 		return EXIT_ERROR;
 	}

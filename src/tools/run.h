@@ -24,6 +24,11 @@ struct run_args {
 	size_t n_allow_ops;
 	size_t max_memory; /* 0: the library's defaults */
 	uint64_t max_elements, max_iterations;
+	struct run_bind {
+		char name[64];
+		int64_t value;
+	} binds[16]; /* --bind SYMBOL=N, repeatable */
+	size_t n_binds;
 };
 
 struct run {

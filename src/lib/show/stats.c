@@ -665,8 +665,10 @@ irx_status irx_stats(json_t **out, const json_t *ir, const irx_view_options *opt
 	    json_object_set_new(totals, "symbolic", json_boolean(w.sym)))
 		goto nomem;
 	json_t *mods = module_list(&w.acc, opts->depth), *ops = op_list(w.by_op);
-	doc = json_pack("{s:O?,s:O,s:o?,s:o?}", "model_name", json_object_get(ir, "model_name"),
-			"totals", totals, "by_module", mods, "by_op", ops);
+	/* format and format_version: docs/stats.schema.json, for consumers */
+	doc = json_pack("{s:s,s:i,s:O?,s:O,s:o?,s:o?}", "format", "irx-stats", "format_version", 1,
+			"model_name", json_object_get(ir, "model_name"), "totals", totals,
+			"by_module", mods, "by_op", ops);
 	if (!doc || !mods || !ops)
 		goto nomem;
 	if (opts->fold) {
