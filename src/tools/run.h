@@ -22,6 +22,8 @@ struct run_args {
 	size_t n_allow_ops;
 	size_t max_memory; /* 0: the library's defaults */
 	uint64_t max_elements, max_iterations;
+	const char *plugins[16]; /* --plugin, repeatable */
+	size_t n_plugins;
 };
 
 struct run {
@@ -34,6 +36,7 @@ struct run {
 	irx_th **inputs;
 	size_t n_inputs;
 	irx_exec *x;
+	irx_executors *plugins; /* what --plugin libraries registered, or NULL */
 };
 
 /* The options every running tool takes, as an argp child whose input is
