@@ -244,7 +244,7 @@ static int dims_attr(irx_exec_call *c, const char *name, int ndim, int64_t *dims
 static int squeeze_dims(irx_exec_call *c, void *user, irx_error *err)
 {
 	irx_th *self = irx_exec_call_arg(c, "self", 0), *cur, *next;
-	int64_t dims[IRX_TENSOR_MAX_DIMS];
+	int64_t dims[IRX_TENSOR_MAX_DIMS] = {0};
 	irx_tensor v;
 	int n, rc = IRX_OK;
 

@@ -810,7 +810,7 @@ irx_status irx_th_module_load(irx_th_module **out, const char *path, irx_error *
 	const char *unknown = rc && err ? strstr(err->text, "Unknown builtin op: ") : nullptr;
 	if (unknown) {
 		std::string op(unknown + strlen("Unknown builtin op: "));
-		op = op.substr(0, op.find_first_of(". \n"));
+		op.resize(std::min(op.size(), op.find_first_of(". \n")));
 		err->code = IRX_OK; /* set_error keeps a first error */
 		return fail(err, IRX_EUNSUPPORTED,
 			    "libtorch " + std::string(irx_th_version()) +
