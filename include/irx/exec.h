@@ -158,7 +158,39 @@ IRX_API irx_status irx_executors_new(irx_executors **out, irx_error *err);
  */
 IRX_API irx_status irx_executors_add(irx_executors *set, const char *op_type, irx_executor_fn fn,
 				     void *user, irx_error *err);
+/**
+ * Run nodes of OP_TYPE with FN (and USER, borrowed) only where the linked
+ * libtorch has no operator of that name, or lacks an argument the node
+ * passes, or with the decompose option: a decomposition into operators it
+ * has (a newer ATen operator on an older libtorch).  Executors come first,
+ * then libtorch, then decompositions.  Adding an op_type again replaces it.
+ */
+IRX_API irx_status irx_executors_add_decomposition(irx_executors *set, const char *op_type,
+						   irx_executor_fn fn, void *user, irx_error *err);
 IRX_API void irx_executors_free(irx_executors *set);
+
+/* ---- plugins: executors and decompositions from a shared library -------- */
+
+/**
+ * The entry point every plugin defines, by this name (IRX_PLUGIN_INIT):
+ *
+ *     irx_status irx_plugin_init(irx_executors *set, irx_error *err);
+ *
+ * It adds the plugin's executors and decompositions to SET with
+ * irx_executors_add() and irx_executors_add_decomposition(), and returns
+ * IRX_OK, or an error with ERR's text filled.  examples/plugin-clamp-scale.c
+ * is one; irx-exec(1) and irx-verify(1) load them with --plugin.
+ */
+typedef irx_status (*irx_plugin_init_fn)(irx_executors *set, irx_error *err);
+#define IRX_PLUGIN_INIT "irx_plugin_init"
+
+/**
+ * Load the shared library at PATH (a path with a slash: never searched
+ * for) and call its irx_plugin_init() on SET.  The library stays loaded
+ * until irx_executors_free(SET).  Fails when it cannot be loaded, has no
+ * entry point, or the entry point fails; ERR's source is PATH.
+ */
+IRX_API irx_status irx_executors_load_plugin(irx_executors *set, const char *path, irx_error *err);
 
 /** The node being run, from the IR; borrowed. */
 IRX_API const json_t *irx_exec_call_node(const irx_exec_call *c);

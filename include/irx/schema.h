@@ -87,6 +87,16 @@ IRX_API irx_status irx_schema_registry_lookup(const irx_schema **out,
 IRX_API int irx_schema_is_operator(const char *op_type);
 
 /**
+ * Why a node of OP_TYPE can run nowhere, with the fix, or NULL.  A Python
+ * callable that an export recorded in the graph ("torch._functorch.
+ * predispatch._add_batch_dim", torch.vmap's bookkeeping in a pre-dispatch
+ * export) is neither an operator nor a higher-order operator: no libtorch
+ * runs it.  The converter warns, irx-dump --check lists it; the text is
+ * static.
+ */
+IRX_API const char *irx_schema_unrunnable(const char *op_type);
+
+/**
  * Why irx refuses to run the operator of schema S, or NULL when it may
  * (src/lib/graph/op-policy.c, irx-exec(1)): an operator outside the aten and
  * prims namespaces, one with a str argument that names a file, or one

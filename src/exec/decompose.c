@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "exec/exec.h"
+#include "irx/dtype.h"
 
 /* One-line macros, laid out by hand */
 /* clang-format off */
@@ -267,17 +268,328 @@ out:
 	return rc;
 }
 
+/* ---- torch 2.x operators that libtorch 1.13 lacks (docs/newer-ops.md) ---- */
+
+/* The dims of attr NAME (an int list) normalized to [0, NDIM), largest
+ * first, each once, into DIMS; their count, or -1 when out of range.  An
+ * absent, null or empty list is every dim (as torch's reductions take it). */
+static int dims_attr(irx_exec_call *c, const char *name, int ndim, int64_t *dims)
+{
+	const json_t *l = irx_exec_call_attr(c, name), *v;
+	int seen[IRX_TENSOR_MAX_DIMS] = {0}, n = 0;
+	size_t i;
+
+	if (!json_array_size(l)) {
+		for (int d = ndim - 1; d >= 0; d--)
+			dims[n++] = d;
+		return n;
+	}
+	json_array_foreach(l, i, v) {
+		int64_t d = json_integer_value(v);
+		if (!json_is_integer(v) || d < -(int64_t)(ndim ? ndim : 1) ||
+		    d >= (ndim ? ndim : 1))
+			return -1;
+		d = d < 0 ? d + (ndim ? ndim : 1) : d;
+		if (d < IRX_TENSOR_MAX_DIMS && !seen[d])
+			seen[d] = 1;
+	}
+	for (int d = IRX_TENSOR_MAX_DIMS - 1; d >= 0; d--)
+		if (seen[d])
+			dims[n++] = d;
+	return n;
+}
+
+/* squeeze.dims(self, int[] dim): squeeze.dim once per dim, the largest
+ * first so that the others keep their places (a dim whose size is not 1
+ * stays, as torch leaves it). */
+static int squeeze_dims(irx_exec_call *c, void *user, irx_error *err)
+{
+	irx_th *self = irx_exec_call_arg(c, "self", 0), *cur, *next;
+	int64_t dims[IRX_TENSOR_MAX_DIMS] = {0};
+	irx_tensor v;
+	int n, rc = IRX_OK;
+
+	if (!self)
+		return IRX_EFORMAT;
+	irx_th_view(&v, self);
+	if (!json_array_size(irx_exec_call_attr(c, "dim")))
+		n = 0; /* squeeze.dims(x, []) squeezes nothing */
+	else if ((n = dims_attr(c, "dim", v.ndim, dims)) < 0)
+		return irx_error_set(err, IRX_EFORMAT, "squeeze.dims: a dim is out of range");
+	cur = irx_th_retain(self);
+	for (int i = 0; i < n && !rc && v.ndim; i++) {
+		if (v.shape[dims[i]] != 1)
+			continue;
+		rc = CALL("aten.squeeze.dim", &next, {"self", T(cur)}, {"dim", I(dims[i])});
+		irx_th_free(cur);
+		cur = rc ? NULL : next;
+	}
+	if (rc)
+		return rc;
+	return irx_exec_call_set_output(c, 0, cur, err);
+}
+
+/* empty_permuted(size, physical_layout, dtype, ...): an empty tensor of
+ * SIZE.  Only the strides differ from torch's (the physical layout), and
+ * an empty tensor has no values to compare: what fills it keeps its
+ * values. */
+static int empty_permuted(irx_exec_call *c, void *user, irx_error *err)
+{
+	const json_t *size = irx_exec_call_attr(c, "size"), *dtype = irx_exec_call_attr(c, "dtype"),
+		     *v;
+	int64_t dims[IRX_TENSOR_MAX_DIMS];
+	irx_th *out;
+	size_t i;
+	int rc;
+
+	if (!json_is_array(size) || json_array_size(size) > IRX_TENSOR_MAX_DIMS)
+		return irx_error_set(err, IRX_EFORMAT,
+				     "empty_permuted: size is not a list of sizes");
+	json_array_foreach(size, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return irx_error_set(err, IRX_EFORMAT,
+					     "empty_permuted: size is not a list of sizes");
+		dims[i] = json_integer_value(v);
+	}
+	irx_th_value sz = {.kind = IRX_TH_INTS, .u.ints = {dims, json_array_size(size)}};
+	irx_th_value dt = json_is_string(dtype) ? (irx_th_value){.kind = IRX_TH_STR,
+								 .u.s = json_string_value(dtype)}
+						: (irx_th_value)NONE;
+	if ((rc = CALL("aten.empty.memory_format", &out, {"size", sz}, {"dtype", dt})))
+		return rc;
+	return irx_exec_call_set_output(c, 0, out, err);
+}
+
+/* The machine epsilon torch's rms_norm takes when eps is None. */
+static double eps_of(enum irx_dtype d)
+{
+	switch (d) {
+	case IRX_DTYPE_FLOAT64: return 2.220446049250313e-16;
+	case IRX_DTYPE_FLOAT16: return 0.0009765625;
+	case IRX_DTYPE_BFLOAT16: return 0.0078125;
+	default: return 1.1920928955078125e-07;
+	}
+}
+
+/*
+ * rms_norm(input, normalized_shape, weight=None, eps=None), as torch's
+ * composite: x * rsqrt(mean(x^2 over the normalized dims) + eps) * weight,
+ * computed in float32 for half-precision inputs and cast back.
+ */
+static int rms_norm(irx_exec_call *c, void *user, irx_error *err)
+{
+	irx_th *in = irx_exec_call_arg(c, "input", 0), *w = irx_exec_call_arg(c, "weight", 0);
+	irx_th *x = NULL, *sq = NULL, *mean = NULL, *r = NULL, *normed = NULL, *cast = NULL,
+	       *out = NULL;
+	size_t k = json_array_size(irx_exec_call_attr(c, "normalized_shape"));
+	int64_t dims[IRX_TENSOR_MAX_DIMS];
+	irx_tensor v;
+	int rc, half;
+
+	if (!in)
+		return IRX_EFORMAT;
+	irx_th_view(&v, in);
+	if (!k || k > (size_t)v.ndim)
+		return irx_error_set(err, IRX_EFORMAT,
+				     "rms_norm: normalized_shape does not fit the input");
+	for (size_t i = 0; i < k; i++)
+		dims[i] = (int64_t)v.ndim - (int64_t)k + (int64_t)i;
+	half = v.dtype == IRX_DTYPE_FLOAT16 || v.dtype == IRX_DTYPE_BFLOAT16;
+	if (half)
+		rc = irx_th_to_dtype(&x, in, IRX_DTYPE_FLOAT32, err);
+	else
+		x = irx_th_retain(in), rc = IRX_OK;
+	if (rc)
+		return rc;
+	irx_th_value dl = {.kind = IRX_TH_INTS, .u.ints = {dims, k}};
+	const json_t *eps = irx_exec_call_attr(c, "eps");
+	if ((rc = CALL("aten.mul.Tensor", &sq, {"self", T(x)}, {"other", T(x)})) ||
+	    (rc = CALL("aten.mean.dim", &mean, {"self", T(sq)}, {"dim", dl}, {"keepdim", B(1)})) ||
+	    (rc = CALL(
+		     "aten.add.Scalar", &r, {"self", T(mean)},
+		     {"other", F(json_is_number(eps) ? json_number_value(eps) : eps_of(v.dtype))})))
+		goto done;
+	irx_th_free(sq);
+	sq = NULL;
+	if ((rc = CALL("aten.rsqrt.default", &sq, {"self", T(r)})) ||
+	    (rc = CALL("aten.mul.Tensor", &normed, {"self", T(x)}, {"other", T(sq)})))
+		goto done;
+	if (half && (rc = irx_th_to_dtype(&cast, normed, v.dtype, err)))
+		goto done;
+	if (!half)
+		cast = irx_th_retain(normed);
+	if (w)
+		rc = CALL("aten.mul.Tensor", &out, {"self", T(cast)}, {"other", T(w)});
+	else
+		out = irx_th_retain(cast);
+	if (!rc) {
+		rc = irx_exec_call_set_output(c, 0, out, err);
+		out = NULL;
+	}
+done:
+	irx_th_free(x);
+	irx_th_free(sq);
+	irx_th_free(mean);
+	irx_th_free(r);
+	irx_th_free(normed);
+	irx_th_free(cast);
+	irx_th_free(out);
+	return rc;
+}
+
+/* any.dims / all.dims(self, int[]? dim=None, bool keepdim=False): any.dim
+ * (all.dim) once per dim, the largest first; no dims is every dim. */
+static int reduce_dims(irx_exec_call *c, const char *op, irx_error *err)
+{
+	irx_th *self = irx_exec_call_arg(c, "self", 0), *cur, *next;
+	int64_t dims[IRX_TENSOR_MAX_DIMS];
+	int keep = json_is_true(irx_exec_call_attr(c, "keepdim"));
+	irx_tensor v;
+	int n, rc = IRX_OK;
+
+	if (!self)
+		return IRX_EFORMAT;
+	irx_th_view(&v, self);
+	if ((n = dims_attr(c, "dim", v.ndim, dims)) < 0)
+		return irx_error_set(err, IRX_EFORMAT, "any.dims/all.dims: a dim is out of range");
+	cur = irx_th_retain(self);
+	if (!v.ndim) { /* a scalar: any.dim on dim 0 (or -1) of it */
+		rc = CALL(op, &next, {"self", T(cur)}, {"dim", I(0)}, {"keepdim", B(keep)});
+		irx_th_free(cur);
+		cur = rc ? NULL : next;
+	}
+	for (int i = 0; i < n && !rc && v.ndim; i++) {
+		rc = CALL(op, &next, {"self", T(cur)}, {"dim", I(dims[i])}, {"keepdim", B(keep)});
+		irx_th_free(cur);
+		cur = rc ? NULL : next;
+	}
+	if (rc)
+		return rc;
+	return irx_exec_call_set_output(c, 0, cur, err);
+}
+
+static int any_dims(irx_exec_call *c, void *user, irx_error *err)
+{
+	return reduce_dims(c, "aten.any.dim", err);
+}
+
+static int all_dims(irx_exec_call *c, void *user, irx_error *err)
+{
+	return reduce_dims(c, "aten.all.dim", err);
+}
+
+/* ---- custom operators of model libraries (docs/newer-ops.md) ------------ */
+
+/* Element I of a 1-D integer tensor. */
+static int64_t int_at(const irx_tensor *t, int64_t i)
+{
+	if (t->dtype == IRX_DTYPE_INT32) {
+		int32_t x;
+		memcpy(&x, t->data + (size_t)i * t->strides[0] * 4, 4);
+		return x;
+	}
+	int64_t x;
+	memcpy(&x, t->data + (size_t)i * t->strides[0] * 8, 8);
+	return x;
+}
+
+/*
+ * transformers::grouped_mm_fallback(Tensor input, Tensor weight, Tensor offs)
+ * -> Tensor: transformers' mixture-of-experts fallback (integrations/moe.py;
+ * mixtral, qwen3_moe).  Rows start..end of input (S, in) times expert i's
+ * weight (E, in, out), for the cumulative ends offs (E); rows past the last
+ * end are zero.  The ends are data: checked to rise within 0..S.
+ */
+static int grouped_mm(irx_exec_call *c, void *user, irx_error *err)
+{
+	irx_th *in = irx_exec_call_arg(c, "input", 0), *w = irx_exec_call_arg(c, "weight", 0);
+	irx_th *offs = irx_exec_call_arg(c, "offs", 0);
+	irx_th **parts = NULL, *rows = NULL, *wi = NULL, *out = NULL;
+	irx_tensor iv, wv, ov;
+	size_t n = 0;
+	int64_t start = 0;
+	int rc = IRX_OK;
+
+	if (!in || !w || !offs)
+		return irx_error_set(err, IRX_EFORMAT,
+				     "grouped_mm_fallback needs input, weight and offs");
+	irx_th_view(&iv, in);
+	irx_th_view(&wv, w);
+	irx_th_view(&ov, offs);
+	if (iv.ndim != 2 || wv.ndim != 3 || ov.ndim != 1 || ov.shape[0] != wv.shape[0] ||
+	    iv.shape[1] != wv.shape[1] ||
+	    (ov.dtype != IRX_DTYPE_INT64 && ov.dtype != IRX_DTYPE_INT32))
+		return irx_error_set(
+			err, IRX_EFORMAT,
+			"grouped_mm_fallback: input (S, in), weight (E, in, out) and integer "
+			"offs (E) do not fit");
+	if (!(parts = calloc((size_t)ov.shape[0] + 2, sizeof(*parts))))
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	for (int64_t i = 0; i < ov.shape[0] && !rc; i++) {
+		int64_t end = int_at(&ov, i);
+		if (end < start || end > iv.shape[0]) {
+			rc = irx_error_set(
+				err, IRX_EFORMAT,
+				"grouped_mm_fallback: offs must rise from 0 to at most the rows "
+				"of input");
+			break;
+		}
+		if (end == start)
+			continue;
+		if (!(rc = CALL("aten.slice.Tensor", &rows, {"self", T(in)}, {"dim", I(0)},
+				{"start", I(start)}, {"end", I(end)}, {"step", I(1)})) &&
+		    !(rc = CALL("aten.select.int", &wi, {"self", T(w)}, {"dim", I(0)},
+				{"index", I(i)})))
+			rc = CALL("aten.mm.default", &parts[n], {"self", T(rows)}, {"mat2", T(wi)});
+		if (!rc)
+			n++;
+		irx_th_free(rows);
+		irx_th_free(wi);
+		rows = wi = NULL;
+		start = end;
+	}
+	if (!rc && (start < iv.shape[0] || !n)) {
+		const int64_t shape[2] = {iv.shape[0] - start, wv.shape[2]};
+		irx_th_value size = {.kind = IRX_TH_INTS, .u.ints = {shape, 2}};
+		if (!(rc = CALL("aten.new_zeros.default", &parts[n], {"self", T(in)},
+				{"size", size})))
+			n++;
+	}
+	if (!rc) {
+		irx_th_value list = {.kind = IRX_TH_TENSORS, .u.tensors = {parts, n}};
+		if (!(rc = CALL("aten.cat.default", &out, {"tensors", list}, {"dim", I(0)})))
+			rc = irx_exec_call_set_output(c, 0, out, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		irx_th_free(parts[i]);
+	free(parts);
+	return rc;
+}
+
 static const struct {
 	const char *op_type;
 	irx_executor_fn fn;
 } table[] = {
+	{"aten.squeeze.dims", squeeze_dims},
+	{"aten.empty_permuted.default", empty_permuted},
+	{"aten.rms_norm.default", rms_norm},
+	{"aten.any.dims", any_dims},
+	{"aten.all.dims", all_dims},
+	{"transformers.grouped_mm_fallback.default", grouped_mm},
 	{"aten.scaled_dot_product_attention.default", sdpa},
 	{"aten._native_batch_norm_legit_no_training.default", batch_norm_no_training},
 	{"aten._native_batch_norm_legit_functional.default", batch_norm_functional},
 };
 
-int exec_find_decomposition(const char *op_type, irx_executor_fn *fn, void **user)
+int exec_find_decomposition(const irx_executors *set, const char *op_type, irx_executor_fn *fn,
+			    void **user)
 {
+	const irx_executor_fn *mine = exec_find_user_decomposition(set, op_type, user);
+
+	if (mine) {
+		*fn = *mine;
+		return 1;
+	}
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (!strcmp(table[i].op_type, op_type)) {
 			*fn = table[i].fn;

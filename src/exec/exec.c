@@ -297,7 +297,8 @@ static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, i
 	int rc;
 
 	if (exec_find_executor(x->o.executors, n->op_type, &n->fn, &n->user) ||
-	    (x->o.decompose && exec_find_decomposition(n->op_type, &n->fn, &n->user)))
+	    (x->o.decompose &&
+	     exec_find_decomposition(x->o.executors, n->op_type, &n->fn, &n->user)))
 		return IRX_OK;
 	if (!exec_split_op_type(n->op_type, name, sizeof(name), overload, sizeof(overload))) {
 		problem(unsupported, "%s (node %s): not an operator name", n->op_type, n->name);
@@ -305,7 +306,7 @@ static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, i
 	}
 	rc = irx_th_op_find(&n->op, name, overload, &e);
 	if (rc == IRX_EUNSUPPORTED) {
-		if (!exec_find_decomposition(n->op_type, &n->fn, &n->user))
+		if (!exec_find_decomposition(x->o.executors, n->op_type, &n->fn, &n->user))
 			problem(unsupported, "%s (node %s)", n->op_type, n->name);
 		return IRX_OK;
 	}
@@ -320,7 +321,8 @@ static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, i
 	if ((rc = plan_args(x, n, unsupported, err)))
 		return rc;
 	/* a newer argument this libtorch lacks: a decomposition may still run it */
-	if (unsupported->n > before.n && exec_find_decomposition(n->op_type, &n->fn, &n->user)) {
+	if (unsupported->n > before.n &&
+	    exec_find_decomposition(x->o.executors, n->op_type, &n->fn, &n->user)) {
 		*unsupported = before;
 		irx_th_op_free(n->op);
 		n->op = NULL;

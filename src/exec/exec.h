@@ -121,7 +121,12 @@ int exec_check_claims(irx_exec *x, const struct xnode *n, irx_th *const *vals, i
 /* The executor of OP_TYPE: from SET (may be NULL), else a built-in one. */
 int exec_find_executor(const irx_executors *set, const char *op_type, irx_executor_fn *fn,
 		       void **user);
-int exec_find_decomposition(const char *op_type, irx_executor_fn *fn, void **user);
+/* The decomposition of OP_TYPE: from SET (may be NULL), else a built-in one. */
+int exec_find_decomposition(const irx_executors *set, const char *op_type, irx_executor_fn *fn,
+			    void **user);
+/* SET's own decomposition of OP_TYPE (its function, *USER set), or NULL. */
+const irx_executor_fn *exec_find_user_decomposition(const irx_executors *set, const char *op_type,
+						    void **user);
 
 /* exec.c: "aten.conv2d.default" -> ("aten::conv2d", ""); 0 when not an
  * operator name. */

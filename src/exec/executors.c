@@ -5,6 +5,7 @@
  */
 #include <config.h>
 
+#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +18,14 @@ struct executor {
 	char *op_type;
 	irx_executor_fn fn;
 	void *user;
+	int decomposition; /* only where libtorch lacks the operator */
 };
 
 struct irx_executors {
 	struct executor *v;
 	size_t n;
+	void **plugins; /* dlopen handles: closed with the set */
+	size_t n_plugins;
 };
 
 irx_status irx_executors_new(irx_executors **out, irx_error *err)
@@ -31,24 +35,25 @@ irx_status irx_executors_new(irx_executors **out, irx_error *err)
 	return IRX_OK;
 }
 
-/* The executor of OP_TYPE in S, or NULL. */
-static struct executor *executor_of(const irx_executors *s, const char *op_type)
+/* The executor (or, with DECOMPOSITION, the decomposition) of OP_TYPE in
+ * S, or NULL. */
+static struct executor *executor_of(const irx_executors *s, const char *op_type, int decomposition)
 {
 	for (size_t i = 0; s && i < s->n; i++)
-		if (!strcmp(s->v[i].op_type, op_type))
+		if (!strcmp(s->v[i].op_type, op_type) && s->v[i].decomposition == decomposition)
 			return &s->v[i];
 	return NULL;
 }
 
-irx_status irx_executors_add(irx_executors *s, const char *op_type, irx_executor_fn fn, void *user,
-			     irx_error *err)
+static irx_status add(irx_executors *s, const char *op_type, irx_executor_fn fn, void *user,
+		      int decomposition, irx_error *err)
 {
 	struct executor *e, *v;
 
 	if (!s || !op_type || !fn)
 		return irx_error_set(err, IRX_EINVAL,
 				     "an executor needs a set, an op_type and a function");
-	if ((e = executor_of(s, op_type))) {
+	if ((e = executor_of(s, op_type, decomposition))) {
 		e->fn = fn, e->user = user;
 		return IRX_OK;
 	}
@@ -58,8 +63,32 @@ irx_status irx_executors_add(irx_executors *s, const char *op_type, irx_executor
 	if (!(v[s->n].op_type = strdup(op_type)))
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	v[s->n].fn = fn;
+	v[s->n].decomposition = decomposition;
 	v[s->n++].user = user;
 	return IRX_OK;
+}
+
+irx_status irx_executors_add(irx_executors *s, const char *op_type, irx_executor_fn fn, void *user,
+			     irx_error *err)
+{
+	return add(s, op_type, fn, user, 0, err);
+}
+
+irx_status irx_executors_add_decomposition(irx_executors *s, const char *op_type,
+					   irx_executor_fn fn, void *user, irx_error *err)
+{
+	return add(s, op_type, fn, user, 1, err);
+}
+
+const irx_executor_fn *exec_find_user_decomposition(const irx_executors *s, const char *op_type,
+						    void **user)
+{
+	const struct executor *e = executor_of(s, op_type, 1);
+
+	if (!e)
+		return NULL;
+	*user = e->user;
+	return &e->fn;
 }
 
 void irx_executors_free(irx_executors *s)
@@ -69,7 +98,62 @@ void irx_executors_free(irx_executors *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i].op_type);
 	free(s->v);
+	for (size_t i = 0; i < s->n_plugins; i++)
+		dlclose(s->plugins[i]);
+	free(s->plugins);
 	free(s);
+}
+
+/* The plugin's code stays mapped as long as the set that holds its
+ * functions: closed by irx_executors_free(), never before. */
+irx_status irx_executors_load_plugin(irx_executors *s, const char *path, irx_error *err)
+{
+	irx_plugin_init_fn init;
+	void *h, **v;
+	const char *why;
+	int rc;
+
+	if (!s || !path)
+		return irx_error_set(err, IRX_EINVAL, "a plugin needs a set and a path");
+	/* a name without a slash would be looked up in the library path */
+	if (!strchr(path, '/')) {
+		rc = irx_error_set(err, IRX_EINVAL,
+				   "cannot load plugin: give a path with a slash (./%s)", path);
+		goto named;
+	}
+	if (!(h = dlopen(path, RTLD_NOW | RTLD_LOCAL))) {
+		why = dlerror();
+		rc = irx_error_set(err, IRX_EIO, "cannot load plugin: %s",
+				   why ? why : "unknown error");
+		goto named;
+	}
+	*(void **)&init = dlsym(h, IRX_PLUGIN_INIT);
+	if (!init) {
+		dlclose(h);
+		rc = irx_error_set(err, IRX_EFORMAT, "not an irx plugin: it defines no %s()",
+				   IRX_PLUGIN_INIT);
+		goto named;
+	}
+	if (!(v = realloc(s->plugins, (s->n_plugins + 1) * sizeof(*v)))) {
+		dlclose(h);
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	}
+	s->plugins = v;
+	v[s->n_plugins++] = h;
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if ((rc = init(s, err))) {
+		if (err && !err->text[0])
+			snprintf(err->text, sizeof(err->text), "%s() failed", IRX_PLUGIN_INIT);
+		if (err)
+			err->code = rc;
+		goto named;
+	}
+	return IRX_OK;
+named:
+	if (err)
+		snprintf(err->source, sizeof(err->source), "%s", path);
+	return rc;
 }
 
 static int err_at(irx_error *err, int code, const char *text)
@@ -333,7 +417,7 @@ static const struct {
 int exec_find_executor(const irx_executors *set, const char *op_type, irx_executor_fn *fn,
 		       void **user)
 {
-	const struct executor *e = executor_of(set, op_type);
+	const struct executor *e = executor_of(set, op_type, 0);
 
 	if (e) {
 		*fn = e->fn;

@@ -128,19 +128,55 @@ static void print_problem(void *ctx, const char *where, const char *msg)
 	putc('\n', p->f);
 }
 
+/* Nodes of GRAPH (at PATH) and of their subgraphs that no libtorch runs
+ * (irx_schema_unrunnable): listed as warnings, since the IR itself holds
+ * together; *N counts them. */
+static void warn_unrunnable(struct problems *p, const json_t *graph, const char *path, size_t *n)
+{
+	const json_t *node;
+	size_t i;
+
+	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
+		const char *op = json_string_value(json_object_get(node, "op_type"));
+		const char *why = op ? irx_schema_unrunnable(op) : NULL, *k;
+		char where[512], msg[1024];
+		json_t *sub;
+
+		snprintf(where, sizeof(where), "%s/nodes/%zu", path, i);
+		if (why) {
+			snprintf(msg, sizeof(msg), "warning: node '%s': %s is %s",
+				 json_string_value(json_object_get(node, "name")), op, why);
+			print_problem(p, where, msg);
+			(*n)++;
+		}
+		json_object_foreach((json_t *)json_object_get(node, "subgraphs"), k, sub) {
+			char sub_path[600];
+			snprintf(sub_path, sizeof(sub_path), "%s/subgraphs/%s", where, k);
+			warn_unrunnable(p, sub, sub_path, n);
+		}
+	}
+}
+
 static int check_ir(const struct args *a, const json_t *doc, FILE *f)
 {
 	struct problems p = {f, a->input};
 	irx_error err = {0};
-	size_t n;
+	size_t n, warnings = 0;
 
 	if (irx_ir_check(&n, doc, print_problem, &p, &err)) {
 		snprintf(err.source, sizeof(err.source), "%s", a->input);
 		tool_report(&err);
 		return EXIT_ERROR;
 	}
+	warn_unrunnable(&p, doc, "", &warnings);
 	if (n)
 		tool_fail("%s: %zu problem%s", a->input, n, n == 1 ? "" : "s");
+	if (warnings) {
+		char msg[96];
+		snprintf(msg, sizeof(msg), "%zu node%s that no libtorch runs", warnings,
+			 warnings == 1 ? "" : "s");
+		tool_warn((void *)a->input, msg);
+	}
 	return n ? EXIT_NEGATIVE : EXIT_OK;
 }
 

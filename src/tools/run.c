@@ -16,7 +16,7 @@
 /* clang-format off */
 enum {
 	OPT_RANDOM = 0x200, OPT_SEED, OPT_STRICT, OPT_THREADS, OPT_DECOMPOSE, OPT_ALLOW_OP,
-	OPT_MAX_MEMORY, OPT_MAX_ELEMENTS, OPT_MAX_ITERATIONS, OPT_BIND
+	OPT_MAX_MEMORY, OPT_MAX_ELEMENTS, OPT_MAX_ITERATIONS, OPT_BIND, OPT_PLUGIN
 };
 /* clang-format on */
 
@@ -40,6 +40,9 @@ static const struct argp_option run_options[] = {
 	{"decompose", OPT_DECOMPOSE, NULL, 0,
 	 "Run operators that irx can decompose through their decompositions even where "
 	 "libtorch has them (to hold the decompositions against libtorch)", 1},
+	{"plugin", OPT_PLUGIN, "LIB.so", 0,
+	 "Load executors and decompositions from the shared library LIB.so through its "
+	 "irx_plugin_init() (a path; repeatable)", 1},
 	{NULL, 0, NULL, 0, "Untrusted IRs (irx-exec(1), section Untrusted IRs):", 2},
 	{"allow-op", OPT_ALLOW_OP, "OP", 0,
 	 "Run operator OP (aten.from_file.default, or aten.from_file for every overload) "
@@ -155,6 +158,11 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 				   arg);
 		return 0;
 	case OPT_DECOMPOSE: a->decompose = 1; return 0;
+	case OPT_PLUGIN:
+		if (a->n_plugins == sizeof(a->plugins) / sizeof(a->plugins[0]))
+			argp_error(state, "at most 16 --plugin libraries");
+		a->plugins[a->n_plugins++] = arg;
+		return 0;
 	case OPT_THREADS:
 		if (number(arg, 4096, &n))
 			argp_error(state, "--threads takes a number from 0 to 4096, not '%s'", arg);
@@ -339,6 +347,17 @@ int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options 
 	opts.max_elements = a->max_elements;
 	opts.max_iterations = a->max_iterations;
 	warn_reference_blas();
+	/* plugins add to the caller's executors; a run with plugins has them all */
+	if (a->n_plugins) {
+		if (o->executors)
+			return tool_fail("--plugin: the tool has executors of its own");
+		if (irx_executors_new(&r->plugins, &err))
+			goto fail;
+		for (size_t i = 0; i < a->n_plugins; i++)
+			if (irx_executors_load_plugin(r->plugins, a->plugins[i], &err))
+				goto fail;
+		opts.executors = r->plugins;
+	}
 	irx_convert_options co = {.warn = tool_warn, .warn_ctx = (void *)a->ir};
 	if (tool_load_model(&r->ir, a->ir, NULL, &co, 1, &err)) {
 		tool_report(&err);
@@ -364,6 +383,9 @@ int run_prepare(struct run *r, const struct run_args *a, const irx_exec_options 
 		return EXIT_ERROR;
 	}
 	return make_inputs(r, a);
+fail:
+	tool_report(&err);
+	return EXIT_ERROR;
 }
 
 int run_execute(struct run *r, const struct run_args *a)
@@ -381,6 +403,7 @@ int run_execute(struct run *r, const struct run_args *a)
 void run_free(struct run *r)
 {
 	irx_exec_free(r->x);
+	irx_executors_free(r->plugins); /* after the plan that runs its code */
 	for (size_t i = 0; i < r->n_inputs; i++)
 		irx_th_free(r->inputs[i]);
 	free(r->inputs);

@@ -29,6 +29,8 @@ struct run_args {
 		int64_t value;
 	} binds[16]; /* --bind SYMBOL=N, repeatable */
 	size_t n_binds;
+	const char *plugins[16]; /* --plugin, repeatable */
+	size_t n_plugins;
 };
 
 struct run {
@@ -41,6 +43,7 @@ struct run {
 	irx_th **inputs;
 	size_t n_inputs;
 	irx_exec *x;
+	irx_executors *plugins; /* what --plugin libraries registered, or NULL */
 };
 
 /* The options every running tool takes, as an argp child whose input is

@@ -800,12 +800,27 @@ void irx_th_each_schema(void (*fn)(void *ctx, const char *schema), void *ctx)
 irx_status irx_th_module_load(irx_th_module **out, const char *path, irx_error *err)
 {
 	*out = nullptr;
-	return guarded(err, [&]() -> irx_status {
+	irx_status rc = guarded(err, [&]() -> irx_status {
 		auto *m = new irx_th_module{torch::jit::load(path, c10::Device(c10::kCPU))};
 		m->m.eval();
 		*out = m;
 		return IRX_OK;
 	});
+	/* A trace from a newer torch calls an operator this libtorch lacks
+	 * (libtorch 1.13 and a trace with attention): said as that, with the
+	 * operator, rather than in the TorchScript compiler's words. */
+	const char *unknown = rc && err ? strstr(err->text, "Unknown builtin op: ") : nullptr;
+	if (unknown) {
+		std::string op(unknown + strlen("Unknown builtin op: "));
+		op.resize(std::min(op.size(), op.find_first_of(". \n")));
+		err->code = IRX_OK; /* set_error keeps a first error */
+		return fail(err, IRX_EUNSUPPORTED,
+			    "libtorch " + std::string(irx_th_version()) +
+				    " cannot load this TorchScript model: it calls " + op +
+				    ", an operator of a newer torch that this libtorch lacks "
+				    "(compare with --expected, torch's own outputs)");
+	}
+	return rc;
 }
 
 void irx_th_module_free(irx_th_module *m) { delete m; }

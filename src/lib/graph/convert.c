@@ -539,6 +539,19 @@ static int node_arguments(struct conv *c, struct scope *s, const json_t *node, j
 	size_t i;
 	int rc;
 
+	/* Found here, not when it fails to run: the fix is at capture. */
+	/* Once per Python module (torch._functorch.predispatch has five calls). */
+	const char *unrunnable = irx_schema_unrunnable(op);
+	if (unrunnable) {
+		char module[256];
+		snprintf(module, sizeof(module), "%.*s", (int)(strrchr(op, '.') - op), op);
+		if (!json_object_get(c->warned, module)) {
+			json_object_set_new(c->warned, module, json_true());
+			base_warn(c->o->warn, c->o->warn_ctx, "node '%s': %s is %s%s",
+				  json_string_value(json_object_get(out, "name")), op, unrunnable,
+				  "; the IR keeps the node, which irx-exec and irx-verify refuse");
+		}
+	}
 	irx_error lookup_err = {0};
 	if ((rc = irx_schema_registry_lookup(&schema, &origin, c->schemas, op, &lookup_err))) {
 		if (rc != IRX_EFORMAT)

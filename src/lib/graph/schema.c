@@ -566,6 +566,24 @@ int irx_schema_is_operator(const char *op_type)
 	return d1 && d1 > op_type && d2 && d2 > d1 + 1 && d2[1] && !strchr(d2 + 1, '.');
 }
 
+const char *irx_schema_unrunnable(const char *op_type)
+{
+	static const char predispatch[] = "torch._functorch.predispatch.";
+
+	if (!strncmp(op_type, predispatch, sizeof(predispatch) - 1))
+		return "torch.vmap's bookkeeping (a pre-dispatch export keeps it as Python calls), "
+		       "not an operator: no libtorch runs it; capture with --decompose "
+		       "(irx-capture --decompose, or ExportedProgram.run_decompositions())";
+	/* operators, higher-order operators and symbolic arithmetic
+	 * ("_operator.mul") are the rest of what an export writes */
+	if (irx_schema_is_operator(op_type) || !strncmp(op_type, "higher_order.", 13) ||
+	    !strncmp(op_type, "_operator.", 10))
+		return NULL;
+	return "a Python call recorded in the graph, not an operator: no libtorch runs it; "
+	       "capture with --decompose (irx-capture --decompose, or "
+	       "ExportedProgram.run_decompositions()) to trace through it";
+}
+
 static int schema_key(const char *op_type, char *key, size_t size)
 {
 	const char *d1 = strchr(op_type, '.'), *d2 = d1 ? strrchr(op_type, '.') : NULL;
