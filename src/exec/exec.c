@@ -559,10 +559,12 @@ irx_status irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options
 	}
 	if (unsupported.n) {
 		irx_exec_free(x);
-		return irx_error_set(err, IRX_EUNSUPPORTED,
-				     "%zu operator%s cannot run with libtorch %s: %s",
-				     unsupported.n, unsupported.n == 1 ? "" : "s", irx_th_version(),
-				     unsupported.text);
+		return irx_error_set(
+			err, IRX_EUNSUPPORTED,
+			"%zu operator%s cannot run with libtorch %s (an executor plugin "
+			"can run a custom operator: --plugin, see irx-exec(1)): %s",
+			unsupported.n, unsupported.n == 1 ? "" : "s", irx_th_version(),
+			unsupported.text);
 	}
 	if (!(x->values = calloc(x->top->n_values + 1, sizeof(*x->values))) ||
 	    !(x->bound = calloc(x->top->n_values + 1, sizeof(*x->bound))) ||

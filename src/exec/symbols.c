@@ -15,6 +15,7 @@
 #include <config.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -298,6 +299,32 @@ static int is_symbol(const char *s)
 	return 1;
 }
 
+/* A size that binds a symbol: "s0" or "K*s0" (K a positive integer, as
+ * torch writes a size that a Dim(...) * K gives).  The symbol's name goes
+ * to SYM; returns K, or 0 for any other size. */
+static int64_t bound_symbol(const char *s, char *sym, size_t size)
+{
+	int64_t k = 1;
+	const char *star = strchr(s, '*');
+
+	if (star) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(s, &end, 10);
+		while (end < star && *end == ' ')
+			end++;
+		if (end != star || v <= 0 || errno)
+			return 0;
+		k = v;
+		for (s = star + 1; *s == ' '; s++)
+			;
+	}
+	if (!is_symbol(s) || strlen(s) >= size)
+		return 0;
+	strcpy(sym, s);
+	return k;
+}
+
 int exec_sym_dim(int64_t *out, const irx_exec *x, const json_t *d)
 {
 	double v;
@@ -425,35 +452,46 @@ int exec_sym_bind_inputs(irx_exec *x, irx_th *const *inputs, size_t n, irx_error
 		json_t *v;
 		irx_th_view(&t, inputs[i]);
 		json_array_foreach(shape, d, v) {
-			const char *s = json_string_value(v);
-			char where[200], what[160];
+			const char *expr = json_string_value(v);
+			char where[200], what[160], s[64];
 			const json_t *had;
-			if (!s || !is_symbol(s) || (int)d >= t.ndim)
+			int64_t k;
+			if (!expr || !(k = bound_symbol(expr, s, sizeof(s))) || (int)d >= t.ndim)
 				continue;
 			snprintf(where, sizeof(where), "input %zu ('%s') dimension %zu", i,
 				 str(m, "name") ? str(m, "name") : "?", d);
 			describe(what, sizeof(what), x, s);
-			if ((had = json_object_get(env, s))) {
-				if (json_integer_value(had) == t.shape[d])
-					continue;
-				const char *first = str(from, s) ? str(from, s) : "as set";
+			if (t.shape[d] % k) {
 				rc = irx_error_set(err, IRX_EINVAL,
-						   "%s is %lld, but %s is %lld %s: they must be "
-						   "equal (symbol %s)",
-						   where, (long long)t.shape[d], s,
-						   (long long)json_integer_value(had), first, what);
+						   "%s is %lld, not %s: not a multiple of %lld %s",
+						   where, (long long)t.shape[d], expr, (long long)k,
+						   what);
 				break;
 			}
-			if (!in_range(x, s, t.shape[d])) {
-				rc = irx_error_set(err, IRX_EINVAL,
-						   "%s is %lld, outside the range of symbol %s "
-						   "(the program's range_constraints)",
-						   where, (long long)t.shape[d], what);
+			const int64_t value = t.shape[d] / k;
+			if ((had = json_object_get(env, s))) {
+				if (json_integer_value(had) == value)
+					continue;
+				const char *first = str(from, s) ? str(from, s) : "as set";
+				rc = irx_error_set(
+					err, IRX_EINVAL,
+					"%s is %lld (%s, so %s is %lld), but %s is %lld %s: "
+					"they must agree (symbol %s)",
+					where, (long long)t.shape[d], expr, s, (long long)value, s,
+					(long long)json_integer_value(had), first, what);
+				break;
+			}
+			if (!in_range(x, s, value)) {
+				rc = irx_error_set(
+					err, IRX_EINVAL,
+					"%s is %lld, so %s is %lld, outside the range of "
+					"symbol %s (the program's range_constraints)",
+					where, (long long)t.shape[d], s, (long long)value, what);
 				break;
 			}
 			char by[240];
 			snprintf(by, sizeof(by), "from %s", where);
-			if (json_object_set_new(env, s, json_integer(t.shape[d])) ||
+			if (json_object_set_new(env, s, json_integer(value)) ||
 			    json_object_set_new(from, s, json_string(by))) {
 				rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
 				break;

@@ -62,7 +62,7 @@ for v in dyn214 dyn26; do
 			assert {k: (v["min"], v["max"]) for k, v in ir.items()} == \
 			       {k: (v["min"], v["max"]) for k, v in want.items()}, (ir, want)
 			PY'
-		sym=$(oracle "$o" 'list(o["symbols"])[0]')
+		sym=$(oracle "$o" '[s for s in o["symbols"] if s.isidentifier()][0]')
 		lo=$(oracle "$o" 'o["symbols"]["'"$sym"'"]["min"]')
 		hi=$(oracle "$o" 'o["symbols"]["'"$sym"'"]["max"]')
 		for s in $(oracle "$o" '[r["size"] for r in o["runs"]]'); do
