@@ -1,7 +1,8 @@
 #!/bin/bash
 # irx benchmark: a meta-device Llama-70B-configuration .pt2 archive (torch 2.14,
 # about 5,000 nodes, 10 MB of program JSON) read by
-#     irx-export ARCHIVE | irx-convert > IR
+#     irx-convert ARCHIVE > IR                   (one process)
+#     irx-export ARCHIVE | irx-convert > IR      (the pipeline)
 # against the Python equivalent (import torch; torch.export.load; walk the
 # graph; write JSON: bench/py_baseline.py) in the sid chroot.
 #
@@ -11,11 +12,12 @@
 # Measures, in one invocation:
 #   (a) creates the archive when missing (bench/gen_llama70b.py in the chroot;
 #       the chroot itself by maint/mkchroot.sh when missing)
-#   (b) wall time of the irx pipeline (hyperfine, best and median) and of the
-#       Python baseline as a whole process (import torch included), plus its
-#       load+walk part timed inside Python; ratios
-#   (c) peak RSS of irx-export and irx-convert (/usr/bin/time -v), of Python too,
-#       and their ratio to the size of the archive's program JSON
+#   (b) wall time of irx in one process and of the pipeline (hyperfine, best
+#       and median) and of the Python baseline as a whole process (import torch
+#       included), plus its load+walk part timed inside Python; ratios
+#   (c) peak RSS of the one process, of irx-export and irx-convert
+#       (/usr/bin/time -v), of Python too, and their ratio to the size of the
+#       archive's program JSON
 #   (d) start-up time of irx-export/irx-convert/irx-dump --version (hyperfine)
 #   (e) ldd of the three tools (libtorch must not be linked)
 #   plus: the IR is byte-identical across two runs (determinism).
@@ -152,6 +154,12 @@ ir_nodes=$("$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["no
 cp "$work/ir1.json" "$cache/llama70b.ir.json"
 
 # ---------------------------------------------------------------- (b) irx time
+echo "== (b) irx-convert ARCHIVE, $runs runs" >&2
+"$CONVERT" "$archive" > "$work/ir-one.json"
+cmp -s "$work/ir-one.json" "$work/ir1.json" || die "irx-convert ARCHIVE and the pipeline give different IR"
+hyperfine --style basic --warmup 2 --runs "$runs" --export-json "$work/hf-one.json" \
+  "'$CONVERT' '$archive' > '$work/ir-one.json'" >&2
+read -r one_best one_med < <(jq -r '.results[0].times[]' "$work/hf-one.json" > "$work/t"; stats "$work/t")
 echo "== (b) irx-export | irx-convert, $runs runs" >&2
 hyperfine --style basic --warmup 2 --runs "$runs" --export-json "$work/hf-irx.json" \
   "'$EXPORT' '$archive' | '$CONVERT' > '$work/ir.json'" >&2
@@ -195,6 +203,8 @@ fi
 
 # ---------------------------------------------------------------- (c) memory
 echo "== (c) peak RSS" >&2
+/usr/bin/time -v -o "$work/one-rss" "$CONVERT" "$archive" -o "$work/ir-one.json"
+one_rss=$(maxrss_kb "$work/one-rss")
 /usr/bin/time -v -o "$work/exp-rss" "$EXPORT" "$archive" -o "$work/prog.json"
 /usr/bin/time -v -o "$work/conv-rss" "$CONVERT" "$work/prog.json" -o "$work/ir.json"
 exp_rss=$(maxrss_kb "$work/exp-rss") conv_rss=$(maxrss_kb "$work/conv-rss")
@@ -242,6 +252,7 @@ echo "archive: $archive  $archive_bytes bytes; program JSON ($entry) $json_bytes
 echo "IR: $ir_bytes bytes, $ir_nodes nodes; byte-identical across two runs: $deterministic"
 echo
 printf '%-44s %12s %12s\n' "time (s)" best median
+printf '%-44s %12.3f %12.3f\n' "irx-convert ARCHIVE (one process)" "$one_best" "$one_med"
 printf '%-44s %12.3f %12.3f\n' "irx-export | irx-convert" "$irx_best" "$irx_med"
 printf '%-44s %12.3f %12.3f\n' "  irx-export alone" "$exp_best" "$exp_med"
 printf '%-44s %12.3f %12.3f\n' "  irx-convert alone" "$conv_best" "$conv_med"
@@ -250,6 +261,8 @@ if [ "$skip_py" != 1 ]; then
   printf '%-44s %12.3f %12.3f\n' "  import torch (inside python)" "$pyi_best" "$pyi_med"
   printf '%-44s %12.3f %12.3f\n' "  torch.export.load + walk + write" "$pylw_best" "$pylw_med"
   echo
+  r_one=$(div "$pyw_med" "$one_med")
+  printf '%-44s %11sx   (target >= 100x: %s)\n' "speed-up, python whole process / one process" "$r_one" "$(ok "$r_one" ">=" 100)"
   r_whole=$(div "$pyw_med" "$irx_med") r_lw=$(div "$pylw_med" "$irx_med")
   printf '%-44s %11sx   (target >= 20x: %s)\n' "speed-up, python whole process / irx" "$r_whole" "$(ok "$r_whole" ">=" 20)"
   printf '%-44s %11sx   (target >= 20x: %s)\n' "speed-up, python load+walk / irx" "$r_lw" "$(ok "$r_lw" ">=" 20)"
@@ -257,13 +270,15 @@ if [ "$skip_py" != 1 ]; then
 fi
 echo
 printf '%-44s %12s %12s\n' "peak RSS" MiB "x JSON"
-for row in "irx-export:$exp_rss" "irx-convert:$conv_rss" ${py_rss:+"python (import torch + load + walk):$py_rss"}; do
+for row in "irx-convert ARCHIVE (one process):$one_rss" "irx-export:$exp_rss" "irx-convert:$conv_rss" ${py_rss:+"python (import torch + load + walk):$py_rss"}; do
   kb=${row##*:}
   printf '%-44s %12.1f %12.1f\n' "${row%:*}" "$(awk -v k="$kb" 'BEGIN {print k/1024}')" "$(awk -v k="$kb" -v j="$json_bytes" 'BEGIN {print k*1024/j}')"
 done
 worst=$(( exp_rss > conv_rss ? exp_rss : conv_rss ))
 echo "(program JSON $json_bytes bytes; irx-export's output $prog_bytes bytes)"
 printf '%-44s %11sx   (target < 10x: %s)\n' "irx peak RSS / program JSON size" "$(div $((worst * 1024)) "$json_bytes")" "$(ok "$(div $((worst * 1024)) "$json_bytes")" "<" 10)"
+r_mem=$(div $((one_rss * 1024)) "$json_bytes")
+printf '%-44s %11sx   (target <= 3x: %s)\n' "one process peak RSS / program JSON size" "$r_mem" "$(ok "$r_mem" "<" 3.05)"
 echo
 printf '%-44s %12s\n' "start-up (--version), mean of $startup_runs" ms
 i=0

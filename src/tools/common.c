@@ -32,6 +32,7 @@ static void print_version(FILE *f, struct argp_state *state)
 
 void tool_init(void)
 {
+	tool_json_pool();
 	argp_program_version_hook = print_version;
 	argp_program_bug_address = PACKAGE_BUGREPORT;
 	argp_err_exit_status = EXIT_USAGE;

@@ -25,6 +25,9 @@ enum tool_exit {
 /* Set argp's version hook and usage status once; call first in main. */
 void tool_init(void);
 
+/* jansson allocates from pools (json-pool.c); before any jansson value. */
+void tool_json_pool(void);
+
 /* Tools that link libtorch name its version, and the BLAS it runs on
  * (NULL: not said), in --version. */
 void tool_set_libtorch(const char *version, const char *blas);

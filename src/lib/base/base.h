@@ -36,6 +36,15 @@
 void base_where(irx_error *e, const char *fmt, ...) BASE_PRINTF(2, 3);
 void base_where_prefix(irx_error *e, const char *fmt, ...) BASE_PRINTF(2, 3);
 void base_source(irx_error *e, const char *source);
+/* Releases what jansson allocated for the caller (json_dumps): with the
+ * free function jansson was given, which need not be free(). */
+static inline void base_json_free(void *p)
+{
+	json_free_t release;
+
+	json_get_alloc_funcs(NULL, &release);
+	release(p);
+}
 /* IRX_EIO "cannot write" when F has its error flag set, else IRX_OK. */
 irx_status base_write_status(FILE *f, irx_error *err);
 

@@ -161,7 +161,7 @@ static int graph(struct ctx *c, const json_t *g, const char *gid, int top)
 			kv("flops", json_sprintf("%llu", (unsigned long long)flops)),
 			kv("module_type", esc(str(n, "module_type") ? str(n, "module_type") : "")),
 			"incomingEdges", "inputsMetadata", "outputsMetadata");
-		free(attrs);
+		base_json_free(attrs);
 		if (!node || json_array_append_new(nodes, node))
 			goto out;
 		ins = json_object_get(node, "inputsMetadata");

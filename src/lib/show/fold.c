@@ -58,7 +58,7 @@ static void put_json(struct buf *b, const json_t *v)
 	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
 
 	puts_(b, s ? s : "null");
-	free(s);
+	base_json_free(s);
 }
 
 static void put_meta(struct buf *b, const json_t *m)

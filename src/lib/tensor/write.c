@@ -304,7 +304,7 @@ irx_status irx_safetensors_write(FILE *f, const irx_tensor *const *tensors, size
 		rc = irx_error_set(err, IRX_EIO, "cannot write safetensors data: %s",
 				   strerror(errno));
 out:
-	free(text);
+	base_json_free(text);
 	free(sz);
 	return rc;
 }
