@@ -422,16 +422,16 @@ int main(int argc, char **argv)
 	tool_init();
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
 	if (a.verdicts) { /* untrusted: checked whole before the picture */
-		json_t *report = NULL;
-		if ((rc = irx_json_load(&report, a.verdicts, &err)) ||
-		    (rc = irx_view_check_verdicts(report, &err))) {
+		json_t *doc = NULL;
+		if ((rc = irx_json_load(&doc, a.verdicts, &err)) ||
+		    (rc = irx_view_check_verdicts(doc, &err))) {
 			if (!err.source[0])
 				snprintf(err.source, sizeof(err.source), "%s", a.verdicts);
 			tool_report(&err);
-			json_decref(report);
+			json_decref(doc);
 			return EXIT_ERROR;
 		}
-		a.view.verdicts = report;
+		a.view.verdicts = doc;
 	}
 	if ((rc = irx_blob_open(&blob, a.input, &err))) {
 		tool_report(&err);
