@@ -77,11 +77,11 @@ int show_verdicts(json_t **out, const json_t *report, irx_error *err)
 		for (int k = 0; json_is_string(v) && k < SHOW_VERDICT_FIRST; k++)
 			if (names[k] && !strcmp(json_string_value(v), names[k]))
 				r = k;
-		const char *what = !json_is_object(e)       ? ""
-				   : !json_is_string(node)  ? ".node"
-				   : !json_is_string(graph) ? ".graph"
-				   : r < 0                  ? ".verdict"
-							    : NULL;
+		const char *what = !json_is_object(e)                             ? ""
+				   : !json_is_string(node) && !json_is_null(node) ? ".node"
+				   : !json_is_string(graph)                       ? ".graph"
+				   : r < 0                                        ? ".verdict"
+										  : NULL;
 		if (what) {
 			json_decref(map);
 			snprintf(where, sizeof(where), "%s.nodes[%zu]%s", root, i, what);
@@ -91,6 +91,8 @@ int show_verdicts(json_t **out, const json_t *report, irx_error *err)
 							      : "not one of match, diverges, "
 								"inherits, not compared");
 		}
+		if (json_is_null(node)) /* irx-verify's entry for a node without a name */
+			continue;
 		if (raise_to(map, json_string_value(graph), json_string_value(node), r)) {
 			json_decref(map);
 			return irx_error_set(err, IRX_ENOMEM, "out of memory");
