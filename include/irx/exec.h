@@ -54,12 +54,20 @@ typedef struct irx_exec_options {
 	size_t max_memory;       /* bytes libtorch may hold; default half the RAM */
 	uint64_t max_elements;   /* elements one node reads and writes; default 2^32 */
 	uint64_t max_iterations; /* of one while_loop; default 2^20 */
+	/* Called like on_node (with on_node_ctx) after each node of a subgraph
+	 * that a higher-order node calls (torch.cond's branch, a while_loop
+	 * body), at every call.  CALLERS holds 2 * DEPTH names, outermost
+	 * first: the calling node's name, then the subgraph's.  NULL: the
+	 * nodes of subgraphs are not reported. */
+	irx_status (*on_subgraph_node)(void *ctx, const char *const *callers, size_t depth,
+				       const json_t *node, irx_th *const *outputs, size_t n,
+				       irx_error *err);
 } irx_exec_options;
 
 /** Every option at its default. */
-#define IRX_EXEC_OPTIONS_INIT                                                 \
-	{                                                                     \
-		NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0 \
+#define IRX_EXEC_OPTIONS_INIT                                                       \
+	{                                                                           \
+		NULL, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, 0, 0, 0, 0, NULL \
 	}
 
 /* The defaults of the bounds above. */

@@ -22,6 +22,11 @@ typedef struct irx_view_options {
 	int depth;      /* modules deeper than DEPTH are merged into their ancestor; <= 0: all */
 	int fold;       /* find repeated, structurally identical blocks */
 	int no_weights; /* pictures: leave weights and constants out */
+	/* dot and mermaid pictures: colour each node by its verdict in this
+	 * report of irx-verify --per-node --report=json (borrowed; NULL: no
+	 * colours), with a legend; a merged or folded box takes the worst
+	 * verdict of the nodes it stands for.  See irx_view_check_verdicts(). */
+	const json_t *verdicts;
 } irx_view_options;
 
 /**
@@ -54,7 +59,20 @@ enum irx_picture_format {
 	IRX_PICTURE_MODEL_EXPLORER = 2,
 };
 
-/** A picture of IR written to F (see irx-dump(1), --format=dot). */
+/**
+ * Whether REPORT can colour a picture (irx_view_options.verdicts): an
+ * irx-verify --per-node --report=json document, or one of its reports
+ * that holds it as "per_node".  IRX_EFORMAT with the JSON path of the
+ * first bad field in ERR's where ("$.nodes[3].verdict") otherwise.
+ */
+IRX_API irx_status irx_view_check_verdicts(const json_t *report, irx_error *err);
+
+/**
+ * A picture of IR written to F (see irx-dump(1), --format=dot).  Verdicts
+ * (OPTS->verdicts) are checked before anything is written; they colour
+ * dot and mermaid, and are IRX_EINVAL with Model Explorer's format (its
+ * node data comes from irx-verify --node-data).
+ */
 IRX_API irx_status irx_dump_picture(FILE *f, const json_t *ir, const irx_view_options *opts,
 				    enum irx_picture_format fmt, irx_error *err);
 

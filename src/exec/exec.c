@@ -606,6 +606,7 @@ void irx_exec_free(irx_exec *x)
 	json_decref(x->syms);
 	json_decref(x->symvals);
 	free_graph(x->top);
+	free(x->calls);
 	free(x);
 }
 
@@ -1062,13 +1063,15 @@ static int run_graph(irx_exec *x, struct xgraph *g, irx_th **vals, int top, irx_
 				rc = irx_error_set(err, IRX_EFORMAT, "output %zu was not set", k);
 		if (!rc && !n->symbolic)
 			rc = exec_check_claims(x, n, vals, err);
-		if (!rc && top && x->o.on_node && !n->symbolic) {
+		if (!rc && !n->symbolic && (top ? !!x->o.on_node : !!x->o.on_subgraph_node)) {
 			irx_th **outs = malloc((n->n_out + 1) * sizeof(*outs));
 			if (!outs)
 				return irx_error_set(err, IRX_ENOMEM, "out of memory");
 			for (size_t k = 0; k < n->n_out; k++)
 				outs[k] = vals[n->out[k]];
-			rc = x->o.on_node(x->o.on_node_ctx, n->json, outs, n->n_out, err);
+			rc = top ? x->o.on_node(x->o.on_node_ctx, n->json, outs, n->n_out, err)
+				 : x->o.on_subgraph_node(x->o.on_node_ctx, x->calls, x->n_calls,
+							 n->json, outs, n->n_out, err);
 			free(outs);
 		}
 		if (rc) {
@@ -1209,6 +1212,28 @@ irx_status irx_exec_call_op(irx_th_results **out, irx_exec_call *c, const char *
 	return rc;
 }
 
+/* Note the call of GRAPH by node NODE as under way (for on_subgraph_node);
+ * the caller pops it. */
+static int push_call(irx_exec *x, const char *node, const char *graph, irx_error *err)
+{
+	if (!x->o.on_subgraph_node) {
+		x->n_calls++; /* nothing reads the names */
+		return IRX_OK;
+	}
+	if (2 * (x->n_calls + 1) > x->cap_calls) {
+		size_t cap = x->cap_calls * 2 + 8;
+		const char **grown = realloc(x->calls, cap * sizeof(*grown));
+		if (!grown)
+			return irx_error_set(err, IRX_ENOMEM, "out of memory");
+		x->calls = grown;
+		x->cap_calls = cap;
+	}
+	x->calls[2 * x->n_calls] = node;
+	x->calls[2 * x->n_calls + 1] = graph;
+	x->n_calls++;
+	return IRX_OK;
+}
+
 irx_status irx_exec_call_subgraph(irx_th **out, size_t n_out, irx_exec_call *c, const char *graph,
 				  irx_th *const *in, size_t n_in, irx_error *err)
 {
@@ -1238,8 +1263,10 @@ irx_status irx_exec_call_subgraph(irx_th **out, size_t n_out, irx_exec_call *c, 
 	for (i = 0; i < n_in && !rc; i++)
 		if (!(vals[i] = irx_th_retain(in[i])))
 			rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
-	if (!rc)
+	if (!rc && (rc = push_call(c->x, c->n->name, graph, err)) == IRX_OK) {
 		rc = run_graph(c->x, g, vals, 0, err);
+		c->x->n_calls--;
+	}
 	for (i = 0; i < n_out; i++) {
 		out[i] = NULL;
 		if (!rc && g->outputs[i] != NO_VALUE &&

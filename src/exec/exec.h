@@ -75,6 +75,10 @@ struct irx_exec {
 	json_t *preset;   /* symbols set by irx_exec_set_symbol() */
 	json_t *syms;     /* symbol -> size, bound for the current run */
 	json_t *symvals;  /* symbolic value name -> its value in this run */
+	/* the subgraph calls under way, for on_subgraph_node: caller node and
+	 * subgraph names, 2 * n_calls of them */
+	const char **calls;
+	size_t n_calls, cap_calls;
 };
 
 struct irx_exec_call {

@@ -16,13 +16,22 @@
 
 struct args {
 	const char *input, *output, *model;
+	const char *verdicts; /* --verdicts REPORT */
 	enum irx_dump_format format;
 	int picture; /* -1: none, else enum irx_picture_format */
 	int check, stats;
 	irx_view_options view;
 };
 
-enum { OPT_FORMAT = 0x100, OPT_CHECK, OPT_STATS, OPT_DEPTH, OPT_FOLD, OPT_NO_WEIGHTS };
+enum {
+	OPT_FORMAT = 0x100,
+	OPT_CHECK,
+	OPT_STATS,
+	OPT_DEPTH,
+	OPT_FOLD,
+	OPT_NO_WEIGHTS,
+	OPT_VERDICTS
+};
 
 /* The options table, laid out by hand */
 /* clang-format off */
@@ -39,6 +48,10 @@ static const struct argp_option options[] = {
 	{"depth", OPT_DEPTH, "N", 0, "Statistics and pictures: modules deeper than N are merged", 0},
 	{"fold", OPT_FOLD, NULL, 0, "Statistics and pictures: find repeated identical blocks", 0},
 	{"no-weights", OPT_NO_WEIGHTS, NULL, 0, "Pictures: leave weights and constants out", 0},
+	{"verdicts", OPT_VERDICTS, "REPORT", 0,
+	 "dot and mermaid: colour each node by its verdict in REPORT, the JSON of irx-verify "
+	 "--per-node --report=json (first divergence, makes an error, inherits one, match, "
+	 "not compared), with a legend", 0},
 	{"model", 'm', "NAME", 0, "The program to show from an archive holding several", 0},
 	{"output", 'o', "FILE", 0, "Write to FILE instead of standard output", 0},
 	{0},
@@ -77,6 +90,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	}
 	case OPT_FOLD: a->view.fold = 1; break;
 	case OPT_NO_WEIGHTS: a->view.no_weights = 1; break;
+	case OPT_VERDICTS: a->verdicts = arg; break;
 	case OPT_CHECK: a->check = 1; break;
 	case OPT_STATS: a->stats = 1; break;
 	case 'm': a->model = arg; break;
@@ -89,6 +103,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!a->input)
 			argp_error(state, "no file given (use - for standard input)");
+		if (a->verdicts && a->picture != IRX_PICTURE_DOT &&
+		    a->picture != IRX_PICTURE_MERMAID)
+			argp_error(state, "--verdicts goes with --format=dot or --format=mermaid "
+					  "(Model Explorer: irx-verify --node-data)");
 		break;
 	default: return ARGP_ERR_UNKNOWN;
 	}
@@ -403,15 +421,30 @@ int main(int argc, char **argv)
 
 	tool_init();
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
+	if (a.verdicts) { /* untrusted: checked whole before the picture */
+		json_t *doc = NULL;
+		if ((rc = irx_json_load(&doc, a.verdicts, &err)) ||
+		    (rc = irx_view_check_verdicts(doc, &err))) {
+			if (!err.source[0])
+				snprintf(err.source, sizeof(err.source), "%s", a.verdicts);
+			tool_report(&err);
+			json_decref(doc);
+			return EXIT_ERROR;
+		}
+		a.view.verdicts = doc;
+	}
 	if ((rc = irx_blob_open(&blob, a.input, &err))) {
 		tool_report(&err);
+		json_decref((json_t *)a.view.verdicts);
 		return EXIT_ERROR;
 	}
 	if ((rc = tool_out_open(&out, a.output))) {
 		irx_blob_free(blob);
+		json_decref((json_t *)a.view.verdicts);
 		return rc;
 	}
 	rc = dispatch(&a, blob, out.f);
+	json_decref((json_t *)a.view.verdicts);
 	if (rc == EXIT_ERROR) {
 		tool_out_abort(&out);
 		return rc;

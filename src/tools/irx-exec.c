@@ -155,6 +155,23 @@ static int on_node(void *ctx, const json_t *node, irx_th *const *outs, size_t n,
 	return IRX_EIO;
 }
 
+/* A node of a subgraph call: its record in DIR/NODE.subgraphs/GRAPH/ (the
+ * last call's values when there are several), as irx-capture writes it. */
+static int on_subgraph_node(void *ctx, const char *const *callers, size_t depth, const json_t *node,
+			    irx_th *const *outs, size_t n, irx_error *err)
+{
+	char *dir = run_subgraph_dir(ctx, callers, depth, 1);
+	int rc = dir ? on_node(dir, node, outs, n, err) : IRX_EIO;
+
+	if (!dir) {
+		err->code = IRX_EIO;
+		snprintf(err->text, sizeof(err->text), "cannot write the outputs of node %s",
+			 json_string_value(json_object_get(node, "name")));
+	}
+	free(dir);
+	return rc;
+}
+
 static void summary(const struct run *r)
 {
 	for (size_t i = 0; i < irx_exec_n_outputs(r->x); i++) {
@@ -258,6 +275,7 @@ int main(int argc, char **argv)
 		if (mkdir(a.dump_dir, 0777) && errno != EEXIST)
 			return tool_fail("%s: cannot create: %s", a.dump_dir, strerror(errno));
 		o.on_node = on_node;
+		o.on_subgraph_node = on_subgraph_node;
 		o.on_node_ctx = (void *)a.dump_dir;
 	}
 	o.measure = a.memory;

@@ -469,20 +469,31 @@ static int dump_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n,
 	return IRX_EIO;
 }
 
-/* The error a node has in the IR's run: its outputs against the trace's
- * record, every node (the run goes on past a difference).  Tolerances
- * are those of the IR's dtype, not of a float64 trace's. */
-static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n, irx_error *err)
+/* The error a node has in the IR's run: its outputs against the record in
+ * DIR, every node (the run goes on past a difference).  Tolerances are
+ * those of the IR's dtype, not of a float64 trace's.  A subgraph's node
+ * (GRAPH not "") called several times (a while_loop body) keeps one entry,
+ * held to the record by its last call, as the record holds the last. */
+static int check_node(struct per_node *p, const json_t *node, irx_th *const *outs, size_t n,
+		      const char *dir, const char *graph, const char *caller,
+		      const char *caller_graph, irx_error *err)
 {
-	struct per_node *p = ctx;
 	const json_t *metas = json_object_get(node, "outputs");
 	irx_tensors *ref = NULL;
-	long k;
+	long k = -1;
 	int rc;
 
-	if ((rc = nr_open_record(&ref, p->dir, node, err)))
+	if ((rc = nr_open_record(&ref, dir, node, err)))
 		return rc;
-	if ((k = nr_add(&p->rep, node, "")) < 0) {
+	for (size_t i = 0; *graph && i < p->rep.n && k < 0; i++)
+		if (p->rep.v[i].node == node && !strcmp(p->rep.v[i].graph, graph))
+			k = (long)i;
+	if (k >= 0) {
+		memset(&p->rep.v[k].total, 0, sizeof(p->rep.v[k].total));
+	} else if ((k = nr_add(&p->rep, node, graph)) < 0 ||
+		   (*graph &&
+		    (!(p->rep.v[k].dir = strdup(dir)) || !(p->rep.v[k].caller = strdup(caller)) ||
+		     !(p->rep.v[k].caller_graph = strdup(caller_graph))))) {
 		irx_tensors_free(ref);
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}
@@ -499,6 +510,50 @@ static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n
 				err);
 	}
 	irx_tensors_free(ref);
+	return rc;
+}
+
+static int check_cb(void *ctx, const json_t *node, irx_th *const *outs, size_t n, irx_error *err)
+{
+	struct per_node *p = ctx;
+
+	return check_node(p, node, outs, n, p->dir, "", NULL, NULL, err);
+}
+
+/* CALLERS' first N names joined by "/", as the report names graphs. */
+static char *graph_path(const char *const *callers, size_t n)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(callers[i]) + 1;
+	if (!(s = malloc(len)))
+		return NULL;
+	*s = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			strcat(s, "/");
+		strcat(s, callers[i]);
+	}
+	return s;
+}
+
+/* A node of a subgraph call: held to its record in the trace's
+ * NODE.subgraphs/GRAPH/ (docs/trace-format.md). */
+static int check_sub_cb(void *ctx, const char *const *callers, size_t depth, const json_t *node,
+			irx_th *const *outs, size_t n, irx_error *err)
+{
+	struct per_node *p = ctx;
+	char *dir = run_subgraph_dir(p->dir, callers, depth, 0);
+	char *graph = graph_path(callers, 2 * depth), *cgraph = graph_path(callers, 2 * depth - 2);
+	int rc = !dir || !graph || !cgraph ? irx_error_set(err, IRX_ENOMEM, "out of memory")
+					   : check_node(p, node, outs, n, dir, graph,
+							callers[2 * depth - 2], cgraph, err);
+
+	free(dir);
+	free(graph);
+	free(cgraph);
 	return rc;
 }
 
@@ -568,6 +623,63 @@ static const json_t *find_node(const json_t *ir, const char *name)
 	return NULL;
 }
 
+/* The entry of node NAME in GRAPH of REP, or NULL. */
+static const struct nr_node *entry_of(const struct nr_report *rep, const char *graph,
+				      const char *name)
+{
+	for (size_t i = 0; name && i < rep->n; i++)
+		if (!strcmp(rep->v[i].graph, graph) &&
+		    json_is_string(json_object_get(rep->v[i].node, "name")) &&
+		    !strcmp(json_string_value(json_object_get(rep->v[i].node, "name")), name))
+			return &rep->v[i];
+	return NULL;
+}
+
+/* Does the value IN that E reads already differ in the run?  Its
+ * producer's error in the run; a value that enters a subgraph from its
+ * caller differs when one of the caller's inputs does. */
+static int input_differs(const struct nr_report *rep, const struct nr_node *e, const json_t *in)
+{
+	const char *producer = json_string_value(json_object_get(in, "producer_node"));
+	const struct nr_node *c;
+	const json_t *cin;
+	size_t i;
+
+	if (producer) {
+		const struct nr_node *pe = entry_of(rep, e->graph, producer);
+		return pe && pe->total.have && !pe->total.match;
+	}
+	if (!e->caller || !(c = entry_of(rep, e->caller_graph, e->caller)))
+		return 0; /* the model's input or weight: the same in both */
+	json_array_foreach(json_object_get(c->node, "inputs"), i, cin)
+		if (input_differs(rep, c, cin))
+			return 1;
+	return 0;
+}
+
+/* A subgraph's node whose inputs the trace does not hold (they enter from
+ * its caller): as --against, what it makes is its error in the run where
+ * what enters it agrees with the trace. */
+static void own_from_total(const struct nr_report *rep, struct nr_node *e)
+{
+	const json_t *in;
+	size_t i;
+	int differ = 0;
+
+	if (!e->total.have)
+		return;
+	json_array_foreach(json_object_get(e->node, "inputs"), i, in)
+		differ |= input_differs(rep, e, in);
+	e->own = e->total;
+	if (differ) {
+		e->own.match = 1;
+		e->own.max_abs = e->own.max_rel = 0;
+		e->own.mismatched = 0;
+		snprintf(e->own.detail, sizeof(e->own.detail), "its inputs already differ");
+	}
+	e->own_note[0] = '\0';
+}
+
 /* E's own figure: the node alone, on the values the trace holds for its
  * inputs (graph inputs: the run's), against the trace's outputs.  What
  * cannot be done is noted in E, not an error: the other figure stands. */
@@ -576,6 +688,8 @@ static int own_figure(struct per_node *p, struct nr_node *e, const struct run *r
 	const json_t *ir = r->ir, *gin, *node = e->node;
 	json_t *one = one_node_ir(ir, node);
 	irx_tensors **recs = NULL, *mine = NULL;
+	const char *dir = e->dir ? e->dir : p->dir;
+	int entering = 0; /* a subgraph's input is among its inputs */
 	irx_th **ins = NULL;
 	irx_exec *x = NULL;
 	irx_exec_options o = {0};
@@ -593,7 +707,7 @@ static int own_figure(struct per_node *p, struct nr_node *e, const struct run *r
 		rc = tool_fail("out of memory");
 		goto out;
 	}
-	if (nr_open_record(&mine, p->dir, node, &err) || !mine)
+	if (nr_open_record(&mine, dir, node, &err) || !mine)
 		goto out; /* no record: nothing to hold the node to */
 	for (i = 0; i < n; i++) {
 		const char *name =
@@ -605,9 +719,12 @@ static int own_figure(struct per_node *p, struct nr_node *e, const struct run *r
 			if (!strcmp(json_string_value(json_object_get(in, "name")), name))
 				producer = json_string_value(json_object_get(in, "producer_node"));
 		if (producer) {
-			const json_t *pn = find_node(ir, producer);
+			const struct nr_node *pe =
+				e->dir ? entry_of(&p->rep, e->graph, producer) : NULL;
+			const json_t *pn =
+				e->dir ? (pe ? pe->node : NULL) : find_node(ir, producer);
 			const irx_tensor *t;
-			if (!pn || nr_open_record(&recs[i], p->dir, pn, &err) || !recs[i]) {
+			if (!pn || nr_open_record(&recs[i], dir, pn, &err) || !recs[i]) {
 				snprintf(e->own_note, sizeof(e->own_note),
 					 "the trace has no record of input '%s'", name);
 				goto out;
@@ -627,6 +744,9 @@ static int own_figure(struct per_node *p, struct nr_node *e, const struct run *r
 					 err.text);
 				goto out;
 			}
+		} else if (e->dir) {
+			entering = 1; /* the trace holds no values entering a subgraph */
+			goto out;
 		} else {
 			for (size_t g = 0; g < r->n_inputs && !ins[i]; g++)
 				if (!strcmp(json_string_value(json_object_get(
@@ -675,6 +795,8 @@ static int own_figure(struct per_node *p, struct nr_node *e, const struct run *r
 		}
 	}
 out:
+	if (entering && rc == EXIT_OK)
+		own_from_total(&p->rep, e);
 	irx_exec_free(x);
 	for (i = 0; i < n; i++) {
 		if (recs[i])
@@ -754,6 +876,8 @@ static int per_node(const struct args *a)
 	p.rep.trace = a->trace ? a->trace : "float64";
 	p.rep.own_how = a->trace ? "the node alone on the trace's inputs" : "not computed";
 	o.on_node = check_cb;
+	if (a->trace) /* irx-verify's own float64 trace holds the top level only */
+		o.on_subgraph_node = check_sub_cb;
 	o.on_node_ctx = &p;
 	if (!(rc = run_prepare(&r, &a->run, &o))) {
 		p.rep.ir = r.ir;

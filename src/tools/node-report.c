@@ -42,8 +42,12 @@ long nr_add(struct nr_report *r, const json_t *node, const char *graph)
 
 void nr_free(struct nr_report *r)
 {
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
 		free(r->v[i].graph);
+		free(r->v[i].dir);
+		free(r->v[i].caller);
+		free(r->v[i].caller_graph);
+	}
 	free(r->v);
 	r->v = NULL;
 	r->n = r->cap = 0;

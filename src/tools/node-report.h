@@ -39,6 +39,9 @@ struct nr_node {
 	char *graph;        /* "" at the top level; "NODE/GRAPH" in a subgraph */
 	struct nr_figure own, total;
 	char own_note[200]; /* why there is no own figure, or "" */
+	/* in a subgraph (irx-verify's run): the directory of its records, and
+	 * the node that called the subgraph (its name, and its graph's) */
+	char *dir, *caller, *caller_graph;
 	enum nr_verdict verdict;
 };
 

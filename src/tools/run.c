@@ -493,6 +493,57 @@ int run_trace_path(const char *dir, const json_t *node, char **path, char **key,
 	return rc;
 }
 
+char *run_subgraph_dir(const char *dir, const char *const *callers, size_t depth, int create)
+{
+	char *path = strdup(dir);
+	irx_error err = {0};
+
+	if (!path) {
+		tool_fail("out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < 2 * depth; i++) {
+		char *file = NULL, *key = NULL, *next = NULL;
+		struct stat st;
+		if (irx_trace_file_name(&file, &key, callers[i], strlen(callers[i]), &err)) {
+			tool_report(&err);
+			free(path);
+			return NULL;
+		}
+		if (asprintf(&next, "%s/%s%s", path, key, i % 2 ? "" : ".subgraphs") < 0)
+			next = NULL;
+		irx_free(file);
+		irx_free(key);
+		free(path);
+		if (!(path = next)) {
+			tool_fail("out of memory");
+			return NULL;
+		}
+		if (i % 2 == 0 || !create)
+			continue;
+		/* both levels: NODE.subgraphs, then GRAPH in it */
+		for (int lvl = 0; lvl < 2; lvl++) {
+			char *d = lvl ? path : strndup(path, (size_t)(strrchr(path, '/') - path));
+			int bad = !d;
+			if (d && mkdir(d, 0777) && errno != EEXIST)
+				bad = tool_fail("%s: cannot create: %s", d, strerror(errno));
+			else if (d && (lstat(d, &st) || !S_ISDIR(st.st_mode)))
+				bad = tool_fail("%s: not a directory (links in a trace are not "
+						"followed)",
+						d);
+			else if (!d)
+				tool_fail("out of memory");
+			if (lvl == 0)
+				free(d);
+			if (bad) {
+				free(path);
+				return NULL;
+			}
+		}
+	}
+	return path;
+}
+
 /* Whatever else is in the way at PATH goes: tool_out_open() writes
  * through a symlink, a FIFO or a device (as -o should), but a trace file
  * planted in DIR must be replaced, never followed out of it.  A directory

@@ -74,6 +74,13 @@ int run_dump_node(const char *dir, const json_t *node, irx_th *const *outs, size
  * whole encoding into *KEY unless KEY is NULL (irx_free it); a libirx
  * status, ERR filled. */
 int run_trace_path(const char *dir, const json_t *node, char **path, char **key, irx_error *err);
+/* The directory of a subgraph call's records in trace DIR (free it):
+ * DIR/NODE.subgraphs/GRAPH/... for the 2 * DEPTH names of CALLERS (caller
+ * node, subgraph; irx_exec_options.on_subgraph_node), each encoded whole
+ * by irx_trace_file_name().  With CREATE the levels are made as needed;
+ * one that stands there and is not a directory (a symlink) is an error,
+ * never followed.  NULL on error (reported). */
+char *run_subgraph_dir(const char *dir, const char *const *callers, size_t depth, int create);
 /* Read a tensor file of expected values or inputs; an exit status. */
 int run_open_tensors(const char *path, irx_tensors **out);
 /* The tensor of F for graph value I named NAME: by name when F is keyed

@@ -10,7 +10,8 @@
 check is strict: front matter with a quoted title, "flowchart TB", node
 definitions ID<open>"LABEL"<close> with the shapes irx uses, "subgraph ID
 ["LABEL"]" ... "end" balanced, edges "ID --> ID" between defined nodes, ids
-unique, and no label holding a double quote or a raw character that mermaid
+unique, "classDef ID STYLE" and "class ID CLASS" (--verdicts) for defined
+nodes and classes, and no label holding a double quote or a raw character that mermaid
 would read as markup (<, >, #, `, &, |, ;) other than irx's own <br> and
 entity codes (#35;).
 """
@@ -44,6 +45,7 @@ def check(path):
     if lines[3] != "flowchart TB":
         raise SystemExit("no 'flowchart TB'")
     ids, nodes, edges, depth = set(), set(), [], 0
+    classdefs, classes = set(), []  # irx-dump --verdicts
     for no, line in enumerate(lines[4:], 5):
         s = line.strip()
         if not s:
@@ -63,6 +65,17 @@ def check(path):
         m = re.fullmatch(r"(%s) --> (%s)" % (ID, ID), s)
         if m:
             edges.append((no, m.group(1), m.group(2)))
+            continue
+        m = re.fullmatch(r"classDef (%s) ([a-z-]+:#[0-9a-f]{6}|[a-z-]+:[0-9]+px)"
+                         r"(,([a-z-]+:#[0-9a-f]{6}|[a-z-]+:[0-9]+px))*" % ID, s)
+        if m:
+            if m.group(1) in classdefs:
+                raise SystemExit(f"line {no}: classDef repeats: {s[:200]}")
+            classdefs.add(m.group(1))
+            continue
+        m = re.fullmatch(r"class (%s) (%s)" % (ID, ID), s)
+        if m:
+            classes.append((no, m.group(1), m.group(2)))
             continue
         m = re.match(ID, s)
         if not m:
@@ -84,6 +97,9 @@ def check(path):
     for no, a, b in edges:
         if a not in nodes or b not in nodes:
             raise SystemExit(f"line {no}: edge to an undefined node")
+    for no, a, c in classes:
+        if a not in nodes or c not in classdefs:
+            raise SystemExit(f"line {no}: class of an undefined node or class")
     print(f"nodes {len(nodes)} edges {len(edges)}")
 
 

@@ -9,6 +9,11 @@
  * template (show_fold_map), whose cluster says xN.  Every name from the
  * input goes through irx_escape() and then the target's own quoting: ids
  * are made up (n12, c3), never taken from the input.
+ *
+ * With verdicts (irx-verify's per-node report, irx_view_options.verdicts)
+ * every operator node is filled with the colour of its verdict and a
+ * legend is drawn; a box (--depth) or a folded template takes the worst
+ * verdict of the nodes it stands for, subgraphs' nodes included.
  */
 #include <config.h>
 
@@ -83,6 +88,8 @@ struct pic {
 	json_t *mods;
 	json_t *folds; /* template path -> block */
 	size_t nclusters;
+	json_t *verdicts; /* show_verdicts(): graph -> node -> rank; NULL: no colours */
+	int *rank;        /* per vertex, with verdicts */
 };
 
 static size_t add_vtx(struct pic *p, enum vkind kind, const json_t *node, const char *path,
@@ -276,6 +283,126 @@ static json_t *cluster(struct pic *p, const char *path)
 	return c;
 }
 
+/* ---- verdicts ------------------------------------------------------------------- */
+
+/* How each verdict is drawn, by enum show_verdict. */
+static const struct look {
+	const char *label, *fill, *dot_extra, *mermaid;
+} looks[] = {
+	[SHOW_VERDICT_NOT_COMPARED] = {"not compared", "#e9ecef", "", "irx_none"},
+	[SHOW_VERDICT_MATCH] = {"match", "#b7e1b0", "", "irx_match"},
+	[SHOW_VERDICT_INHERITS] = {"inherits an error", "#f5c77e", "", "irx_inherits"},
+	[SHOW_VERDICT_DIVERGES] = {"makes an error", "#f08080", "", "irx_diverges"},
+	[SHOW_VERDICT_FIRST] = {"first divergence", "#e03131",
+				", penwidth=3, color=\"#7a0000\", fontcolor=\"#ffffff\"",
+				"irx_first"},
+};
+#define N_LOOKS (sizeof(looks) / sizeof(*looks))
+
+/* "NODE/SUB" below the top, "GRAPH/NODE/SUB" deeper: the report's names
+ * of subgraphs (new memory). */
+static char *sub_path(const char *graph, const char *node, const char *sub)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s%s%s/%s", graph, *graph ? "/" : "", node ? node : "", sub) < 0)
+		return NULL;
+	return s;
+}
+
+static int rank_in(const struct pic *p, const char *graph, const json_t *node)
+{
+	const char *name = str(node, "name");
+
+	return (int)json_integer_value(
+		json_object_get(json_object_get(p->verdicts, graph), name ? name : ""));
+}
+
+/* The worst rank of the nodes of NODE's subgraphs (GRAPH: NODE's graph). */
+static int sub_rank(const struct pic *p, const char *graph, const json_t *node)
+{
+	const json_t *sub, *n;
+	const char *sname;
+	size_t i;
+	int worst = 0;
+
+	json_object_foreach((json_t *)json_object_get(node, "subgraphs"), sname, sub) {
+		char *path = sub_path(graph, str(node, "name"), sname);
+		if (!path)
+			return worst;
+		json_array_foreach(json_object_get(sub, "nodes"), i, n) {
+			int r = rank_in(p, path, n), d = sub_rank(p, path, n);
+			worst = r > worst ? r : worst;
+			worst = d > worst ? d : worst;
+		}
+		free(path);
+	}
+	return worst;
+}
+
+/* Each vertex's rank: an operator's own, a box's or a folded template's
+ * the worst of the nodes drawn on it (a box hides subgraphs: theirs too). */
+static int rank_vertices(struct pic *p, const size_t *map, const size_t *vtx_of)
+{
+	const json_t *n;
+	size_t i;
+
+	if (!(p->rank = calloc(p->nv + 1, sizeof(*p->rank))))
+		return -1;
+	json_array_foreach(json_object_get(p->ir, "nodes"), i, n) {
+		size_t v = node_vtx(p, i, map, vtx_of);
+		int r;
+		if (v == (size_t)-1 || v >= p->nv)
+			continue;
+		r = rank_in(p, "", n);
+		if (p->v[v].kind == V_BOX) {
+			int d = sub_rank(p, "", n);
+			r = d > r ? d : r;
+		}
+		if (r > p->rank[v])
+			p->rank[v] = r;
+	}
+	return 0;
+}
+
+static const struct look *look_of(int rank)
+{
+	return &looks[rank >= 0 && (size_t)rank < N_LOOKS ? rank : 0];
+}
+
+static void put_dot_look(FILE *f, int rank)
+{
+	fprintf(f, "fillcolor=\"%s\"%s, ", look_of(rank)->fill, look_of(rank)->dot_extra);
+}
+
+static void legend_dot(FILE *f)
+{
+	fputs("  subgraph cluster_legend {\n    label=\"irx-verify verdicts\"; style=dashed;\n", f);
+	for (size_t r = N_LOOKS; r-- > 0;)
+		fprintf(f, "    legend_%zu [fillcolor=\"%s\"%s, label=\"%s\"];\n", r, looks[r].fill,
+			looks[r].dot_extra, looks[r].label);
+	for (size_t r = N_LOOKS - 1; r > 0; r--)
+		fprintf(f, "    legend_%zu -> legend_%zu [style=invis];\n", r, r - 1);
+	fputs("  }\n", f);
+}
+
+static void classdefs_mermaid(FILE *f)
+{
+	for (size_t r = 0; r < N_LOOKS; r++)
+		fprintf(f, "  classDef %s fill:%s%s\n", looks[r].mermaid, looks[r].fill,
+			r == SHOW_VERDICT_FIRST ? ",stroke:#7a0000,stroke-width:3px,color:#ffffff"
+						: "");
+}
+
+static void legend_mermaid(FILE *f)
+{
+	fputs("  subgraph irx_legend [\"irx-verify verdicts\"]\n", f);
+	for (size_t r = N_LOOKS; r-- > 0;)
+		fprintf(f, "    irx_legend_%zu[\"%s\"]\n    class irx_legend_%zu %s\n", r,
+			looks[r].label, r, looks[r].mermaid);
+	fputs("  end\n", f);
+}
+
 /* ---- labels ---------------------------------------------------------------------- */
 
 typedef void (*put_fn)(FILE *f, const char *s);
@@ -397,8 +524,10 @@ static void cluster_label(struct pic *p, FILE *f, const char *path, put_fn put, 
 
 /* The nodes of G inside the current cluster, with ids PREFIX_k; edges
  * from its inputs (PREFIX_ik) and between its nodes. */
-static void sub_dot(FILE *f, const json_t *g, const char *prefix, int ind);
-static void sub_mermaid(FILE *f, const json_t *g, const char *prefix, int ind);
+static void sub_dot(struct pic *p, FILE *f, const json_t *g, const char *gpath, const char *prefix,
+		    int ind);
+static void sub_mermaid(struct pic *p, FILE *f, const json_t *g, const char *gpath,
+			const char *prefix, int ind);
 
 static long sub_index(const json_t *g, const char *name, int *is_input)
 {
@@ -435,7 +564,8 @@ static void sub_edges(FILE *f, const json_t *g, const char *prefix, int ind, con
 		}
 }
 
-static void sub_dot(FILE *f, const json_t *g, const char *prefix, int ind)
+static void sub_dot(struct pic *p, FILE *f, const json_t *g, const char *gpath, const char *prefix,
+		    int ind)
 {
 	const json_t *n, *v, *sub;
 	const char *name;
@@ -451,7 +581,10 @@ static void sub_dot(FILE *f, const json_t *g, const char *prefix, int ind)
 	}
 	json_array_foreach(json_object_get(g, "nodes"), i, n) {
 		char inner[64];
-		fprintf(f, "%*s%s_%zu [label=\"", ind, "", prefix, i);
+		fprintf(f, "%*s%s_%zu [", ind, "", prefix, i);
+		if (p->verdicts)
+			put_dot_look(f, rank_in(p, gpath, n));
+		fputs("label=\"", f);
 		struct vtx t = {V_OP, n, NULL, NULL};
 		label(NULL, f, &t, put_dot, "\\n");
 		fputs("\"];\n", f);
@@ -462,14 +595,17 @@ static void sub_dot(FILE *f, const json_t *g, const char *prefix, int ind)
 				"");
 			put_dot(f, name);
 			fprintf(f, "\"; style=dashed;\n");
-			sub_dot(f, sub, inner, ind + 2);
+			char *path = sub_path(gpath, str(n, "name"), name);
+			sub_dot(p, f, sub, path ? path : "", inner, ind + 2);
+			free(path);
 			fprintf(f, "%*s}\n", ind, "");
 		}
 	}
 	sub_edges(f, g, prefix, ind, "->");
 }
 
-static void sub_mermaid(FILE *f, const json_t *g, const char *prefix, int ind)
+static void sub_mermaid(struct pic *p, FILE *f, const json_t *g, const char *gpath,
+			const char *prefix, int ind)
 {
 	const json_t *n, *v, *sub;
 	const char *name;
@@ -488,13 +624,18 @@ static void sub_mermaid(FILE *f, const json_t *g, const char *prefix, int ind)
 		struct vtx t = {V_OP, n, NULL, NULL};
 		label(NULL, f, &t, put_mermaid, "<br>");
 		fputs("\"]\n", f);
+		if (p->verdicts)
+			fprintf(f, "%*sclass %s_%zu %s\n", ind, "", prefix, i,
+				look_of(rank_in(p, gpath, n))->mermaid);
 		k = 0;
 		json_object_foreach((json_t *)json_object_get(n, "subgraphs"), name, sub) {
 			snprintf(inner, sizeof(inner), "%s_%zus%zu", prefix, i, k++);
 			fprintf(f, "%*ssubgraph %s [\"", ind, "", inner);
 			put_mermaid(f, name);
 			fputs("\"]\n", f);
-			sub_mermaid(f, sub, inner, ind + 2);
+			char *path = sub_path(gpath, str(n, "name"), name);
+			sub_mermaid(p, f, sub, path ? path : "", inner, ind + 2);
+			free(path);
 			fprintf(f, "%*send\n", ind, "");
 		}
 	}
@@ -509,7 +650,7 @@ static const char *dot_style(const struct vtx *v)
 	case V_IN: return "shape=ellipse, fillcolor=\"#cfe2ff\"";
 	case V_OUT: return "shape=ellipse, fillcolor=\"#d1e7dd\"";
 	case V_WEIGHT: return "shape=note, fillcolor=\"#f2f2f2\", fontsize=8";
-	case V_BOX: return "shape=box3d, fillcolor=\"#fff3cd\"";
+	case V_BOX: return "shape=box3d";
 	default: return NULL;
 	}
 }
@@ -530,6 +671,10 @@ static void vtx_dot(struct pic *p, FILE *f, size_t id, int ind)
 	fprintf(f, "%*sn%zu [", ind, "", id);
 	if (dot_style(v))
 		fprintf(f, "%s, ", dot_style(v));
+	if (p->verdicts && (v->kind == V_OP || v->kind == V_BOX))
+		put_dot_look(f, p->rank[id]);
+	else if (v->kind == V_BOX)
+		fputs("fillcolor=\"#fff3cd\", ", f);
 	fputs("label=\"", f);
 	label(p, f, v, put_dot, "\\n");
 	fputs("\"];\n", f);
@@ -539,7 +684,9 @@ static void vtx_dot(struct pic *p, FILE *f, size_t id, int ind)
 		fprintf(f, "%*ssubgraph cluster_%s {\n%*slabel=\"", ind, "", prefix, ind + 2, "");
 		put_dot(f, name);
 		fputs("\"; style=dashed;\n", f);
-		sub_dot(f, g, prefix, ind + 2);
+		char *path = sub_path("", str(v->node, "name"), name);
+		sub_dot(p, f, g, path ? path : "", prefix, ind + 2);
+		free(path);
 		fprintf(f, "%*s}\n", ind, "");
 	}
 	if (json_object_size(subs))
@@ -575,13 +722,17 @@ static void vtx_mermaid(struct pic *p, FILE *f, size_t id, int ind)
 	fprintf(f, "%*sn%zu%s", ind, "", id, open);
 	label(p, f, v, put_mermaid, "<br>");
 	fprintf(f, "%s\n", close);
+	if (p->verdicts && (v->kind == V_OP || v->kind == V_BOX))
+		fprintf(f, "%*sclass n%zu %s\n", ind, "", id, look_of(p->rank[id])->mermaid);
 	json_object_foreach((json_t *)subs, name, g) {
 		char prefix[48];
 		snprintf(prefix, sizeof(prefix), "n%zus%zu", id, k++);
 		fprintf(f, "%*ssubgraph %s [\"", ind, "", prefix);
 		put_mermaid(f, name);
 		fputs("\"]\n", f);
-		sub_mermaid(f, g, prefix, ind + 2);
+		char *path = sub_path("", str(v->node, "name"), name);
+		sub_mermaid(p, f, g, path ? path : "", prefix, ind + 2);
+		free(path);
 		fprintf(f, "%*send\n", ind, "");
 	}
 	if (json_object_size(subs))
@@ -639,6 +790,8 @@ static void free_pic(struct pic *p)
 	json_decref(p->stats);
 	json_decref(p->mods);
 	json_decref(p->folds);
+	json_decref(p->verdicts);
+	free(p->rank);
 }
 
 irx_status irx_dump_picture(FILE *f, const json_t *ir, const irx_view_options *opts,
@@ -654,11 +807,18 @@ irx_status irx_dump_picture(FILE *f, const json_t *ir, const irx_view_options *o
 		opts = &none;
 	if (!json_is_object(ir) || !json_is_array(json_object_get(ir, "nodes")))
 		return irx_error_set(err, IRX_EINVAL, "not an irx IR document");
+	if (fmt == IRX_PICTURE_MODEL_EXPLORER && opts->verdicts)
+		return irx_error_set(err, IRX_EINVAL,
+				     "verdicts colour dot and mermaid; Model Explorer reads them "
+				     "as node data (irx-verify --node-data)");
 	if (fmt == IRX_PICTURE_MODEL_EXPLORER)
 		return show_explorer(f, ir, opts, err);
 	if (fmt != IRX_PICTURE_DOT && fmt != IRX_PICTURE_MERMAID)
 		return irx_error_set(err, IRX_EINVAL, "unknown picture format %d", (int)fmt);
 	memset(&p, 0, sizeof(p));
+	/* checked before a byte is written */
+	if (opts->verdicts && (rc = show_verdicts(&p.verdicts, opts->verdicts, err)))
+		return rc;
 	p.ir = ir;
 	p.o = opts;
 	p.edges = json_object();
@@ -675,7 +835,8 @@ irx_status irx_dump_picture(FILE *f, const json_t *ir, const irx_view_options *o
 	}
 	json_array_foreach(json_object_get(p.stats, "by_module"), i, row)
 		json_object_set(p.mods, str(row, "module"), (json_t *)row);
-	if (build(&p, &vtx_of, &map) || !cluster(&p, ""))
+	if (build(&p, &vtx_of, &map) || !cluster(&p, "") ||
+	    (p.verdicts && rank_vertices(&p, map, vtx_of)))
 		goto nomem;
 	for (i = 0; i < p.nv; i++) {
 		json_t *c = cluster(&p, p.v[i].path);
@@ -695,8 +856,12 @@ irx_status irx_dump_picture(FILE *f, const json_t *ir, const irx_view_options *o
 		fputs("---\ntitle: \"", f);
 		put_mermaid(f, model);
 		fputs("\"\n---\nflowchart TB\n", f);
+		if (p.verdicts)
+			classdefs_mermaid(f);
 	}
 	emit_cluster(&p, f, "", fmt, 2);
+	if (p.verdicts)
+		(fmt == IRX_PICTURE_DOT ? legend_dot : legend_mermaid)(f);
 	for (i = 0; i < p.ne; i++)
 		fprintf(f, fmt == IRX_PICTURE_DOT ? "  n%zu -> n%zu;\n" : "  n%zu --> n%zu\n",
 			p.ea[i], p.eb[i]);

@@ -54,6 +54,19 @@ int show_view_layout(const json_t *node, size_t k, const struct show_layout *src
  * allocate it. */
 uint64_t show_storage_bytes(const json_t *node, size_t k, const json_t *meta);
 
+/* verdicts.c: irx-verify's per-node report (irx_view_options.verdicts) as
+ * {GRAPH: {NODE: rank}} (new reference), the rank one of these, worse
+ * higher; a node the report does not list is not compared.  IRX_EFORMAT
+ * with the JSON path in ERR's where for a report that is not one. */
+enum show_verdict {
+	SHOW_VERDICT_NOT_COMPARED = 0,
+	SHOW_VERDICT_MATCH,
+	SHOW_VERDICT_INHERITS,
+	SHOW_VERDICT_DIVERGES,
+	SHOW_VERDICT_FIRST, /* the first divergence */
+};
+int show_verdicts(json_t **out, const json_t *report, irx_error *err);
+
 /* fold.c: the repeated blocks of IR as a JSON list (new reference); with
  * MAP (one entry per top-level node), MAP[i] is the node of the block's
  * template that node i stands for (i itself outside blocks). */
