@@ -110,14 +110,30 @@ existing_chroot_for() {
   return 0
 }
 
-# gen_unshare SCRIPT ARG...: re-run SCRIPT in a mount namespace of its own
+# chroot_unshare SCRIPT ARG...: re-run SCRIPT in a mount namespace of its own
 # (once, and only where unshare is), so that its mounts and those of other
-# scripts using the same chroot meanwhile do not meet.  Call it before
-# mounting anything.
-gen_unshare() {
-  if [ -z "${IRX_GEN_UNSHARED:-}" ] && command -v unshare >/dev/null 2>&1; then
-    IRX_GEN_UNSHARED=1 exec unshare --mount --propagation private "$@"
+# scripts using the same chroot meanwhile do not meet, and vanish if it is
+# killed.  Call it before mounting anything.
+chroot_unshare() {
+  if [ -z "${IRX_CHROOT_UNSHARED:-}" ] && command -v unshare >/dev/null 2>&1; then
+    IRX_CHROOT_UNSHARED=1 exec unshare --mount --propagation private "$@"
   fi
+}
+
+# chroot_bind_src_out ROOT AT DIR: the repository at ROOT/AT/src and DIR at
+# ROOT/AT/out (AT a path of the script's own, e.g. /run/NAME.$$) for the rest
+# of the run: cleanup (the EXIT trap) unmounts them and removes the folders.
+# Exits 2 with a message when it cannot.
+chroot_bind_src_out() {
+  local root=$1 at=$2 dir=$3 m
+  mkdir -p "$root$at/src" "$root$at/out" || exit 2
+  for m in "$top:src" "$dir:out"; do
+    mount --bind "${m%:*}" "$root$at/${m##*:}" ||
+      { echo "$0: cannot bind-mount ${m%:*} into $root" >&2; exit 2; }
+    irx_chroot_mounts+=("$root$at/${m##*:}")
+  done
+  # shellcheck disable=SC2064 # the folders of this call
+  trap "cleanup; rmdir '$root$at/src' '$root$at/out' '$root$at' 2>/dev/null" EXIT
 }
 
 # gen_fixtures GENERATOR OUT [ARG...]: run tests/fixtures/GENERATOR with

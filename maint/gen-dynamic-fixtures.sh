@@ -15,7 +15,7 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/maint/chroot-lib.sh"   # cleanup trap, gen_unshare, gen_fixtures
-gen_unshare "$0" "$@"
+. "$top/maint/chroot-lib.sh"   # cleanup trap, chroot_unshare, gen_fixtures
+chroot_unshare "$0" "$@"
 irx_chroot_at=irx-dynamic
 gen_fixtures gen_dynamic.py dyn "$@"

@@ -16,9 +16,9 @@
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/maint/chroot-lib.sh"   # cleanup trap, gen_unshare, gen_fixtures
+. "$top/maint/chroot-lib.sh"   # cleanup trap, chroot_unshare, gen_fixtures
 # In a mount namespace of our own (see run_private below).
-gen_unshare "$0" "$@"
+chroot_unshare "$0" "$@"
 
 # run_private DIR CMD...: run_in_chroot, safe beside other scripts that use
 # the same chroot. The repository must be at the chroot's /irx (the path is
@@ -30,7 +30,7 @@ gen_unshare "$0" "$@"
 # run_in_chroot.
 run_private() {
   local root=$1; shift
-  [ -n "${IRX_GEN_UNSHARED:-}" ] || { run_in_chroot "$root" "$@"; return; }
+  [ -n "${IRX_CHROOT_UNSHARED:-}" ] || { run_in_chroot "$root" "$@"; return; }
   local under rc=0
   mkdir -p "$root/irx"
   under=$(mktemp -d)
