@@ -122,13 +122,10 @@ def build(name):
 
 
 def load_capture():
-    import importlib.util
+    sys.path.insert(0, os.path.join(TOP, "tests", "fixtures"))
+    import capture_loader
 
-    spec = importlib.util.spec_from_file_location("irx_capture", os.path.join(TOP, "src", "tools", "irx-capture.py"))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["irx_capture"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return capture_loader.load_capture()
 
 
 def capture(name, batch, out):

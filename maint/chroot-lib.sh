@@ -1,6 +1,7 @@
 # Shared helpers for the scripts that run real PyTorch in the Debian chroots
-# made by maint/mkchroot.sh (maint/gen-fixtures.sh, maint/gen-tensor-fixtures.sh,
-# maint/check-written.sh). Source it after setting $top to the repository root:
+# made by maint/mkchroot.sh (maint/gen-*.sh, maint/check-written.sh);
+# gen_fixtures is the whole of a maint/gen-*-fixtures.sh that runs one
+# generator in both chroots. Source it after setting $top to the repository root:
 #
 #   top=$(cd "$(dirname "$0")/.." && pwd)
 #   . "$top/maint/chroot-lib.sh"
@@ -64,11 +65,13 @@ chroot_exec() {
 # (a script that may run beside others that use /irx picks its own).
 run_in_chroot() {
   local root=$1 at=${irx_chroot_at:-irx}; shift
+  local rc=0
   mnt=$root/$at
   mkdir -p "$mnt"
-  mount --bind "$top" "$mnt"
-  chroot_exec "$root" /bin/sh -c 'cd "/$0" && exec "$@"' "$at" "$@"
+  mount --bind "$top" "$mnt" || return
+  chroot_exec "$root" /bin/sh -c 'cd "/$0" && exec "$@"' "$at" "$@" || rc=$?
   cleanup_bind
+  return $rc
 }
 
 # chroot_mount_proc DIR: mount a proc file system on DIR/proc for the rest of
@@ -105,4 +108,77 @@ existing_chroot_for() {
   esac
   [ -f "$dir/.irx-chroot-complete" ] && echo "$dir"
   return 0
+}
+
+# chroot_unshare SCRIPT ARG...: re-run SCRIPT in a mount namespace of its own
+# (once, and only where unshare is), so that its mounts and those of other
+# scripts using the same chroot meanwhile do not meet, and vanish if it is
+# killed.  Call it before mounting anything.
+chroot_unshare() {
+  if [ -z "${IRX_CHROOT_UNSHARED:-}" ] && command -v unshare >/dev/null 2>&1; then
+    IRX_CHROOT_UNSHARED=1 exec unshare --mount --propagation private "$@"
+  fi
+}
+
+# chroot_bind_src_out ROOT AT DIR: the repository at ROOT/AT/src and DIR at
+# ROOT/AT/out (AT a path of the script's own, e.g. /run/NAME.$$) for the rest
+# of the run: cleanup (the EXIT trap) unmounts them and removes the folders.
+# Exits 2 with a message when it cannot.
+chroot_bind_src_out() {
+  local root=$1 at=$2 dir=$3 m
+  mkdir -p "$root$at/src" "$root$at/out" || exit 2
+  for m in "$top:src" "$dir:out"; do
+    mount --bind "${m%:*}" "$root$at/${m##*:}" ||
+      { echo "$0: cannot bind-mount ${m%:*} into $root" >&2; exit 2; }
+    irx_chroot_mounts+=("$root$at/${m##*:}")
+  done
+  # shellcheck disable=SC2064 # the folders of this call
+  trap "cleanup; rmdir '$root$at/src' '$root$at/out' '$root$at' 2>/dev/null" EXIT
+}
+
+# gen_fixtures GENERATOR OUT [ARG...]: run tests/fixtures/GENERATOR with
+# real PyTorch in the chroots, the main part of a maint/gen-*-fixtures.sh.
+# ARG... are the script's own arguments, [t26|t214 ...] [-- GENERATOR args]
+# (both torches by default).  For torch tNN it runs, in the repository,
+#   python3 tests/fixtures/GENERATOR --out tests/fixtures/OUTNN \
+#     ${irx_gen_args_tNN[@]} GENERATOR-args
+# through run_in_chroot, or through the function named by $irx_gen_run (it
+# takes the same arguments).  After a failure it goes on with the other
+# torch, and returns the last failing status.  With IRX_GEN_DRY_RUN=1 it
+# prints the chroot and the command line of each run instead (nothing is
+# mounted or written).
+gen_fixtures() {
+  local gen=$1 out=$2 v root status=0
+  local -a versions=() extra=() args=() outs=()
+  shift 2
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      t26|t214) versions+=("$1") ;;
+      --) shift; extra=("$@"); break ;;
+      *) echo "usage: $0 [t26|t214 ...] [-- $gen args]" >&2; exit 2 ;;
+    esac
+    shift
+  done
+  [ ${#versions[@]} -gt 0 ] || versions=(t26 t214)
+  for v in "${versions[@]}"; do
+    root=$(chroot_for "$v")
+    args=(python3 "tests/fixtures/$gen" --out "tests/fixtures/$out${v#t}")
+    if [ "$v" = t26 ]; then
+      args+=(${irx_gen_args_t26[@]+"${irx_gen_args_t26[@]}"})
+    else
+      args+=(${irx_gen_args_t214[@]+"${irx_gen_args_t214[@]}"})
+    fi
+    args+=(${extra[@]+"${extra[@]}"})
+    outs+=("$top/tests/fixtures/$out${v#t}")
+    if [ -n "${IRX_GEN_DRY_RUN:-}" ]; then
+      printf '%s:' "$root"
+      printf ' %q' "${args[@]}"
+      printf '\n'
+      continue
+    fi
+    echo "== $v in $root" >&2
+    "${irx_gen_run:-run_in_chroot}" "$root" "${args[@]}" || status=$?
+  done
+  [ -n "${IRX_GEN_DRY_RUN:-}" ] || du -sh "${outs[@]}" >&2 || true
+  return $status
 }

@@ -8,26 +8,9 @@
 #
 # Needs root (chroot, mount --bind). The repository is mounted at
 # /irx-capture in the chroot, apart from the /irx of the other scripts.
+# IRX_GEN_DRY_RUN=1 prints the commands instead.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-versions=()
-extra=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    t26|t214) versions+=("$1") ;;
-    --) shift; extra=("$@"); break ;;
-    *) echo "usage: $0 [t26|t214 ...] [-- gen_capture.py args]" >&2; exit 2 ;;
-  esac
-  shift
-done
-[ ${#versions[@]} -gt 0 ] || versions=(t26 t214)
-. "$top/maint/chroot-lib.sh"
+. "$top/maint/chroot-lib.sh"   # cleanup trap, gen_fixtures
 irx_chroot_at=irx-capture
-status=0
-for v in "${versions[@]}"; do
-  root=$(chroot_for "$v")
-  echo "== $v in $root" >&2
-  run_in_chroot "$root" python3 tests/fixtures/gen_capture.py --out "tests/fixtures/cap${v#t}" \
-    "${extra[@]}" || status=$?
-done
-exit $status
+gen_fixtures gen_capture.py cap "$@"

@@ -12,28 +12,13 @@
 # their locations). It runs in a private mount namespace (unshare -m) when
 # it can, so that other scripts using the chroots meanwhile do no harm. Each folder gets a MANIFEST (size, sha256 of every file)
 # and a README.md naming the models; the output is byte-identical from run
-# to run.
+# to run. IRX_GEN_DRY_RUN=1 prints the commands instead.
 set -euo pipefail
 
-# Run in a mount namespace of our own (see run_private below).
-if [ -z "${IRX_RT_UNSHARED:-}" ] && command -v unshare >/dev/null 2>&1; then
-  IRX_RT_UNSHARED=1 exec unshare --mount --propagation private "$0" "$@"
-fi
-
 top=$(cd "$(dirname "$0")/.." && pwd)
-versions=()
-extra=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    t26|t214) versions+=("$1") ;;
-    --) shift; extra=("$@"); break ;;
-    *) echo "usage: $0 [t26|t214 ...] [-- gen_runtime.py args]" >&2; exit 2 ;;
-  esac
-  shift
-done
-[ ${#versions[@]} -gt 0 ] || versions=(t26 t214)
-
-. "$top/maint/chroot-lib.sh"   # cleanup trap, run_in_chroot, chroot_for
+. "$top/maint/chroot-lib.sh"   # cleanup trap, chroot_unshare, gen_fixtures
+# In a mount namespace of our own (see run_private below).
+chroot_unshare "$0" "$@"
 
 # run_private DIR CMD...: run_in_chroot, safe beside other scripts that use
 # the same chroot. The repository must be at the chroot's /irx (the path is
@@ -45,7 +30,7 @@ done
 # run_in_chroot.
 run_private() {
   local root=$1; shift
-  [ -n "${IRX_RT_UNSHARED:-}" ] || { run_in_chroot "$root" "$@"; return; }
+  [ -n "${IRX_CHROOT_UNSHARED:-}" ] || { run_in_chroot "$root" "$@"; return; }
   local under rc=0
   mkdir -p "$root/irx"
   under=$(mktemp -d)
@@ -60,11 +45,5 @@ run_private() {
   return $rc
 }
 
-status=0
-for v in "${versions[@]}"; do
-  root=$(chroot_for "$v")
-  echo "== $v in $root" >&2
-  run_private "$root" python3 tests/fixtures/gen_runtime.py --out "tests/fixtures/r$v" "${extra[@]}" || status=$?
-done
-du -sh "$top"/tests/fixtures/rt* >&2 || true
-exit $status
+irx_gen_run=run_private
+gen_fixtures gen_runtime.py rt "$@"

@@ -115,24 +115,16 @@ need_root_ns() {  # re-exec in a private mount namespace (bind mounts of our own
     echo "$0: $1 needs root (chroot, mount); --no-capture reuses $capdir" >&2
     exit 2
   fi
-  if [ -z "${IRX_SWEEP_UNSHARED:-}" ] && command -v unshare >/dev/null 2>&1; then
-    IRX_SWEEP_UNSHARED=1 exec unshare --mount --propagation private /bin/bash "$0" "${args[@]}"
-  fi
+  # shellcheck source=maint/chroot-lib.sh
+  . "$top/maint/chroot-lib.sh"
+  chroot_unshare /bin/bash "$0" "${args[@]}"
 }
 root=
 at=/run/irx-sweep.$$
 chroot_up() {  # the sid chroot with the source and DIR bind-mounted at $at
   [ -z "$root" ] || return 0
-  # shellcheck source=maint/chroot-lib.sh
-  . "$top/maint/chroot-lib.sh"
   root=$(chroot_for t214) || { echo "$0: no sid chroot (maint/mkchroot.sh sid)" >&2; exit 2; }
-  mkdir -p "$root$at/src" "$root$at/out" || exit 2
-  for m in "$top:src" "$out:out"; do
-    mount --bind "${m%:*}" "$root$at/${m##*:}" ||
-      { echo "$0: cannot bind-mount ${m%:*} into $root" >&2; exit 2; }
-    irx_chroot_mounts+=("$root$at/${m##*:}")
-  done
-  trap 'cleanup; rmdir "$root$at/src" "$root$at/out" "$root$at" 2>/dev/null' EXIT
+  chroot_bind_src_out "$root" "$at" "$out"
   # torch and libtorch read /proc (cpuinfo, boot id), and say so on stdout
   chroot_mount_proc "$root"
 }

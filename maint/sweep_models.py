@@ -772,22 +772,10 @@ def capture_one(name, build, out):
     irx-capture's capture() into out; returns zoo-report's result dict."""
     import torch
 
-    zr = _zr()
-    rt = zr._gf()
     lifted = os.path.join(out, name + ".lifted.pt")
     if os.path.exists(lifted):
         os.unlink(lifted)
-    rt.gf.seed_all(0)
-    built = build()
-    m, args = built[0], built[1]
-    dyn = built[2] if len(built) > 2 else None
-    m.eval()
-    rt.reinit(m)
-    args = rt.reinputs(args)
-    tied = zr.tied_names(m)
-    with rt.gf.fixed_zip_time():
-        doc = rt.cap.capture(m, args, out, name=name, dynamic_shapes=dyn, seed=0, reference=False,
-                             decompose=name in DECOMPOSE)
+    rt, m, args, dyn, tied, doc = _zr().captured(name, build, out, decompose=name in DECOMPOSE)
     how = doc["export"] + (", dynamic" if dyn is not None else "")
     prefix = "constants with no value anywhere (meta in the archive, not attributes of the model): "
     missing = [n for note in doc["notes"] if note.startswith(prefix) for n in note[len(prefix):].split(", ")]
@@ -818,7 +806,7 @@ def main():
     ap.add_argument("--out", help="capture into this folder")
     ap.add_argument("--timeout", type=int, default=300, help="seconds per model (default 300)")
     a = ap.parse_args()
-    split = (lambda v: [x for s in v or [] for x in s.split(",") if x])
+    split = _zr().split_list
     only, fams = split(a.only), split(a.family)
     names = {m[0] for m in MODELS}
     bad = [n for n in only if n not in names] + [f for f in fams if f not in FAMILIES]

@@ -31,10 +31,9 @@ into DIR:
   NAME.expected.pt, NAME.capture.json     (see irx-capture.py)
   logs/NAME.log                           the capture's output
 
-Tensor constants that forward makes while it is traced are meta in a meta
-export and in no state dict; their values are taken from an export of the
-real model on the CPU and added to NAME.constants.pt (see
-fill_lifted_constants; transformers' T5 has three).
+Tensor constants that forward makes while it is traced (transformers' T5
+has three) get their values from irx-capture itself, which exports with fake
+CPU parameters: they are in NAME.constants.pt.
 
 and DIR/captures.tsv one line per model:
   name <TAB> ok|failed|skipped <TAB> seconds <TAB> export mode or reason <TAB> tied weights
@@ -355,60 +354,33 @@ def tied_names(model):
     return ["=".join(g) for g in groups.values() if len(g) > 1]
 
 
-def capture_one(name, build, out):
-    """Build NAME with deterministic weights and inputs and capture it into
-    out; returns a result dict."""
+def captured(name, build, out, decompose=False):
+    """Build NAME with deterministic weights and inputs (gen_runtime.py's
+    reinit() and reinputs()) and capture it with irx-capture's capture()
+    into out (also maint/sweep_models.py's). build() returns (module,
+    inputs) or (module, inputs, dynamic shapes). Returns gen_runtime, the
+    module, its inputs, the dynamic shapes, its tied weights and capture()'s
+    result."""
     rt = _gf()
     rt.gf.seed_all(0)
-    m, args = build()
+    built = build()
+    m, args = built[0], built[1]
+    dyn = built[2] if len(built) > 2 else None
     m.eval()
     rt.reinit(m)
     args = rt.reinputs(args)
     tied = tied_names(m)
     with rt.gf.fixed_zip_time():
-        doc = rt.cap.capture(m, args, out, name=name, seed=0, reference=False)
-    how = doc["export"]
-    filled = fill_lifted_constants(rt.cap, m, args, out, name, doc)
-    if filled:
-        how += f", {filled} lifted constant(s) from a CPU export"
-    return {"export": how, "tied": tied, "ops": len(doc["ops"]), "notes": doc["notes"]}
+        doc = rt.cap.capture(m, args, out, name=name, dynamic_shapes=dyn, seed=0, reference=False,
+                             decompose=decompose)
+    return rt, m, args, dyn, tied, doc
 
 
-def fill_lifted_constants(cap, model, args, out, name, doc):
-    """Tensor constants that forward makes while it is traced (transformers'
-    torch.tensor(finfo.min) for attention masks, say) are meta in a meta
-    export, and no state dict holds them: irx-capture notes them as having no
-    value anywhere. Take their values from an export of the real model on
-    the CPU (same tracer, same constant names, same shapes and dtypes) and
-    add them to NAME.constants.pt. Returns how many were filled."""
-    import torch
-
-    prefix = "constants with no value anywhere (meta in the archive, not attributes of the model): "
-    names = [n for note in doc["notes"] if note.startswith(prefix) for n in note[len(prefix):].split(", ")]
-    if not names:
-        return 0
-    meta = torch.export.load(cap.paths(out, name)["pt2"]).constants
-    ep = torch.export.export(model, args, strict="strict=True" in doc["export"])
-    vals = {}
-    for n in names:
-        v, want = ep.constants.get(n), meta.get(n)
-        if not isinstance(v, torch.Tensor) or v.device.type == "meta" or not isinstance(want, torch.Tensor) \
-                or v.shape != want.shape or v.dtype != want.dtype:
-            raise RuntimeError(f"constant {n}: the CPU export has no value that fits the meta export's")
-        vals[n] = v.detach().clone()
-    p = cap.paths(out, name)
-    consts = torch.load(p["constants"], weights_only=True) if os.path.exists(p["constants"]) else {}
-    consts.update(vals)
-    torch.save(consts, p["constants"])
-    doc["notes"] = [n for n in doc["notes"] if not n.startswith(prefix)]
-    doc["notes"].append("lifted constants made during tracing taken from an export of the real model on the CPU "
-                        "(values in constants.pt): " + ", ".join(names))
-    doc["constants"] = sorted(consts)
-    doc["files"]["constants"] = os.path.basename(p["constants"])
-    with open(p["json"], "w") as f:
-        json.dump(doc, f, indent=1, sort_keys=True)
-        f.write("\n")
-    return len(vals)
+def capture_one(name, build, out):
+    """Build NAME and capture it into out (captured()); returns a result
+    dict."""
+    tied, doc = captured(name, build, out)[4:]
+    return {"export": doc["export"], "tied": tied, "ops": len(doc["ops"]), "notes": doc["notes"]}
 
 
 def run_forked(fn, args, log, timeout):

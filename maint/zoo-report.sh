@@ -133,25 +133,15 @@ if [ -n "$capture" ]; then
     echo "$0: the capture needs root (chroot, mount); --no-capture reuses $capdir" >&2
     exit 2
   fi
-  # A mount namespace of our own: our bind mounts are invisible to the
-  # other scripts that use the chroots, and vanish if we are killed.
-  if [ -z "${IRX_ZOO_REPORT_UNSHARED:-}" ] && command -v unshare >/dev/null 2>&1; then
-    IRX_ZOO_REPORT_UNSHARED=1 exec unshare --mount --propagation private /bin/bash "$0" "${args[@]}"
-  fi
   # shellcheck source=maint/chroot-lib.sh
-  . "$top/maint/chroot-lib.sh"   # chroot_for, chroot_exec, cleanup (EXIT trap)
+  . "$top/maint/chroot-lib.sh"   # chroot_unshare, chroot_for, chroot_exec, cleanup (EXIT trap)
+  # A mount namespace of our own: our bind mounts are invisible to the
+  # other scripts that use the chroots.
+  chroot_unshare /bin/bash "$0" "${args[@]}"
   root=$(chroot_for "$tv") || { echo "$0: no $suite chroot (maint/mkchroot.sh $suite)" >&2; exit 2; }
   # mount points of our own (a unique name, which no other script removes)
   at=/run/irx-zoo-report.$$
-  mkdir -p "$root$at/src" "$root$at/out" || exit 2
-  for m in "$top:src" "$capdir:out"; do
-    if ! mount --bind "${m%:*}" "$root$at/${m##*:}"; then
-      echo "$0: cannot bind-mount ${m%:*} into $root" >&2
-      exit 2
-    fi
-    irx_chroot_mounts+=("$root$at/${m##*:}")
-  done
-  trap 'cleanup; rmdir "$root$at/src" "$root$at/out" "$root$at" 2>/dev/null' EXIT
+  chroot_bind_src_out "$root" "$at" "$capdir"
   echo "== capture in $root" >&2
   chroot_exec "$root" python3 "$at/src/maint/zoo-report.py" --out "$at/out" --timeout "$timeout" "${sel[@]}" >&2 ||
     { echo "$0: the capture failed in $root" >&2; exit 2; }

@@ -127,6 +127,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 		return 0;
 	}
 	case ARGP_KEY_INIT: state->child_inputs[0] = &a->run; return 0;
+	case ARGP_KEY_END: run_need_inputs(&a->run, state); return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
 }

@@ -17,93 +17,17 @@
 #include <unistd.h>
 
 #include "node-report.h"
-#include "run.h"
-
-/* The JSON report: docs/verify-report.schema.json.  The version changes
- * only when a field changes meaning or goes; new fields may appear. */
-
-struct args {
-	struct run_args run;
-	const char *expected, *reference, *trace, *against, *node_data, *mutated;
-	double rtol, atol;
-	int json, per_node;
-};
-
-enum {
-	OPT_EXPECTED = 0x100,
-	OPT_REFERENCE,
-	OPT_RTOL,
-	OPT_ATOL,
-	OPT_REPORT,
-	OPT_PER_NODE,
-	OPT_TRACE,
-	OPT_AGAINST,
-	OPT_NODE_DATA,
-	OPT_MUTATED
-};
-
-/* The options table, laid out by hand */
-/* clang-format off */
-static const struct argp_option options[] = {
-	{"expected", OPT_EXPECTED, "FILE", 0,
-	 "Outputs recorded from the model in PyTorch: a torch.save list (graph-output order) "
-	 "or a safetensors file (keyed by graph-output name)", 0},
-	{"reference", OPT_REFERENCE, "MODEL", 0,
-	 "The original model as a TorchScript archive, run with the same weights and inputs", 0},
-	{"rtol", OPT_RTOL, "R", 0, "Relative tolerance (default 1e-4; looser for half precision)", 0},
-	{"atol", OPT_ATOL, "A", 0, "Absolute tolerance (default 1e-4; looser for half precision)", 0},
-	{"report", OPT_REPORT, "FORMAT", 0, "text (default) or json: one JSON object on stdout", 0},
-	{"per-node", OPT_PER_NODE, NULL, 0,
-	 "Find the first node whose outputs diverge from a reference trace: the IR run in "
-	 "float64, or --trace DIR", 0},
-	{"expected-mutated", OPT_MUTATED, "FILE", 0,
-	 "Buffers as the model left them (irx-capture --train writes expected_mutated.pt): a "
-	 "dict keyed by state_dict key, compared with the IR's mutations", 0},
-	{"trace", OPT_TRACE, "DIR", 0,
-	 "With --per-node: the reference trace, a directory written by irx-capture "
-	 "--intermediates (torch's own values), irx-exec --dump-intermediates (another "
-	 "machine, another backend) or anything else that writes the format", 0},
-	{"against", OPT_AGAINST, "DIR", 0,
-	 "With --per-node --trace A: compare trace A with trace B of the same IR, node by "
-	 "node, without running anything (no libtorch needed)", 0},
-	{"node-data", OPT_NODE_DATA, "FILE", 0,
-	 "With --per-node: also write the per-node figures as Model Explorer node data "
-	 "(colours: match, diverges, inherits)", 0},
-	{0},
-};
-/* clang-format on */
-
-static double tolerance(const char *arg, struct argp_state *state)
-{
-	char *end;
-	double v = strtod(arg, &end);
-
-	if (!*arg || *end || !(v >= 0) || isinf(v))
-		argp_error(state, "a tolerance is a non-negative number, not '%s'", arg);
-	return v;
-}
+#include "verify-options.h"
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
-	struct args *a = state->input;
+	struct verify_args *a = state->input;
 
 	switch (key) {
-	case OPT_EXPECTED: a->expected = arg; return 0;
-	case OPT_REFERENCE: a->reference = arg; return 0;
-	case OPT_RTOL: a->rtol = tolerance(arg, state); return 0;
-	case OPT_ATOL: a->atol = tolerance(arg, state); return 0;
-	case OPT_REPORT:
-		if (strcmp(arg, "text") && strcmp(arg, "json"))
-			argp_error(state, "unknown report format '%s' (text or json)", arg);
-		a->json = !strcmp(arg, "json");
-		return 0;
-	case OPT_PER_NODE: a->per_node = 1; return 0;
-	case OPT_TRACE: a->trace = arg; return 0;
-	case OPT_AGAINST: a->against = arg; return 0;
-	case OPT_NODE_DATA: a->node_data = arg; return 0;
-	case OPT_MUTATED: a->mutated = arg; return 0;
 	case ARGP_KEY_INIT: state->child_inputs[0] = &a->run; return 0;
 	case ARGP_KEY_END:
+		if (!a->against) /* --against compares two traces: nothing to run */
+			run_need_inputs(&a->run, state);
 		if (a->expected && a->reference)
 			argp_error(state, "give --expected FILE or --reference MODEL, not both");
 		if (!a->per_node && !a->expected && !a->reference)
@@ -115,20 +39,16 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--node-data goes with --per-node");
 		if (a->against && !a->trace)
 			argp_error(state, "--against B goes with --per-node --trace A");
-		if (a->against && (a->expected || a->reference || a->mutated || a->run.n_weights ||
-				   a->run.inputs || a->run.random_inputs))
-			argp_error(state, "--against compares two traces and runs nothing: no "
-					  "--expected, --reference, --expected-mutated, weights or "
-					  "inputs");
+		verify_check_against(a, state);
 		return 0;
 	}
-	return ARGP_ERR_UNKNOWN;
+	return verify_parse_opt(key, arg, state);
 }
 
 static const struct argp_child children[] = {{&run_argp, 0, NULL, 0}, {0}};
 
 static const struct argp argp = {
-	options,
+	verify_options,
 	parse_opt,
 	"IR",
 	"Run an IR with real weights (as irx-exec does) and compare each output with the "
@@ -142,6 +62,9 @@ static const struct argp argp = {
 };
 
 /* ---- reports -------------------------------------------------------------- */
+
+/* The JSON report: docs/verify-report.schema.json.  The version changes
+ * only when a field changes meaning or goes; new fields may appear. */
 
 static void index_text(char *buf, size_t size, const irx_tensor *t, int64_t flat)
 {
@@ -243,7 +166,7 @@ static void result_text(const char *name, const irx_tensor *got, const irx_tenso
 /* ---- references ----------------------------------------------------------- */
 
 /* The TorchScript model, with the weights the IR used, run on the inputs. */
-static int run_reference(const struct args *a, const struct run *r, irx_th_results **out)
+static int run_reference(const struct verify_args *a, const struct run *r, irx_th_results **out)
 {
 	const json_t *map = json_object_get(r->ir, "weight_name_mapping");
 	irx_error err = {0};
@@ -284,8 +207,8 @@ fail:
 
 /* --expected-mutated: each of the IR's mutations against the file's tensor
  * of the same state_dict key; a key on one side only is an error. */
-static int compare_mutations(const struct args *a, const struct run *r, json_t *report, size_t *bad,
-			     size_t *n_out)
+static int compare_mutations(const struct verify_args *a, const struct run *r, json_t *report,
+			     size_t *bad, size_t *n_out)
 {
 	size_t n = irx_exec_n_mutations(r->x), k = 0;
 	irx_tensors *want_set = NULL;
@@ -329,7 +252,7 @@ static int compare_mutations(const struct args *a, const struct run *r, json_t *
 }
 
 /* Compare the outputs of run R; PER_NODE (taken) joins a JSON report. */
-static int compare_outputs(const struct args *a, const struct run *r, json_t *per_node)
+static int compare_outputs(const struct verify_args *a, const struct run *r, json_t *per_node)
 {
 	irx_tensors *expected = NULL;
 	irx_th_results *ref = NULL;
@@ -425,7 +348,7 @@ static int compare_outputs(const struct args *a, const struct run *r, json_t *pe
 /* ---- per node ------------------------------------------------------------- */
 
 struct per_node {
-	const struct args *a;
+	const struct verify_args *a;
 	const char *dir;
 	struct nr_report rep;
 };
@@ -826,7 +749,7 @@ static void remove_trace(struct own_trace *t)
 }
 
 /* The IR in float64, node by node, into a new directory in TMPDIR. */
-static int float64_trace(const struct args *a, struct own_trace *t)
+static int float64_trace(const struct verify_args *a, struct own_trace *t)
 {
 	irx_exec_options o = {.warn = tool_warn, .warn_ctx = (void *)a->run.ir, .float64 = 1};
 	const char *tmp = getenv("TMPDIR");
@@ -852,7 +775,7 @@ static int float64_trace(const struct args *a, struct own_trace *t)
 	return rc;
 }
 
-static int per_node(const struct args *a)
+static int per_node(const struct verify_args *a)
 {
 	struct per_node p = {a, a->trace, {0}};
 	irx_exec_options o = {.warn = tool_warn, .warn_ctx = (void *)a->run.ir};
@@ -917,7 +840,7 @@ static int per_node(const struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a;
+	struct verify_args a;
 	irx_exec_options o = {.warn = tool_warn};
 	struct run r;
 	int rc;
@@ -925,10 +848,6 @@ int main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	a.rtol = a.atol = -1; /* defaults by dtype */
 	run_tool_init();
-	/* --against compares two traces: no weights to run with */
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--against") || !strncmp(argv[i], "--against=", 10))
-			a.run.weights_optional = 1;
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
 	if (a.per_node)
 		return per_node(&a);

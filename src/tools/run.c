@@ -176,15 +176,17 @@ static error_t run_parse_opt(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!a->ir)
 			argp_error(state, "no IR given (use - for standard input)");
-		if (a->weights_optional) /* the tool checks what it needs */
-			return 0;
-		if (!a->n_weights)
-			argp_error(state, "--weights FILE is required");
-		if (!!a->inputs == !!a->random_inputs)
-			argp_error(state, "give --inputs FILE or --random-inputs (one of them)");
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;
+}
+
+void run_need_inputs(const struct run_args *a, struct argp_state *state)
+{
+	if (!a->n_weights)
+		argp_error(state, "--weights FILE is required");
+	if (!!a->inputs == !!a->random_inputs)
+		argp_error(state, "give --inputs FILE or --random-inputs (one of them)");
 }
 
 const struct argp run_argp = {run_options, run_parse_opt, NULL, NULL, NULL, NULL, NULL};

@@ -18,8 +18,6 @@ struct run_args {
 	int random_inputs;
 	uint64_t seed;
 	int strict, threads, decompose;
-	int weights_optional;      /* set before parsing: a mode that runs nothing,
-				 so no weights or inputs are needed */
 	const char *allow_ops[64]; /* --allow-op, repeatable */
 	size_t n_allow_ops;
 	size_t max_memory; /* 0: the library's defaults */
@@ -49,6 +47,10 @@ struct run {
 /* The options every running tool takes, as an argp child whose input is
  * a struct run_args (set child_inputs[0] at ARGP_KEY_INIT). */
 extern const struct argp run_argp;
+/* At the tool's ARGP_KEY_END (after run_argp's, which checks only the IR),
+ * when it runs the IR: weights and inputs given, or a usage error.  A mode
+ * that runs nothing (irx-verify --against) does not call it. */
+void run_need_inputs(const struct run_args *a, struct argp_state *state);
 
 /* Plan, bind and make inputs; an exit status (errors reported). */
 /* tool_init() for a tool that runs models: --version names libtorch and

@@ -7,85 +7,35 @@
 #include <config.h>
 
 #include <argp.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "node-report.h"
-
-struct args {
-	const char *ir, *trace, *against, *node_data;
-	double rtol, atol;
-	int json, per_node;
-};
-
-enum {
-	OPT_RTOL = 0x100,
-	OPT_ATOL,
-	OPT_REPORT,
-	OPT_PER_NODE,
-	OPT_TRACE,
-	OPT_AGAINST,
-	OPT_NODE_DATA
-};
-
-/* The options table, laid out by hand */
-/* clang-format off */
-static const struct argp_option options[] = {
-	{"per-node", OPT_PER_NODE, NULL, 0, "Compare node by node (needed)", 0},
-	{"trace", OPT_TRACE, "DIR", 0, "Trace A (docs/trace-format.md)", 0},
-	{"against", OPT_AGAINST, "DIR", 0, "Trace B, of the same IR", 0},
-	{"rtol", OPT_RTOL, "R", 0, "Relative tolerance (default by dtype)", 0},
-	{"atol", OPT_ATOL, "A", 0, "Absolute tolerance (default by dtype)", 0},
-	{"report", OPT_REPORT, "FORMAT", 0, "text (default) or json", 0},
-	{"node-data", OPT_NODE_DATA, "FILE", 0, "Also write Model Explorer node data", 0},
-	{0},
-};
-/* clang-format on */
-
-static double tolerance(const char *arg, struct argp_state *state)
-{
-	char *end;
-	double v = strtod(arg, &end);
-
-	if (!*arg || *end || !(v >= 0) || isinf(v))
-		argp_error(state, "a tolerance is a non-negative number, not '%s'", arg);
-	return v;
-}
+#include "verify-options.h"
 
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
-	struct args *a = state->input;
+	struct verify_args *a = state->input;
 
 	switch (key) {
-	case OPT_RTOL: a->rtol = tolerance(arg, state); return 0;
-	case OPT_ATOL: a->atol = tolerance(arg, state); return 0;
-	case OPT_REPORT:
-		if (strcmp(arg, "text") && strcmp(arg, "json"))
-			argp_error(state, "unknown report format '%s' (text or json)", arg);
-		a->json = !strcmp(arg, "json");
-		return 0;
-	case OPT_PER_NODE: a->per_node = 1; return 0;
-	case OPT_TRACE: a->trace = arg; return 0;
-	case OPT_AGAINST: a->against = arg; return 0;
-	case OPT_NODE_DATA: a->node_data = arg; return 0;
 	case ARGP_KEY_ARG:
-		if (a->ir)
+		if (a->run.ir)
 			argp_error(state, "one IR only");
-		a->ir = arg;
+		a->run.ir = arg;
 		return 0;
 	case ARGP_KEY_END:
-		if (!a->ir)
+		if (!a->run.ir)
 			argp_error(state, "no IR given");
 		if (!a->per_node || !a->trace || !a->against)
 			argp_error(state, "give --per-node --trace A --against B");
+		verify_check_against(a, state);
 		return 0;
 	}
-	return ARGP_ERR_UNKNOWN;
+	return verify_parse_opt(key, arg, state);
 }
 
 static const struct argp argp = {
-	options,
+	verify_options,
 	parse_opt,
 	"IR",
 	"This irx was built without libtorch: irx-verify cannot run the IR here, only compare "
@@ -98,7 +48,7 @@ static const struct argp argp = {
 
 int main(int argc, char **argv)
 {
-	struct args a;
+	struct verify_args a;
 	int against = 0;
 
 	memset(&a, 0, sizeof(a));
@@ -119,5 +69,5 @@ int main(int argc, char **argv)
 				 "--with-libtorch",
 				 program_invocation_short_name);
 	argp_parse(&argp, argc, argv, 0, NULL, &a);
-	return nr_against(a.ir, a.trace, a.against, a.rtol, a.atol, a.json, a.node_data);
+	return nr_against(a.run.ir, a.trace, a.against, a.rtol, a.atol, a.json, a.node_data);
 }

@@ -1,6 +1,6 @@
 # exec-lib.sh: what the irx-exec and irx-verify tests share (sourced after
 # lib.sh): skip the script without libtorch or tests/tensor-copy, and st(),
-# a safetensors editor in the standard library of Python.
+# a safetensors editor and comparer in the standard library of Python.
 "$BIN/irx-exec" --version >"$TMP/v" 2>&1 || :
 grep -q "libtorch: [0-9]" "$TMP/v" || test_skip_all "irx-exec is built without libtorch"
 LIBTORCH=$(sed -n 's/.*libtorch: //p' "$TMP/v")
@@ -17,13 +17,17 @@ SIZE = {"F64": 8, "F32": 4, "I64": 8, "I32": 4, "U8": 1, "BOOL": 1}
 FMT = {"F64": "d", "F32": "f", "I64": "q", "I32": "i", "U8": "B", "BOOL": "?"}
 ST = {"float64": "F64", "float32": "F32", "int64": "I64", "int32": "I32", "bool": "BOOL"}
 
-def load(path):
+def load(path, data_order=False):
+    """{key: [dtype, shape, bytes]} in header order, or in the order of the data"""
     b = open(path, "rb").read()
     n = struct.unpack("<Q", b[:8])[0]
     h = json.loads(b[8:8 + n])
     h.pop("__metadata__", None)
     t = {}
-    for k, v in h.items():
+    items = h.items()
+    if data_order:
+        items = sorted(items, key=lambda kv: kv[1]["data_offsets"][0])
+    for k, v in items:
         s, e = v["data_offsets"]
         t[k] = [v["dtype"], v["shape"], b[8 + n + s:8 + n + e]]
     return t
@@ -58,6 +62,26 @@ if cmd == "new":  # new OUT NAME:DTYPE:D0,D1 ...: small deterministic values
             n *= d
         t[name] = [dt, dims(shape), pack(dt, [(i % 7) * 0.25 - 0.5 if dt[0] == "F" else i % 3 for i in range(n)])]
     save(out, t)
+    sys.exit(0)
+if cmd == "same":  # same A B: the same keys, dtypes, shapes and bytes; prints the keys
+    a, b = load(args[0]), load(args[1])
+    if sorted(a) != sorted(b):
+        sys.exit(f"keys differ: {sorted(a)} vs {sorted(b)}")
+    bad = [k for k in a if a[k] != b[k]]
+    if bad:
+        sys.exit(f"values differ: {bad}")
+    print(" ".join(sorted(a)))
+    sys.exit(0)
+if cmd == "close":  # close A B: the same keys in the same data order, dtypes, and values
+    # within 1e-5; prints the keys
+    a, b = load(args[0], True), load(args[1], True)
+    if list(a) != list(b):
+        sys.exit(f"keys differ: {list(a)} vs {list(b)}")
+    for k in a:
+        x, y = (a[k][0], unpack(a[k][0], a[k][2])), (b[k][0], unpack(b[k][0], b[k][2]))
+        if x[0] != y[0] or any(abs(p - q) > 1e-5 for p, q in zip(x[1], y[1])):
+            sys.exit(f"{k} differs: {x} vs {y}")
+    print(" ".join(a))
     sys.exit(0)
 src, out = args.pop(0), args.pop(0)
 t = load(src)

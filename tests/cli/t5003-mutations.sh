@@ -11,29 +11,6 @@
 
 . "$IRX_SRCDIR/tests/cli/exec-lib.sh"
 
-# close A B: two safetensors files hold the same keys (in order) and values
-# within 1e-5 (standard library only)
-cat >"$TMP/close.py" <<'PY'
-import json, struct, sys
-F = {"F32": "f", "F64": "d", "I64": "q"}
-def load(p):
-    b = open(p, "rb").read(); n = struct.unpack("<Q", b[:8])[0]
-    h = json.loads(b[8:8 + n]); h.pop("__metadata__", None)
-    out = {}
-    for k, v in sorted(h.items(), key=lambda kv: kv[1]["data_offsets"][0]):
-        raw = b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]]
-        f = F[v["dtype"]]
-        out[k] = (v["dtype"], struct.unpack("<%d%s" % (len(raw) // struct.calcsize(f), f), raw))
-    return out
-a, b = load(sys.argv[1]), load(sys.argv[2])
-if list(a) != list(b):
-    sys.exit(f"keys differ: {list(a)} vs {list(b)}")
-for k in a:
-    if a[k][0] != b[k][0] or any(abs(x - y) > 1e-5 for x, y in zip(a[k][1], b[k][1])):
-        sys.exit(f"{k} differs: {a[k]} vs {b[k]}")
-print(" ".join(a))
-PY
-
 checked=0
 for dir in "$FIXTURES/cap26" "$FIXTURES/cap214"; do
 	[ -d "$dir" ] || continue
@@ -56,12 +33,12 @@ for dir in "$FIXTURES/cap26" "$FIXTURES/cap214"; do
 	test_expect "$v: irx-exec --mutated writes torch's updated buffers" '
 		"$EXEC" $run --mutated="$TMP/m.safetensors" "$ir" >/dev/null &&
 		"$COPY" "$f.expected_mutated.pt" "$TMP/want.safetensors" &&
-		"$PYTHON3" "$TMP/close.py" "$TMP/m.safetensors" "$TMP/want.safetensors"'
+		st close "$TMP/m.safetensors" "$TMP/want.safetensors"'
 	# shellcheck disable=SC2086
 	test_expect "$v: irx-exec --mutated=FILE.pt writes a dict keyed by state_dict key" '
 		"$EXEC" $run --mutated="$TMP/m.pt" "$ir" >/dev/null &&
 		"$COPY" "$TMP/m.pt" "$TMP/m2.safetensors" &&
-		"$PYTHON3" "$TMP/close.py" "$TMP/m2.safetensors" "$TMP/want.safetensors"'
+		st close "$TMP/m2.safetensors" "$TMP/want.safetensors"'
 	# shellcheck disable=SC2086
 	test_expect "$v: irx-verify --expected-mutated compares them" '
 		expect_rc 0 "$VERIFY" $run --expected="$f.expected.pt" \

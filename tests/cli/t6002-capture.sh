@@ -19,24 +19,6 @@
 
 CAPTURE="$IRX_SRCDIR/src/tools/irx-capture.py"
 
-# same_tensors A B: two safetensors files hold the same keys, dtypes, shapes
-# and bytes (standard library only)
-cat >"$TMP/same.py" <<'PY'
-import json, struct, sys
-def load(p):
-    b = open(p, "rb").read(); n = struct.unpack("<Q", b[:8])[0]
-    h = json.loads(b[8:8 + n]); h.pop("__metadata__", None)
-    return {k: (v["dtype"], v["shape"], b[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]])
-            for k, v in h.items()}
-a, b = load(sys.argv[1]), load(sys.argv[2])
-if sorted(a) != sorted(b):
-    sys.exit(f"keys differ: {sorted(a)} vs {sorted(b)}")
-bad = [k for k in a if a[k] != b[k]]
-if bad:
-    sys.exit(f"values differ: {bad}")
-print(" ".join(sorted(a)))
-PY
-
 checked=0
 for dir in "$FIXTURES/cap26" "$FIXTURES/cap214"; do
 	[ -d "$dir" ] || continue
@@ -49,7 +31,7 @@ for dir in "$FIXTURES/cap26" "$FIXTURES/cap214"; do
 	test_expect "$v/rotary_meta: constants.pt holds the values torch lifts" '
 		"$COPY" "$f.constants.pt" "$TMP/c.safetensors" &&
 		"$COPY" "$f.oracle_constants.pt" "$TMP/o.safetensors" &&
-		"$PYTHON3" "$TMP/same.py" "$TMP/c.safetensors" "$TMP/o.safetensors" >"$TMP/keys" &&
+		st same "$TMP/c.safetensors" "$TMP/o.safetensors" >"$TMP/keys" &&
 		grep -q inv_freq "$TMP/keys" && [ "$(wc -w <"$TMP/keys")" -ge 3 ] ||
 		fail "$(cat "$TMP/keys")"'
 	test_expect "$v/rotary_meta: the archive holds no tensor data" '
