@@ -997,7 +997,8 @@ static int run_node(irx_exec *x, struct xgraph *g, struct xnode *n, irx_th **val
 	int rc;
 
 	if (n->symbolic)
-		return exec_sym_node(x, n, err);
+		return exec_sym_is_data(n) ? exec_sym_data(x, n, vals, err)
+					   : exec_sym_node(x, n, err);
 	if (n->fn) {
 		irx_exec_call c = {x, g, n, vals};
 		if (n->has_sym && (rc = eval_attrs(x, n, err)))
