@@ -14,7 +14,10 @@
 #     state_dict key, shown by irx-dump, and compared by irx-verify with
 #     the buffers torch left;
 #   - a capture with torch.export.Dim converts with --allow-dynamic and
-#     verifies at the captured size and at another.
+#     verifies at the captured size and at another;
+#   - what cannot run is refused before running with its fix: capture with
+#     --decompose for torch.vmap's pre-dispatch calls (Mamba), --plugin for a
+#     custom operator (tests/fixtures/ops214).
 . "$IRX_SRCDIR/tests/cli/lib.sh"
 
 . "$IRX_SRCDIR/tests/cli/exec-lib.sh"
@@ -113,5 +116,22 @@ test_expect "dyn_dim: matches torch at the captured size" '
 	verify dyn_dim -i "$dir/dyn_dim.inputs.pt" --expected="$dir/dyn_dim.expected.pt"'
 test_expect "dyn_dim: matches torch at another size" '
 	verify dyn_dim -i "$dir/dyn_dim.inputs2.pt" --expected="$dir/dyn_dim.expected2.pt"'
+
+# ---- refusals name their fix: a pre-dispatch export (torch.vmap, as
+# Mamba's) wants --decompose, a custom operator a plugin
+OPS="$FIXTURES/ops214"
+test_expect "vmap: irx-verify refuses before running, naming --decompose" '
+	"$BIN/irx-export" "$OPS/vmap.pt2" | "$BIN/irx-convert" >"$TMP/vmap.ir.json" 2>/dev/null &&
+	expect_rc 2 "$VERIFY" -w "$OPS/vmap.state_dict.pt" -i "$OPS/vmap.inputs.pt" \
+		--expected="$OPS/vmap.expected.pt" "$TMP/vmap.ir.json" &&
+	expect_one_line_naming "torch._functorch.predispatch" "irx-capture --decompose" &&
+	! grep -q -- "--plugin" "$TMP/err"'
+test_expect "a custom operator: irx-verify refuses before running, naming --plugin" '
+	"$BIN/irx-export" "$OPS/clamp_scale.pt2" |
+		"$BIN/irx-convert" --schemas "$OPS/irxdemo.schemas" >"$TMP/cs.ir.json" &&
+	expect_rc 2 "$VERIFY" -w "$OPS/clamp_scale.state_dict.pt" -i "$OPS/clamp_scale.inputs.pt" \
+		--expected="$OPS/clamp_scale.expected.pt" "$TMP/cs.ir.json" &&
+	expect_one_line_naming "irxdemo.clamp_scale.default" "--plugin" &&
+	! grep -q -- "--decompose" "$TMP/err"'
 
 test_done
