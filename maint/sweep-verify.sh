@@ -30,6 +30,7 @@
 #     as the fix, is converted again with --allow-dynamic, as the message says)
 #   irx-dump --check irx/NAME.ir.json                          > irx/NAME.check.txt
 #   irx-verify --report=json -w capture/NAME.state_dict.pt [-w capture/NAME.constants.pt] \
+#       [--expected-mutated capture/NAME.expected_mutated.pt] \
 #       -i capture/NAME.inputs.pt --expected capture/NAME.expected.pt irx/NAME.ir.json
 # When that cannot run for missing values (issue 11, part 1; see
 # maint/sweep_models.py), irx-verify runs once more with the files above and
@@ -166,6 +167,9 @@ verify_run() {
   local w=(-w "$c.state_dict.pt")
   [ ! -f "$c.constants.pt" ] || w+=(-w "$c.constants.pt")
   for x in "$@"; do w+=(-w "$x"); done
+  # the buffers forward updated, as torch left them (irx-capture writes
+  # them for the mutations it finds)
+  [ ! -f "$c.expected_mutated.pt" ] || w+=(--expected-mutated "$c.expected_mutated.pt")
   if [ "$where" = host ]; then
     "$bin/irx-verify" --report=json "${w[@]}" -i "$c.inputs.pt" --expected "$c.expected.pt" "$ir" \
       >"$vbase.json" 2>"$vbase.err" || rc=$?

@@ -736,9 +736,12 @@ for _n, _fam, _cfg, _cls, _kw, *_inp in HF_SPECS:
     MODELS.append((_n, _fam, "transformers", hf(_cfg, _cls, _kw, *_inp), f"transformers {_cls}, tiny"))
 # Captured with decompose=True (irx-capture --decompose): the fix irx should
 # name for the functorch vmap nodes of the plain capture (issue 11, part 3).
-DECOMPOSE = {"mamba_decomposed"}
+DECOMPOSE = {"mamba_decomposed", "falcon_mamba_decomposed"}
 MODELS.append(("mamba_decomposed", "hf-ssm", "transformers", dict((m[0], m[3]) for m in MODELS)["mamba"],
                "transformers MambaForCausalLM, tiny, captured with --decompose (run_decompositions)"))
+MODELS.append(("falcon_mamba_decomposed", "hf-ssm", "transformers",
+               dict((m[0], m[3]) for m in MODELS)["falcon_mamba"],
+               "transformers FalconMambaForCausalLM, tiny, captured with --decompose (run_decompositions)"))
 MODELS += [
     ("cond_gate", "custom", None, _cond_gate, "two torch.cond, branches with weights, a two-output cond"),
     ("mixed_dtypes", "custom", None, _mixed_dtypes, "bfloat16, float16, float64, int32, bool in one graph"),

@@ -478,6 +478,54 @@ static int all_dims(irx_exec_call *c, void *user, irx_error *err)
 	return reduce_dims(c, "aten.all.dim", err);
 }
 
+/*
+ * histc(self, bins=100, min=0, max=0) on integers: no libtorch has a CPU
+ * kernel for it (1.13 nor 2.14: "histogram_cpu" not implemented for
+ * 'Long'), yet MoE routing calls it on expert indices (transformers'
+ * integrations/moe.py on a non-CPU device, mixtral and qwen3_moe captured
+ * on meta).  torch's own CPU path is the one transformers takes there:
+ * histc of the values as floats.  Here they go to float64, exact for every
+ * integer up to 2^53 (float32 is exact only up to 2^24), and the counts
+ * come back in the input's dtype, as histc returns them.  Float inputs run
+ * the linked libtorch's histc as they are.  An executor rather than a
+ * decomposition by name: every libtorch has aten::histc, only not for
+ * integers.
+ */
+int exec_histc(irx_exec_call *c, void *user, irx_error *err)
+{
+	irx_th *self = irx_exec_call_arg(c, "self", 0), *x = NULL, *h = NULL, *out = NULL;
+	irx_tensor v;
+	int rc;
+
+	(void)user;
+	if (!self)
+		return irx_error_set(err, IRX_EFORMAT, "histc needs self");
+	irx_th_view(&v, self);
+	int integral = v.dtype == IRX_DTYPE_UINT8 || v.dtype == IRX_DTYPE_INT8 ||
+		       v.dtype == IRX_DTYPE_INT16 || v.dtype == IRX_DTYPE_INT32 ||
+		       v.dtype == IRX_DTYPE_INT64;
+	if (integral)
+		rc = irx_th_to_dtype(&x, self, IRX_DTYPE_FLOAT64, err);
+	else
+		x = irx_th_retain(self), rc = IRX_OK;
+	if (rc)
+		return rc;
+	if ((rc = CALL("aten.histc.default", &h, {"self", T(x)},
+		       {"bins", I((int64_t)attr_number(c, "bins", 100))},
+		       {"min", F(attr_number(c, "min", 0))}, {"max", F(attr_number(c, "max", 0))})))
+		goto done;
+	if (integral)
+		rc = irx_th_to_dtype(&out, h, v.dtype, err);
+	else
+		out = irx_th_retain(h);
+	if (!rc)
+		rc = irx_exec_call_set_output(c, 0, out, err);
+done:
+	irx_th_free(x);
+	irx_th_free(h);
+	return rc;
+}
+
 /* ---- custom operators of model libraries (docs/newer-ops.md) ------------ */
 
 /* Element I of a 1-D integer tensor. */

@@ -559,11 +559,17 @@ irx_status irx_exec_new(irx_exec **out, const json_t *ir, const irx_exec_options
 	}
 	if (unsupported.n) {
 		irx_exec_free(x);
+		/* the fix differs: torch.vmap's pre-dispatch calls are gone
+		 * from a decomposed export; a custom operator needs a plugin */
+		int vmap = strstr(unsupported.text, "torch._functorch.predispatch.") != NULL;
 		return irx_error_set(
 			err, IRX_EUNSUPPORTED,
-			"%zu operator%s cannot run with libtorch %s (an executor plugin "
-			"can run a custom operator: --plugin, see irx-exec(1)): %s",
-			unsupported.n, unsupported.n == 1 ? "" : "s", irx_th_version(),
+			"%zu operator%s cannot run with libtorch %s (%s): %s", unsupported.n,
+			unsupported.n == 1 ? "" : "s", irx_th_version(),
+			vmap ? "torch.vmap's pre-dispatch calls run in no libtorch: capture "
+			       "with irx-capture --decompose"
+			     : "an executor plugin can run a custom operator: --plugin, "
+			       "see irx-exec(1)",
 			unsupported.text);
 	}
 	if (!(x->values = calloc(x->top->n_values + 1, sizeof(*x->values))) ||
@@ -998,7 +1004,8 @@ static int run_node(irx_exec *x, struct xgraph *g, struct xnode *n, irx_th **val
 	int rc;
 
 	if (n->symbolic)
-		return exec_sym_node(x, n, err);
+		return exec_sym_is_data(n) ? exec_sym_data(x, n, vals, err)
+					   : exec_sym_node(x, n, err);
 	if (n->fn) {
 		irx_exec_call c = {x, g, n, vals};
 		if (n->has_sym && (rc = eval_attrs(x, n, err)))

@@ -108,6 +108,10 @@ int exec_sym_is_ref(const json_t *v);
 /* Attr V with its symbolic values evaluated (new reference). */
 int exec_sym_attr(json_t **out, const irx_exec *x, const json_t *v, const char *node,
 		  irx_error *err);
+/* Whether N makes a symbolic value from data (item of a tensor). */
+int exec_sym_is_data(const struct xnode *n);
+/* Bind the unbacked symbol such a node defines from its input's value. */
+int exec_sym_data(irx_exec *x, const struct xnode *n, irx_th *const *vals, irx_error *err);
 /* Evaluate the symbolic outputs of N into the run's values. */
 int exec_sym_node(irx_exec *x, const struct xnode *n, irx_error *err);
 
@@ -131,6 +135,9 @@ int exec_find_decomposition(const irx_executors *set, const char *op_type, irx_e
 /* SET's own decomposition of OP_TYPE (its function, *USER set), or NULL. */
 const irx_executor_fn *exec_find_user_decomposition(const irx_executors *set, const char *op_type,
 						    void **user);
+
+/* decompose.c: aten.histc, which no libtorch runs on integers (see there) */
+int exec_histc(irx_exec_call *c, void *user, irx_error *err);
 
 /* exec.c: "aten.conv2d.default" -> ("aten::conv2d", ""); 0 when not an
  * operator name. */

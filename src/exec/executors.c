@@ -412,6 +412,7 @@ static const struct {
 	{"higher_order.wrap_with_set_grad_enabled", hop_body},
 	{"higher_order.wrap_with_autocast", hop_body},
 	{"higher_order.invoke_subgraph", hop_body},
+	{"aten.histc.default", exec_histc}, /* decompose.c: integers as float64 */
 };
 
 int exec_find_executor(const irx_executors *set, const char *op_type, irx_executor_fn *fn,

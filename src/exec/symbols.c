@@ -10,7 +10,9 @@
  * from the bindings: input dimensions and claimed output shapes are then
  * checked, attrs passed as numbers.  Symbolic values (the outputs of
  * sym_size and of arithmetic on sizes) are their expressions, evaluated;
- * the nodes that make them do not run.
+ * the nodes that make them do not run, except item (.item(), .tolist()),
+ * whose value comes from data: it binds the unbacked symbol (u0) it
+ * defines from the tensor it reads (exec_sym_data).
  */
 #include <config.h>
 
@@ -675,5 +677,85 @@ int exec_sym_node(irx_exec *x, const struct xnode *n, irx_error *err)
 		if (str(m, "name") && json_object_set_new(x->symvals, str(m, "name"), v))
 			return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	}
+	return IRX_OK;
+}
+
+/* The one element of T as a double (integers exactly up to 2^53); 0 when T
+ * has not exactly one element or no number type. */
+static int scalar_of(double *out, const irx_tensor *t)
+{
+	int64_t n = 1;
+
+	for (int d = 0; d < t->ndim; d++)
+		n *= t->shape[d];
+	if (n != 1 || !t->data)
+		return 0;
+	switch (t->dtype) {
+#define AS(code, type)                          \
+	case code: {                            \
+		type v;                         \
+		memcpy(&v, t->data, sizeof(v)); \
+		*out = (double)v;               \
+		return 1;                       \
+	}
+		AS(IRX_DTYPE_INT64, int64_t)
+		AS(IRX_DTYPE_INT32, int32_t)
+		AS(IRX_DTYPE_INT16, int16_t)
+		AS(IRX_DTYPE_INT8, int8_t)
+		AS(IRX_DTYPE_UINT8, uint8_t)
+		AS(IRX_DTYPE_BOOL, uint8_t)
+		AS(IRX_DTYPE_FLOAT32, float)
+		AS(IRX_DTYPE_FLOAT64, double)
+#undef AS
+	default: return 0;
+	}
+}
+
+int exec_sym_is_data(const struct xnode *n)
+{
+	return n->n_in == 1 && (!strcmp(n->op_type, "aten.item.default") ||
+				!strcmp(n->op_type, "aten._local_scalar_dense.default"));
+}
+
+/*
+ * A data-dependent size: item (or _local_scalar_dense) of a one-element
+ * tensor.  The exported program names its value with an unbacked symbol
+ * (u0, from .item() or .tolist()); here the symbol gets the value the
+ * tensor holds, checked against its range, so that every symbolic
+ * attribute after it (slice ends, split sizes, the assertions) evaluates.
+ */
+int exec_sym_data(irx_exec *x, const struct xnode *n, irx_th *const *vals, irx_error *err)
+{
+	const json_t *m = n->n_out ? n->out_meta[0] : NULL;
+	const char *expr = json_string_value(json_object_get(m, "expr"));
+	irx_th *in = vals[n->in[0].value];
+	irx_tensor t;
+	double v;
+	char what[160];
+
+	if (!in)
+		return irx_error_set(err, IRX_EFORMAT, "its input has no value");
+	irx_th_view(&t, in);
+	if (!scalar_of(&v, &t))
+		return irx_error_set(err, IRX_EFORMAT, "the input is not one number (%s, %d dims)",
+				     irx_dtype_name(t.dtype) ? irx_dtype_name(t.dtype) : "?",
+				     t.ndim);
+	if (expr && is_symbol(expr) && !json_object_get(x->syms, expr)) {
+		describe(what, sizeof(what), x, expr);
+		if (v != floor(v) || fabs(v) > 9.0e15 || !in_range(x, expr, (int64_t)v))
+			return irx_error_set(err, IRX_EFORMAT,
+					     "the data gives %g, outside the range of symbol %s", v,
+					     what);
+		if (json_object_set_new(x->syms, expr, json_integer((json_int_t)v)))
+			return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	}
+	json_t *j = v == floor(v) && fabs(v) < 9.0e15 && t.dtype != IRX_DTYPE_FLOAT32 &&
+				    t.dtype != IRX_DTYPE_FLOAT64
+			    ? json_integer((json_int_t)v)
+			    : json_real(v);
+	if (!j || (str(m, "name") && json_object_set_new(x->symvals, str(m, "name"), j)))
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	if (!str(m, "name"))
+		json_decref(j);
 	return IRX_OK;
 }

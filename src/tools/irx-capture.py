@@ -57,10 +57,11 @@ OUTDIR then holds (with --name NAME every file is NAME.<file> instead):
                           NODE.subgraphs/GRAPH/); --intermediates-stats: only
                           each output's statistics; irx-verify --per-node
                           --trace OUTDIR/intermediates reads either
-  expected_mutated.pt     --train only: torch.save of a dict, buffer's
-                          state_dict key -> its value after the eager forward
-                          (batch norm statistics, in-place updates), for every
-                          buffer the program updates (irx-verify
+  expected_mutated.pt     only for models that update buffers: torch.save of a
+                          dict, buffer's state_dict key -> its value after the
+                          eager forward (batch norm statistics with --train,
+                          in-place updates such as buf.add_(1) in either mode),
+                          for every buffer the program updates (irx-verify
                           --expected-mutated)
   capture.json            what was captured: model name (--model-name,
                           default the module's class name), torch version, inputs and outputs
@@ -620,6 +621,15 @@ def capture(model, example_inputs, out_dir, name=None, dynamic_shapes=None, *, k
             v = _resolve(eager, t)
             if isinstance(v, torch.Tensor):
                 mutated[t] = _own(v)
+        # in-place buffer updates that the export keeps as in-place nodes
+        # (eval mode: not in the signature; irx-convert lists them as
+        # mutations too): the buffers forward changed
+        for k, v in eager.named_buffers():
+            before = _resolve(pristine, k)
+            if (k not in mutated and isinstance(before, torch.Tensor) and before.shape == v.shape
+                    and not torch.equal(before, v)):
+                mutated[k] = _own(v)
+                mutated_targets.append(k)
 
         # (c) state dict (+ safetensors)
         sd = {k: v.detach() for k, v in pristine.state_dict().items()}

@@ -906,6 +906,118 @@ static json_t *model_name(const json_t *program)
 	return json_stringn(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
 }
 
+/* Whether OP_TYPE ("aten.add_.Tensor") writes into its first argument:
+ * ATen's in-place operators end their name in '_'. */
+static int is_inplace(const char *op_type)
+{
+	const char *a = strchr(op_type, '.'), *b = a ? strchr(a + 1, '.') : NULL;
+
+	return b && b - a > 2 && b[-1] == '_' && a[1] != '_';
+}
+
+/* Whether OP_TYPE's output is a view of its first argument. */
+static int is_view(const char *op_type)
+{
+	static const char *const views[] = {
+		"aten.select.",     "aten.slice.",     "aten.view.",    "aten.narrow.",
+		"aten.alias.",      "aten.unsqueeze.", "aten.squeeze.", "aten.permute.",
+		"aten.transpose.",  "aten.t.",         "aten.expand.",  "aten.diagonal.",
+		"aten.as_strided.", "aten.unflatten.",
+	};
+
+	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
+		if (!strncmp(op_type, views[i], strlen(views[i])))
+			return 1;
+	return 0;
+}
+
+/*
+ * Buffer updates that torch.export keeps as in-place nodes (an eval-mode
+ * export of `self.buf.add_(1)` or `self.buf[0].copy_(x)` is not
+ * functionalized, so its signature has no buffer mutation): each buffer
+ * that an in-place node writes, directly or through a view, is added to
+ * the mutations MUTS under its state_dict key, like the functionalized
+ * ones.  Its value after the run is the last writer's output when that is
+ * the whole buffer (a chain of in-place calls), else the buffer itself;
+ * either way the storage the writes went to.  producer_node is the last
+ * node that writes it, where irx-dump shows the update.
+ */
+static int inplace_mutations(struct conv *c, const json_t *program, struct scope *s, json_t *muts)
+{
+	json_t *alias = json_object(), *last = json_object(), *spec, *node, *m;
+	const char *k;
+	size_t i;
+	int rc = IRX_OK;
+
+	if (!alias || !last)
+		goto oom;
+	/* value name -> [buffer input name, target, whole?] */
+	json_array_foreach(json_object_get(program, "inputs"), i, spec) {
+		const char *kind = json_string_value(json_object_get(spec, "kind"));
+		const char *name = json_string_value(json_object_get(spec, "name"));
+		if (kind && !strcmp(kind, "buffer") && name &&
+		    json_is_string(json_object_get(spec, "target")) &&
+		    json_object_set_new(
+			    alias, name,
+			    json_pack("[s,O,b]", name, json_object_get(spec, "target"), 1)))
+			goto oom;
+	}
+	json_array_foreach(json_object_get(json_object_get(program, "graph"), "nodes"), i, node) {
+		const char *op = json_string_value(json_object_get(node, "target"));
+		const json_t *first = json_array_get(json_object_get(node, "inputs"), 0);
+		const char *self =
+			json_string_value(json_object_get(json_object_get(first, "arg"), "tensor"));
+		const char *out = json_string_value(json_object_get(
+			json_array_get(json_object_get(node, "outputs"), 0), "tensor"));
+		json_t *a = self ? json_object_get(alias, self) : NULL;
+		int inplace;
+		if (!op || !a)
+			continue;
+		inplace = is_inplace(op);
+		if (!inplace && !is_view(op))
+			continue;
+		if (inplace) {
+			const char *buf = json_string_value(json_array_get(a, 0));
+			int whole = json_is_true(json_array_get(a, 2)) && out;
+			if (json_object_set_new(
+				    last, buf,
+				    json_pack("[s,s,O]", whole ? out : buf,
+					      json_string_value(json_object_get(node, "name")),
+					      json_array_get(a, 1))))
+				goto oom;
+		}
+		if (out && json_object_set_new(
+				   alias, out,
+				   json_pack("[O,O,b]", json_array_get(a, 0), json_array_get(a, 1),
+					     inplace && json_is_true(json_array_get(a, 2)))))
+			goto oom;
+	}
+	json_object_foreach(last, k, node) {
+		json_t *target = json_array_get(node, 2);
+		int known = 0;
+		json_array_foreach(muts, i, m)
+			known = known || json_equal(json_object_get(m, "target"), target);
+		if (known)
+			continue;
+		if (!(m = tensor_meta(c, s, json_string_value(json_array_get(node, 0)), 0))) {
+			rc = c->err && c->err->code ? c->err->code : IRX_EFORMAT;
+			goto out;
+		}
+		json_object_set(m, "producer_node", json_array_get(node, 1));
+		json_object_set_new(m, "kind", json_string("buffer_mutation"));
+		json_object_set(m, "target", target);
+		if (json_array_append_new(muts, m))
+			goto oom;
+	}
+	goto out;
+oom:
+	rc = OOM(c);
+out:
+	json_decref(alias);
+	json_decref(last);
+	return rc;
+}
+
 static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 {
 	json_t *producers = json_object_get(ir, "__producers"), *spec, *ins = json_array(),
@@ -961,7 +1073,7 @@ static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 			return OOM(c);
 	}
 	c->where[0] = '\0';
-	return IRX_OK;
+	return inplace_mutations(c, program, &s, muts);
 }
 
 irx_status irx_convert(json_t **out, const json_t *program, const irx_convert_options *opts,
