@@ -237,8 +237,15 @@ static int prepare_call(struct xnode *n, irx_error *err)
 	size_t n_list = 0;
 	irx_th **next;
 
-	for (size_t a = 0; a < n->n_args; a++)
-		n_list += n->args[a].is_list ? n->args[a].list_len : 0;
+	for (size_t a = 0; a < n->n_args; a++) {
+		size_t len = n->args[a].is_list ? n->args[a].list_len : 0;
+		/* a list_index of the IR's choosing must not wrap the sum */
+		if (len > SIZE_MAX / (4 * sizeof(*n->lists)) - n_list)
+			return irx_error_set(err, IRX_EFORMAT,
+					     "node %s: tensor list '%s' has %zu elements", n->name,
+					     n->args[a].name, len);
+		n_list += len;
+	}
 	if (!(n->argv = calloc(n->n_args + 1, sizeof(*n->argv))) ||
 	    !(n->lists = calloc(n_list + 1, sizeof(*n->lists))) ||
 	    !(n->outs = calloc(n->n_out + 1, sizeof(*n->outs))))
