@@ -30,7 +30,8 @@
 #       own baseline), and irx-exec --memory's weights and largest live set
 #   (e) with IRX_EXEC_PROFILE=1: perf record --call-graph dwarf of irx-exec
 #       --repeat per model (threads 1, about 3 s of runs): by shared object,
-#       then the timed runs split into libtorch (reached from irx_th_op_call)
+#       then the timed runs split into libtorch (reached from irx_th_call_run
+#       or irx_th_op_call)
 #       and irx's own work per node, by leaf function
 #
 # The models (bench/exec_models.py): resnet18 (batch 1 and 8), the
@@ -246,8 +247,8 @@ done
 # (e) profile: where the time of the timed runs goes. Call graphs through
 # DWARF (libtorch has no frame pointers); the samples under run_execute (the
 # runs, not start-up, reading or planning) are split into those that reached
-# libtorch from irx_th_op_call (the operators: dispatcher, boxed wrapper,
-# kernel) and the rest: irx's own work per node (arguments to IValues and
+# libtorch from irx_th_call_run or irx_th_op_call (the operators: dispatcher,
+# boxed wrapper, kernel) and the rest: irx's own work per node (arguments to IValues and
 # back, result handles, allocation, IR look-ups), by leaf function.
 if [ "$profile" = 1 ]; then
   command -v perf >/dev/null || die "perf not found"
@@ -280,11 +281,12 @@ for line in sys.stdin:
 if cur:
     samples.append(cur[::-1])
 runs = [s for s in samples if any(f[0] == "run_execute" for f in s)]
+calls = ("irx_th_call_run", "irx_th_op_call")   # prepared calls, and the others
 n = len(runs) or 1
 torch_side, own = 0, collections.Counter()
 for s in runs:
-    if any(f[0] == "irx_th_op_call" for f in s):
-        i = max(k for k, f in enumerate(s) if "libirx-torch" in f[1] or f[0] == "irx_th_op_call")
+    if any(f[0] in calls for f in s):
+        i = max(k for k, f in enumerate(s) if "libirx-torch" in f[1] or f[0] in calls)
         while i + 1 < len(s) and s[i + 1][1] == "inlined":
             i += 1
         if i + 1 < len(s) and s[i + 1][1].startswith(("libtorch", "libc10", "libdnnl", "libblas", "libgomp", "[JIT]")):
@@ -293,7 +295,7 @@ for s in runs:
     leaf = s[-1]
     own[(leaf[0] if leaf[0] != "[unknown]" else "?")[:60] + " (" + leaf[1] + ")"] += 1
 print(f"-- the timed runs: {len(runs)} of {len(samples)} samples")
-print(f"   {100 * torch_side / n:5.1f}%  libtorch, reached from irx_th_op_call (operators: dispatcher, boxed wrapper, kernels)")
+print(f"   {100 * torch_side / n:5.1f}%  libtorch, reached from irx_th_call_run / irx_th_op_call (operators: dispatcher, boxed wrapper, kernels)")
 print(f"   {100 * sum(own.values()) / n:5.1f}%  irx itself per node, by leaf function:")
 for k, v in own.most_common(12):
     print(f"   {100 * v / n:7.2f}%  {k}")

@@ -166,6 +166,42 @@ IRX_API irx_status irx_th_op_call(irx_th_results **out, const irx_th_op *op, con
 IRX_API irx_status irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n_args,
 				   irx_error *err);
 
+/**
+ * A call of one operator prepared once and made many times (a node of a
+ * plan that runs again and again): irx_th_call_new() matches ARGS to OP's
+ * live schema by name, converts every argument that is not a tensor and
+ * fills in the defaults, with the errors irx_th_op_call() would give; each
+ * irx_th_call_run() then converts only the tensors.  A call holds scratch
+ * space: one thread at a time.  It does not borrow OP or ARGS.
+ */
+typedef struct irx_th_call irx_th_call;
+
+/** Which value a result tensor is, in irx_th_results_at()'s numbering of
+ * the call's results (a returned tensor list is one value). */
+typedef struct irx_th_pick {
+	size_t result;     /* the value's index */
+	int listed;        /* 0: the value is a tensor; 1: a tensor list, */
+	size_t list_index; /* and this its element */
+} irx_th_pick;
+
+/** Prepare a call of OP with ARGS as irx_th_op_call() takes them; of
+ * ARGS, the tensors (IRX_TH_TENSOR, IRX_TH_TENSORS) and the numbers given
+ * for a Tensor parameter are read again at each run, not now. */
+IRX_API irx_status irx_th_call_new(irx_th_call **out, const irx_th_op *op, const irx_th_arg *args,
+				   size_t n_args, irx_error *err);
+IRX_API void irx_th_call_free(irx_th_call *call);
+/**
+ * Make CALL with ARGS: the same N_ARGS arguments in the same order as at
+ * irx_th_call_new(), of which only the tensors (and numbers for Tensor
+ * parameters) are read.  OUT[k], for k < N_OUT, is then new: the tensor
+ * PICKS[k] names among the results, or NULL when there is none there
+ * (libtorch returned None, or not a tensor).  On failure every OUT[k] is
+ * NULL.
+ */
+IRX_API irx_status irx_th_call_run(irx_th **out, irx_th_call *call, const irx_th_arg *args,
+				   size_t n_args, const irx_th_pick *picks, size_t n_out,
+				   irx_error *err);
+
 /** Call FN with the schema of every operator the linked libtorch has. */
 IRX_API void irx_th_each_schema(void (*fn)(void *ctx, const char *schema), void *ctx);
 

@@ -225,6 +225,50 @@ static int check_args(struct xnode *n, irx_error *err)
 	return IRX_OK;
 }
 
+/*
+ * The scratch space of a dispatched node's runs, with its attrs in place,
+ * and (without symbolic attrs) its call prepared: names matched to the
+ * schema, attrs converted, defaults filled in.  A call that cannot be
+ * prepared is left to be made from the arguments at each run, which says
+ * what is wrong with it then, as it always did.
+ */
+static int prepare_call(struct xnode *n, irx_error *err)
+{
+	size_t n_list = 0;
+	irx_th **next;
+
+	for (size_t a = 0; a < n->n_args; a++) {
+		size_t len = n->args[a].is_list ? n->args[a].list_len : 0;
+		/* a list_index of the IR's choosing must not wrap the sum */
+		if (len > SIZE_MAX / (4 * sizeof(*n->lists)) - n_list)
+			return irx_error_set(err, IRX_EFORMAT,
+					     "node %s: tensor list '%s' has %zu elements", n->name,
+					     n->args[a].name, len);
+		n_list += len;
+	}
+	if (!(n->argv = calloc(n->n_args + 1, sizeof(*n->argv))) ||
+	    !(n->lists = calloc(n_list + 1, sizeof(*n->lists))) ||
+	    !(n->outs = calloc(n->n_out + 1, sizeof(*n->outs))))
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	next = n->lists;
+	for (size_t a = 0; a < n->n_args; a++) {
+		const struct xarg *xa = &n->args[a];
+		n->argv[a].name = xa->name;
+		n->argv[a].value = xa->v;
+		if (xa->is_tensor && !xa->is_list)
+			n->argv[a].value.kind = IRX_TH_TENSOR;
+		else if (xa->is_tensor) {
+			n->argv[a].value.kind = IRX_TH_TENSORS;
+			n->argv[a].value.u.tensors.v = next;
+			n->argv[a].value.u.tensors.n = xa->list_len;
+			next += xa->list_len;
+		}
+	}
+	if (!n->has_sym && irx_th_call_new(&n->call, n->op, n->argv, n->n_args, NULL))
+		n->call = NULL;
+	return IRX_OK;
+}
+
 /* Arguments of a dispatched node, in the order the IR gives them. */
 static int plan_args(irx_exec *x, struct xnode *n, struct problems *unsupported, irx_error *err)
 {
@@ -282,7 +326,8 @@ static int plan_args(irx_exec *x, struct xnode *n, struct problems *unsupported,
 		a->name = k;
 		n->n_args++;
 	}
-	return check_args(n, err);
+	int rc = check_args(n, err);
+	return rc ? rc : prepare_call(n, err);
 }
 
 static int plan_graph(irx_exec *x, const json_t *gj, int top, struct xgraph **out,
@@ -326,8 +371,35 @@ static int resolve(irx_exec *x, struct xnode *n, struct problems *unsupported, i
 		*unsupported = before;
 		irx_th_op_free(n->op);
 		n->op = NULL;
+		irx_th_call_free(n->call);
+		n->call = NULL;
 	}
 	return IRX_OK;
+}
+
+/* Where output K (META) is among the node's results, and its dtype: read
+ * once here, not at every run. */
+static void plan_output(struct xnode *n, size_t k, const json_t *meta)
+{
+	const json_t *li = json_object_get(meta, "list_index");
+	const json_t *d;
+	size_t i;
+
+	n->picks[k].result = (size_t)json_integer_value(json_object_get(meta, "output_index"));
+	n->picks[k].listed = li != NULL;
+	n->picks[k].list_index = (size_t)json_integer_value(li);
+	if (li && !json_is_integer(li))
+		n->picks[k].result = SIZE_MAX; /* no result: "not returned" */
+	n->outm[k].dtype = irx_dtype_from_name(str(meta, "dtype"));
+	n->outm[k].shape = json_object_get(meta, "shape");
+	json_array_foreach(n->outm[k].shape, i, d)
+		n->outm[k].symbolic = n->outm[k].symbolic || json_is_string(d);
+	n->outm[k].ndim = (int)json_array_size(n->outm[k].shape);
+	if (n->outm[k].symbolic || n->outm[k].ndim > IRX_TENSOR_MAX_DIMS ||
+	    !(n->outm[k].dims = calloc((size_t)n->outm[k].ndim + 1, sizeof(int64_t))))
+		return; /* checked through the JSON at each run */
+	json_array_foreach(n->outm[k].shape, i, d)
+		n->outm[k].dims[i] = json_integer_value(d);
 }
 
 static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct problems *unsupported,
@@ -351,7 +423,9 @@ static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct prob
 	n->n_out = json_array_size(outs);
 	if (!(n->in = calloc(n->n_in + 1, sizeof(*n->in))) ||
 	    !(n->out = calloc(n->n_out + 1, sizeof(*n->out))) ||
-	    !(n->out_meta = calloc(n->n_out + 1, sizeof(*n->out_meta))))
+	    !(n->out_meta = calloc(n->n_out + 1, sizeof(*n->out_meta))) ||
+	    !(n->picks = calloc(n->n_out + 1, sizeof(*n->picks))) ||
+	    !(n->outm = calloc(n->n_out + 1, sizeof(*n->outm))))
 		return irx_error_set(err, IRX_ENOMEM, "out of memory");
 	json_array_foreach(ins, i, v) {
 		n->in[i].arg = str(v, "arg") ? str(v, "arg") : "";
@@ -382,6 +456,7 @@ static int plan_node(irx_exec *x, struct xgraph *g, struct xnode *n, struct prob
 		return rc;
 	json_array_foreach(outs, i, v) {
 		n->out_meta[i] = v;
+		plan_output(n, i, v);
 		if (str(v, "kind") && !n->symbolic)
 			problem(unsupported, "%s (node %s): symbolic output '%s' beside tensors",
 				n->op_type, n->name, str(v, "name"));
@@ -519,6 +594,14 @@ static void free_graph(struct xgraph *g)
 		free(n->args);
 		free(n->out);
 		free(n->out_meta);
+		free(n->picks);
+		for (size_t k = 0; n->outm && k < n->n_out; k++)
+			free(n->outm[k].dims);
+		free(n->outm);
+		irx_th_call_free(n->call);
+		free(n->argv);
+		free(n->lists);
+		free(n->outs);
 		free(n->dead);
 		json_decref(n->attrs_now);
 	}
@@ -880,27 +963,28 @@ static int call_widened(const irx_th_op *op, irx_th_arg *args, size_t n, irx_th_
 	return rc;
 }
 
+static int not_returned(const struct xnode *n, size_t k, irx_error *err)
+{
+	return irx_error_set(err, IRX_EFORMAT, "output %zu ('%s') was not returned by libtorch", k,
+			     str(n->out_meta[k], "name"));
+}
+
 /* Result K of a dispatched node, in the IR's dtype. */
 static int take_output(struct xnode *n, size_t k, const irx_th_results *r, int widened,
 		       irx_th **out, irx_error *err)
 {
-	const json_t *m = n->out_meta[k];
-	const irx_th_value *v = irx_th_results_at(
-		r, (size_t)json_integer_value(json_object_get(m, "output_index")));
-	json_t *li = json_object_get(m, "list_index");
-	enum irx_dtype want = irx_dtype_from_name(str(m, "dtype"));
+	const irx_th_pick *p = &n->picks[k];
+	const irx_th_value *v = irx_th_results_at(r, p->result);
+	enum irx_dtype want = n->outm[k].dtype;
 	irx_th *t = NULL;
 	irx_tensor view;
 
-	if (v && v->kind == IRX_TH_TENSOR && !li)
+	if (v && v->kind == IRX_TH_TENSOR && !p->listed)
 		t = v->u.t;
-	else if (v && v->kind == IRX_TH_TENSORS && json_is_integer(li) &&
-		 (size_t)json_integer_value(li) < v->u.tensors.n)
-		t = v->u.tensors.v[json_integer_value(li)];
+	else if (v && v->kind == IRX_TH_TENSORS && p->listed && p->list_index < v->u.tensors.n)
+		t = v->u.tensors.v[p->list_index];
 	if (!t)
-		return irx_error_set(err, IRX_EFORMAT,
-				     "output %zu ('%s') was not returned by libtorch", k,
-				     str(m, "name"));
+		return not_returned(n, k, err);
 	irx_th_view(&view, t);
 	if (widened && want != IRX_DTYPE_UNKNOWN && view.dtype != want)
 		return irx_th_to_dtype(out, t, want, err);
@@ -926,41 +1010,48 @@ static int sym_arg(const irx_exec *x, const struct xnode *n, const struct xarg *
 	return IRX_OK;
 }
 
-/* One dispatched node: arguments assembled, the call boxed. */
+/* The results of N's prepared call into VALS: each output that libtorch
+ * returned, up to the first it did not. */
+static int place_outputs(struct xnode *n, irx_th **vals, irx_error *err)
+{
+	for (size_t k = 0; k < n->n_out; k++) {
+		if (!n->outs[k]) {
+			for (size_t j = k + 1; j < n->n_out; j++)
+				irx_th_free(n->outs[j]);
+			return not_returned(n, k, err);
+		}
+		vals[n->out[k]] = n->outs[k];
+	}
+	return IRX_OK;
+}
+
+/* One dispatched node: the tensors (and symbolic sizes) of this run put
+ * in the node's arguments, the call boxed. */
 static int dispatch(const irx_exec *x, struct xnode *n, irx_th **vals, irx_error *err)
 {
-	irx_th_arg *args = calloc(n->n_args + 1, sizeof(*args));
-	irx_th **lists = calloc(n->n_in + 1, sizeof(*lists)), **next = lists;
+	irx_th_arg *args = n->argv;
 	irx_th_results *r = NULL;
 	int rc = IRX_OK, widened = 0;
 
-	if (!args || !lists) {
-		free(args);
-		free(lists);
-		return irx_error_set(err, IRX_ENOMEM, "out of memory");
-	}
-	for (size_t a = 0; a < n->n_args; a++) {
+	for (size_t a = 0; a < n->n_args && !rc; a++) {
 		const struct xarg *xa = &n->args[a];
-		args[a].name = xa->name;
-		args[a].value = xa->v;
-		if (xa->sym && (rc = sym_arg(x, n, xa, &args[a].value, err)))
-			break;
-		if (!xa->is_tensor)
-			continue;
-		if (!xa->is_list) {
-			args[a].value.kind = IRX_TH_TENSOR;
+		if (xa->sym)
+			rc = sym_arg(x, n, xa, &args[a].value, err);
+		else if (xa->is_tensor && !xa->is_list)
 			args[a].value.u.t = vals[n->in[xa->first_in].value];
-			continue;
+		else if (xa->is_tensor) {
+			irx_th **list = (irx_th **)args[a].value.u.tensors.v; /* n->lists */
+			for (size_t k = xa->first_in; k < n->n_in; k++)
+				if (!strcmp(n->in[k].arg, xa->name) &&
+				    n->in[k].list_index < xa->list_len)
+					list[n->in[k].list_index] = vals[n->in[k].value];
 		}
-		args[a].value.kind = IRX_TH_TENSORS;
-		args[a].value.u.tensors.v = next;
-		args[a].value.u.tensors.n = xa->list_len;
-		for (size_t k = xa->first_in; k < n->n_in; k++)
-			if (!strcmp(n->in[k].arg, xa->name) && n->in[k].list_index < xa->list_len)
-				next[n->in[k].list_index] = vals[n->in[k].value];
-		next += xa->list_len;
 	}
-	if (!rc)
+	if (!rc && n->call) {
+		rc = irx_th_call_run(n->outs, n->call, args, n->n_args, n->picks, n->n_out, err);
+		if (!rc)
+			return place_outputs(n, vals, err);
+	} else if (!rc)
 		rc = irx_th_op_call(&r, n->op, args, n->n_args, err);
 	if (rc && half_missing(err)) {
 		memset(err, 0, sizeof(*err));
@@ -974,9 +1065,8 @@ static int dispatch(const irx_exec *x, struct xnode *n, irx_th **vals, irx_error
 		if (n->args[a].sym) {
 			struct xarg tmp = {.v = args[a].value};
 			free_arg(&tmp);
+			args[a].value = n->args[a].v; /* none: evaluated again next run */
 		}
-	free(args);
-	free(lists);
 	return rc;
 }
 

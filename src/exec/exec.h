@@ -28,6 +28,15 @@ struct xarg {
 	const json_t *sym; /* a symbolic attr: evaluated at each run */
 };
 
+/* An output's meta in the IR, read once when planning. */
+struct xout {
+	enum irx_dtype dtype;
+	const json_t *shape;
+	int symbolic; /* some of its sizes are symbols */
+	int ndim;
+	int64_t *dims; /* its sizes, when none is a symbol (else NULL) */
+};
+
 struct xgraph;
 
 struct xnode {
@@ -42,8 +51,16 @@ struct xnode {
 	size_t n_args;
 	size_t *out; /* value id per output (producer_output_idx) */
 	const json_t **out_meta;
+	irx_th_pick *picks; /* per output: which result it is */
+	struct xout *outm;  /* per output: its meta, read when planning */
 	size_t n_out;
-	size_t *dead; /* values whose last use is this node */
+	/* dispatched nodes: the call prepared at planning (NULL: made from
+	 * the arguments at each run), and scratch space for a run */
+	irx_th_call *call;
+	irx_th_arg *argv; /* the arguments, attrs set at planning */
+	irx_th **lists;   /* the elements of tensor lists */
+	irx_th **outs;    /* the prepared call's results */
+	size_t *dead;     /* values whose last use is this node */
 	size_t n_dead;
 	struct xgraph **subgraphs; /* by name, for higher-order operators */
 	int symbolic;              /* makes symbolic values only: evaluated, not run */
@@ -96,6 +113,9 @@ int exec_is_float(enum irx_dtype dtype);
  * Symbolic sizes are evaluated with X's bindings (X may be NULL). */
 int exec_fits(const irx_tensor *t, const json_t *meta, const irx_exec *x, char *want, char *got,
 	      size_t size);
+/* The same with META's dtype and shape given (read once when planning). */
+int exec_fits_as(const irx_tensor *t, enum irx_dtype dtype, const json_t *shape, const irx_exec *x,
+		 char *want, char *got, size_t size);
 /* Size D (an integer or an expression) with the run's bindings; -1 when
  * it cannot be evaluated. */
 int exec_sym_dim(int64_t *out, const irx_exec *x, const json_t *d);

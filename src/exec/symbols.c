@@ -535,10 +535,15 @@ static void shape_text(char *buf, size_t size, const irx_exec *x, int dtype, con
 int exec_fits(const irx_tensor *t, const json_t *meta, const irx_exec *x, char *want, char *got,
 	      size_t size)
 {
-	const json_t *shape = json_object_get(meta, "shape");
+	return exec_fits_as(t, irx_dtype_from_name(str(meta, "dtype")),
+			    json_object_get(meta, "shape"), x, want, got, size);
+}
+
+int exec_fits_as(const irx_tensor *t, enum irx_dtype dtype, const json_t *shape, const irx_exec *x,
+		 char *want, char *got, size_t size)
+{
 	int64_t dims[IRX_TENSOR_MAX_DIMS];
 	int ndim = (int)json_array_size(shape);
-	enum irx_dtype dtype = irx_dtype_from_name(str(meta, "dtype"));
 	int ok = dtype == t->dtype && ndim == t->ndim;
 
 	for (int d = 0; d < ndim && d < IRX_TENSOR_MAX_DIMS; d++) {
@@ -549,9 +554,14 @@ int exec_fits(const irx_tensor *t, const json_t *meta, const irx_exec *x, char *
 			dims[d] = json_integer_value(j);
 		ok = ok && d < t->ndim && dims[d] == t->shape[d];
 	}
-	shape_text(want, size, x, dtype, shape, dims,
-		   ndim < IRX_TENSOR_MAX_DIMS ? ndim : IRX_TENSOR_MAX_DIMS);
-	shape_text(got, size, NULL, t->dtype, NULL, t->shape, t->ndim);
+	/* described only for the message: this runs for every output of
+	 * every node of every run */
+	want[0] = got[0] = '\0';
+	if (!ok) {
+		shape_text(want, size, x, dtype, shape, dims,
+			   ndim < IRX_TENSOR_MAX_DIMS ? ndim : IRX_TENSOR_MAX_DIMS);
+		shape_text(got, size, NULL, t->dtype, NULL, t->shape, t->ndim);
+	}
 	return ok;
 }
 

@@ -29,6 +29,7 @@ extern "C" {
 }
 #include "blas.h"
 #include "compat.h"
+#include "dtypes.h"
 #include "handles.h"
 
 struct irx_th_op {
@@ -39,6 +40,25 @@ struct irx_th_op {
 
 struct irx_th_module {
 	torch::jit::Module m;
+};
+
+/*
+ * A call prepared once (irx_th_call_new) and made at every run: the stack
+ * of every argument that is not a tensor, converted and with the defaults
+ * filled in, and where each tensor goes in it.  A run copies the stack,
+ * puts the tensors in their places and calls; the stack is scratch space
+ * kept between runs, emptied after each.
+ */
+struct irx_th_call {
+	c10::OperatorHandle handle;
+	std::vector<c10::IValue> constants; /* by schema position; slots None */
+	struct slot {
+		size_t param, arg; /* schema position, index in the caller's args */
+	};
+	std::vector<slot> slots; /* converted at each run */
+	size_t n_args;
+	torch::jit::Stack stack;
+	explicit irx_th_call(c10::OperatorHandle h) : handle(std::move(h)), n_args(0) {}
 };
 
 /* ---- errors ------------------------------------------------------------- */
@@ -176,15 +196,7 @@ bool scalar_type(int d, c10::ScalarType *out)
 	}
 }
 
-enum irx_dtype dtype_of(c10::ScalarType s)
-{
-	for (int d = 1; d < IRX_DTYPE_LIMIT; d++) {
-		c10::ScalarType x;
-		if (scalar_type(d, &x) && x == s)
-			return static_cast<enum irx_dtype>(d);
-	}
-	return IRX_DTYPE_UNKNOWN;
-}
+enum irx_dtype dtype_of(c10::ScalarType s) { return irx_dtype_of_scalar(s); }
 
 c10::ScalarType need_scalar_type(int d)
 {
@@ -484,12 +496,21 @@ c10::IValue arg_ivalue(const c10::Argument &p, const irx_th_value &v)
 	}
 }
 
-/* Which parameter of SCHEMA each of ARGS gives, by name. */
-std::vector<const irx_th_value *> match_args(const c10::FunctionSchema &schema,
-					     const irx_th_arg *args, size_t n_args)
+/* Whether TYPE is Tensor or Tensor?. */
+bool takes_tensor(const c10::TypePtr &type)
+{
+	if (type->kind() == c10::TypeKind::OptionalType)
+		return type->expectRef<c10::OptionalType>().getElementType()->kind() ==
+		       c10::TypeKind::TensorType;
+	return type->kind() == c10::TypeKind::TensorType;
+}
+
+/* Which of ARGS gives each parameter of SCHEMA, by name (n_args: none). */
+std::vector<size_t> match_args(const c10::FunctionSchema &schema, const irx_th_arg *args,
+			       size_t n_args)
 {
 	const auto &params = schema.arguments();
-	std::vector<const irx_th_value *> given(params.size(), nullptr);
+	std::vector<size_t> given(params.size(), n_args);
 
 	for (size_t i = 0; i < n_args; i++) {
 		size_t p = 0;
@@ -498,7 +519,7 @@ std::vector<const irx_th_value *> match_args(const c10::FunctionSchema &schema,
 		if (p == params.size())
 			throw std::invalid_argument(schema.name() + " has no argument '" +
 						    args[i].name + "'");
-		given[p] = &args[i].value;
+		given[p] = i;
 	}
 	return given;
 }
@@ -740,12 +761,12 @@ irx_status irx_th_op_call(irx_th_results **out, const irx_th_op *op, const irx_t
 	return guarded(err, [&]() -> irx_status {
 		const c10::FunctionSchema &schema = op->handle.schema();
 		const auto &params = schema.arguments();
-		std::vector<const irx_th_value *> given = match_args(schema, args, n_args);
+		std::vector<size_t> given = match_args(schema, args, n_args);
 		torch::jit::Stack stack;
 		stack.reserve(params.size());
 		for (size_t p = 0; p < params.size(); p++) {
-			if (given[p])
-				stack.push_back(arg_ivalue(params[p], *given[p]));
+			if (given[p] < n_args)
+				stack.push_back(arg_ivalue(params[p], args[given[p]].value));
 			else if (params[p].default_value())
 				stack.push_back(*params[p].default_value());
 			else
@@ -773,14 +794,114 @@ irx_status irx_th_op_check(const irx_th_op *op, const irx_th_arg *args, size_t n
 {
 	return guarded(err, [&]() -> irx_status {
 		const auto &params = op->handle.schema().arguments();
-		std::vector<const irx_th_value *> given =
-			match_args(op->handle.schema(), args, n_args);
+		std::vector<size_t> given = match_args(op->handle.schema(), args, n_args);
 		for (size_t p = 0; p < params.size(); p++)
-			if (given[p] && given[p]->kind != IRX_TH_TENSOR &&
-			    given[p]->kind != IRX_TH_TENSORS)
-				arg_ivalue(params[p], *given[p]);
+			if (given[p] < n_args && args[given[p]].value.kind != IRX_TH_TENSOR &&
+			    args[given[p]].value.kind != IRX_TH_TENSORS)
+				arg_ivalue(params[p], args[given[p]].value);
 		return IRX_OK;
 	});
+}
+
+irx_status irx_th_call_new(irx_th_call **out, const irx_th_op *op, const irx_th_arg *args,
+			   size_t n_args, irx_error *err)
+{
+	*out = nullptr;
+	return guarded(err, [&]() -> irx_status {
+		const c10::FunctionSchema &schema = op->handle.schema();
+		const auto &params = schema.arguments();
+		std::vector<size_t> given = match_args(schema, args, n_args);
+		auto c = std::make_unique<irx_th_call>(op->handle);
+		c->n_args = n_args;
+		c->constants.reserve(params.size());
+		for (size_t p = 0; p < params.size(); p++) {
+			const irx_th_value *v = given[p] < n_args ? &args[given[p]].value : nullptr;
+			/* tensors, and numbers where the schema says Tensor (made
+			 * into a new tensor each run, as irx_th_op_call does: an
+			 * operator may write to it or return it) */
+			if (v && (v->kind == IRX_TH_TENSOR || v->kind == IRX_TH_TENSORS ||
+				  (v->kind != IRX_TH_NONE && takes_tensor(params[p].type())))) {
+				c->slots.push_back({p, given[p]});
+				c->constants.emplace_back();
+			} else if (v)
+				c->constants.push_back(arg_ivalue(params[p], *v));
+			else if (params[p].default_value())
+				c->constants.push_back(*params[p].default_value());
+			else
+				return fail(err, IRX_EINVAL,
+					    schema.name() + ": argument '" + params[p].name() +
+						    "' has no default and was not given");
+		}
+		c->stack.reserve(params.size() + schema.returns().size());
+		*out = c.release();
+		return IRX_OK;
+	});
+}
+
+void irx_th_call_free(irx_th_call *c) { delete c; }
+
+irx_status irx_th_call_run(irx_th **out, irx_th_call *c, const irx_th_arg *args, size_t n_args,
+			   const irx_th_pick *picks, size_t n_out, irx_error *err)
+{
+	for (size_t k = 0; k < n_out; k++)
+		out[k] = nullptr;
+	if (n_args != c->n_args)
+		return fail(err, IRX_EINVAL,
+			    "the call was prepared with " + std::to_string(c->n_args) +
+				    " arguments, not " + std::to_string(n_args));
+	irx_status rc = guarded(err, [&]() -> irx_status {
+		const auto &params = c->handle.schema().arguments();
+		torch::jit::Stack &stack = c->stack;
+		stack.assign(c->constants.begin(), c->constants.end());
+		for (const irx_th_call::slot &s : c->slots)
+			stack[s.param] = arg_ivalue(params[s.param], args[s.arg].value);
+		c->handle.callBoxed(&stack);
+		/* one result per returned value, unless something is to be
+		 * flattened (or refused): then as irx_th_op_call numbers them */
+		bool flat = true;
+		for (const c10::IValue &v : stack)
+			flat = flat && (v.isTensor() || v.isTensorList() || v.isInt() ||
+					v.isDouble() || v.isBool() || v.isNone());
+		std::unique_ptr<irx_th_results> r;
+		if (!flat) {
+			r = std::make_unique<irx_th_results>();
+			for (const c10::IValue &v : stack)
+				add_result(r.get(), v);
+			settle(r.get());
+		}
+		for (size_t k = 0; k < n_out; k++) {
+			const irx_th_pick &p = picks[k];
+			at::Tensor t;
+			if (r) {
+				const irx_th_value *v = irx_th_results_at(r.get(), p.result);
+				if (v && v->kind == IRX_TH_TENSOR && !p.listed)
+					t = v->u.t->t;
+				else if (v && v->kind == IRX_TH_TENSORS && p.listed &&
+					 p.list_index < v->u.tensors.n &&
+					 v->u.tensors.v[p.list_index])
+					t = v->u.tensors.v[p.list_index]->t;
+			} else if (p.result < stack.size()) {
+				const c10::IValue &v = stack[p.result];
+				if (v.isTensor() && !p.listed)
+					t = v.toTensor();
+				else if (v.isTensorList() && p.listed &&
+					 p.list_index < v.toTensorList().size())
+					t = v.toTensorList().get(p.list_index);
+			}
+			if (t.defined())
+				out[k] = new irx_th{std::move(t)};
+		}
+		stack.clear();
+		return IRX_OK;
+	});
+	if (rc) {
+		c->stack.clear(); /* no tensor kept past a failure either */
+		for (size_t k = 0; k < n_out; k++) {
+			delete out[k];
+			out[k] = nullptr;
+		}
+	}
+	return rc;
 }
 
 void irx_th_each_schema(void (*fn)(void *ctx, const char *schema), void *ctx)

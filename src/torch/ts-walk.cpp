@@ -50,6 +50,7 @@ extern "C" {
 #include "irx/torch-ts.h"
 }
 #include "compat.h"
+#include "dtypes.h"
 #include "handles.h"
 
 struct irx_th_ts {
@@ -108,25 +109,7 @@ template <typename F> irx_status guarded(irx_error *err, F f)
 	return err && err->code ? err->code : IRX_EFORMAT;
 }
 
-int dtype_of(c10::ScalarType s)
-{
-	switch (s) {
-	case at::kByte: return IRX_DTYPE_UINT8;
-	case at::kChar: return IRX_DTYPE_INT8;
-	case at::kShort: return IRX_DTYPE_INT16;
-	case at::kInt: return IRX_DTYPE_INT32;
-	case at::kLong: return IRX_DTYPE_INT64;
-	case at::kHalf: return IRX_DTYPE_FLOAT16;
-	case at::kFloat: return IRX_DTYPE_FLOAT32;
-	case at::kDouble: return IRX_DTYPE_FLOAT64;
-	case at::kComplexHalf: return IRX_DTYPE_COMPLEX32;
-	case at::kComplexFloat: return IRX_DTYPE_COMPLEX64;
-	case at::kComplexDouble: return IRX_DTYPE_COMPLEX128;
-	case at::kBool: return IRX_DTYPE_BOOL;
-	case at::kBFloat16: return IRX_DTYPE_BFLOAT16;
-	default: return irx_compat::irx_dtype_of_new(s);
-	}
-}
+int dtype_of(c10::ScalarType s) { return irx_dtype_of_scalar(s); }
 
 std::string dtype_name(int64_t code)
 {

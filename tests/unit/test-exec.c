@@ -101,6 +101,94 @@ static void errors_are_one_line(void **state)
 	irx_th_free(y);
 }
 
+static void values_of(float *got, size_t n, const irx_th *t)
+{
+	irx_tensor v;
+
+	assert_non_null(t);
+	irx_th_view(&v, t);
+	assert_int_equal(v.numel, (int64_t)n);
+	memcpy(got, v.data, n * sizeof(*got));
+}
+
+/* A prepared call keeps its attrs and defaults, and takes new tensors at
+ * each run; picks name tensors among the results, NULL where there is none. */
+static void prepared_calls_take_new_tensors(void **state)
+{
+	float a[3] = {1, 2, 3}, b[3] = {10, 20, 30}, c[3] = {100, 200, 300}, got[3];
+	const int64_t shape[1] = {3}, strides[1] = {1};
+	irx_th *x = tensor_of(a, shape, strides, 1, 3), *y = tensor_of(b, shape, strides, 1, 3);
+	irx_th *z = tensor_of(c, shape, strides, 1, 3), *out[3];
+	irx_th_arg args[] = {
+		{"self", {.kind = IRX_TH_TENSOR}},
+		{"alpha", {.kind = IRX_TH_INT, .u.i = 2}},
+		{"other", {.kind = IRX_TH_TENSOR}},
+	};
+	const irx_th_pick picks[3] = {{0, 0, 0}, {1, 0, 0}, {0, 1, 0}};
+	irx_error err = {0};
+	irx_th_call *call = NULL;
+	irx_th_op *op = NULL;
+
+	(void)state;
+	assert_int_equal(irx_th_op_find(&op, "aten::add", "Tensor", NULL), 0);
+	assert_int_equal(irx_th_call_new(&call, op, args, 3, NULL), 0);
+	irx_th_op_free(op); /* the call does not borrow it */
+	args[0].value.u.t = x, args[2].value.u.t = y;
+	assert_int_equal(irx_th_call_run(out, call, args, 3, picks, 3, NULL), 0);
+	values_of(got, 3, out[0]);
+	assert_true(got[0] == 21 && got[1] == 42 && got[2] == 63); /* alpha kept */
+	assert_null(out[1]);                                       /* one result only */
+	assert_null(out[2]);                                       /* a tensor, not a list */
+	irx_th_free(out[0]);
+	args[0].value.u.t = z; /* the next run's tensors */
+	assert_int_equal(irx_th_call_run(out, call, args, 3, picks, 1, NULL), 0);
+	values_of(got, 3, out[0]);
+	assert_true(got[0] == 120 && got[1] == 240 && got[2] == 360);
+	irx_th_free(out[0]);
+	assert_int_equal(irx_th_call_run(out, call, args, 2, picks, 1, &err), IRX_EINVAL);
+	assert_null(out[0]);
+	irx_th_call_free(call);
+
+	/* a number for a Tensor parameter is made a tensor at each run */
+	args[2].value.kind = IRX_TH_FLOAT, args[2].value.u.f = 0.5;
+	assert_int_equal(irx_th_op_find(&op, "aten::add", "Tensor", NULL), 0);
+	assert_int_equal(irx_th_call_new(&call, op, args, 3, NULL), 0);
+	args[0].value.u.t = x;
+	assert_int_equal(irx_th_call_run(out, call, args, 3, picks, 1, NULL), 0);
+	values_of(got, 3, out[0]);
+	assert_true(got[0] == 2 && got[1] == 3 && got[2] == 4);
+	irx_th_free(out[0]);
+	irx_th_call_free(call);
+
+	/* what irx_th_op_call would refuse, refused when preparing */
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(irx_th_call_new(&call, op, args, 2, &err), IRX_EINVAL);
+	assert_null(call);
+	assert_non_null(strstr(err.text, "'other'"));
+	irx_th_op_free(op);
+
+	/* a returned tensor list: one result, its elements picked */
+	irx_th_arg split[] = {
+		{"self", {.kind = IRX_TH_TENSOR}},
+		{"split_size", {.kind = IRX_TH_INT, .u.i = 1}},
+	};
+	const irx_th_pick elems[3] = {{0, 1, 2}, {0, 1, 3}, {0, 0, 0}};
+	assert_int_equal(irx_th_op_find(&op, "aten::split", "Tensor", NULL), 0);
+	assert_int_equal(irx_th_call_new(&call, op, split, 2, NULL), 0);
+	split[0].value.u.t = y;
+	assert_int_equal(irx_th_call_run(out, call, split, 2, elems, 3, NULL), 0);
+	values_of(got, 1, out[0]);
+	assert_true(got[0] == 30);
+	assert_null(out[1]); /* past the end of the list */
+	assert_null(out[2]); /* a list, not a tensor */
+	irx_th_free(out[0]);
+	irx_th_call_free(call);
+	irx_th_op_free(op);
+	irx_th_free(x);
+	irx_th_free(y);
+	irx_th_free(z);
+}
+
 /* A user's executor for a custom operator runs in place of the dispatcher. */
 static irx_status twice(irx_exec_call *c, void *user, irx_error *err)
 {
@@ -194,6 +282,7 @@ int main(void)
 		cmocka_unit_test(views_are_not_copies),
 		cmocka_unit_test(operators_are_called_by_name),
 		cmocka_unit_test(errors_are_one_line),
+		cmocka_unit_test(prepared_calls_take_new_tensors),
 		cmocka_unit_test(custom_executors_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
