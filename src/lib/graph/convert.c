@@ -944,12 +944,13 @@ static int is_view(const char *op_type)
  */
 static int inplace_mutations(struct conv *c, const json_t *program, struct scope *s, json_t *muts)
 {
-	json_t *alias = json_object(), *last = json_object(), *spec, *node, *m;
+	json_t *alias = json_object(), *last = json_object(), *known = json_object(), *spec, *node,
+	       *m;
 	const char *k;
 	size_t i;
 	int rc = IRX_OK;
 
-	if (!alias || !last)
+	if (!alias || !last || !known)
 		goto oom;
 	/* value name -> [buffer input name, target, whole?] */
 	json_array_foreach(json_object_get(program, "inputs"), i, spec) {
@@ -992,12 +993,16 @@ static int inplace_mutations(struct conv *c, const json_t *program, struct scope
 					     inplace && json_is_true(json_array_get(a, 2)))))
 			goto oom;
 	}
+	/* The buffers already updated by functionalized mutations, as a set:
+	 * a hostile program may hold many of both. */
+	json_array_foreach(muts, i, m) {
+		const char *t = json_string_value(json_object_get(m, "target"));
+		if (t && json_object_set_new(known, t, json_true()))
+			goto oom;
+	}
 	json_object_foreach(last, k, node) {
 		json_t *target = json_array_get(node, 2);
-		int known = 0;
-		json_array_foreach(muts, i, m)
-			known = known || json_equal(json_object_get(m, "target"), target);
-		if (known)
+		if (!json_is_string(target) || json_object_get(known, json_string_value(target)))
 			continue;
 		if (!(m = tensor_meta(c, s, json_string_value(json_array_get(node, 0)), 0))) {
 			rc = c->err && c->err->code ? c->err->code : IRX_EFORMAT;
@@ -1015,6 +1020,7 @@ oom:
 out:
 	json_decref(alias);
 	json_decref(last);
+	json_decref(known);
 	return rc;
 }
 
