@@ -11,6 +11,7 @@
 #ifndef IRX_CONVERT_H
 #define IRX_CONVERT_H
 
+#include <stdio.h>
 #include <jansson.h>
 
 #include "irx/program.h"
@@ -67,6 +68,19 @@ IRX_API void irx_convert_hooks_free(irx_convert_hooks *hooks);
 /** Convert PROGRAM (borrowed).  @param out new reference to the IR. */
 IRX_API irx_status irx_convert(json_t **out, const json_t *program, const irx_convert_options *opts,
 			       irx_error *err);
+
+/**
+ * Convert the program of archive A (the model EO picks, as
+ * irx_program_export() does) and write the IR to F as
+ * irx_json_write(F, IR, FLAGS) would write irx_convert()'s result, byte
+ * for byte, without holding either document: each node is read, converted
+ * and written in turn, in a fraction of the memory.  Nothing is written
+ * unless the whole conversion succeeds; F's write errors are IRX_EIO.
+ */
+IRX_API irx_status irx_convert_archive_write(FILE *f, const irx_archive *a,
+					     const irx_export_options *eo,
+					     const irx_convert_options *co, unsigned flags,
+					     irx_error *err);
 
 IRX_END_DECLS
 

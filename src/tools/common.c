@@ -194,43 +194,58 @@ int tool_write_json(const char *path, const json_t *doc, unsigned flags)
 	return tool_out_commit(&out);
 }
 
-/* A program document from PT2 archive AR; TorchScript needs irx-export, which
- * runs it through libtorch. */
-static irx_status program_of_archive(json_t **out, const irx_archive *ar, const char *path,
-				     const char *model, irx_error *err)
+/* How the tools read PT2 archive AR's program: MODEL (NULL for the only
+ * one), warnings naming PATH.  TorchScript needs irx-export, which runs it
+ * through libtorch. */
+static irx_status archive_options(irx_export_options *eo, const irx_archive *ar, const char *path,
+				  const char *model, irx_error *err)
 {
-	irx_export_options eo = IRX_EXPORT_OPTIONS_INIT;
 	enum irx_archive_kind k = irx_archive_kind(ar);
 
+	*eo = (irx_export_options)IRX_EXPORT_OPTIONS_INIT;
 	if (k == IRX_ARCHIVE_TORCHSCRIPT || k == IRX_ARCHIVE_TORCHSCRIPT_LITE)
 		return irx_error_set(err, IRX_EUNSUPPORTED,
 				     "a TorchScript archive: convert it with irx-export first, "
 				     "which runs it through libtorch (see irx-export(1))");
-	eo.model = model;
-	eo.warn = tool_warn;
-	eo.warn_ctx = (void *)path;
-	return irx_program_export(out, ar, &eo, err);
+	eo->model = model;
+	eo->warn = tool_warn;
+	eo->warn_ctx = (void *)path;
+	return IRX_OK;
 }
 
-irx_status tool_load_model(json_t **out, const char *path, const char *model,
-			   const irx_convert_options *co, int accept_ir, irx_error *err)
+/* The input at PATH, found by content: an archive (*AR, which owns the
+ * bytes) or JSON text (*BLOB). */
+static irx_status open_input(irx_blob **blob, irx_archive **ar, const char *path, irx_error *err)
 {
+	irx_status rc;
+
+	*ar = NULL;
+	if ((rc = irx_blob_open(blob, path, err)))
+		return rc;
+	const uint8_t *d = irx_blob_data(*blob);
+	if (irx_blob_size(*blob) < 2 || d[0] != 'P' || d[1] != 'K')
+		return IRX_OK;
+	rc = irx_archive_open_blob(ar, *blob, err);
+	*blob = NULL;
+	return rc;
+}
+
+/* tool_load_model's work on the opened input (consumed). */
+static irx_status load_model(json_t **out, irx_blob *blob, irx_archive *ar, const char *path,
+			     const char *model, const irx_convert_options *co, int accept_ir,
+			     irx_error *err)
+{
+	irx_export_options eo;
 	json_t *doc = NULL;
-	irx_blob *blob;
 	irx_status rc;
 
 	*out = NULL;
-	if ((rc = irx_blob_open(&blob, path, err)))
-		return rc;
-	const uint8_t *d = irx_blob_data(blob);
-	if (irx_blob_size(blob) >= 2 && d[0] == 'P' && d[1] == 'K') {
-		irx_archive *ar;
-		if ((rc = irx_archive_open_blob(&ar, blob, err)))
-			return rc;
-		rc = program_of_archive(&doc, ar, path, model, err);
+	if (ar) {
+		if (!(rc = archive_options(&eo, ar, path, model, err)))
+			rc = irx_program_export(&doc, ar, &eo, err);
 		irx_archive_free(ar);
 	} else {
-		rc = irx_json_parse(&doc, d, irx_blob_size(blob), err);
+		rc = irx_json_parse(&doc, irx_blob_data(blob), irx_blob_size(blob), err);
 		irx_blob_free(blob);
 		if (!rc && model)
 			rc = irx_error_set(err, IRX_EINVAL,
@@ -260,4 +275,61 @@ irx_status tool_load_model(json_t **out, const char *path, const char *model,
 	rc = irx_convert(out, doc, co, err);
 	tool_keep(doc);
 	return rc;
+}
+
+irx_status tool_load_model(json_t **out, const char *path, const char *model,
+			   const irx_convert_options *co, int accept_ir, irx_error *err)
+{
+	irx_blob *blob;
+	irx_archive *ar;
+	irx_status rc;
+
+	*out = NULL;
+	if ((rc = open_input(&blob, &ar, path, err)))
+		return rc;
+	return load_model(out, blob, ar, path, model, co, accept_ir, err);
+}
+
+int tool_convert_write(const char *path, const char *model, const irx_convert_options *co,
+		       const char *output, unsigned flags)
+{
+	irx_error err = {0};
+	irx_export_options eo;
+	irx_blob *blob;
+	irx_archive *ar;
+	struct tool_out out;
+	json_t *ir;
+	irx_status rc;
+
+	if ((rc = open_input(&blob, &ar, path, &err)))
+		goto fail;
+	if (!ar) {
+		if ((rc = load_model(&ir, blob, NULL, path, model, co, 0, &err)))
+			goto fail;
+		rc = tool_write_json(output, ir, flags);
+		tool_keep(ir);
+		return rc;
+	}
+	if ((rc = archive_options(&eo, ar, path, model, &err)) ||
+	    (rc = tool_out_open(&out, output))) {
+		irx_archive_free(ar);
+		if (!err.code)
+			return rc; /* tool_out_open has said why */
+		goto fail;
+	}
+	if ((rc = irx_convert_archive_write(out.f, ar, &eo, co, flags, &err))) {
+		tool_out_abort(&out);
+		irx_archive_free(ar);
+		if (rc == IRX_EIO)
+			return tool_fail("%s: cannot write: %s",
+					 output ? output : "standard output", strerror(errno));
+		goto fail;
+	}
+	irx_archive_free(ar);
+	return tool_out_commit(&out);
+fail:
+	if (!err.source[0])
+		snprintf(err.source, sizeof(err.source), "%s", path);
+	tool_report(&err);
+	return tool_exit_for(rc);
 }

@@ -77,6 +77,16 @@ void tool_keep(json_t *doc);
 irx_status tool_load_model(json_t **out, const char *path, const char *model,
 			   const irx_convert_options *co, int accept_ir, irx_error *err);
 
+/*
+ * irx-convert's work: the model at PATH, found as tool_load_model finds it,
+ * converted with CO and written to OUTPUT (NULL or "-": stdout).  An
+ * archive is converted and written one node at a time, never held whole
+ * (irx_convert_archive_write).  Errors are reported; returns an exit
+ * status.
+ */
+int tool_convert_write(const char *path, const char *model, const irx_convert_options *co,
+		       const char *output, unsigned flags);
+
 /* Map a libirx status to an exit status. */
 int tool_exit_for(int irx_status);
 

@@ -78,7 +78,6 @@ int main(int argc, char **argv)
 	struct args a = {.json_flags = IRX_JSON_PRETTY};
 	irx_convert_options co = {0};
 	irx_error err = {0};
-	json_t *ir = NULL;
 	int rc;
 
 	tool_init();
@@ -94,10 +93,7 @@ int main(int argc, char **argv)
 	co.model_name = a.name;
 	co.warn = tool_warn;
 	co.warn_ctx = (void *)a.input;
-	if ((rc = tool_load_model(&ir, a.input, a.model, &co, 0, &err)))
-		goto fail;
-	rc = tool_write_json(a.output, ir, a.json_flags);
-	tool_keep(ir);
+	rc = tool_convert_write(a.input, a.model, &co, a.output, a.json_flags);
 	irx_schema_registry_free(co.schemas);
 	return rc;
 fail:

@@ -156,4 +156,47 @@ int fmt_pt2_load_config(const irx_archive *a, const struct fmt_pt2_payloads *p, 
  * listing only (in place when stored, as torch stores it). */
 int fmt_pt2_nested_has_storage(const irx_zip *z, const irx_zip_entry *e, int *has, irx_error *err);
 
+/*
+ * json-read.c: a document with values left unparsed: each value at the
+ * key path PATH (the keys from the root, NULL-terminated) is empty in
+ * *OUT, and its elements' (an array's) or members' (an object's, "key":
+ * value) byte ranges are in SPANS (free()), N of them, each read later
+ * with fmt_json_parse_span or fmt_json_parse_member.  Byte offsets in
+ * errors are DATA's; a duplicate key's JSON pointer starts with PREFIX.
+ * Keys given twice among deferred members are the caller's to refuse.
+ */
+#define FMT_JSON_MAX_DEFERRED 4
+struct fmt_json_span {
+	size_t start, end;
+};
+struct fmt_json_deferred {
+	const char *const *path;
+	struct fmt_json_span *spans;
+	size_t n;
+};
+int fmt_json_parse_deferred(json_t **out, const uint8_t *data, size_t len,
+			    struct fmt_json_deferred *defer, size_t n, irx_error *err);
+int fmt_json_parse_span(json_t **out, const uint8_t *data, struct fmt_json_span span,
+			const char *prefix, irx_error *err);
+/* @param key new string (free()) */
+int fmt_json_parse_member(char **key, json_t **out, const uint8_t *data, struct fmt_json_span span,
+			  const char *prefix, irx_error *err);
+
+/*
+ * json-write.c: a document written in parts, for an array too large to
+ * hold as values.  fmt_json_write_element writes V as element INDEX of an
+ * array of objects (never on one line) at LEVEL, its separator and
+ * indentation included, as irx_json_write would; fmt_json_write_spliced
+ * writes V with the text of such elements as the value of the empty array
+ * AT in it.
+ */
+struct fmt_json_splice {
+	const json_t *at;
+	const char *text;
+	size_t len, n; /* bytes, elements */
+};
+void fmt_json_write_element(FILE *f, const json_t *v, unsigned flags, int level, size_t index);
+irx_status fmt_json_write_spliced(FILE *f, const json_t *v, const struct fmt_json_splice *sp,
+				  unsigned flags, irx_error *err);
+
 #endif

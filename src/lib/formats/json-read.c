@@ -15,6 +15,13 @@
  * every error names its byte offset.  What two readers could read two
  * ways is refused: a key given twice in one object (the error names its
  * JSON pointer) and \u0000 (irx holds strings as C strings).
+ *
+ * Arrays and objects of a document can be left unparsed
+ * (fmt_json_parse_deferred): their elements or members are only
+ * delimited, and each is parsed on its own later (fmt_json_parse_span,
+ * fmt_json_parse_member).  A program's nodes and tensor values are most of
+ * its bytes, and ten times that as values; read one at a time, they never
+ * all exist as values at once.
  */
 #include <config.h>
 
@@ -38,6 +45,12 @@ struct reader {
 	int dup;
 	char at[480];
 	size_t at_len;
+	/* The values left unparsed, and for each how many keys of its path
+	 * the objects around the current value match (-1: not all, or the
+	 * value is inside an array). */
+	struct fmt_json_deferred *defer;
+	size_t n_defer;
+	int match[FMT_JSON_MAX_DEFERRED];
 };
 
 /* Put "/SEG" in front of the duplicate's path (dropped when it is full:
@@ -331,11 +344,15 @@ static json_t *value(struct reader *r);
 static json_t *array(struct reader *r)
 {
 	json_t *a = json_array(), *v;
+	int match[FMT_JSON_MAX_DEFERRED];
 
+	memcpy(match, r->match, sizeof(match));
+	memset(r->match, -1, sizeof(r->match));
 	r->p++;
 	skip_ws(r);
 	if (r->p < r->end && *r->p == ']') {
 		r->p++;
+		memcpy(r->match, match, sizeof(match));
 		return a;
 	}
 	for (size_t i = 0;; i++) {
@@ -353,10 +370,113 @@ static json_t *array(struct reader *r)
 		}
 		if (r->p < r->end && *r->p == ']') {
 			r->p++;
+			memcpy(r->match, match, sizeof(match));
 			return a;
 		}
 		json_decref(a);
 		return bad(r, "expected ',' or ']'");
+	}
+}
+
+/*
+ * The end of the value at r->p, for a deferred array's element (or an
+ * object's member, "key": value): strings and brackets are followed,
+ * nothing else is looked at.  What this lets through (a bad number, '['
+ * closed by '}') fails when the element itself is parsed.
+ */
+static int skip_value(struct reader *r)
+{
+	int depth = 0;
+
+	while (r->p < r->end) {
+		switch (*r->p) {
+		case '"':
+			for (const char *q = r->p + 1;; q++) {
+				if (!(q = memchr(q, '"', (size_t)(r->end - q))))
+					return bad(r, "unterminated string"), -1;
+				const char *b = q;
+				while (b[-1] == '\\')
+					b--;
+				if ((q - b) % 2 == 0) { /* not escaped */
+					r->p = q + 1;
+					break;
+				}
+			}
+			continue;
+		case '[':
+		case '{':
+			if (++depth > MAX_DEPTH)
+				return bad(r, "nested too deeply"), -1;
+			break;
+		case ']':
+		case '}':
+			if (depth == 0)
+				return 0;
+			if (--depth == 0) {
+				r->p++;
+				return 0;
+			}
+			break;
+		case ',':
+			if (depth == 0)
+				return 0;
+			break;
+		}
+		r->p++;
+	}
+	return bad(r, "unexpected end of input"), -1;
+}
+
+/* The deferred value whose path the current value is at, if any. */
+static struct fmt_json_deferred *deferred_here(struct reader *r)
+{
+	for (size_t d = 0; d < r->n_defer; d++)
+		if (r->match[d] >= 0 && r->defer[d].path && !r->defer[d].path[r->match[d]])
+			return &r->defer[d];
+	return NULL;
+}
+
+/* Deferred value D: empty in the document, its elements' (or members')
+ * places kept. */
+static json_t *deferred(struct reader *r, struct fmt_json_deferred *d)
+{
+	char close = *r->p == '[' ? ']' : '}';
+	size_t cap = 0;
+
+	d->path = NULL; /* once: a second key of that name is a duplicate */
+	r->p++;
+	skip_ws(r);
+	if (r->p < r->end && *r->p == close) {
+		r->p++;
+		return close == ']' ? json_array() : json_object();
+	}
+	for (;;) {
+		skip_ws(r);
+		size_t start = (size_t)(r->p - r->start);
+		if (close == '}' && (r->p >= r->end || *r->p != '"'))
+			return bad(r, "expected a string key");
+		if (skip_value(r))
+			return NULL;
+		if (d->n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			struct fmt_json_span *s = realloc(d->spans, cap * sizeof(*s));
+			if (!s) {
+				irx_error_set(r->err, IRX_ENOMEM, "out of memory");
+				return NULL;
+			}
+			d->spans = s;
+		}
+		d->spans[d->n++] = (struct fmt_json_span){start, (size_t)(r->p - r->start)};
+		skip_ws(r);
+		if (r->p < r->end && *r->p == ',') {
+			r->p++;
+			continue;
+		}
+		if (r->p < r->end && *r->p == close) {
+			r->p++;
+			return close == ']' ? json_array() : json_object();
+		}
+		return bad(r, close == ']' ? "expected ',' or ']'" : "expected ',' or '}'");
 	}
 }
 
@@ -411,7 +531,17 @@ static json_t *object(struct reader *r)
 			return bad(r, "expected ':'");
 		}
 		r->p++;
+		int match[FMT_JSON_MAX_DEFERRED];
+		memcpy(match, r->match, sizeof(match));
+		for (size_t d = 0; d < r->n_defer; d++) {
+			const char *const *path = r->defer[d].path;
+			r->match[d] = match[d] >= 0 && path && path[match[d]] &&
+						      !strcmp(key, path[match[d]])
+					      ? match[d] + 1
+					      : -1;
+		}
 		v = value(r);
+		memcpy(r->match, match, sizeof(match));
 		size_t before = json_object_size(o);
 		int rc = v ? json_object_setn_new_nocheck(o, key, len, v) : -1;
 		if (!rc && json_object_size(o) == before)
@@ -452,7 +582,8 @@ static json_t *value(struct reader *r)
 	case '[':
 		if (++r->depth > MAX_DEPTH)
 			return bad(r, "nested too deeply");
-		v = *r->p == '{' ? object(r) : array(r);
+		struct fmt_json_deferred *d = deferred_here(r);
+		v = d ? deferred(r, d) : *r->p == '{' ? object(r) : array(r);
 		r->depth--;
 		return v;
 	case '"':
@@ -474,36 +605,113 @@ static json_t *value(struct reader *r)
 	}
 }
 
-irx_status irx_json_parse(json_t **out, const uint8_t *data, size_t len, irx_error *err)
+/* The value from R->p to R->end, then the end: the whole of it. */
+static irx_status parse(struct reader *r, json_t **out, const char *prefix)
 {
-	struct reader r = {(const char *)data,
-			   (const char *)data,
-			   (const char *)data + len,
-			   0,
-			   err,
-			   NULL,
-			   0,
-			   0,
-			   "",
-			   0};
 	json_t *v;
 
 	*out = NULL;
-	v = value(&r);
+	v = value(r);
 	if (v) {
-		skip_ws(&r);
-		if (r.p != r.end) {
+		skip_ws(r);
+		if (r->p != r->end) {
 			json_decref(v);
-			v = bad(&r, "text after the end of the document");
+			v = bad(r, "text after the end of the document");
 		}
 	}
-	free(r.scratch);
-	if (r.dup)
-		base_where(err, "%s", r.at);
+	free(r->scratch);
+	if (r->dup)
+		base_where(r->err, "%s%s", prefix, r->at);
 	if (!v)
-		return err && err->code ? err->code : IRX_EFORMAT;
+		return r->err && r->err->code ? r->err->code : IRX_EFORMAT;
 	*out = v;
 	return IRX_OK;
+}
+
+irx_status irx_json_parse(json_t **out, const uint8_t *data, size_t len, irx_error *err)
+{
+	struct reader r = {.start = (const char *)data,
+			   .p = (const char *)data,
+			   .end = (const char *)data + len,
+			   .err = err};
+
+	return parse(&r, out, "");
+}
+
+int fmt_json_parse_deferred(json_t **out, const uint8_t *data, size_t len,
+			    struct fmt_json_deferred *defer, size_t n, irx_error *err)
+{
+	struct reader r = {.start = (const char *)data,
+			   .p = (const char *)data,
+			   .end = (const char *)data + len,
+			   .err = err,
+			   .defer = defer,
+			   .n_defer = n};
+	int rc;
+
+	if (n > FMT_JSON_MAX_DEFERRED)
+		return irx_error_set(err, IRX_EINVAL, "too many deferred values");
+	for (size_t d = 0; d < n; d++) {
+		defer[d].spans = NULL;
+		defer[d].n = 0;
+	}
+	if ((rc = parse(&r, out, "")))
+		for (size_t d = 0; d < n; d++) {
+			free(defer[d].spans);
+			defer[d].spans = NULL;
+			defer[d].n = 0;
+		}
+	return rc;
+}
+
+int fmt_json_parse_span(json_t **out, const uint8_t *data, struct fmt_json_span span,
+			const char *prefix, irx_error *err)
+{
+	struct reader r = {.start = (const char *)data,
+			   .p = (const char *)data + span.start,
+			   .end = (const char *)data + span.end,
+			   .err = err};
+
+	return parse(&r, out, prefix);
+}
+
+int fmt_json_parse_member(char **key, json_t **out, const uint8_t *data, struct fmt_json_span span,
+			  const char *prefix, irx_error *err)
+{
+	struct reader r = {.start = (const char *)data,
+			   .p = (const char *)data + span.start,
+			   .end = (const char *)data + span.end,
+			   .err = err};
+	const char *s;
+	size_t len;
+	int rc;
+
+	*key = NULL;
+	*out = NULL;
+	if (string(&r, &s, &len)) {
+		free(r.scratch);
+		return err && err->code ? err->code : IRX_EFORMAT;
+	}
+	if (!(*key = strndup(s, len))) {
+		free(r.scratch);
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	}
+	skip_ws(&r);
+	if (r.p >= r.end || *r.p != ':') {
+		bad(&r, "expected ':'");
+		free(r.scratch);
+		rc = IRX_EFORMAT;
+	} else {
+		r.p++;
+		char where[600];
+		snprintf(where, sizeof(where), "%s/%s", prefix, *key);
+		rc = parse(&r, out, where);
+	}
+	if (rc) {
+		free(*key);
+		*key = NULL;
+	}
+	return rc;
 }
 
 irx_status irx_json_load(json_t **out, const char *path, irx_error *err)

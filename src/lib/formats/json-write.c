@@ -105,7 +105,8 @@ static void indent(FILE *f, int level)
 		fputs_unlocked("  ", f);
 }
 
-static void write_value(FILE *f, const json_t *v, int pretty, int level)
+static void write_value(FILE *f, const json_t *v, int pretty, int level,
+			const struct fmt_json_splice *sp)
 {
 	size_t i;
 	const char *k;
@@ -123,7 +124,7 @@ static void write_value(FILE *f, const json_t *v, int pretty, int level)
 				indent(f, level + 1);
 			write_string(f, k, strlen(k));
 			fputs_unlocked(": ", f);
-			write_value(f, x, pretty, level + 1);
+			write_value(f, x, pretty, level + 1, sp);
 		}
 		if (nl && i)
 			indent(f, level);
@@ -131,12 +132,19 @@ static void write_value(FILE *f, const json_t *v, int pretty, int level)
 		break;
 	case JSON_ARRAY:
 		putc_unlocked('[', f);
+		if (sp && v == sp->at) {
+			fwrite_unlocked(sp->text, 1, sp->len, f);
+			if (pretty && sp->n)
+				indent(f, level);
+			putc_unlocked(']', f);
+			break;
+		}
 		json_array_foreach(v, i, x) {
 			if (i)
 				fputs_unlocked(nl ? "," : ", ", f);
 			if (nl)
 				indent(f, level + 1);
-			write_value(f, x, pretty, level + 1);
+			write_value(f, x, pretty, level + 1, sp);
 		}
 		if (nl && json_array_size(v))
 			indent(f, level);
@@ -165,9 +173,29 @@ static void write_value(FILE *f, const json_t *v, int pretty, int level)
 
 irx_status irx_json_write(FILE *f, const json_t *v, unsigned flags, irx_error *err)
 {
+	return fmt_json_write_spliced(f, v, NULL, flags, err);
+}
+
+void fmt_json_write_element(FILE *f, const json_t *v, unsigned flags, int level, size_t index)
+{
+	locale_t old = uselocale(base_c_locale());
+	int pretty = flags & IRX_JSON_PRETTY;
+
+	/* as write_value writes an array that is not flat */
+	if (index)
+		fputs_unlocked(pretty ? "," : ", ", f);
+	if (pretty)
+		indent(f, level + 1);
+	write_value(f, v, pretty, level + 1, NULL);
+	uselocale(old);
+}
+
+irx_status fmt_json_write_spliced(FILE *f, const json_t *v, const struct fmt_json_splice *sp,
+				  unsigned flags, irx_error *err)
+{
 	locale_t old = uselocale(base_c_locale()); /* "0.5", never "0,5" */
 
-	write_value(f, v, flags & IRX_JSON_PRETTY, 0);
+	write_value(f, v, flags & IRX_JSON_PRETTY, 0, sp);
 	uselocale(old);
 	putc_unlocked('\n', f);
 	return base_write_status(f, err);

@@ -18,15 +18,6 @@
 #include "irx/convert.h"
 #include "graph/graph.h"
 
-struct conv {
-	const irx_convert_options *o;
-	irx_schema_registry *schemas;
-	irx_error *err;
-	const json_t *ranges; /* range_constraints */
-	json_t *warned;       /* operators already warned about */
-	char where[256];
-};
-
 /* One graph's namespace: values and who produced them. */
 struct scope {
 	const json_t *values;     /* name -> tensor info */
@@ -34,8 +25,24 @@ struct scope {
 	json_t *producers;        /* name -> [node, index] or null */
 };
 
-static int cfail(struct conv *c, int code, const char *fmt, ...) BASE_PRINTF(3, 4);
-static int cfail(struct conv *c, int code, const char *fmt, ...)
+struct graph_conv {
+	const irx_convert_options *o;
+	irx_schema_registry *schemas, *own_schemas;
+	irx_error *err;
+	const json_t *ranges; /* range_constraints */
+	json_t *warned;       /* operators already warned about */
+	char where[256];
+	/* The top graph, converted one node at a time. */
+	const json_t *program; /* without its nodes, or with them */
+	json_t *ir;            /* without its nodes */
+	struct scope top;
+	size_t n_nodes;
+	json_t *alias; /* value -> [buffer input, target, whole?] (inplace_node) */
+	json_t *last;  /* buffer -> [value, node, target]: its last in-place writer */
+};
+
+static int cfail(struct graph_conv *c, int code, const char *fmt, ...) BASE_PRINTF(3, 4);
+static int cfail(struct graph_conv *c, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -52,7 +59,8 @@ static int cfail(struct conv *c, int code, const char *fmt, ...)
 /* ---- tensors ------------------------------------------------------------- */
 
 /* A TensorMeta for NAME from the scope, with its producer. */
-static json_t *tensor_meta(struct conv *c, struct scope *s, const char *name, int need_producer)
+static json_t *tensor_meta(struct graph_conv *c, struct scope *s, const char *name,
+			   int need_producer)
 {
 	json_t *info = json_object_get(s->values, name), *prod, *m;
 
@@ -89,7 +97,7 @@ static json_t *tensor_meta(struct conv *c, struct scope *s, const char *name, in
 	return m;
 }
 
-static int produce(struct conv *c, struct scope *s, const char *name, json_t *producer)
+static int produce(struct graph_conv *c, struct scope *s, const char *name, json_t *producer)
 {
 	if (json_object_get(s->producers, name)) {
 		json_decref(producer);
@@ -146,7 +154,8 @@ static void first_symbol(const char *expr, char *out, size_t size)
 /* Every symbol in EXPR must be one the program declares: its bounds are in
  * range_constraints, and a size nobody declared cannot be given a value
  * (nor checked against one) by anything that reads the IR. */
-static int check_declared(struct conv *c, const char *expr, const char *what, const char *path)
+static int check_declared(struct graph_conv *c, const char *expr, const char *what,
+			  const char *path)
 {
 	char sym[64];
 
@@ -162,14 +171,15 @@ static int check_declared(struct conv *c, const char *expr, const char *what, co
 	return IRX_OK;
 }
 
-/* The symbols of GRAPH's tensor shapes and symbolic values, and of its
- * subgraphs', are all declared. */
-static int check_symbols(struct conv *c, const json_t *graph, const char *path)
+static int check_symbols(struct graph_conv *c, const json_t *graph, const char *path);
+
+/* The symbols of GRAPH's tensor shapes and symbolic values are declared. */
+static int check_value_symbols(struct graph_conv *c, const json_t *graph, const char *path)
 {
 	char here[256], what[160];
 	const char *name;
-	json_t *info, *d, *node, *in, *sub;
-	size_t i, j;
+	json_t *info, *d;
+	size_t i;
 	int rc;
 
 	json_object_foreach(json_object_get(graph, "values"), name, info) {
@@ -190,17 +200,42 @@ static int check_symbols(struct conv *c, const json_t *graph, const char *path)
 		if ((rc = check_declared(c, json_string_value(d), what, here)))
 			return rc;
 	}
+	return IRX_OK;
+}
+
+/* ... and those of the subgraphs of NODE (at PATH). */
+static int check_node_symbols(struct graph_conv *c, const json_t *node, const char *path)
+{
+	char here[256];
+	json_t *in, *sub;
+	size_t j;
+	int rc;
+
+	json_array_foreach(json_object_get(node, "inputs"), j, in) {
+		if (!(sub = json_object_get(json_object_get(json_object_get(in, "arg"), "graph"),
+					    "graph")))
+			continue;
+		snprintf(here, sizeof(here), "%s/inputs/%zu/arg/graph/graph", path, j);
+		if ((rc = check_symbols(c, sub, here)))
+			return rc;
+	}
+	return IRX_OK;
+}
+
+/* The symbols of GRAPH and of its subgraphs are all declared. */
+static int check_symbols(struct graph_conv *c, const json_t *graph, const char *path)
+{
+	char here[256];
+	json_t *node;
+	size_t i;
+	int rc;
+
+	if ((rc = check_value_symbols(c, graph, path)))
+		return rc;
 	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
-		json_array_foreach(json_object_get(node, "inputs"), j, in) {
-			if (!(sub = json_object_get(
-				      json_object_get(json_object_get(in, "arg"), "graph"),
-				      "graph")))
-				continue;
-			snprintf(here, sizeof(here), "%s/nodes/%zu/inputs/%zu/arg/graph/graph",
-				 path, i, j);
-			if ((rc = check_symbols(c, sub, here)))
-				return rc;
-		}
+		snprintf(here, sizeof(here), "%s/nodes/%zu", path, i);
+		if ((rc = check_node_symbols(c, node, here)))
+			return rc;
 	}
 	return IRX_OK;
 }
@@ -216,7 +251,7 @@ static const char *symbolic_dim(const json_t *info)
 	return NULL;
 }
 
-static int refuse_symbol(struct conv *c, const char *expr, const json_t *node)
+static int refuse_symbol(struct graph_conv *c, const char *expr, const json_t *node)
 {
 	char sym[64], range[96];
 	json_t *r;
@@ -287,41 +322,56 @@ static const char *arg_symbol(struct scope *s, const json_t *a)
 	return NULL;
 }
 
+static int check_static(struct graph_conv *c, struct scope *s, const json_t *graph,
+			const char *path);
+
 /* Without --allow-dynamic, the first node touching a symbol stops us,
- * subgraphs of higher-order operators included. */
-static int check_static(struct conv *c, struct scope *s, const json_t *graph, const char *path)
+ * subgraphs of higher-order operators included.  NODE is at PATH. */
+static int check_node_static(struct graph_conv *c, struct scope *s, const json_t *node,
+			     const char *path)
 {
-	json_t *node, *in, *sub;
-	size_t i, j;
+	json_t *in, *sub;
+	size_t j;
+	int rc;
+
+	snprintf(c->where, sizeof(c->where), "%s", path);
+	json_array_foreach(json_object_get(node, "inputs"), j, in) {
+		const char *sym = arg_symbol(s, json_object_get(in, "arg"));
+		if (sym)
+			return refuse_symbol(c, sym, node);
+		if ((sub = json_object_get(json_object_get(json_object_get(in, "arg"), "graph"),
+					   "graph"))) {
+			struct scope ss = {json_object_get(sub, "values"),
+					   json_object_get(sub, "sym_values"), NULL};
+			char subpath[240];
+			snprintf(subpath, sizeof(subpath), "%s/inputs/%zu/arg/graph/graph", path,
+				 j);
+			if ((rc = check_static(c, &ss, sub, subpath)))
+				return rc;
+		}
+	}
+	json_array_foreach(json_object_get(node, "outputs"), j, in) {
+		const char *sym = arg_symbol(s, in);
+		if (sym)
+			return refuse_symbol(c, sym, node);
+	}
+	c->where[0] = '\0';
+	return IRX_OK;
+}
+
+static int check_static(struct graph_conv *c, struct scope *s, const json_t *graph,
+			const char *path)
+{
+	json_t *node;
+	size_t i;
 	int rc;
 
 	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
 		char here[200];
 		snprintf(here, sizeof(here), "%s/nodes/%zu", path, i);
-		snprintf(c->where, sizeof(c->where), "%s", here);
-		json_array_foreach(json_object_get(node, "inputs"), j, in) {
-			const char *sym = arg_symbol(s, json_object_get(in, "arg"));
-			if (sym)
-				return refuse_symbol(c, sym, node);
-			if ((sub = json_object_get(
-				     json_object_get(json_object_get(in, "arg"), "graph"),
-				     "graph"))) {
-				struct scope ss = {json_object_get(sub, "values"),
-						   json_object_get(sub, "sym_values"), NULL};
-				char subpath[240];
-				snprintf(subpath, sizeof(subpath), "%s/inputs/%zu/arg/graph/graph",
-					 here, j);
-				if ((rc = check_static(c, &ss, sub, subpath)))
-					return rc;
-			}
-		}
-		json_array_foreach(json_object_get(node, "outputs"), j, in) {
-			const char *sym = arg_symbol(s, in);
-			if (sym)
-				return refuse_symbol(c, sym, node);
-		}
+		if ((rc = check_node_static(c, s, node, here)))
+			return rc;
 	}
-	c->where[0] = '\0';
 	return IRX_OK;
 }
 
@@ -397,11 +447,10 @@ static const char *hop_arg_name(const char *op, size_t i)
 	return NULL;
 }
 
-static int convert_graph(struct conv *c, const json_t *graph, json_t *out_nodes, json_t *ir,
-			 int top);
+static int convert_graph(struct graph_conv *c, const json_t *graph, json_t *out_nodes, json_t *ir);
 
 /* Tensor argument ARG (normalized) of schema argument NAME -> inputs. */
-static int add_tensor_inputs(struct conv *c, struct scope *s, json_t *node, const char *name,
+static int add_tensor_inputs(struct graph_conv *c, struct scope *s, json_t *node, const char *name,
 			     long index, const json_t *arg)
 {
 	const char *k = json_object_iter_key(json_object_iter((json_t *)arg));
@@ -447,7 +496,7 @@ static int add_tensor_inputs(struct conv *c, struct scope *s, json_t *node, cons
 }
 
 /* A graph argument of a higher-order op: converted into node.subgraphs. */
-static int add_subgraph(struct conv *c, json_t *node, const char *name, const json_t *g)
+static int add_subgraph(struct graph_conv *c, json_t *node, const char *name, const json_t *g)
 {
 	json_t *sub = json_object(), *nodes = json_array(), *subs;
 	const char *gname = json_string_value(json_object_get(g, "name"));
@@ -461,7 +510,7 @@ static int add_subgraph(struct conv *c, json_t *node, const char *name, const js
 	}
 	memcpy(saved, c->where, sizeof(saved));
 	json_object_set_new(sub, "nodes", nodes);
-	rc = convert_graph(c, json_object_get(g, "graph"), nodes, sub, 0);
+	rc = convert_graph(c, json_object_get(g, "graph"), nodes, sub);
 	memcpy(c->where, saved, sizeof(saved));
 	if (rc) {
 		json_decref(sub);
@@ -489,8 +538,8 @@ static const json_t *given_arg(const json_t *node, const char *name)
 	return NULL;
 }
 
-static int add_argument(struct conv *c, struct scope *s, json_t *out, const char *name, long index,
-			const json_t *arg, int typed)
+static int add_argument(struct graph_conv *c, struct scope *s, json_t *out, const char *name,
+			long index, const json_t *arg, int typed)
 {
 	const char *k = json_object_iter_key(json_object_iter((json_t *)arg));
 
@@ -530,7 +579,7 @@ static const char *schema_misfit(const irx_schema *schema, const json_t *node)
 	return NULL;
 }
 
-static int node_arguments(struct conv *c, struct scope *s, const json_t *node, json_t *out)
+static int node_arguments(struct graph_conv *c, struct scope *s, const json_t *node, json_t *out)
 {
 	const char *op = json_string_value(json_object_get(out, "op_type"));
 	const irx_schema *schema;
@@ -618,7 +667,7 @@ static int node_arguments(struct conv *c, struct scope *s, const json_t *node, j
 
 /* One tensor output of node NAME: a TensorMeta at the end of OUTPUTS, and
  * the producer map learns where TNAME comes from. */
-static int emit_output(struct conv *c, struct scope *s, const char *name, json_t *outputs,
+static int emit_output(struct graph_conv *c, struct scope *s, const char *name, json_t *outputs,
 		       const char *tname, size_t output_index, long list_index)
 {
 	json_int_t idx = (json_int_t)json_array_size(outputs);
@@ -641,7 +690,7 @@ static int emit_output(struct conv *c, struct scope *s, const char *name, json_t
 
 /* Outputs: one entry per tensor (Tensor[] results flattened), with the
  * schema position; None results are left out. */
-static int node_outputs(struct conv *c, struct scope *s, const json_t *node, json_t *out)
+static int node_outputs(struct graph_conv *c, struct scope *s, const json_t *node, json_t *out)
 {
 	const char *name = json_string_value(json_object_get(out, "name"));
 	json_t *outputs = json_object_get(out, "outputs"), *a, *x, *t, *m;
@@ -733,7 +782,7 @@ void irx_convert_hooks_free(irx_convert_hooks *h)
 	free(h);
 }
 
-static int run_hooks(struct conv *c, const irx_convert_hooks *hooks, const json_t *node,
+static int run_hooks(struct graph_conv *c, const irx_convert_hooks *hooks, const json_t *node,
 		     json_t *out)
 {
 	const char *op = json_string_value(json_object_get(out, "op_type"));
@@ -752,11 +801,12 @@ static int run_hooks(struct conv *c, const irx_convert_hooks *hooks, const json_
 	return IRX_OK;
 }
 
-static int convert_node(struct conv *c, struct scope *s, const json_t *node, json_t *nodes)
+static int convert_node(struct graph_conv *c, struct scope *s, const json_t *node, json_t **res)
 {
 	json_t *out, *x;
 	int rc;
 
+	*res = NULL;
 	if (!json_is_string(json_object_get(node, "name")) ||
 	    !json_is_string(json_object_get(node, "target")))
 		return cfail(c, IRX_EFORMAT, "node needs a string 'name' and 'target'");
@@ -777,82 +827,63 @@ static int convert_node(struct conv *c, struct scope *s, const json_t *node, jso
 		json_decref(out);
 		return rc;
 	}
-	return json_array_append_new(nodes, out) ? OOM(c) : IRX_OK;
+	*res = out;
+	return IRX_OK;
 }
 
 /*
- * One graph into OUT_NODES.  A subgraph (TOP false) gets its own namespace
- * and its graph_inputs/graph_outputs in IR; the top graph's inputs are the
- * placeholders (weights, constants, user inputs, symbolic ints), whose
- * producer is null.
+ * A higher-order operator's subgraph into OUT_NODES, with its own
+ * namespace and its graph_inputs and graph_outputs in IR.
  */
-static int convert_graph(struct conv *c, const json_t *graph, json_t *out_nodes, json_t *ir,
-			 int top)
+static int convert_graph(struct graph_conv *c, const json_t *graph, json_t *out_nodes, json_t *ir)
 {
 	struct scope s = {
 		json_object_get(graph, "values"),
 		json_object_get(graph, "sym_values"),
 		json_object(),
 	};
-	json_t *node, *a, *list;
+	json_t *node, *a, *list, *out;
 	size_t i;
 	int rc = IRX_OK;
 
 	if (!s.producers)
 		return OOM(c);
-	if (!top) {
-		/* A subgraph's placeholders are its inputs. */
-		list = json_array();
-		json_object_set_new(ir, "graph_inputs", list);
-		json_array_foreach(json_object_get(graph, "inputs"), i, a) {
-			json_t *t = json_object_get(a, "tensor"), *m;
-			if (!json_is_string(t))
-				continue;
-			json_object_set_new(s.producers, json_string_value(t), json_null());
-			if (!(m = tensor_meta(c, &s, json_string_value(t), 0)) ||
-			    json_array_append_new(list, m)) {
-				rc = c->err && c->err->code ? c->err->code : OOM(c);
-				goto out;
-			}
-		}
-	} else {
-		json_array_foreach(json_object_get(graph, "inputs"), i, a) {
-			json_t *t = json_object_get(a, "tensor");
-			if (!t && (t = json_object_get(a, "sym_int")))
-				t = json_object_get(t, "name");
-			if (!t && (t = json_object_get(a, "custom_obj")))
-				t = json_object_get(t, "name");
-			if (json_is_string(t))
-				json_object_set_new(s.producers, json_string_value(t), json_null());
+	/* A subgraph's placeholders are its inputs. */
+	list = json_array();
+	json_object_set_new(ir, "graph_inputs", list);
+	json_array_foreach(json_object_get(graph, "inputs"), i, a) {
+		json_t *t = json_object_get(a, "tensor"), *m;
+		if (!json_is_string(t))
+			continue;
+		json_object_set_new(s.producers, json_string_value(t), json_null());
+		if (!(m = tensor_meta(c, &s, json_string_value(t), 0)) ||
+		    json_array_append_new(list, m)) {
+			rc = c->err && c->err->code ? c->err->code : OOM(c);
+			goto out;
 		}
 	}
-	if (top && ((rc = check_symbols(c, graph, "/graph")) ||
-		    (!c->o->allow_dynamic && (rc = check_static(c, &s, graph, "/graph")))))
-		goto out;
 	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
-		snprintf(c->where, sizeof(c->where), "%s/nodes/%zu (node '%s')",
-			 top ? "/graph" : "subgraph", i,
+		snprintf(c->where, sizeof(c->where), "subgraph/nodes/%zu (node '%s')", i,
 			 json_string_value(json_object_get(node, "name")));
-		if ((rc = convert_node(c, &s, node, out_nodes)))
+		if ((rc = convert_node(c, &s, node, &out)))
 			goto out;
+		if (json_array_append_new(out_nodes, out)) {
+			rc = OOM(c);
+			goto out;
+		}
 	}
 	c->where[0] = '\0';
-	if (!top) {
-		list = json_array();
-		json_object_set_new(ir, "graph_outputs", list);
-		json_array_foreach(json_object_get(graph, "outputs"), i, a) {
-			json_t *t = json_object_get(a, "tensor"), *m;
-			if (!json_is_string(t))
-				continue;
-			if (!(m = tensor_meta(c, &s, json_string_value(t), 1)) ||
-			    json_array_append_new(list, m)) {
-				rc = c->err && c->err->code ? c->err->code : OOM(c);
-				goto out;
-			}
+	list = json_array();
+	json_object_set_new(ir, "graph_outputs", list);
+	json_array_foreach(json_object_get(graph, "outputs"), i, a) {
+		json_t *t = json_object_get(a, "tensor"), *m;
+		if (!json_is_string(t))
+			continue;
+		if (!(m = tensor_meta(c, &s, json_string_value(t), 1)) ||
+		    json_array_append_new(list, m)) {
+			rc = c->err && c->err->code ? c->err->code : OOM(c);
+			goto out;
 		}
-	} else {
-		/* The top graph's producer map is needed for the outputs. */
-		json_object_set(ir, "__producers", s.producers);
 	}
 out:
 	json_decref(s.producers);
@@ -942,57 +973,71 @@ static int is_view(const char *op_type)
  * either way the storage the writes went to.  producer_node is the last
  * node that writes it, where irx-dump shows the update.
  */
-static int inplace_mutations(struct conv *c, const json_t *program, struct scope *s, json_t *muts)
+static int inplace_begin(struct graph_conv *c)
 {
-	json_t *alias = json_object(), *last = json_object(), *known = json_object(), *spec, *node,
-	       *m;
-	const char *k;
+	json_t *spec;
 	size_t i;
-	int rc = IRX_OK;
 
-	if (!alias || !last || !known)
-		goto oom;
+	if (!(c->alias = json_object()) || !(c->last = json_object()))
+		return OOM(c);
 	/* value name -> [buffer input name, target, whole?] */
-	json_array_foreach(json_object_get(program, "inputs"), i, spec) {
+	json_array_foreach(json_object_get(c->program, "inputs"), i, spec) {
 		const char *kind = json_string_value(json_object_get(spec, "kind"));
 		const char *name = json_string_value(json_object_get(spec, "name"));
 		if (kind && !strcmp(kind, "buffer") && name &&
 		    json_is_string(json_object_get(spec, "target")) &&
 		    json_object_set_new(
-			    alias, name,
+			    c->alias, name,
 			    json_pack("[s,O,b]", name, json_object_get(spec, "target"), 1)))
-			goto oom;
+			return OOM(c);
 	}
-	json_array_foreach(json_object_get(json_object_get(program, "graph"), "nodes"), i, node) {
-		const char *op = json_string_value(json_object_get(node, "target"));
-		const json_t *first = json_array_get(json_object_get(node, "inputs"), 0);
-		const char *self =
-			json_string_value(json_object_get(json_object_get(first, "arg"), "tensor"));
-		const char *out = json_string_value(json_object_get(
-			json_array_get(json_object_get(node, "outputs"), 0), "tensor"));
-		json_t *a = self ? json_object_get(alias, self) : NULL;
-		int inplace;
-		if (!op || !a)
-			continue;
-		inplace = is_inplace(op);
-		if (!inplace && !is_view(op))
-			continue;
-		if (inplace) {
-			const char *buf = json_string_value(json_array_get(a, 0));
-			int whole = json_is_true(json_array_get(a, 2)) && out;
-			if (json_object_set_new(
-				    last, buf,
-				    json_pack("[s,s,O]", whole ? out : buf,
-					      json_string_value(json_object_get(node, "name")),
-					      json_array_get(a, 1))))
-				goto oom;
-		}
-		if (out && json_object_set_new(
-				   alias, out,
-				   json_pack("[O,O,b]", json_array_get(a, 0), json_array_get(a, 1),
-					     inplace && json_is_true(json_array_get(a, 2)))))
-			goto oom;
+	return IRX_OK;
+}
+
+/* NODE of the top graph, in order: what it writes in place or views. */
+static int inplace_node(struct graph_conv *c, const json_t *node)
+{
+	const char *op = json_string_value(json_object_get(node, "target"));
+	const json_t *first = json_array_get(json_object_get(node, "inputs"), 0);
+	const char *self =
+		json_string_value(json_object_get(json_object_get(first, "arg"), "tensor"));
+	const char *out = json_string_value(
+		json_object_get(json_array_get(json_object_get(node, "outputs"), 0), "tensor"));
+	json_t *a = self ? json_object_get(c->alias, self) : NULL;
+	int inplace;
+
+	if (!op || !a)
+		return IRX_OK;
+	inplace = is_inplace(op);
+	if (!inplace && !is_view(op))
+		return IRX_OK;
+	if (inplace) {
+		const char *buf = json_string_value(json_array_get(a, 0));
+		int whole = json_is_true(json_array_get(a, 2)) && out;
+		if (json_object_set_new(c->last, buf,
+					json_pack("[s,s,O]", whole ? out : buf,
+						  json_string_value(json_object_get(node, "name")),
+						  json_array_get(a, 1))))
+			return OOM(c);
 	}
+	if (out &&
+	    json_object_set_new(c->alias, out,
+				json_pack("[O,O,b]", json_array_get(a, 0), json_array_get(a, 1),
+					  inplace && json_is_true(json_array_get(a, 2)))))
+		return OOM(c);
+	return IRX_OK;
+}
+
+/* The buffers written in place, after the functionalized ones in MUTS. */
+static int inplace_mutations(struct graph_conv *c, struct scope *s, json_t *muts)
+{
+	json_t *known = json_object(), *node, *m;
+	const char *k;
+	size_t i;
+	int rc = IRX_OK;
+
+	if (!known)
+		goto oom;
 	/* The buffers already updated by functionalized mutations, as a set:
 	 * a hostile program may hold many of both. */
 	json_array_foreach(muts, i, m) {
@@ -1000,7 +1045,7 @@ static int inplace_mutations(struct conv *c, const json_t *program, struct scope
 		if (t && json_object_set_new(known, t, json_true()))
 			goto oom;
 	}
-	json_object_foreach(last, k, node) {
+	json_object_foreach(c->last, k, node) {
 		json_t *target = json_array_get(node, 2);
 		if (!json_is_string(target) || json_object_get(known, json_string_value(target)))
 			continue;
@@ -1018,18 +1063,16 @@ static int inplace_mutations(struct conv *c, const json_t *program, struct scope
 oom:
 	rc = OOM(c);
 out:
-	json_decref(alias);
-	json_decref(last);
 	json_decref(known);
 	return rc;
 }
 
-static int graph_io(struct conv *c, const json_t *program, json_t *ir)
+static int graph_io(struct graph_conv *c)
 {
-	json_t *producers = json_object_get(ir, "__producers"), *spec, *ins = json_array(),
-	       *outs = json_array(), *muts = json_array(), *consts = json_array();
-	struct scope s = {json_object_get(json_object_get(program, "graph"), "values"), NULL,
-			  producers};
+	const json_t *program = c->program;
+	json_t *ir = c->ir, *spec, *ins = json_array(), *outs = json_array(), *muts = json_array(),
+	       *consts = json_array();
+	struct scope *s = &c->top;
 	size_t i;
 	int rc = IRX_OK;
 
@@ -1046,8 +1089,8 @@ static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 		}
 		if (!kind || strcmp(kind, "user_input"))
 			continue;
-		if (json_is_string(name) && json_object_get(s.values, json_string_value(name))) {
-			if (!(m = tensor_meta(c, &s, json_string_value(name), 0)))
+		if (json_is_string(name) && json_object_get(s->values, json_string_value(name))) {
+			if (!(m = tensor_meta(c, s, json_string_value(name), 0)))
 				return c->err && c->err->code ? c->err->code : IRX_EFORMAT;
 			json_array_append_new(ins, m);
 		} else {
@@ -1061,8 +1104,8 @@ static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 		snprintf(c->where, sizeof(c->where), "/outputs/%zu", i);
 		if (!kind)
 			continue;
-		if (json_is_string(name) && json_object_get(s.values, json_string_value(name))) {
-			if (!(m = tensor_meta(c, &s, json_string_value(name), 1)))
+		if (json_is_string(name) && json_object_get(s->values, json_string_value(name))) {
+			if (!(m = tensor_meta(c, s, json_string_value(name), 1)))
 				return c->err && c->err->code ? c->err->code : IRX_EFORMAT;
 		} else {
 			m = json_deep_copy(spec); /* literal output such as an int */
@@ -1079,16 +1122,39 @@ static int graph_io(struct conv *c, const json_t *program, json_t *ir)
 			return OOM(c);
 	}
 	c->where[0] = '\0';
-	return inplace_mutations(c, program, &s, muts);
+	return inplace_mutations(c, s, muts);
 }
 
-irx_status irx_convert(json_t **out, const json_t *program, const irx_convert_options *opts,
-		       irx_error *err)
+/* The top graph's placeholders (weights, constants, user inputs, symbolic
+ * ints) are produced by nobody. */
+static int top_scope(struct graph_conv *c, const json_t *graph)
 {
-	irx_convert_options defaults = {0};
-	struct conv c = {.o = opts ? opts : &defaults, .err = err};
-	irx_schema_registry *own = NULL;
-	json_t *ir = NULL, *nodes, *mapping, *x;
+	json_t *a, *t;
+	size_t i;
+
+	c->top = (struct scope){json_object_get(graph, "values"),
+				json_object_get(graph, "sym_values"), json_object()};
+	if (!c->top.producers)
+		return OOM(c);
+	json_array_foreach(json_object_get(graph, "inputs"), i, a) {
+		if (!(t = json_object_get(a, "tensor")) && (t = json_object_get(a, "sym_int")))
+			t = json_object_get(t, "name");
+		if (!t && (t = json_object_get(a, "custom_obj")))
+			t = json_object_get(t, "name");
+		if (json_is_string(t) &&
+		    json_object_set_new(c->top.producers, json_string_value(t), json_null()))
+			return OOM(c);
+	}
+	return IRX_OK;
+}
+
+int graph_convert_begin(struct graph_conv **out, const json_t *program,
+			const irx_convert_options *opts, irx_error *err)
+{
+	static const irx_convert_options defaults = {0};
+	struct graph_conv *c;
+	const json_t *graph = json_object_get(program, "graph");
+	json_t *x, *mapping;
 	int rc;
 
 	*out = NULL;
@@ -1111,56 +1177,126 @@ irx_status irx_convert(json_t **out, const json_t *program, const irx_convert_op
 		base_where(err, "/format_version");
 		return rc;
 	}
-	if (!json_is_object(json_object_get(program, "graph")) ||
-	    !json_is_array(json_object_get(json_object_get(program, "graph"), "nodes")) ||
+	if (!json_is_object(graph) || !json_is_array(json_object_get(graph, "nodes")) ||
 	    !json_is_array(json_object_get(program, "inputs")) ||
-	    !json_is_array(json_object_get(program, "outputs"))) {
-		rc = irx_error_set(err, IRX_EFORMAT,
-				   "irx-program document lacks graph, inputs or outputs");
-		return rc;
+	    !json_is_array(json_object_get(program, "outputs")))
+		return irx_error_set(err, IRX_EFORMAT,
+				     "irx-program document lacks graph, inputs or outputs");
+	if (!(c = calloc(1, sizeof(*c))))
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	c->o = opts ? opts : &defaults;
+	c->err = err;
+	c->program = program;
+	if (!(c->schemas = c->o->schemas)) {
+		if ((rc = irx_schema_registry_new(&c->own_schemas, err)))
+			goto fail;
+		c->schemas = c->own_schemas;
 	}
-	if (!(c.schemas = c.o->schemas)) {
-		if ((rc = irx_schema_registry_new(&own, err)))
-			return rc;
-		c.schemas = own;
-	}
-	c.ranges = json_object_get(program, "range_constraints");
-	c.warned = json_object();
+	c->ranges = json_object_get(program, "range_constraints");
 	x = json_object_get(program, "source");
-	ir = json_pack("{s:s,s:i,s:o,s:o}", "format", IRX_IR_FORMAT, "format_version",
-		       IRX_IR_FORMAT_VERSION, "model_name",
-		       c.o->model_name ? base_json_escaped(c.o->model_name) : model_name(program),
-		       "source", json_is_object(x) ? json_incref(x) : json_object());
-	nodes = json_array();
+	c->ir = json_pack("{s:s,s:i,s:o,s:o}", "format", IRX_IR_FORMAT, "format_version",
+			  IRX_IR_FORMAT_VERSION, "model_name",
+			  c->o->model_name ? base_json_escaped(c->o->model_name)
+					   : model_name(program),
+			  "source", json_is_object(x) ? json_incref(x) : json_object());
 	mapping = json_object();
-	if (!ir || !nodes || !mapping) {
-		json_decref(nodes);
+	if (!(c->warned = json_object()) || !c->ir || !mapping) {
 		json_decref(mapping);
-		rc = OOM(&c);
-		goto out;
+		rc = OOM(c);
+		goto fail;
 	}
 	/* Field order follows the original framework's IR. */
-	json_object_set_new(ir, "graph_inputs", json_array());
-	json_object_set_new(ir, "graph_outputs", json_array());
-	json_object_set_new(ir, "nodes", nodes);
-	json_object_set_new(ir, "weights",
+	json_object_set_new(c->ir, "graph_inputs", json_array());
+	json_object_set_new(c->ir, "graph_outputs", json_array());
+	json_object_set_new(c->ir, "nodes", json_array());
+	json_object_set_new(c->ir, "weights",
 			    payload_entries(json_object_get(program, "weights"), mapping));
-	json_object_set_new(ir, "weight_name_mapping", mapping);
-	json_object_set_new(ir, "constants",
+	json_object_set_new(c->ir, "weight_name_mapping", mapping);
+	json_object_set_new(c->ir, "constants",
 			    payload_entries(json_object_get(program, "constants"), mapping));
-	if ((rc = convert_graph(&c, json_object_get(program, "graph"), nodes, ir, 1)) ||
-	    (rc = graph_io(&c, program, ir)))
-		goto out;
-	json_object_del(ir, "__producers");
-	if (!json_array_size(json_object_get(ir, "constant_inputs")))
-		json_object_del(ir, "constant_inputs");
-	if (c.o->allow_dynamic && json_object_size(c.ranges))
-		json_object_set(ir, "symbols", (json_t *)c.ranges);
-	*out = ir;
-	ir = NULL;
+	if ((rc = top_scope(c, graph)) || (rc = check_value_symbols(c, graph, "/graph")) ||
+	    (rc = inplace_begin(c)))
+		goto fail;
+	*out = c;
+	return IRX_OK;
+fail:
+	graph_convert_free(c);
+	return rc;
+}
+
+int graph_convert_node(struct graph_conv *c, const json_t *node, json_t **out)
+{
+	char here[64];
+	size_t i = c->n_nodes++;
+	int rc;
+
+	*out = NULL;
+	snprintf(here, sizeof(here), "/graph/nodes/%zu", i);
+	if ((rc = check_node_symbols(c, node, here)) ||
+	    (!c->o->allow_dynamic && (rc = check_node_static(c, &c->top, node, here))))
+		return rc;
+	snprintf(c->where, sizeof(c->where), "%s (node '%s')", here,
+		 json_string_value(json_object_get(node, "name")));
+	if ((rc = convert_node(c, &c->top, node, out)) || (rc = inplace_node(c, node))) {
+		json_decref(*out);
+		*out = NULL;
+		return rc;
+	}
+	c->where[0] = '\0';
+	return IRX_OK;
+}
+
+json_t *graph_convert_ir(struct graph_conv *c) { return c->ir; }
+
+int graph_convert_end(struct graph_conv *c)
+{
+	int rc;
+
+	if ((rc = graph_io(c)))
+		return rc;
+	if (!json_array_size(json_object_get(c->ir, "constant_inputs")))
+		json_object_del(c->ir, "constant_inputs");
+	if (c->o->allow_dynamic && json_object_size(c->ranges))
+		json_object_set(c->ir, "symbols", (json_t *)c->ranges);
+	return IRX_OK;
+}
+
+void graph_convert_free(struct graph_conv *c)
+{
+	if (!c)
+		return;
+	json_decref(c->ir);
+	json_decref(c->warned);
+	json_decref(c->top.producers);
+	json_decref(c->alias);
+	json_decref(c->last);
+	irx_schema_registry_free(c->own_schemas);
+	free(c);
+}
+
+irx_status irx_convert(json_t **out, const json_t *program, const irx_convert_options *opts,
+		       irx_error *err)
+{
+	struct graph_conv *c;
+	json_t *node, *converted;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if ((rc = graph_convert_begin(&c, program, opts, err)))
+		return rc;
+	json_t *nodes = json_object_get(graph_convert_ir(c), "nodes");
+	json_array_foreach(json_object_get(json_object_get(program, "graph"), "nodes"), i, node) {
+		if ((rc = graph_convert_node(c, node, &converted)))
+			goto out;
+		if (json_array_append_new(nodes, converted)) {
+			rc = OOM(c);
+			goto out;
+		}
+	}
+	if (!(rc = graph_convert_end(c)))
+		*out = json_incref(c->ir);
 out:
-	json_decref(ir);
-	json_decref(c.warned);
-	irx_schema_registry_free(own);
+	graph_convert_free(c);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #ifndef IRX_GRAPH_H
 #define IRX_GRAPH_H
 
+#include "irx/convert.h"
 #include "irx/program.h"
 #include "formats/formats.h"
 
@@ -19,6 +20,32 @@
  */
 int graph_normalize(const uint8_t *data, size_t len, const irx_export_options *o, json_t **out,
 		    irx_error *err);
+
+/*
+ * The same one top-graph node at a time.  open normalizes all but the
+ * nodes (graph_program_doc, borrowed: its graph.nodes is empty); each
+ * graph_program_node gives the next normalized node (new reference), or
+ * NULL after the last; finish puts the rest into the document and gives
+ * it (new reference).  DATA must live as long as the reader; OWNED (may be
+ * NULL) is freed with it.  Errors name ENTRY (may be NULL), the archive
+ * entry DATA came from.
+ */
+struct graph_program;
+int graph_program_open(struct graph_program **out, const uint8_t *data, size_t len, void *owned,
+		       const char *entry, const irx_export_options *o, irx_error *err);
+json_t *graph_program_doc(struct graph_program *p);
+int graph_program_node(struct graph_program *p, json_t **out);
+int graph_program_finish(struct graph_program *p, json_t **out);
+void graph_program_free(struct graph_program *p);
+
+/* "entry 'E': ..." in front of ERR's place, unless it names E already. */
+void graph_entry_context(irx_error *err, const char *entry);
+
+/* program-export.c: irx_program_export's reader, before any node: the
+ * archive's facts in the document's source, its weights listed. */
+int graph_program_export_open(struct graph_program **out, const irx_archive *a,
+			      const irx_export_options *o, irx_error *err);
+
 typedef int (*graph_locate_fn)(void *ctx, int constant, const char *fqn, const json_t *meta,
 			       json_t *w, irx_error *err);
 int graph_list_payloads(json_t *doc, graph_locate_fn locate, void *ctx, irx_error *err);
@@ -26,6 +53,22 @@ int graph_list_payloads(json_t *doc, graph_locate_fn locate, void *ctx, irx_erro
 /* symexpr.c: sympy srepr ("Mul(Integer(2), Symbol('s0', ...))") to infix
  * ("2*s0"); text that is not srepr comes back unchanged.  New string. */
 char *graph_symexpr(const char *srepr);
+
+/*
+ * convert.c: the conversion one top-graph node at a time, for a program
+ * whose nodes are not all in memory (irx_convert is the same loop over
+ * the document's nodes).  begin takes PROGRAM without its nodes (borrowed
+ * until free; its range_constraints may grow meanwhile); each node in
+ * turn gives its IR node (new reference); end completes the IR document
+ * (graph_convert_ir, borrowed), whose "nodes" stays as the caller left it.
+ */
+struct graph_conv;
+int graph_convert_begin(struct graph_conv **out, const json_t *program,
+			const irx_convert_options *opts, irx_error *err);
+int graph_convert_node(struct graph_conv *c, const json_t *node, json_t **out);
+int graph_convert_end(struct graph_conv *c);
+json_t *graph_convert_ir(struct graph_conv *c);
+void graph_convert_free(struct graph_conv *c);
 
 /* schema-table.c: the built-in schemas, sorted by the text before '('. */
 extern const char *const graph_schema_table[];

@@ -15,16 +15,6 @@
 #include "irx/program.h"
 #include "graph/graph.h"
 
-/* Error context when a JSON path came from an entry: "entry 'x': /a/b". */
-static void entry_context(irx_error *err, const char *entry)
-{
-	char quoted[1100];
-
-	snprintf(quoted, sizeof(quoted), "'%s'", entry ? entry : "");
-	if (err && err->code && entry && !strstr(err->text, quoted))
-		base_where_prefix(err, "entry '%s'", entry);
-}
-
 static int pick_model(const irx_archive *a, const char *want, const char **model, irx_error *err)
 {
 	size_t nm = irx_archive_n_models(a);
@@ -218,8 +208,8 @@ static void model_name(const irx_archive *a, json_t *src)
 	free(owned);
 }
 
-irx_status irx_program_export(json_t **out, const irx_archive *a, const irx_export_options *o,
-			      irx_error *err)
+int graph_program_export_open(struct graph_program **out, const irx_archive *a,
+			      const irx_export_options *o, irx_error *err)
 {
 	const char *model = NULL;
 	char entry[1024];
@@ -227,7 +217,8 @@ irx_status irx_program_export(json_t **out, const irx_archive *a, const irx_expo
 	const uint8_t *data;
 	size_t len;
 	void *owned;
-	json_t *doc, *src, *models;
+	struct graph_program *p;
+	json_t *src, *models;
 	int rc;
 
 	*out = NULL;
@@ -239,19 +230,15 @@ irx_status irx_program_export(json_t **out, const irx_archive *a, const irx_expo
 	if (!(e = irx_zip_find(irx_archive_zip(a), entry)))
 		return irx_error_set(err, IRX_EFORMAT, "entry '%s' is missing", entry);
 	if ((rc = irx_zip_read(&data, &len, &owned, irx_archive_zip(a), e, err))) {
-		entry_context(err, entry);
+		graph_entry_context(err, entry);
 		return rc;
 	}
 	irx_export_options local = o ? *o : (irx_export_options){0};
 	if (!local.source)
 		local.source = irx_archive_path(a);
-	rc = graph_normalize(data, len, &local, &doc, err);
-	free(owned);
-	if (rc) {
-		entry_context(err, entry);
+	if ((rc = graph_program_open(&p, data, len, owned, entry, &local, err)))
 		return rc;
-	}
-	src = json_object_get(doc, "source");
+	src = json_object_get(graph_program_doc(p), "source");
 	models = json_array();
 	for (size_t i = 0; i < irx_archive_n_models(a); i++)
 		json_array_append_new(models, base_json_escaped(irx_archive_model(a, i)));
@@ -264,10 +251,24 @@ irx_status irx_program_export(json_t **out, const irx_archive *a, const irx_expo
 	json_object_set_new(src, "model", base_json_escaped(model));
 	json_object_set_new(src, "models", models);
 	model_name(a, src);
-	if ((rc = list_payloads(a, model, doc, err))) {
-		json_decref(doc);
+	if ((rc = list_payloads(a, model, graph_program_doc(p), err))) {
+		graph_program_free(p);
 		return rc;
 	}
-	*out = doc;
+	*out = p;
 	return IRX_OK;
+}
+
+irx_status irx_program_export(json_t **out, const irx_archive *a, const irx_export_options *o,
+			      irx_error *err)
+{
+	struct graph_program *p;
+	int rc;
+
+	*out = NULL;
+	if ((rc = graph_program_export_open(&p, a, o, err)))
+		return rc;
+	rc = graph_program_finish(p, out);
+	graph_program_free(p);
+	return rc;
 }

@@ -24,6 +24,10 @@ struct norm {
 	irx_warn_fn warn;
 	void *warn_ctx;
 	json_t *symbols; /* symbol -> {"hint": n} collected from sizes */
+	/* The top graph's tensor values, left unparsed in DATA until the
+	 * top graph is normalized (graph_program_open); then NULL. */
+	const uint8_t *data;
+	const struct fmt_json_deferred *values;
 };
 
 /* Record an error at the current JSON path; return NULL for chaining. */
@@ -923,6 +927,18 @@ fail:
 
 /* ---- graphs --------------------------------------------------------------- */
 
+/* OUT[K] = f(X) */
+static int norm_map_member(struct norm *n, json_t *out, const char *k, const json_t *x,
+			   json_t *(*f)(struct norm *, const json_t *))
+{
+	size_t mark = base_path_key(&n->path, k);
+
+	if (name_ok(n, k, strlen(k)) || put(n, out, k, f(n, x)))
+		return -1;
+	base_path_pop(&n->path, mark);
+	return 0;
+}
+
 /* {name: X} -> {name: f(X)} */
 static json_t *norm_map(struct norm *n, const json_t *v,
 			json_t *(*f)(struct norm *, const json_t *))
@@ -935,12 +951,45 @@ static json_t *norm_map(struct norm *n, const json_t *v,
 	if (!(out = json_object()))
 		return OOM(n);
 	json_object_foreach((json_t *)v, k, x) {
-		size_t mark = base_path_key(&n->path, k);
-		if (name_ok(n, k, strlen(k)) || put(n, out, k, f(n, x))) {
+		if (norm_map_member(n, out, k, x, f)) {
 			json_decref(out);
 			return NULL;
 		}
-		base_path_pop(&n->path, mark);
+	}
+	return out;
+}
+
+static int duplicate_key(struct norm *n, const char *k)
+{
+	base_path_key(&n->path, k);
+	fail(n, IRX_EFORMAT, "duplicate key '%.200s'", k);
+	return -1;
+}
+
+/* The same for an object left unparsed (D's members), one member at a
+ * time.  The parser refuses a key given twice in an object it reads
+ * whole; here that is ours to refuse. */
+static json_t *norm_deferred_map(struct norm *n, const struct fmt_json_deferred *d,
+				 json_t *(*f)(struct norm *, const json_t *))
+{
+	json_t *out = json_object(), *x;
+	char *k;
+
+	if (!out)
+		return OOM(n);
+	for (size_t i = 0; i < d->n; i++) {
+		if (fmt_json_parse_member(&k, &x, n->data, d->spans[i], n->path.buf, n->err)) {
+			json_decref(out);
+			return NULL;
+		}
+		int rc = json_object_get(out, k) ? duplicate_key(n, k)
+						 : norm_map_member(n, out, k, x, f);
+		json_decref(x);
+		free(k);
+		if (rc) {
+			json_decref(out);
+			return NULL;
+		}
 	}
 	return out;
 }
@@ -1015,8 +1064,11 @@ static json_t *norm_graph(struct norm *n, const json_t *g)
 	base_path_pop(&n->path, mark);
 
 	mark = base_path_key(&n->path, "tensor_values");
+	const struct fmt_json_deferred *deferred = n->values;
+	n->values = NULL; /* the top graph's; a subgraph's come whole */
 	if (put(n, out, "values",
-		member(g, "tensor_values")
+		deferred ? norm_deferred_map(n, deferred, norm_tensor_meta)
+		: member(g, "tensor_values")
 			? norm_map(n, member(g, "tensor_values"), norm_tensor_meta)
 			: json_object()))
 		goto fail;
@@ -1310,9 +1362,30 @@ static json_t *bound(const json_t *v)
 	return json_null();
 }
 
+/* Hints seen on sizes join their symbol's entry in RANGES.  The table is
+ * emptied: a program's nodes are normalized after the rest, each joining
+ * what it brings. */
+static int join_symbols(struct norm *n, json_t *ranges)
+{
+	json_t *r, *x, *sym;
+	const char *k;
+
+	json_object_foreach(n->symbols, k, sym) {
+		if (!(r = json_object_get(ranges, k))) {
+			if (!(r = json_pack("{s:n,s:n}", "min", "max")) ||
+			    json_object_set_new(ranges, k, r))
+				return OOM(n), -1;
+		}
+		if ((x = json_object_get(sym, "hint")))
+			json_object_set(r, "hint", x);
+	}
+	json_object_clear(n->symbols);
+	return 0;
+}
+
 static int range_constraints(struct norm *n, const json_t *ep, json_t *doc)
 {
-	json_t *rc = member(ep, "range_constraints"), *out, *x, *sym;
+	json_t *rc = member(ep, "range_constraints"), *out, *x;
 	const char *k;
 
 	if (!(out = json_object()) || json_object_set_new(doc, "range_constraints", out))
@@ -1327,17 +1400,7 @@ static int range_constraints(struct norm *n, const json_t *ep, json_t *doc)
 		if (!r || json_object_set_new(out, k, r))
 			return OOM(n), -1;
 	}
-	/* Hints seen on sizes join their symbol's entry. */
-	json_object_foreach(n->symbols, k, sym) {
-		json_t *r = json_object_get(out, k);
-		if (!r) {
-			r = json_pack("{s:n,s:n}", "min", "max");
-			json_object_set_new(out, k, r);
-		}
-		if ((x = json_object_get(sym, "hint")))
-			json_object_set(r, "hint", x);
-	}
-	return 0;
+	return join_symbols(n, out);
 }
 
 static int normalize(struct norm *n, const json_t *ep, json_t *doc)
@@ -1393,32 +1456,156 @@ static json_t *new_doc(const irx_export_options *o, const char *file)
 			 IRX_PROGRAM_FORMAT_VERSION, "source", "file", base_json_escaped(file));
 }
 
-int graph_normalize(const uint8_t *data, size_t len, const irx_export_options *o, json_t **out,
-		    irx_error *err)
+/* ---- a program read one node at a time ----------------------------------- */
+
+/* The top graph's nodes and tensor values are most of a program's bytes,
+ * and ten times that as values: each is parsed when it is normalized, so
+ * that they never all exist as values at once. */
+static const char *const top_nodes[] = {"graph_module", "graph", "nodes", NULL};
+static const char *const top_values[] = {"graph_module", "graph", "tensor_values", NULL};
+
+struct graph_program {
+	struct norm n;
+	const uint8_t *data;
+	void *owned;
+	char *entry;
+	struct fmt_json_deferred deferred[2]; /* top_nodes, top_values */
+	size_t next;
+	json_t *used; /* node names given so far */
+	json_t *doc;
+};
+
+void graph_entry_context(irx_error *err, const char *entry)
 {
-	struct norm n = {
-		.err = err, .warn = o ? o->warn : NULL, .warn_ctx = o ? o->warn_ctx : NULL};
-	json_t *ep, *doc;
+	char quoted[1100];
+
+	snprintf(quoted, sizeof(quoted), "'%s'", entry ? entry : "");
+	if (err && err->code && entry && !strstr(err->text, quoted))
+		base_where_prefix(err, "entry '%s'", entry);
+}
+
+static int program_fails(struct graph_program *p, int rc)
+{
+	if (p->entry)
+		graph_entry_context(p->n.err, p->entry);
+	return rc;
+}
+
+int graph_program_open(struct graph_program **out, const uint8_t *data, size_t len, void *owned,
+		       const char *entry, const irx_export_options *o, irx_error *err)
+{
+	struct graph_program *p = calloc(1, sizeof(*p));
+	json_t *ep = NULL;
 	int rc;
 
 	*out = NULL;
-	if ((rc = irx_json_parse(&ep, data, len, err)))
-		return rc;
+	if (!p || (entry && !(p->entry = strdup(entry)))) {
+		free(p);
+		free(owned);
+		return irx_error_set(err, IRX_ENOMEM, "out of memory");
+	}
+	p->data = data;
+	p->owned = owned;
+	p->n = (struct norm){
+		.err = err, .warn = o ? o->warn : NULL, .warn_ctx = o ? o->warn_ctx : NULL};
+	p->deferred[0].path = top_nodes;
+	p->deferred[1].path = top_values;
+	if ((rc = fmt_json_parse_deferred(&ep, data, len, p->deferred, 2, err)))
+		goto fail;
+	p->n.data = data;
+	p->n.values = &p->deferred[1];
 	/* The file's name is escaped (irx_escape): a path is any bytes, JSON
 	 * holds UTF-8 only, and a reader can undo the escaping. */
-	doc = new_doc(o, o && o->source ? o->source : NULL);
-	n.symbols = json_object();
-	if (!doc || !n.symbols) {
+	p->doc = new_doc(o, o && o->source ? o->source : NULL);
+	p->n.symbols = json_object();
+	p->used = json_object();
+	if (!p->doc || !p->n.symbols || !p->used)
 		rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
-	} else if (normalize(&n, ep, doc)) {
+	else if (normalize(&p->n, ep, p->doc))
 		rc = err && err->code ? err->code : IRX_EFORMAT;
-	} else {
-		*out = doc;
-		doc = NULL;
-	}
-	json_decref(n.symbols);
-	json_decref(doc);
 	json_decref(ep);
+	if (rc)
+		goto fail;
+	*out = p;
+	return IRX_OK;
+fail:
+	program_fails(p, rc);
+	graph_program_free(p);
+	return rc;
+}
+
+json_t *graph_program_doc(struct graph_program *p) { return p->doc; }
+
+int graph_program_node(struct graph_program *p, json_t **out)
+{
+	char prefix[64];
+	json_t *raw;
+	size_t i = p->next;
+	int rc;
+
+	*out = NULL;
+	if (i == p->deferred[0].n)
+		return IRX_OK;
+	p->next++;
+	snprintf(prefix, sizeof(prefix), "/graph_module/graph/nodes/%zu", i);
+	if ((rc = fmt_json_parse_span(&raw, p->data, p->deferred[0].spans[i], prefix, p->n.err)))
+		return program_fails(p, rc);
+	base_path_pop(&p->n.path, 0);
+	base_path_key(&p->n.path, "graph_module");
+	base_path_key(&p->n.path, "graph");
+	base_path_key(&p->n.path, "nodes");
+	base_path_index(&p->n.path, i);
+	*out = norm_node(&p->n, raw, p->used);
+	json_decref(raw);
+	if (!*out || join_symbols(&p->n, json_object_get(p->doc, "range_constraints"))) {
+		json_decref(*out);
+		*out = NULL;
+		rc = p->n.err && p->n.err->code ? p->n.err->code : IRX_EFORMAT;
+		return program_fails(p, rc);
+	}
+	return IRX_OK;
+}
+
+int graph_program_finish(struct graph_program *p, json_t **out)
+{
+	json_t *nodes = json_object_get(json_object_get(p->doc, "graph"), "nodes"), *node;
+	int rc;
+
+	*out = NULL;
+	while (!(rc = graph_program_node(p, &node)) && node)
+		if (json_array_append_new(nodes, node))
+			return program_fails(p,
+					     irx_error_set(p->n.err, IRX_ENOMEM, "out of memory"));
+	if (!rc)
+		*out = json_incref(p->doc);
+	return rc;
+}
+
+void graph_program_free(struct graph_program *p)
+{
+	if (!p)
+		return;
+	json_decref(p->doc);
+	json_decref(p->used);
+	json_decref(p->n.symbols);
+	free(p->deferred[0].spans);
+	free(p->deferred[1].spans);
+	free(p->owned);
+	free(p->entry);
+	free(p);
+}
+
+int graph_normalize(const uint8_t *data, size_t len, const irx_export_options *o, json_t **out,
+		    irx_error *err)
+{
+	struct graph_program *p;
+	int rc;
+
+	*out = NULL;
+	if ((rc = graph_program_open(&p, data, len, NULL, NULL, o, err)))
+		return rc;
+	rc = graph_program_finish(p, out);
+	graph_program_free(p);
 	return rc;
 }
 

@@ -1,0 +1,67 @@
+/*
+ * convert-archive.c: an archive's program to the IR's JSON text, one node
+ * at a time.
+ *
+ * Through the documents (irx_program_export, then irx_convert, then
+ * irx_json_write), the parsed program, the normalized program and the IR
+ * are all in memory at once: about seven times the program's JSON for a
+ * large model.  Here each top-graph node is parsed, normalized, converted
+ * and written before the next one is read; only the rest of the program
+ * (its tensor values, signature, weights) is held as values, and the
+ * nodes' text until the IR's other members, which the nodes decide
+ * (graph_outputs names their producers), can be written before it.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "irx/convert.h"
+#include "graph/graph.h"
+
+irx_status irx_convert_archive_write(FILE *f, const irx_archive *a, const irx_export_options *eo,
+				     const irx_convert_options *co, unsigned flags, irx_error *err)
+{
+	struct graph_program *p;
+	struct graph_conv *c = NULL;
+	char *text = NULL;
+	size_t len = 0, n = 0;
+	FILE *nodes = NULL;
+	json_t *node, *converted;
+	int rc;
+
+	if ((rc = graph_program_export_open(&p, a, eo, err)))
+		return rc;
+	if ((rc = graph_convert_begin(&c, graph_program_doc(p), co, err)))
+		goto out;
+	if (!(nodes = open_memstream(&text, &len))) {
+		rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
+		goto out;
+	}
+	while (!(rc = graph_program_node(p, &node)) && node) {
+		rc = graph_convert_node(c, node, &converted);
+		json_decref(node);
+		if (rc)
+			goto out;
+		fmt_json_write_element(nodes, converted, flags, 1, n++);
+		json_decref(converted);
+	}
+	if (rc || (rc = graph_convert_end(c)))
+		goto out;
+	if (ferror(nodes) | fclose(nodes)) {
+		nodes = NULL;
+		rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
+		goto out;
+	}
+	nodes = NULL;
+	json_t *ir = graph_convert_ir(c);
+	struct fmt_json_splice sp = {json_object_get(ir, "nodes"), text, len, n};
+	rc = fmt_json_write_spliced(f, ir, &sp, flags, err);
+out:
+	if (nodes)
+		fclose(nodes);
+	free(text);
+	graph_convert_free(c);
+	graph_program_free(p);
+	return rc;
+}
