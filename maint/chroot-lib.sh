@@ -136,49 +136,90 @@ chroot_bind_src_out() {
   trap "cleanup; rmdir '$root$at/src' '$root$at/out' '$root$at' 2>/dev/null" EXIT
 }
 
+# gen_chroot_run DIR CMD...: gen_fixtures' run of CMD in chroot DIR, through
+# $irx_gen_run (run_in_chroot), with $irx_gen_chroot_env added to the
+# environment.
+gen_chroot_run() {
+  local -a irx_clean_env=("${irx_clean_env[@]}" ${irx_gen_chroot_env[@]+"${irx_gen_chroot_env[@]}"})
+  "${irx_gen_run:-run_in_chroot}" "$@"
+}
+
 # gen_fixtures GENERATOR OUT [ARG...]: run tests/fixtures/GENERATOR with
-# real PyTorch in the chroots, the main part of a maint/gen-*-fixtures.sh.
-# ARG... are the script's own arguments, [t26|t214 ...] [-- GENERATOR args]
-# (both torches by default).  For torch tNN it runs, in the repository,
+# real PyTorch, the main part of a maint/gen-*.sh.  ARG... are the script's
+# own arguments, [t26|t214 ...] [-- GENERATOR args] (every torch the script
+# knows by default).  For torch tNN it runs, in the repository,
 #   python3 tests/fixtures/GENERATOR --out tests/fixtures/OUTNN \
 #     ${irx_gen_args_tNN[@]} GENERATOR-args
-# through run_in_chroot, or through the function named by $irx_gen_run (it
-# takes the same arguments).  After a failure it goes on with the other
-# torch, and returns the last failing status.  With IRX_GEN_DRY_RUN=1 it
-# prints the chroot and the command line of each run instead (nothing is
-# mounted or written).
+# in tNN's chroot through run_in_chroot, or through the function named by
+# $irx_gen_run (it takes the same arguments); t113 runs on the host through
+# run_clean.  A script may set, before the call:
+#   irx_gen_versions=(...)   the torches it knows (default t26 t214; t113
+#                            is the host's)
+#   irx_gen_out_exact=1      OUT is the folder itself, not a prefix (a
+#                            script for one torch)
+#   irx_gen_out_opt=--dir    the generator's option for the folder
+#   irx_gen_chroot=F         the function that prints tNN's chroot (default
+#                            chroot_for, which makes it when missing); an
+#                            empty answer is a failure of that torch
+#   irx_gen_chroot_env=(...) VAR=VALUE added to the chroot runs' environment
+# After a failure it goes on with the other torches, and returns the last
+# failing status.  With IRX_GEN_DRY_RUN=1 it prints where each run would be
+# (the chroot, or "host") and its command line instead (nothing is mounted
+# or written).
 gen_fixtures() {
-  local gen=$1 out=$2 v root status=0
+  local gen=$1 out=$2 v root where status=0
+  local -a known=(${irx_gen_versions[@]+"${irx_gen_versions[@]}"})
   local -a versions=() extra=() args=() outs=()
   shift 2
-  while [ $# -gt 0 ]; do
-    case "$1" in
-      t26|t214) versions+=("$1") ;;
-      --) shift; extra=("$@"); break ;;
-      *) echo "usage: $0 [t26|t214 ...] [-- $gen args]" >&2; exit 2 ;;
-    esac
+  [ ${#known[@]} -gt 0 ] || known=(t26 t214)
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do
+    for v in "${known[@]}" ''; do
+      [ "$v" != "$1" ] || break
+    done
+    if [ -z "$v" ]; then
+      echo "usage: $0 [$(IFS='|'; echo "${known[*]}") ...] [-- $gen args]" >&2
+      exit 64
+    fi
+    versions+=("$1")
     shift
   done
-  [ ${#versions[@]} -gt 0 ] || versions=(t26 t214)
+  [ $# -eq 0 ] || { shift; extra=("$@"); }
+  [ ${#versions[@]} -gt 0 ] || versions=("${known[@]}")
   for v in "${versions[@]}"; do
-    root=$(chroot_for "$v")
-    args=(python3 "tests/fixtures/$gen" --out "tests/fixtures/$out${v#t}")
-    if [ "$v" = t26 ]; then
-      args+=(${irx_gen_args_t26[@]+"${irx_gen_args_t26[@]}"})
-    else
-      args+=(${irx_gen_args_t214[@]+"${irx_gen_args_t214[@]}"})
-    fi
+    where=tests/fixtures/$out
+    [ -n "${irx_gen_out_exact:-}" ] || where+=${v#t}
+    args=(python3 "tests/fixtures/$gen" "${irx_gen_out_opt:---out}" "$where")
+    case "$v" in
+      t26) args+=(${irx_gen_args_t26[@]+"${irx_gen_args_t26[@]}"}) ;;
+      t214) args+=(${irx_gen_args_t214[@]+"${irx_gen_args_t214[@]}"}) ;;
+    esac
     args+=(${extra[@]+"${extra[@]}"})
-    outs+=("$top/tests/fixtures/$out${v#t}")
+    if [ "$v" = t113 ]; then
+      root=host
+    else
+      root=$("${irx_gen_chroot:-chroot_for}" "$v") || root=
+      if [ -z "$root" ]; then
+        echo "$0: no chroot for $v (maint/mkchroot.sh makes them)" >&2
+        status=1
+        continue
+      fi
+    fi
+    outs+=("$top/$where")
     if [ -n "${IRX_GEN_DRY_RUN:-}" ]; then
       printf '%s:' "$root"
+      [ "$v" = t113 ] || [ -z "${irx_gen_chroot_env[*]+set}" ] || printf ' %q' "${irx_gen_chroot_env[@]}"
       printf ' %q' "${args[@]}"
       printf '\n'
       continue
     fi
-    echo "== $v in $root" >&2
-    "${irx_gen_run:-run_in_chroot}" "$root" "${args[@]}" || status=$?
+    if [ "$v" = t113 ]; then
+      echo "== $v on the host" >&2
+      (cd "$top" && run_clean "${args[@]}") || status=$?
+    else
+      echo "== $v in $root" >&2
+      gen_chroot_run "$root" "${args[@]}" || status=$?
+    fi
   done
-  [ -n "${IRX_GEN_DRY_RUN:-}" ] || du -sh "${outs[@]}" >&2 || true
+  [ -n "${IRX_GEN_DRY_RUN:-}" ] || [ ${#outs[@]} -eq 0 ] || du -sh "${outs[@]}" >&2 || true
   return $status
 }

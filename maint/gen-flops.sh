@@ -8,32 +8,21 @@
 #
 # Needs root and the chroots made by maint/mkchroot.sh (never made here). The
 # repository is mounted at /irx-flops in them, so that this can run beside
-# the scripts that use /irx.
+# the scripts that use /irx. IRX_GEN_DRY_RUN=1 prints the commands instead.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-versions=()
-extra=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    t26|t214) versions+=("$1") ;;
-    --) shift; extra=("$@"); break ;;
-    *) echo "usage: $0 [t26|t214 ...] [-- gen_flops.py args]" >&2; exit 64 ;;
-  esac
-  shift
-done
-[ ${#versions[@]} -gt 0 ] || versions=(t26 t214)
+. "$top/maint/chroot-lib.sh"   # cleanup trap, run_in_chroot, existing_chroot_for, gen_fixtures
 
-. "$top/maint/chroot-lib.sh"   # cleanup trap, run_in_chroot, existing_chroot_for
+# run_with_proc DIR CMD...: run_in_chroot with a proc file system in the
+# chroot (torch reads /proc/cpuinfo), unmounted at exit.
+run_with_proc() {
+  chroot_mount_proc "$1"
+  run_in_chroot "$@"
+}
+
 irx_chroot_at=irx-flops
-
-for v in "${versions[@]}"; do
-  root=$(existing_chroot_for "$v")
-  if [ -z "$root" ]; then
-    echo "$0: no complete chroot for $v (make it with maint/mkchroot.sh)" >&2
-    exit 1
-  fi
-  chroot_mount_proc "$root"
-  echo "== $v in $root" >&2
-  run_in_chroot "$root" python3 tests/fixtures/gen_flops.py --dir "tests/fixtures/$v" "${extra[@]}"
-done
+irx_gen_chroot=existing_chroot_for
+irx_gen_run=run_with_proc
+irx_gen_out_opt=--dir
+gen_fixtures gen_flops.py t "$@"

@@ -12,42 +12,19 @@
 # The chroots need root and are created by maint/mkchroot.sh when missing
 # (IRX_CHROOT_TRIXIE / IRX_CHROOT_SID override their locations). The
 # repository is mounted at /irx-ts in them, so that this can run beside the
-# scripts that use /irx.
+# scripts that use /irx. IRX_GEN_DRY_RUN=1 prints the commands instead.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-versions=()
-extra=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    t113|t26|t214) versions+=("$1") ;;
-    --) shift; extra=("$@"); break ;;
-    *) echo "usage: $0 [t113|t26|t214 ...] [-- gen_torchscript.py args]" >&2; exit 64 ;;
-  esac
-  shift
-done
-[ ${#versions[@]} -gt 0 ] || versions=(t113 t26 t214)
-
-. "$top/maint/chroot-lib.sh"   # cleanup trap, run_clean, run_in_chroot, chroot_for
+. "$top/maint/chroot-lib.sh"   # cleanup trap, gen_fixtures
 irx_chroot_at=irx-ts
-
-for v in "${versions[@]}"; do
-  out=tests/fixtures/ts${v#t}
-  echo "== $v -> $out" >&2
-  if [ "$v" = t113 ]; then
-    # Traced archives record the generator's path (the chroots see it at
-    # /irx-ts): ts113 was written from a checkout at /work/main, and from
-    # elsewhere its .pt files differ in their debug records.
-    (cd "$top" && run_clean python3 tests/fixtures/gen_torchscript.py --out "$out" "${extra[@]}")
-  else
-    # torch's portable CPU kernels in the chroots: ts26 and ts214 were
-    # written with them, and torch 2.14's vectorized ones (AVX2, AVX-512)
-    # draw random numbers that differ in the last bits.  (The host's torch
-    # 1.13 wrote ts113 with the kernels it picks on its own.)
-    host_env=("${irx_clean_env[@]}")
-    irx_clean_env+=(ATEN_CPU_CAPABILITY=default)
-    run_in_chroot "$(chroot_for "$v")" python3 tests/fixtures/gen_torchscript.py --out "$out" "${extra[@]}"
-    irx_clean_env=("${host_env[@]}")
-  fi
-done
-du -sh "$top"/tests/fixtures/ts* >&2
+irx_gen_versions=(t113 t26 t214)
+# Traced archives record the generator's path (the chroots see it at
+# /irx-ts): ts113 was written on the host from a checkout at /work/main,
+# and from elsewhere its .pt files differ in their debug records.
+# torch's portable CPU kernels in the chroots: ts26 and ts214 were written
+# with them, and torch 2.14's vectorized ones (AVX2, AVX-512) draw random
+# numbers that differ in the last bits.  (The host's torch 1.13 wrote
+# ts113 with the kernels it picks on its own.)
+irx_gen_chroot_env=(ATEN_CPU_CAPABILITY=default)
+gen_fixtures gen_torchscript.py ts "$@"

@@ -187,22 +187,27 @@ fi
 
 # ---- a bad report ------------------------------------------------------------
 printf 'not json' >"$TMP/notjson.json"
-"$PYTHON3" - "$TMP/attr.json" "$TMP/badverdict.json" "$TMP/badnodes.json" <<'PY' || bail_out "edit"
+"$PYTHON3" - "$TMP/attr.json" "$TMP/badverdict.json" "$TMP/badnodes.json" "$TMP/badnested.json" <<'PY' || bail_out "edit"
 import json, sys
 d = json.load(open(sys.argv[1]))
 d["nodes"][2]["verdict"] = "fine"
 json.dump(d, open(sys.argv[2], "w"))
+# as irx-verify --per-node --expected nests it
+json.dump({"per_node": d}, open(sys.argv[4], "w"))
 d["nodes"] = {"x": 1}
 json.dump(d, open(sys.argv[3], "w"))
 PY
 test_expect "a report that is not JSON: exit 2, one line naming the file" '
 	expect_error "$TMP/notjson.json" -- "$DUMP" --format=dot --verdicts="$TMP/notjson.json" "$TMP/skip.ir.json"'
-test_expect "an unknown verdict: exit 2, one line naming the file and \$.nodes[2].verdict" '
-	expect_error "$TMP/badverdict.json" "\$.nodes[2].verdict" -- \
+test_expect "an unknown verdict: exit 2, one line naming the file and /nodes/2/verdict" '
+	expect_error "$TMP/badverdict.json" ": /nodes/2/verdict:" -- \
 		"$DUMP" --format=mermaid --verdicts="$TMP/badverdict.json" "$TMP/skip.ir.json"'
-test_expect "nodes not a list: exit 2 naming \$.nodes; -o FILE is not written" '
+test_expect "the same in a nested report: the place is /per_node/nodes/2/verdict" '
+	expect_error "$TMP/badnested.json" ": /per_node/nodes/2/verdict:" -- \
+		"$DUMP" --format=mermaid --verdicts="$TMP/badnested.json" "$TMP/skip.ir.json"'
+test_expect "nodes not a list: exit 2 naming /nodes; -o FILE is not written" '
 	rm -f "$TMP/pic.dot" &&
-	expect_error "$TMP/badnodes.json" "\$.nodes" -- \
+	expect_error "$TMP/badnodes.json" ": /nodes:" -- \
 		"$DUMP" --format=dot --verdicts="$TMP/badnodes.json" -o "$TMP/pic.dot" "$TMP/skip.ir.json" &&
 	[ ! -e "$TMP/pic.dot" ] && [ ! -s "$TMP/out" ]'
 test_expect "--verdicts with Model Explorer's format is a usage error (it takes --node-data)" '

@@ -3,7 +3,8 @@
  * document) read for the pictures: which node diverges first, which make
  * an error, which inherit one, which match.  The report is untrusted
  * input: anything but the fields read here is ignored, and a field of the
- * wrong kind is IRX_EFORMAT with the JSON path of the place.
+ * wrong kind is IRX_EFORMAT with the place as a JSON pointer (RFC 6901,
+ * "/nodes/2/verdict"), as irx's other readers name places.
  */
 #include <config.h>
 
@@ -42,7 +43,7 @@ static int raise_to(json_t *map, const char *graph, const char *node, int r)
 
 int show_verdicts(json_t **out, const json_t *report, irx_error *err)
 {
-	const char *root = "$";
+	const char *root = ""; /* JSON pointer of the report: the document */
 	const json_t *nodes, *e, *first, *fmt;
 	json_t *map;
 	char where[96];
@@ -50,20 +51,20 @@ int show_verdicts(json_t **out, const json_t *report, irx_error *err)
 
 	*out = NULL;
 	if (!json_is_object(report))
-		return bad(err, "$", "not an irx-verify report (a JSON object)");
+		return bad(err, "", "not an irx-verify report (a JSON object)");
 	/* irx-verify --per-node with --expected or --reference nests it */
 	if (json_is_object(json_object_get(report, "per_node"))) {
 		report = json_object_get(report, "per_node");
-		root = "$.per_node";
+		root = "/per_node";
 	}
 	fmt = json_object_get(report, "format");
 	if (fmt && (!json_is_string(fmt) || strcmp(json_string_value(fmt), "irx-verify-report"))) {
-		snprintf(where, sizeof(where), "%s.format", root);
+		snprintf(where, sizeof(where), "%s/format", root);
 		return bad(err, where, "not \"irx-verify-report\"");
 	}
 	nodes = json_object_get(report, "nodes");
 	if (!json_is_array(nodes)) {
-		snprintf(where, sizeof(where), "%s.nodes", root);
+		snprintf(where, sizeof(where), "%s/nodes", root);
 		return bad(err, where,
 			   "not a list: not an irx-verify --per-node --report=json document");
 	}
@@ -78,16 +79,16 @@ int show_verdicts(json_t **out, const json_t *report, irx_error *err)
 			if (names[k] && !strcmp(json_string_value(v), names[k]))
 				r = k;
 		const char *what = !json_is_object(e)                             ? ""
-				   : !json_is_string(node) && !json_is_null(node) ? ".node"
-				   : !json_is_string(graph)                       ? ".graph"
-				   : r < 0                                        ? ".verdict"
+				   : !json_is_string(node) && !json_is_null(node) ? "/node"
+				   : !json_is_string(graph)                       ? "/graph"
+				   : r < 0                                        ? "/verdict"
 										  : NULL;
 		if (what) {
 			json_decref(map);
-			snprintf(where, sizeof(where), "%s.nodes[%zu]%s", root, i, what);
+			snprintf(where, sizeof(where), "%s/nodes/%zu%s", root, i, what);
 			return bad(err, where,
 				   !*what                     ? "not an object"
-				   : strcmp(what, ".verdict") ? "not a string"
+				   : strcmp(what, "/verdict") ? "not a string"
 							      : "not one of match, diverges, "
 								"inherits, not compared");
 		}
@@ -101,12 +102,12 @@ int show_verdicts(json_t **out, const json_t *report, irx_error *err)
 	first = json_object_get(report, "first_divergence");
 	if (first && !json_is_null(first)) {
 		const char *what = !json_is_object(first)                             ? ""
-				   : !json_is_string(json_object_get(first, "node"))  ? ".node"
-				   : !json_is_string(json_object_get(first, "graph")) ? ".graph"
+				   : !json_is_string(json_object_get(first, "node"))  ? "/node"
+				   : !json_is_string(json_object_get(first, "graph")) ? "/graph"
 										      : NULL;
 		if (what) {
 			json_decref(map);
-			snprintf(where, sizeof(where), "%s.first_divergence%s", root, what);
+			snprintf(where, sizeof(where), "%s/first_divergence%s", root, what);
 			return bad(err, where, *what ? "not a string" : "not an object");
 		}
 		if (raise_to(map, json_string_value(json_object_get(first, "graph")),
