@@ -609,6 +609,31 @@ def make_untrusted_cases():
                                       b'"target": "torch.ops.aten.relu.default"', 1)),
          "nodes[1] has \"target\" twice (sigmoid, then relu)", "export",
          PT2_PROGRAM + ",/graph_module/graph/nodes/1/target,duplicate key")
+    # The program's nodes and tensor values are read one at a time: only
+    # delimited first (strings and brackets), each parsed in full later.
+    case("pt2-json-node-bracket.pt2",
+         pt2_replace(T214, PT2_PROGRAM,
+                     pt2_text.replace(b'"target": "torch.ops.aten.relu.default"',
+                                      b'"target": "torch.ops.aten.relu.default"]', 1)),
+         "nodes[1]'s target is followed by a stray ']'", "export",
+         PT2_PROGRAM + ",invalid JSON")
+    case("pt2-json-node-bad-number.pt2",
+         pt2_replace(T214, PT2_PROGRAM,
+                     pt2_text.replace(b'"is_hop_single_tensor_return": null, "name": "relu"',
+                                      b'"is_hop_single_tensor_return": 01, "name": "relu"', 1)),
+         "nodes[1] holds the number 01 (a leading zero)", "export",
+         PT2_PROGRAM + ",invalid JSON")
+    case("pt2-json-node-unterminated.pt2",
+         pt2_replace(T214, PT2_PROGRAM,
+                     pt2_text[:pt2_text.index(b'"name": "relu"') + 12]),
+         "the program ends inside nodes[1], in the string \"relu", "export",
+         PT2_PROGRAM + ",invalid JSON,unterminated string")
+    case("pt2-json-value-no-colon.pt2",
+         pt2_replace(T214, PT2_PROGRAM,
+                     pt2_text.replace(b'"tensor_values": {"p_fc1_weight": {',
+                                      b'"tensor_values": {"p_fc1_weight" {', 1)),
+         "tensor_values' first member has no ':' after its key", "export",
+         PT2_PROGRAM + ",byte 2620: invalid JSON: expected")
     case("json-nul-escape.pt2",
          legacy_replace(T26, LEGACY_PROGRAM,
                         legacy_text.replace(b'"fc1.weight"', b'"fc1.weight\\u0000x"', 1)),

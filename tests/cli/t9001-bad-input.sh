@@ -20,7 +20,8 @@
 # FILE | TOOL | ARGS | RC | MENTIONS (comma-separated, may be empty)
 #   FILE: a name in tests/bad/files; @missing: a path that does not exist;
 #         @dir: a directory; fixture:P: tests/fixtures/P.
-#   TOOL: export, convert, dump, or export+convert (irx-export must succeed,
+#   TOOL: export (irx-convert on the archive too, when it must fail), convert,
+#         dump, or export+convert (irx-export must succeed,
 #         then irx-convert must fail on the JSON it wrote; the file named in
 #         the error is that JSON).
 CASES='
@@ -88,6 +89,10 @@ zip-name-nul.pt2|export||2|mlp/models/model.json?.txt,0x00
 zip-name-control.pt2|export||2|entry name,0x1b
 json-dup-key.pt2|export||2|serialized_exported_program.json,/graph_module/graph/tensor_values/x,duplicate key
 pt2-json-dup-key.pt2|export||2|mlp/models/model.json,/graph_module/graph/nodes/1/target,duplicate key
+pt2-json-node-bracket.pt2|export||2|mlp/models/model.json,invalid JSON
+pt2-json-node-bad-number.pt2|export||2|mlp/models/model.json,invalid JSON
+pt2-json-node-unterminated.pt2|export||2|mlp/models/model.json,invalid JSON,unterminated string
+pt2-json-value-no-colon.pt2|export||2|mlp/models/model.json,invalid JSON,byte 2620: invalid JSON: expected
 json-nul-escape.pt2|export||2|serialized_exported_program.json,\u0000
 json-node-name-control.pt2|export||2|mlp/models/model.json,/graph_module/graph/nodes/1/name,0x07
 json-weight-name-control.pt2|export||2|mlp/models/model.json,/graph_module/signature/input_specs/0/parameter/parameter_name,0x7f
@@ -161,6 +166,12 @@ while IFS='|' read -r file tool args want mentions; do
 		test_expect "$label" 'run_limited "$BIN/irx-$tool" $args "$path" && check_run "$want" "$path" "$mentions"'
 		[ "$want" -eq 2 ] && test_expect "$label -o: the same, and no output left" '
 			run_limited "$BIN/irx-$tool" $args -o "$TMP/o/out.json" "$path" &&
+			check_run "$want" "$path" "$mentions" && no_output "$TMP/o"'
+		# irx-convert reads an archive (a file starting "PK") itself, one
+		# node at a time: the same refusal, and nothing written.
+		[ "$tool" = export ] && [ "$want" -eq 2 ] && [ "$(head -c 2 "$path" 2>/dev/null)" = PK ] &&
+			test_expect "convert${args:+ $args} $file (one process), -o: the same, and no output left" '
+			run_limited "$BIN/irx-convert" $args -o "$TMP/o/out.json" "$path" &&
 			check_run "$want" "$path" "$mentions" && no_output "$TMP/o"'
 		;;
 	*)

@@ -204,6 +204,84 @@ static void convert_is_deterministic(void **state)
 	free(sa), free(sb), json_decref(a), json_decref(b);
 }
 
+/* The document path's text: export, convert, write. */
+static char *text_of_documents(const char *rel, const irx_convert_options *o, unsigned flags,
+			       size_t *len)
+{
+	json_t *p = export_fixture(rel), *ir = NULL;
+	irx_error err = {0};
+	char *s = NULL;
+	FILE *f = open_memstream(&s, len);
+
+	if (irx_convert(&ir, p, o, &err))
+		fail_msg("%s: %s: %s", rel, err.where, err.text);
+	assert_int_equal(irx_json_write(f, ir, flags, NULL), IRX_OK);
+	fclose(f);
+	json_decref(p), json_decref(ir);
+	return s;
+}
+
+/* irx_convert_archive_write's text, and its status. */
+static char *text_of_archive(const char *path, const irx_convert_options *o, unsigned flags,
+			     size_t *len, irx_status *rc, irx_error *err)
+{
+	irx_archive *a;
+	char *s = NULL;
+	FILE *f = open_memstream(&s, len);
+
+	if (irx_archive_open(&a, path, err))
+		fail_msg("%s: %s", path, err->text);
+	*rc = irx_convert_archive_write(f, a, NULL, o, flags, err);
+	fclose(f);
+	irx_archive_free(a);
+	return s;
+}
+
+/* One node at a time gives the documents' bytes: a subgraph (cond), tuple
+ * outputs (multi_out), symbolic sizes (dynamic), a tied weight, buffer
+ * mutations, both layouts
+ * (t26 is the legacy flat zip), pretty and compact, hooks run. */
+static void convert_archive_write_is_the_documents_text(void **state)
+{
+	static const char *const rels[] = {
+		"t214/hop_cond.pt2", "t214/multi_out.pt2", "t214/dynamic.pt2",
+		"t214/tied.pt2",     "t26/mlp.pt2",        "t214/mutation.pt2",
+	};
+	irx_convert_options o = {.allow_dynamic = 1};
+
+	for (size_t i = 0; i < sizeof(rels) / sizeof(rels[0]); i++)
+		for (unsigned flags = 0; flags <= IRX_JSON_PRETTY; flags++) {
+			irx_error err = {0};
+			irx_status rc;
+			size_t la, lb;
+			char *a = text_of_documents(rels[i], &o, flags, &la);
+			char *b = text_of_archive(fixture(rels[i]), &o, flags, &lb, &rc, &err);
+			if (rc)
+				fail_msg("%s: %s: %s", rels[i], err.where, err.text);
+			if (la != lb || memcmp(a, b, la))
+				fail_msg("%s (flags %u): %zu bytes one node at a time, %zu through "
+					 "the documents",
+					 rels[i], flags, lb, la);
+			free(a), free(b);
+		}
+}
+
+/* A conversion that fails writes nothing, even after many nodes went well:
+ * without --allow-dynamic, a symbolic size stops it. */
+static void convert_archive_write_fails_writing_nothing(void **state)
+{
+	irx_error err = {0};
+	irx_status rc;
+	size_t len;
+	char *s = text_of_archive(fixture("t214/dynamic.pt2"), NULL, IRX_JSON_PRETTY, &len, &rc,
+				  &err);
+
+	assert_int_equal(rc, IRX_EUNSUPPORTED);
+	assert_non_null(strstr(err.text, "--allow-dynamic"));
+	assert_int_equal(len, 0);
+	free(s);
+}
+
 /* The conversion hook (register_op) changes nodes as they are made. */
 static irx_status rename_relu(const json_t *program_node, json_t *node, void *user, irx_error *err)
 {
@@ -277,6 +355,8 @@ int main(void)
 		cmocka_unit_test(convert_undeclared_symbol_is_an_error),
 		cmocka_unit_test(convert_dangling_input_is_an_error),
 		cmocka_unit_test(convert_is_deterministic),
+		cmocka_unit_test(convert_archive_write_is_the_documents_text),
+		cmocka_unit_test(convert_archive_write_fails_writing_nothing),
 		cmocka_unit_test(convert_refuses_other_documents),
 		cmocka_unit_test(convert_hooks_are_per_conversion),
 	};

@@ -13,19 +13,53 @@
  */
 #include <config.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "irx/convert.h"
 #include "graph/graph.h"
+
+/*
+ * The nodes' text, in a buffer that grows by realloc (for a large one,
+ * mremap: no copy) and is not cleared first: open_memstream copies and
+ * zeroes the whole buffer each time it doubles, a fifth of the run.
+ */
+struct text {
+	char *p;
+	size_t len, cap;
+};
+
+static ssize_t text_write(void *cookie, const char *buf, size_t n)
+{
+	struct text *t = cookie;
+
+	if (t->cap - t->len < n) {
+		size_t cap = t->cap ? t->cap : (size_t)1 << 20;
+		while (cap - t->len < n)
+			if (__builtin_mul_overflow(cap, 2, &cap)) {
+				errno = ENOMEM;
+				return -1;
+			}
+		char *p = realloc(t->p, cap);
+		if (!p)
+			return -1;
+		t->p = p;
+		t->cap = cap;
+	}
+	memcpy(t->p + t->len, buf, n);
+	t->len += n;
+	return (ssize_t)n;
+}
 
 irx_status irx_convert_archive_write(FILE *f, const irx_archive *a, const irx_export_options *eo,
 				     const irx_convert_options *co, unsigned flags, irx_error *err)
 {
 	struct graph_program *p;
 	struct graph_conv *c = NULL;
-	char *text = NULL;
-	size_t len = 0, n = 0;
+	struct text text = {0};
+	size_t n = 0;
 	FILE *nodes = NULL;
 	json_t *node, *converted;
 	int rc;
@@ -34,10 +68,11 @@ irx_status irx_convert_archive_write(FILE *f, const irx_archive *a, const irx_ex
 		return rc;
 	if ((rc = graph_convert_begin(&c, graph_program_doc(p), co, err)))
 		goto out;
-	if (!(nodes = open_memstream(&text, &len))) {
+	if (!(nodes = fopencookie(&text, "w", (cookie_io_functions_t){.write = text_write}))) {
 		rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
 		goto out;
 	}
+	setvbuf(nodes, NULL, _IOFBF, (size_t)1 << 16);
 	while (!(rc = graph_program_node(p, &node)) && node) {
 		rc = graph_convert_node(c, node, &converted);
 		json_decref(node);
@@ -55,12 +90,12 @@ irx_status irx_convert_archive_write(FILE *f, const irx_archive *a, const irx_ex
 	}
 	nodes = NULL;
 	json_t *ir = graph_convert_ir(c);
-	struct fmt_json_splice sp = {json_object_get(ir, "nodes"), text, len, n};
+	struct fmt_json_splice sp = {json_object_get(ir, "nodes"), text.p, text.len, n};
 	rc = fmt_json_write_spliced(f, ir, &sp, flags, err);
 out:
 	if (nodes)
 		fclose(nodes);
-	free(text);
+	free(text.p);
 	graph_convert_free(c);
 	graph_program_free(p);
 	return rc;

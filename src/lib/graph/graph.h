@@ -27,12 +27,14 @@ int graph_normalize(const uint8_t *data, size_t len, const irx_export_options *o
  * graph_program_node gives the next normalized node (new reference), or
  * NULL after the last; finish puts the rest into the document and gives
  * it (new reference).  DATA must live as long as the reader; OWNED (may be
- * NULL) is freed with it.  Errors name ENTRY (may be NULL), the archive
+ * NULL) is freed with it.  When DATA lies in MAPPED (may be NULL), the
+ * pages of the nodes read leave memory (irx_blob_release).  Errors name ENTRY (may be NULL), the archive
  * entry DATA came from.
  */
 struct graph_program;
 int graph_program_open(struct graph_program **out, const uint8_t *data, size_t len, void *owned,
-		       const char *entry, const irx_export_options *o, irx_error *err);
+		       const irx_blob *mapped, const char *entry, const irx_export_options *o,
+		       irx_error *err);
 json_t *graph_program_doc(struct graph_program *p);
 int graph_program_node(struct graph_program *p, json_t **out);
 int graph_program_finish(struct graph_program *p, json_t **out);

@@ -236,7 +236,8 @@ int graph_program_export_open(struct graph_program **out, const irx_archive *a,
 	irx_export_options local = o ? *o : (irx_export_options){0};
 	if (!local.source)
 		local.source = irx_archive_path(a);
-	if ((rc = graph_program_open(&p, data, len, owned, entry, &local, err)))
+	if ((rc = graph_program_open(&p, data, len, owned, irx_archive_blob(a), entry, &local,
+				     err)))
 		return rc;
 	src = json_object_get(graph_program_doc(p), "source");
 	models = json_array();

@@ -28,6 +28,9 @@ struct norm {
 	 * top graph is normalized (graph_program_open); then NULL. */
 	const uint8_t *data;
 	const struct fmt_json_deferred *values;
+	/* Values made once and shared (shared_string, shared_int). */
+	json_t *strings;
+	json_t *ints[256];
 };
 
 /* Record an error at the current JSON path; return NULL for chaining. */
@@ -159,10 +162,47 @@ static int push(struct norm *n, json_t *a, json_t *v)
 
 /* ---- scalars ---------------------------------------------------------- */
 
+/*
+ * One value for each name (dtype, layout, device) and, mostly, for each
+ * integer: a large model's tensor values repeat a few of them thousands of
+ * times, and a jansson value costs 30 to 60 bytes.  Nothing changes a
+ * number or a string in place once it is made, so sharing them is safe.
+ */
+static json_t *shared_string(struct norm *n, const char *s)
+{
+	json_t *v = json_object_get(n->strings, s);
+
+	if (v)
+		return json_incref(v);
+	if (!(v = json_string(s)))
+		return OOM(n);
+	json_object_set(n->strings, s, v); /* failing, it is just not shared */
+	return v;
+}
+
+static json_t *shared_int(struct norm *n, json_int_t i)
+{
+	json_t **slot = &n->ints[(unsigned long long)i % 256];
+
+	if (*slot && json_integer_value(*slot) == i)
+		return json_incref(*slot);
+	json_decref(*slot);
+	if (!(*slot = json_integer(i)))
+		return OOM(n);
+	return json_incref(*slot);
+}
+
+static void free_shared(struct norm *n)
+{
+	json_decref(n->strings);
+	for (size_t i = 0; i < 256; i++)
+		json_decref(n->ints[i]);
+}
+
 static json_t *norm_int(struct norm *n, const json_t *v)
 {
 	if (json_is_integer(v))
-		return json_integer(json_integer_value(v));
+		return shared_int(n, json_integer_value(v));
 	if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
 	    fabs(json_real_value(v)) < 9.2e18)
 		return json_integer((json_int_t)json_real_value(v));
@@ -227,7 +267,7 @@ static json_t *norm_enum(struct norm *n, const json_t *v, const char *(*name)(in
 	const char *s;
 
 	if (json_is_string(v))
-		return json_string(json_string_value(v));
+		return shared_string(n, json_string_value(v));
 	if (!json_is_integer(v))
 		return fail(n, IRX_EFORMAT, "%s must be an integer code, found %s", what,
 			    type_name(v));
@@ -235,7 +275,7 @@ static json_t *norm_enum(struct norm *n, const json_t *v, const char *(*name)(in
 	    !(s = name((int)json_integer_value(v))))
 		return fail(n, IRX_EUNSUPPORTED, "unknown %s code %lld", what,
 			    (long long)json_integer_value(v));
-	return json_string(s);
+	return shared_string(n, s);
 }
 
 static json_t *norm_dtype(struct norm *n, const json_t *v)
@@ -243,7 +283,7 @@ static json_t *norm_dtype(struct norm *n, const json_t *v)
 	if (json_is_string(v)) {
 		int d = irx_dtype_from_name(json_string_value(v));
 		if (d)
-			return json_string(irx_dtype_name(d));
+			return shared_string(n, irx_dtype_name(d));
 		return fail(n, IRX_EUNSUPPORTED, "unknown dtype '%s'", json_string_value(v));
 	}
 	if (json_is_integer(v) && json_integer_value(v) == 0)
@@ -268,7 +308,7 @@ static json_t *norm_device(struct norm *n, const json_t *v)
 	char buf[96];
 
 	if (json_is_string(v))
-		return json_string(json_string_value(v));
+		return shared_string(n, json_string_value(v));
 	if (!(type = need(n, v, "type", JSON_STRING)) ||
 	    optional(n, v, "index", JSON_INTEGER, &index))
 		return NULL;
@@ -277,7 +317,7 @@ static json_t *norm_device(struct norm *n, const json_t *v)
 			 (long long)json_integer_value(index));
 	else
 		snprintf(buf, sizeof(buf), "%.80s", json_string_value(type));
-	return json_string(buf);
+	return shared_string(n, buf);
 }
 
 /*
@@ -1468,6 +1508,8 @@ struct graph_program {
 	struct norm n;
 	const uint8_t *data;
 	void *owned;
+	const irx_blob *mapped;
+	size_t released; /* bytes of DATA given back to MAPPED */
 	char *entry;
 	struct fmt_json_deferred deferred[2]; /* top_nodes, top_values */
 	size_t next;
@@ -1492,7 +1534,8 @@ static int program_fails(struct graph_program *p, int rc)
 }
 
 int graph_program_open(struct graph_program **out, const uint8_t *data, size_t len, void *owned,
-		       const char *entry, const irx_export_options *o, irx_error *err)
+		       const irx_blob *mapped, const char *entry, const irx_export_options *o,
+		       irx_error *err)
 {
 	struct graph_program *p = calloc(1, sizeof(*p));
 	json_t *ep = NULL;
@@ -1506,6 +1549,7 @@ int graph_program_open(struct graph_program **out, const uint8_t *data, size_t l
 	}
 	p->data = data;
 	p->owned = owned;
+	p->mapped = mapped;
 	p->n = (struct norm){
 		.err = err, .warn = o ? o->warn : NULL, .warn_ctx = o ? o->warn_ctx : NULL};
 	p->deferred[0].path = top_nodes;
@@ -1518,8 +1562,9 @@ int graph_program_open(struct graph_program **out, const uint8_t *data, size_t l
 	 * holds UTF-8 only, and a reader can undo the escaping. */
 	p->doc = new_doc(o, o && o->source ? o->source : NULL);
 	p->n.symbols = json_object();
+	p->n.strings = json_object();
 	p->used = json_object();
-	if (!p->doc || !p->n.symbols || !p->used)
+	if (!p->doc || !p->n.symbols || !p->n.strings || !p->used)
 		rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
 	else if (normalize(&p->n, ep, p->doc))
 		rc = err && err->code ? err->code : IRX_EFORMAT;
@@ -1535,6 +1580,19 @@ fail:
 }
 
 json_t *graph_program_doc(struct graph_program *p) { return p->doc; }
+
+/*
+ * The text before byte END has been read: nodes are parsed in order, and
+ * a mapped file's pages behind the last one need not stay in memory.  In
+ * steps of a megabyte (a page straddling two steps stays).
+ */
+static void release_before(struct graph_program *p, size_t end)
+{
+	if (!p->mapped || end < p->released + ((size_t)1 << 20))
+		return;
+	irx_blob_release(p->mapped, p->data + p->released, end - p->released);
+	p->released = end;
+}
 
 int graph_program_node(struct graph_program *p, json_t **out)
 {
@@ -1555,6 +1613,7 @@ int graph_program_node(struct graph_program *p, json_t **out)
 	base_path_key(&p->n.path, "graph");
 	base_path_key(&p->n.path, "nodes");
 	base_path_index(&p->n.path, i);
+	release_before(p, p->deferred[0].spans[i].end);
 	*out = norm_node(&p->n, raw, p->used);
 	json_decref(raw);
 	if (!*out || join_symbols(&p->n, json_object_get(p->doc, "range_constraints"))) {
@@ -1588,6 +1647,7 @@ void graph_program_free(struct graph_program *p)
 	json_decref(p->doc);
 	json_decref(p->used);
 	json_decref(p->n.symbols);
+	free_shared(&p->n);
 	free(p->deferred[0].spans);
 	free(p->deferred[1].spans);
 	free(p->owned);
@@ -1602,7 +1662,7 @@ int graph_normalize(const uint8_t *data, size_t len, const irx_export_options *o
 	int rc;
 
 	*out = NULL;
-	if ((rc = graph_program_open(&p, data, len, NULL, NULL, o, err)))
+	if ((rc = graph_program_open(&p, data, len, NULL, NULL, NULL, o, err)))
 		return rc;
 	rc = graph_program_finish(p, out);
 	graph_program_free(p);
