@@ -6,7 +6,9 @@
 #ifndef IRX_FORMATS_H
 #define IRX_FORMATS_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "irx/archive.h"
 #include "irx/json.h"
@@ -155,6 +157,35 @@ int fmt_pt2_load_config(const irx_archive *a, const struct fmt_pt2_payloads *p, 
 /* Does the nested torch.save zip in entry E hold any storage?  Reads its
  * listing only (in place when stored, as torch stores it). */
 int fmt_pt2_nested_has_storage(const irx_zip *z, const irx_zip_entry *e, int *has, irx_error *err);
+
+/*
+ * The length of the run of plain bytes at P (at most N): printable ASCII
+ * other than '"', '\\' and DEL, the bytes JSON text holds as they are.
+ * Eight at a time: most of a program's text is such runs.
+ */
+static inline size_t fmt_json_plain_run(const char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	size_t i = 0;
+
+	for (; n - i >= 8; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		/* a byte >= 0x80, < 0x20, or equal to '"', '\\' or DEL makes a
+		 * high bit (zero-byte tests of w and of w ^ c) */
+		uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\'), d = w ^ (ones * 0x7f);
+		if ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+		     ((d - ones) & ~d)) &
+		    highs)
+			break;
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			break;
+	}
+	return i;
+}
 
 /*
  * json-read.c: a document with values left unparsed: each value at the

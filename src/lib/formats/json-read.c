@@ -187,9 +187,9 @@ static int string(struct reader *r, const char **s, size_t *len)
 	for (;;) {
 		/* Plain ASCII runs: the bulk of a program. */
 		const char *run = q;
-		while (q < r->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20 &&
-		       (unsigned char)*q < 0x80)
-			q++;
+		q += fmt_json_plain_run(q, (size_t)(r->end - q));
+		while (q < r->end && *q == 0x7f) /* DEL is plain here, not in the output */
+			q += 1 + fmt_json_plain_run(q + 1, (size_t)(r->end - q - 1));
 		if (escaped && q > run) {
 			if (reserve(r, o, (size_t)(q - run)))
 				return irx_error_set(r->err, IRX_ENOMEM, "out of memory"), -1;

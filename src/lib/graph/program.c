@@ -137,12 +137,14 @@ static int optional(struct norm *n, const json_t *o, const char *key, json_type 
 	return 0;
 }
 
-/* Set KEY in O to a new reference V; NULL V (an earlier error) fails. */
+/* Set KEY in O to a new reference V; NULL V (an earlier error) fails.
+ * Keys are literals or keys of the input, whose UTF-8 the reader has
+ * checked. */
 static int put(struct norm *n, json_t *o, const char *key, json_t *v)
 {
 	if (!v)
 		return -1;
-	if (json_object_set_new(o, key, v)) {
+	if (json_object_set_new_nocheck(o, key, v)) {
 		OOM(n);
 		return -1;
 	}
@@ -231,7 +233,7 @@ static json_t *norm_bool(struct norm *n, const json_t *v)
 static json_t *norm_string(struct norm *n, const json_t *v)
 {
 	if (json_is_string(v))
-		return json_string(json_string_value(v));
+		return json_incref((json_t *)v);
 	return fail(n, IRX_EFORMAT, "expected a string, found %s", type_name(v));
 }
 
@@ -478,10 +480,10 @@ static json_t *norm_tensor_name(struct norm *n, const json_t *v)
 	if (json_is_string(v))
 		return name_ok(n, json_string_value(v), json_string_length(v))
 			       ? NULL
-			       : json_string(json_string_value(v));
+			       : json_incref((json_t *)v);
 	if (!(name = need_name(n, v, "name")))
 		return NULL;
-	return json_string(json_string_value(name));
+	return json_incref((json_t *)name);
 }
 
 /* OptionalTensorArgument: as_tensor -> name, as_none -> null */
@@ -879,11 +881,11 @@ static json_t *node_name(const json_t *raw, const json_t *outputs, const char *t
 	char buf[256];
 
 	if (json_is_string(name) && json_string_length(name))
-		return json_string(json_string_value(name));
+		return json_incref((json_t *)name);
 	if (json_array_size(outputs) == 1 &&
 	    (t = json_object_get(json_array_get(outputs, 0), "tensor")) && json_is_string(t) &&
 	    !json_object_get(used, json_string_value(t)))
-		return json_string(json_string_value(t));
+		return json_incref((json_t *)t);
 	const char *op = target;
 	/* aten.max.dim -> max_dim; higher_order.cond -> cond */
 	const char *dot = strchr(op, '.');
@@ -1203,7 +1205,7 @@ static json_t *norm_spec(struct norm *n, const json_t *v, const struct spec_kind
 			/* {name, value: ConstantValue} */
 			if (!(x = need_name(n, payload, "name")))
 				goto fail;
-			json_object_set_new(out, "name", json_string(json_string_value(x)));
+			json_object_set_new(out, "name", json_incref((json_t *)x));
 			size_t m2 = base_path_key(&n->path, "value");
 			if (!member(payload, "value") ||
 			    put(n, out, "value", norm_arg(n, member(payload, "value"))))
@@ -1230,14 +1232,14 @@ static json_t *norm_spec(struct norm *n, const json_t *v, const struct spec_kind
 		} else {
 			if (!(x = need_name(n, arg, "name")))
 				goto fail;
-			json_object_set_new(out, "name", json_string(json_string_value(x)));
+			json_object_set_new(out, "name", json_incref((json_t *)x));
 			if ((x = member(arg, "class_fqn")) && json_is_string(x))
 				json_object_set(out, "class_fqn", x);
 		}
 		if (k->target_key) {
 			if (!(x = need_name(n, payload, k->target_key)))
 				goto fail;
-			json_object_set_new(out, "target", json_string(json_string_value(x)));
+			json_object_set_new(out, "target", json_incref((json_t *)x));
 		}
 		if (!strcmp(k->tag, "buffer")) {
 			x = member(payload, "persistent");
