@@ -13,6 +13,8 @@
 #     (add_, mul_, copy_ in eval mode) are in the IR's mutations by
 #     state_dict key, shown by irx-dump, and compared by irx-verify with
 #     the buffers torch left;
+#   - so are updates through the views of unbind, split and unfold, which
+#     ATen's alias annotations name (Tensor(a) returns of Tensor(a) self);
 #   - a capture with torch.export.Dim converts with --allow-dynamic and
 #     verifies at the captured size and at another;
 #   - what cannot run is refused before running with its fix: capture with
@@ -35,6 +37,14 @@ verify() {
 	v_name=$1
 	shift
 	expect_rc 0 "$VERIFY" -w "$dir/$v_name.state_dict.pt" "$@" "$TMP/$v_name.ir.json"
+}
+# verify_mutated NAME N: NAME's outputs, and the N buffers it updates,
+# against torch's
+verify_mutated() {
+	verify "$1" -i "$dir/$1.inputs.pt" --expected="$dir/$1.expected.pt" \
+		--expected-mutated="$dir/$1.expected_mutated.pt" &&
+		grep -q "$2 of $2 mutated buffers match" "$TMP/out" ||
+		fail "$(cat "$TMP/out")"
 }
 
 # ---- histc on integers
@@ -103,11 +113,32 @@ test_expect "buffer_inplace: irx-dump shows each update on the node that writes 
 	grep -q "updates buffer last <- copy_" "$TMP/dump" ||
 	fail "$(grep -n "updates" "$TMP/dump")"'
 test_expect "buffer_inplace: outputs and updated buffers match torch's" '
-	verify buffer_inplace -i "$dir/buffer_inplace.inputs.pt" \
-		--expected="$dir/buffer_inplace.expected.pt" \
-		--expected-mutated="$dir/buffer_inplace.expected_mutated.pt" &&
-	grep -q "3 of 3 mutated buffers match" "$TMP/out" ||
-	fail "$(cat "$TMP/out")"'
+	verify_mutated buffer_inplace 3'
+
+# ---- in-place buffer updates through views that ATen's schemas annotate
+# as aliasing their input (unbind, split, unfold; not select or slice)
+test_expect "buffer_views: the IR lists the buffers written through views, as torch does" '
+	conv buffer_views &&
+	"$PYTHON3" - "$TMP/buffer_views.ir.json" "$dir/buffer_views.capture.json" >"$TMP/t" <<-PY &&
+	import json, sys
+	m = json.load(open(sys.argv[1]))["mutations"]
+	ours = sorted(x["target"] for x in m if x["kind"] == "buffer_mutation")
+	torch = sorted(json.load(open(sys.argv[2]))["mutations"])
+	print(" ".join(ours), "|", " ".join(torch))
+	PY
+	[ "$(cat "$TMP/t")" = "parts rows windows | parts rows windows" ] ||
+	fail "$(cat "$TMP/t")"'
+# the writes went into views, so each buffer's value after the run is the
+# buffer itself, shown on the last node that writes into it
+test_expect "buffer_views: irx-dump shows each update on the last node that writes it" '
+	"$BIN/irx-dump" "$TMP/buffer_views.ir.json" >"$TMP/dump" &&
+	awk "/^    updates buffer /{ print node, \$3, \$4, \$5; next } { node = \$1 }" \
+		"$TMP/dump" >"$TMP/t" &&
+	printf "%s\n" "add_ rows <- b_rows" "add__1 parts <- b_parts" "mul_ windows <- b_windows" |
+		diff - "$TMP/t" >"$TMP/d" ||
+	fail "$(cat "$TMP/d")"'
+test_expect "buffer_views: outputs and updated buffers match torch's" '
+	verify_mutated buffer_views 3'
 
 # ---- torch.export.Dim
 test_expect "dyn_dim: refused without --allow-dynamic, converted with it" '

@@ -1,5 +1,7 @@
-/* test-schema: schema strings, defaults, lookup in the built-in table. */
+/* test-schema: schema strings, defaults, lookup in the built-in table,
+ * alias annotations (graph/schema-alias.c, built into the test). */
 #include "unit.h"
+#include "graph/graph.h"
 
 static void schema_parse_conv2d(void **state)
 {
@@ -176,21 +178,40 @@ static void schema_user_file_adds_and_overrides(void **state)
 	unlink(path);
 }
 
-static void schema_every_builtin_parses(void **state)
+/* data/aten-schemas.txt, the table built into libirx, for reading. */
+static FILE *open_builtin_table(void)
 {
-	char path[1024], line[8192];
-	size_t n = 0;
+	char path[1024];
 	snprintf(path, sizeof(path), "%s/data/aten-schemas.txt", IRX_SRCDIR);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		irx_schema *s;
-		irx_error err = {0};
-		if (line[0] == '#')
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		if (irx_schema_parse(&s, line, &err))
-			fail_msg("%s: %s", line, err.text);
+	return f;
+}
+
+/* The next schema of the table F, its text in LINE (SIZE bytes), or NULL at
+ * the end; fails the test on one that does not parse. */
+static irx_schema *next_builtin(FILE *f, char *line, int size)
+{
+	irx_schema *s;
+	irx_error err = {0};
+
+	do {
+		if (!fgets(line, size, f))
+			return NULL;
+	} while (line[0] == '#');
+	line[strcspn(line, "\n")] = '\0';
+	if (irx_schema_parse(&s, line, &err))
+		fail_msg("%s: %s", line, err.text);
+	return s;
+}
+
+static void schema_every_builtin_parses(void **state)
+{
+	char line[8192];
+	size_t n = 0;
+	FILE *f = open_builtin_table();
+	irx_schema *s;
+	while ((s = next_builtin(f, line, sizeof(line)))) {
 		irx_schema_free(s);
 		n++;
 	}
@@ -249,18 +270,12 @@ static void schema_refusal_policy(void **state)
 		{"aten::_foreach_add_.Scalar(Tensor(a!)[] self, Scalar scalar) -> ()", NULL},
 	};
 	/* clang-format on */
-	char path[1024], line[8192], name[512];
+	char line[8192], name[512];
 	size_t n = 0;
-	snprintf(path, sizeof(path), "%s/data/aten-schemas.txt", IRX_SRCDIR);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		irx_schema *s;
+	FILE *f = open_builtin_table();
+	irx_schema *s;
+	while ((s = next_builtin(f, line, sizeof(line)))) {
 		int listed = 0;
-		if (line[0] == '#')
-			continue;
-		line[strcspn(line, "\n")] = '\0';
-		assert_int_equal(irx_schema_parse(&s, line, NULL), IRX_OK);
 		snprintf(name, sizeof(name), "%s%s%s", s->name, *s->overload ? "." : "",
 			 s->overload);
 		for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
@@ -273,7 +288,6 @@ static void schema_refusal_policy(void **state)
 	fclose(f);
 	assert_int_equal(n, sizeof(refused) / sizeof(refused[0]));
 	for (size_t i = 0; i < sizeof(made_up) / sizeof(made_up[0]); i++) {
-		irx_schema *s;
 		const char *why;
 		assert_int_equal(irx_schema_parse(&s, made_up[i].text, NULL), IRX_OK);
 		why = irx_schema_refusal(s);
@@ -282,6 +296,97 @@ static void schema_refusal_policy(void **state)
 			fail_msg("%s: %s", made_up[i].text, why ? why : "not refused");
 		irx_schema_free(s);
 	}
+}
+
+/* In place: writes self and returns it (or nothing); a view: returns what
+ * shares self's storage without writing it.  convert.c's question. */
+static int writes_self(const irx_schema *s)
+{
+	return graph_schema_writes_arg(s, 0) &&
+	       (!s->n_returns || graph_schema_return_aliases_arg(s, 0, 0));
+}
+
+static int views_self(const irx_schema *s)
+{
+	return !graph_schema_writes_arg(s, 0) && graph_schema_return_aliases_arg(s, 0, 0);
+}
+
+static void schema_alias_annotations_of_the_table(void **state)
+{
+	/* clang-format off */
+	static const struct { const char *op; int inplace, view; } ops[] = {
+		{"aten.add_.Tensor", 1, 0},      {"aten.add.Tensor", 0, 0},
+		{"aten.copy_.default", 1, 0},    {"aten.clone.default", 0, 0},
+		{"aten.split.Tensor", 0, 1},     {"aten.unbind.int", 0, 1},
+		{"aten.select.int", 0, 1},       {"aten.chunk.default", 0, 1},
+		{"aten.split_with_sizes.default", 0, 1},
+		{"aten.as_strided.default", 0, 1}, {"aten.view_as.default", 0, 1},
+		{"aten.expand_as.default", 0, 1}, {"aten.movedim.int", 0, 1},
+		{"aten.swapaxes.default", 0, 1}, {"aten.unfold.default", 0, 1},
+		{"aten.detach.default", 0, 1},   {"aten.to.prim_dtype", 0, 1},
+		{"aten.mul_.Tensor", 1, 0},      {"aten.index_put_.default", 1, 0},
+		{"aten.set_data.default", 1, 0}, {"aten._foreach_add_.Scalar", 1, 0},
+		{"aten.add.out", 0, 0},          {"aten.relu.default", 0, 0},
+		{"aten._flash_attention_forward_no_dropout_inplace.default", 0, 0},
+	};
+	/* clang-format on */
+	irx_schema_registry *r;
+	const irx_schema *s;
+	irx_error err = {0};
+
+	assert_int_equal(irx_schema_registry_new(&r, &err), IRX_OK);
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		assert_int_equal(irx_schema_registry_lookup(&s, NULL, r, ops[i].op, &err), IRX_OK);
+		if (!s)
+			fail_msg("%s: no schema", ops[i].op);
+		if (writes_self(s) != ops[i].inplace || views_self(s) != ops[i].view)
+			fail_msg("%s: in place %d, view %d; expected %d, %d", s->text,
+				 writes_self(s), views_self(s), ops[i].inplace, ops[i].view);
+	}
+	/* the out= variant writes its out argument, not self; an in-place op's
+	 * other tensors are read */
+	assert_int_equal(irx_schema_registry_lookup(&s, NULL, r, "aten.add.out", &err), IRX_OK);
+	assert_true(graph_schema_writes_arg(s, 3));
+	assert_true(graph_schema_return_aliases_arg(s, 0, 3));
+	assert_false(graph_schema_return_aliases_arg(s, 0, 0));
+	assert_int_equal(irx_schema_registry_lookup(&s, NULL, r, "aten.add_.Tensor", &err), IRX_OK);
+	assert_false(graph_schema_writes_arg(s, 1));
+	assert_false(graph_schema_return_aliases_arg(s, 0, 1));
+	/* out of range, not a tensor, no schema */
+	assert_false(graph_schema_writes_arg(s, 9));
+	assert_false(graph_schema_return_aliases_arg(s, 1, 0));
+	assert_false(graph_schema_writes_arg(NULL, 0));
+	assert_false(graph_schema_return_aliases_arg(NULL, 0, 0));
+	assert_int_equal(irx_schema_registry_lookup(&s, NULL, r, "aten.add_.t", &err), IRX_OK);
+	assert_false(graph_schema_writes_arg(s, 0)); /* t[](a!): a list, not a tensor */
+	irx_schema_registry_free(r);
+}
+
+/* Every ATen operator named in place ("add_", "uniform_") whose self is a
+ * tensor says so in its annotation, but one: the two agree over the whole
+ * table, so every form of annotation in it is read. */
+static void schema_alias_inplace_names_agree(void **state)
+{
+	char line[8192];
+	size_t named = 0;
+	FILE *f = open_builtin_table();
+	irx_schema *s;
+	while ((s = next_builtin(f, line, sizeof(line)))) {
+		size_t n = strlen(s->name);
+		int inplace_name = !strncmp(s->name, "aten::", 6) && n > 7 &&
+				   s->name[n - 1] == '_' && s->name[n - 2] != '_';
+		if (inplace_name && s->n_args && s->args[0].cls == IRX_ARG_TENSOR) {
+			/* a TorchScript helper that libtorch does not annotate */
+			int unannotated = !strcmp(s->name, "aten::_no_grad_embedding_renorm_");
+			named++;
+			if (writes_self(s) == unannotated)
+				fail_msg("%s: in place by its name, %d by its annotation", line,
+					 writes_self(s));
+		}
+		irx_schema_free(s);
+	}
+	fclose(f);
+	assert_true(named > 200);
 }
 
 int main(void)
@@ -297,6 +402,8 @@ int main(void)
 		cmocka_unit_test(schema_every_builtin_parses),
 		cmocka_unit_test(schema_string_defaults_and_varargs),
 		cmocka_unit_test(schema_refusal_policy),
+		cmocka_unit_test(schema_alias_annotations_of_the_table),
+		cmocka_unit_test(schema_alias_inplace_names_agree),
 	};
 	return cmocka_run_group_tests_name("schema", tests, NULL, NULL);
 }

@@ -937,28 +937,61 @@ static json_t *model_name(const json_t *program)
 	return json_stringn(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
 }
 
-/* Whether OP_TYPE ("aten.add_.Tensor") writes into its first argument:
- * ATen's in-place operators end their name in '_'. */
-static int is_inplace(const char *op_type)
+/* The schema of OP_TYPE for judging its aliasing, or NULL.  An operator
+ * without a known schema (a custom operator without --schemas), or whose
+ * schema does not parse, cannot be judged: it is taken as neither in place
+ * nor a view, so a buffer it writes is not in the mutations.  Node
+ * conversion has already looked it up and warned. */
+static const irx_schema *alias_schema(struct graph_conv *c, const char *op_type)
 {
-	const char *a = strchr(op_type, '.'), *b = a ? strchr(a + 1, '.') : NULL;
+	const irx_schema *schema = NULL;
+	irx_error err = {0};
 
-	return b && b - a > 2 && b[-1] == '_' && a[1] != '_';
+	return irx_schema_registry_lookup(&schema, NULL, c->schemas, op_type, &err) ? NULL : schema;
 }
 
-/* Whether OP_TYPE's output is a view of its first argument. */
-static int is_view(const char *op_type)
+/* Whether OP_TYPE ("aten.add_.Tensor") writes into its first argument and
+ * returns it (or nothing), by ATen's alias annotations: "Tensor(a!) self"
+ * and "-> Tensor(a!)".  An operator that writes self but returns another
+ * tensor is not taken as in place, since its output is not the buffer. */
+static int is_inplace(struct graph_conv *c, const char *op_type)
 {
-	static const char *const views[] = {
-		"aten.select.",     "aten.slice.",     "aten.view.",    "aten.narrow.",
-		"aten.alias.",      "aten.unsqueeze.", "aten.squeeze.", "aten.permute.",
-		"aten.transpose.",  "aten.t.",         "aten.expand.",  "aten.diagonal.",
-		"aten.as_strided.", "aten.unflatten.",
-	};
+	const irx_schema *schema = alias_schema(c, op_type);
 
-	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
-		if (!strncmp(op_type, views[i], strlen(views[i])))
-			return 1;
+	return graph_schema_writes_arg(schema, 0) &&
+	       (!schema->n_returns || graph_schema_return_aliases_arg(schema, 0, 0));
+}
+
+/* Whether OP_TYPE's output (each tensor of it, for a list) is a view of
+ * its first argument, which it does not write: "Tensor(a) self ->
+ * Tensor(a)" (select, view, as_strided, ...), "Tensor(a -> *) self ->
+ * Tensor(a)[]" (split, unbind, ...).  Operators that may return their
+ * input or a copy (reshape, contiguous, to) are annotated as views too: a
+ * write through a copy then names the buffer with its own, unchanged,
+ * value, which is still right. */
+static int is_view(struct graph_conv *c, const char *op_type)
+{
+	const irx_schema *schema = alias_schema(c, op_type);
+
+	return !graph_schema_writes_arg(schema, 0) && graph_schema_return_aliases_arg(schema, 0, 0);
+}
+
+/* The tensors of NODE's list output (split, unbind), each a view of the
+ * buffer alias A (not the whole of it), into ALIAS; -1 when out of memory. */
+static int alias_list_views(json_t *alias, const json_t *node, const json_t *a)
+{
+	const json_t *views =
+		json_object_get(json_array_get(json_object_get(node, "outputs"), 0), "tensors");
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(views, i, v) {
+		if (json_is_string(v) &&
+		    json_object_set_new(
+			    alias, json_string_value(v),
+			    json_pack("[O,O,b]", json_array_get(a, 0), json_array_get(a, 1), 0)))
+			return -1;
+	}
 	return 0;
 }
 
@@ -1008,9 +1041,11 @@ static int inplace_node(struct graph_conv *c, const json_t *node)
 
 	if (!op || !a)
 		return IRX_OK;
-	inplace = is_inplace(op);
-	if (!inplace && !is_view(op))
+	inplace = is_inplace(c, op);
+	if (!inplace && !is_view(c, op))
 		return IRX_OK;
+	if (!inplace && alias_list_views(c->alias, node, a))
+		return OOM(c);
 	if (inplace) {
 		const char *buf = json_string_value(json_array_get(a, 0));
 		int whole = json_is_true(json_array_get(a, 2)) && out;

@@ -8,6 +8,7 @@
 
 #include "irx/convert.h"
 #include "irx/program.h"
+#include "irx/schema.h"
 #include "formats/formats.h"
 
 /*
@@ -71,6 +72,18 @@ int graph_convert_node(struct graph_conv *c, const json_t *node, json_t **out);
 int graph_convert_end(struct graph_conv *c);
 json_t *graph_convert_ir(struct graph_conv *c);
 void graph_convert_free(struct graph_conv *c);
+
+/*
+ * schema-alias.c: ATen's alias annotations in schema S.  Whether the
+ * operator writes its argument ARG ("Tensor(a!) self"), and whether its
+ * return RET may share the storage of argument ARG (an alias set in
+ * common: "Tensor(a) self -> Tensor(a)", "Tensor(a -> *) self ->
+ * Tensor(a)[]", or the return of an in-place "Tensor(a!)").  Both are 0
+ * for a value that is not a tensor, an index out of range, or a type
+ * without annotation.
+ */
+int graph_schema_writes_arg(const irx_schema *s, size_t arg);
+int graph_schema_return_aliases_arg(const irx_schema *s, size_t ret, size_t arg);
 
 /* schema-table.c: the built-in schemas, sorted by the text before '('. */
 extern const char *const graph_schema_table[];
