@@ -634,6 +634,11 @@ def make_untrusted_cases():
                                       b'"tensor_values": {"p_fc1_weight" {', 1)),
          "tensor_values' first member has no ':' after its key", "export",
          PT2_PROGRAM + ",byte 2620: invalid JSON: expected")
+    def values_array(d):
+        graph(d)["tensor_values"] = [{"dtype": 7}]
+    case("pt2-json-values-array.pt2", pt2_with(values_array),
+         "tensor_values is an array, not an object", "export",
+         PT2_PROGRAM + ",/graph_module/graph/tensor_values,expected an object")
     case("json-nul-escape.pt2",
          legacy_replace(T26, LEGACY_PROGRAM,
                         legacy_text.replace(b'"fc1.weight"', b'"fc1.weight\\u0000x"', 1)),

@@ -93,6 +93,7 @@ pt2-json-node-bracket.pt2|export||2|mlp/models/model.json,invalid JSON
 pt2-json-node-bad-number.pt2|export||2|mlp/models/model.json,invalid JSON
 pt2-json-node-unterminated.pt2|export||2|mlp/models/model.json,invalid JSON,unterminated string
 pt2-json-value-no-colon.pt2|export||2|mlp/models/model.json,invalid JSON,byte 2620: invalid JSON: expected
+pt2-json-values-array.pt2|export||2|mlp/models/model.json,/graph_module/graph/tensor_values,expected an object
 json-nul-escape.pt2|export||2|serialized_exported_program.json,\u0000
 json-node-name-control.pt2|export||2|mlp/models/model.json,/graph_module/graph/nodes/1/name,0x07
 json-weight-name-control.pt2|export||2|mlp/models/model.json,/graph_module/signature/input_specs/0/parameter/parameter_name,0x7f

@@ -1106,13 +1106,16 @@ static json_t *norm_graph(struct norm *n, const json_t *g)
 	base_path_pop(&n->path, mark);
 
 	mark = base_path_key(&n->path, "tensor_values");
+	/* The top graph's values were left unparsed (an empty object stands
+	 * for them; an array or a scalar is refused as it is); a subgraph's
+	 * come whole. */
 	const struct fmt_json_deferred *deferred = n->values;
-	n->values = NULL; /* the top graph's; a subgraph's come whole */
+	n->values = NULL;
+	x = member(g, "tensor_values");
 	if (put(n, out, "values",
-		deferred ? norm_deferred_map(n, deferred, norm_tensor_meta)
-		: member(g, "tensor_values")
-			? norm_map(n, member(g, "tensor_values"), norm_tensor_meta)
-			: json_object()))
+		!x                              ? json_object()
+		: deferred && json_is_object(x) ? norm_deferred_map(n, deferred, norm_tensor_meta)
+						: norm_map(n, x, norm_tensor_meta)))
 		goto fail;
 	json_object_clear(member(g, "tensor_values"));
 	base_path_pop(&n->path, mark);
