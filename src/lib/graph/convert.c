@@ -23,6 +23,7 @@ struct scope {
 	const json_t *values;     /* name -> tensor info */
 	const json_t *sym_values; /* name -> {type, value} */
 	json_t *producers;        /* name -> [node, index] or null */
+	int fixed;                /* no symbolic size or value: no argument can touch a symbol */
 };
 
 struct graph_conv {
@@ -173,8 +174,10 @@ static int check_declared(struct graph_conv *c, const char *expr, const char *wh
 
 static int check_symbols(struct graph_conv *c, const json_t *graph, const char *path);
 
-/* The symbols of GRAPH's tensor shapes and symbolic values are declared. */
-static int check_value_symbols(struct graph_conv *c, const json_t *graph, const char *path)
+/* The symbols of GRAPH's tensor shapes and symbolic values are declared;
+ * *SYMBOLIC (may be NULL) is set when there is any. */
+static int check_value_symbols(struct graph_conv *c, const json_t *graph, const char *path,
+			       int *symbolic)
 {
 	char here[256], what[160];
 	const char *name;
@@ -182,10 +185,14 @@ static int check_value_symbols(struct graph_conv *c, const json_t *graph, const 
 	size_t i;
 	int rc;
 
+	if (symbolic && json_object_size(json_object_get(graph, "sym_values")))
+		*symbolic = 1;
 	json_object_foreach(json_object_get(graph, "values"), name, info) {
 		json_array_foreach(json_object_get(info, "shape"), i, d) {
 			if (!json_is_string(d))
 				continue;
+			if (symbolic)
+				*symbolic = 1;
 			snprintf(here, sizeof(here), "%s/values/%s/shape/%zu", path, name, i);
 			snprintf(what, sizeof(what), "the shape of tensor '%s'", name);
 			if ((rc = check_declared(c, json_string_value(d), what, here)))
@@ -230,7 +237,7 @@ static int check_symbols(struct graph_conv *c, const json_t *graph, const char *
 	size_t i;
 	int rc;
 
-	if ((rc = check_value_symbols(c, graph, path)))
+	if ((rc = check_value_symbols(c, graph, path, NULL)))
 		return rc;
 	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
 		snprintf(here, sizeof(here), "%s/nodes/%zu", path, i);
@@ -287,6 +294,8 @@ static const char *arg_symbol(struct scope *s, const json_t *a)
 	json_t *v, *x, *e;
 	size_t i;
 
+	if (s->fixed)
+		return NULL;
 	for (size_t k = 0; k < 4; k++) {
 		if (!(v = json_object_get(a, tensor_keys[k])))
 			continue;
@@ -342,7 +351,7 @@ static int check_node_static(struct graph_conv *c, struct scope *s, const json_t
 		if ((sub = json_object_get(json_object_get(json_object_get(in, "arg"), "graph"),
 					   "graph"))) {
 			struct scope ss = {json_object_get(sub, "values"),
-					   json_object_get(sub, "sym_values"), NULL};
+					   json_object_get(sub, "sym_values"), NULL, 0};
 			char subpath[240];
 			snprintf(subpath, sizeof(subpath), "%s/inputs/%zu/arg/graph/graph", path,
 				 j);
@@ -841,6 +850,7 @@ static int convert_graph(struct graph_conv *c, const json_t *graph, json_t *out_
 		json_object_get(graph, "values"),
 		json_object_get(graph, "sym_values"),
 		json_object(),
+		0,
 	};
 	json_t *node, *a, *list, *out;
 	size_t i;
@@ -1168,7 +1178,7 @@ static int top_scope(struct graph_conv *c, const json_t *graph)
 	size_t i;
 
 	c->top = (struct scope){json_object_get(graph, "values"),
-				json_object_get(graph, "sym_values"), json_object()};
+				json_object_get(graph, "sym_values"), json_object(), 0};
 	if (!c->top.producers)
 		return OOM(c);
 	json_array_foreach(json_object_get(graph, "inputs"), i, a) {
@@ -1249,9 +1259,11 @@ int graph_convert_begin(struct graph_conv **out, const json_t *program,
 	json_object_set_new(c->ir, "weight_name_mapping", mapping);
 	json_object_set_new(c->ir, "constants",
 			    payload_entries(json_object_get(program, "constants"), mapping));
-	if ((rc = top_scope(c, graph)) || (rc = check_value_symbols(c, graph, "/graph")) ||
-	    (rc = inplace_begin(c)))
+	int symbolic = 0;
+	if ((rc = top_scope(c, graph)) ||
+	    (rc = check_value_symbols(c, graph, "/graph", &symbolic)) || (rc = inplace_begin(c)))
 		goto fail;
+	c->top.fixed = !symbolic;
 	*out = c;
 	return IRX_OK;
 fail:
