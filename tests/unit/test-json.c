@@ -74,6 +74,42 @@ static void json_escapes_and_unicode(void **state)
 	json_decref(v);
 }
 
+/* Plain bytes are found a word at a time: every byte that needs care, at
+ * every place in and across a word, is read and written as one at a time
+ * would (the expected text is built byte by byte here). */
+static void json_special_bytes_at_every_offset(void **state)
+{
+	static const struct {
+		const char *raw, *escaped; /* the string, and how it is written */
+	} specials[] = {
+		{"\"", "\\\""},           {"\\", "\\\\"},          {"\n", "\\n"},
+		{"\x01", "\\u0001"},      {"\x1f", "\\u001f"},     {"\x7f", "\\u007f"},
+		{"\xc3\xa9", "\xc3\xa9"}, {"\xc2\x85", "\\u0085"},
+	};
+	for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]); k++)
+		for (size_t at = 0; at < 20; at++) {
+			char raw[64], want[96], doc[128];
+			snprintf(raw, sizeof(raw), "%.*s%s%.*s", (int)at, "abcdefghijklmnopqrst",
+				 specials[k].raw, (int)(19 - at), "ABCDEFGHIJKLMNOPQRST");
+			snprintf(want, sizeof(want), "\"%.*s%s%.*s\"\n", (int)at,
+				 "abcdefghijklmnopqrst", specials[k].escaped, (int)(19 - at),
+				 "ABCDEFGHIJKLMNOPQRST");
+			json_t *v = json_string(raw);
+			char *out = NULL;
+			size_t len;
+			FILE *f = open_memstream(&out, &len);
+			assert_non_null(v);
+			assert_int_equal(irx_json_write(f, v, IRX_JSON_COMPACT, NULL), IRX_OK);
+			fclose(f);
+			assert_string_equal(out, want);
+			/* and back: the written text reads as the string */
+			snprintf(doc, sizeof(doc), "%.*s", (int)(len - 1), out);
+			json_t *back = parse(doc);
+			assert_string_equal(json_string_value(back), raw);
+			json_decref(back), json_decref(v), free(out);
+		}
+}
+
 /* What readers could read two ways is refused: a key given twice (named by
  * its JSON pointer, however deep) and \u0000 in a string or a key. */
 static void json_one_reading_only(void **state)
@@ -160,6 +196,7 @@ int main(void)
 		cmocka_unit_test(json_invalid_reports_position),
 		cmocka_unit_test(json_writer_shortest_floats_and_order),
 		cmocka_unit_test(json_escapes_and_unicode),
+		cmocka_unit_test(json_special_bytes_at_every_offset),
 		cmocka_unit_test(json_one_reading_only),
 		cmocka_unit_test(json_numbers),
 		cmocka_unit_test(json_rejects_hostile_input),

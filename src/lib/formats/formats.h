@@ -171,13 +171,21 @@ static inline size_t fmt_json_plain_run(const char *p, size_t n)
 	for (; n - i >= 8; i += 8) {
 		uint64_t w;
 		memcpy(&w, p + i, 8);
-		/* a byte >= 0x80, < 0x20, or equal to '"', '\\' or DEL makes a
-		 * high bit (zero-byte tests of w and of w ^ c) */
+		/* a byte >= 0x80, < 0x20, or equal to '"', '\\' or DEL gets its
+		 * high bit set (zero-byte tests of w and of w ^ c); a borrow can
+		 * mark bytes above a marked one, never below, so the lowest mark
+		 * is the first such byte where the first byte is the lowest. */
 		uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\'), d = w ^ (ones * 0x7f);
-		if ((w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) |
-		     ((d - ones) & ~d)) &
-		    highs)
+		uint64_t m = (w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) |
+			      ((d - ones) & ~d)) &
+			     highs;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		if (m)
+			return i + ((size_t)__builtin_ctzll(m) >> 3);
+#else
+		if (m) /* the bytes in the word's order: found one by one */
 			break;
+#endif
 	}
 	for (; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
