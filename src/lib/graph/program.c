@@ -802,8 +802,7 @@ static int module_of(const char *stack, json_t *node)
 static int in_torch(const char *file)
 {
 	const char *q = strchr(file, '"');
-	const char *t = strstr(file, "packages/torch/");
-	return t && q && t < q;
+	return q && memmem(file, (size_t)(q - file), "packages/torch/", 15);
 }
 
 static void source_of(const char *trace, json_t *node)
