@@ -299,37 +299,38 @@ int tool_convert_write(const char *path, const char *model, const irx_convert_op
 	irx_archive *ar;
 	struct tool_out out;
 	json_t *ir;
-	irx_status rc;
+	irx_status st;
+	int ex, output_failed;
 
-	if ((rc = open_input(&blob, &ar, path, &err)))
+	if ((st = open_input(&blob, &ar, path, &err)))
 		goto fail;
 	if (!ar) {
-		if ((rc = load_model(&ir, blob, NULL, path, model, co, 0, &err)))
+		if ((st = load_model(&ir, blob, NULL, path, model, co, 0, &err)))
 			goto fail;
-		rc = tool_write_json(output, ir, flags);
+		ex = tool_write_json(output, ir, flags);
 		tool_keep(ir);
-		return rc;
+		return ex;
 	}
-	if ((rc = archive_options(&eo, ar, path, model, &err)) ||
-	    (rc = tool_out_open(&out, output))) {
+	if ((st = archive_options(&eo, ar, path, model, &err))) {
 		irx_archive_free(ar);
-		if (!err.code)
-			return rc; /* tool_out_open has said why */
 		goto fail;
 	}
-	if ((rc = irx_convert_archive_write(out.f, ar, &eo, co, flags, &err))) {
-		tool_out_abort(&out);
+	if ((ex = tool_out_open(&out, output))) {
 		irx_archive_free(ar);
-		if (rc == IRX_EIO)
-			return tool_fail("%s: cannot write: %s",
-					 output ? output : "standard output", strerror(errno));
-		goto fail;
+		return ex; /* it has said why */
 	}
+	st = irx_convert_archive_write(out.f, ar, &eo, co, flags, &err);
 	irx_archive_free(ar);
-	return tool_out_commit(&out);
+	if (st == IRX_OK)
+		return tool_out_commit(&out);
+	output_failed = ferror(out.f); /* the output, not the archive */
+	tool_out_abort(&out);
+	if (output_failed)
+		return tool_fail("%s: cannot write: %s", output ? output : "standard output",
+				 strerror(errno));
 fail:
 	if (!err.source[0])
 		snprintf(err.source, sizeof(err.source), "%s", path);
 	tool_report(&err);
-	return tool_exit_for(rc);
+	return tool_exit_for(st);
 }

@@ -21,6 +21,13 @@ test_expect "an archive on standard input" '
 test_expect "an archive to -o, written whole" '
 	expect_rc 0 "$BIN/irx-convert" -o "$TMP/mlp.ir.json" "$FIXTURES/t214/mlp.pt2" &&
 	"$BIN/irx-dump" --check "$TMP/mlp.ir.json" >/dev/null'
+if [ -w /dev/full ]; then
+	test_expect "an archive to a full device: exit 2, one line naming standard output" '
+		got=0
+		"$BIN/irx-convert" "$FIXTURES/t214/mobilenet_v3_small.pt2" >/dev/full 2>"$TMP/err" || got=$?
+		{ [ "$got" -eq 2 ] || fail "exited $got, expected 2"; } &&
+		expect_one_line_naming "standard output" "cannot write"'
+fi
 test_expect "--model names the program; a missing one is named" '
 	expect_rc 0 "$BIN/irx-convert" --model model "$FIXTURES/t214/mlp.pt2" &&
 	expect_rc 2 "$BIN/irx-convert" --model nope "$FIXTURES/t214/mlp.pt2" &&
