@@ -190,7 +190,8 @@ static void write_value(struct out *o, const json_t *v, int pretty, int level,
 	case JSON_ARRAY:
 		put(o, '[');
 		if (sp && v == sp->at) {
-			putn(o, sp->text, sp->len);
+			if (sp->len) /* no nodes: no text, and memcpy must not see NULL */
+				putn(o, sp->text, sp->len);
 			if (pretty && sp->n)
 				indent(o, level);
 			put(o, ']');
