@@ -217,6 +217,9 @@ int fmt_json_parse_deferred(json_t **out, const uint8_t *data, size_t len,
 			    struct fmt_json_deferred *defer, size_t n, irx_error *err);
 int fmt_json_parse_span(json_t **out, const uint8_t *data, struct fmt_json_span span,
 			const char *prefix, irx_error *err);
+/* @param key new string (free()); VALUE, the member's value, unparsed */
+int fmt_json_member_key(char **key, struct fmt_json_span *value, const uint8_t *data,
+			struct fmt_json_span span, irx_error *err);
 /* @param key new string (free()) */
 int fmt_json_parse_member(char **key, json_t **out, const uint8_t *data, struct fmt_json_span span,
 			  const char *prefix, irx_error *err);

@@ -675,8 +675,8 @@ int fmt_json_parse_span(json_t **out, const uint8_t *data, struct fmt_json_span 
 	return parse(&r, out, prefix);
 }
 
-int fmt_json_parse_member(char **key, json_t **out, const uint8_t *data, struct fmt_json_span span,
-			  const char *prefix, irx_error *err)
+int fmt_json_member_key(char **key, struct fmt_json_span *value, const uint8_t *data,
+			struct fmt_json_span span, irx_error *err)
 {
 	struct reader r = {.start = (const char *)data,
 			   .p = (const char *)data + span.start,
@@ -684,30 +684,42 @@ int fmt_json_parse_member(char **key, json_t **out, const uint8_t *data, struct 
 			   .err = err};
 	const char *s;
 	size_t len;
-	int rc;
+	int rc = IRX_OK;
 
 	*key = NULL;
-	*out = NULL;
-	if (string(&r, &s, &len)) {
-		free(r.scratch);
-		return err && err->code ? err->code : IRX_EFORMAT;
+	if (string(&r, &s, &len))
+		rc = err && err->code ? err->code : IRX_EFORMAT;
+	else if (!(*key = strndup(s, len)))
+		rc = irx_error_set(err, IRX_ENOMEM, "out of memory");
+	else {
+		skip_ws(&r);
+		if (r.p >= r.end || *r.p != ':') {
+			bad(&r, "expected ':'");
+			rc = IRX_EFORMAT;
+		}
 	}
-	if (!(*key = strndup(s, len))) {
-		free(r.scratch);
-		return irx_error_set(err, IRX_ENOMEM, "out of memory");
-	}
-	skip_ws(&r);
-	if (r.p >= r.end || *r.p != ':') {
-		bad(&r, "expected ':'");
-		free(r.scratch);
-		rc = IRX_EFORMAT;
-	} else {
-		r.p++;
-		char where[600];
-		snprintf(where, sizeof(where), "%s/%s", prefix, *key);
-		rc = parse(&r, out, where);
-	}
+	free(r.scratch);
 	if (rc) {
+		free(*key);
+		*key = NULL;
+		return rc;
+	}
+	*value = (struct fmt_json_span){(size_t)(r.p + 1 - r.start), span.end};
+	return IRX_OK;
+}
+
+int fmt_json_parse_member(char **key, json_t **out, const uint8_t *data, struct fmt_json_span span,
+			  const char *prefix, irx_error *err)
+{
+	struct fmt_json_span value;
+	char where[600];
+	int rc;
+
+	*out = NULL;
+	if ((rc = fmt_json_member_key(key, &value, data, span, err)))
+		return rc;
+	snprintf(where, sizeof(where), "%s/%s", prefix, *key);
+	if ((rc = fmt_json_parse_span(out, data, value, where, err))) {
 		free(*key);
 		*key = NULL;
 	}

@@ -1007,6 +1007,39 @@ static int duplicate_key(struct norm *n, const char *k)
 	return -1;
 }
 
+/*
+ * Members whose values have the same text, normalized once.  A model's
+ * tensor values repeat: every layer of a Llama gives its tensors the same
+ * dtype, sizes and strides, and the 5,511 values of a Llama-70B-config
+ * program have 47 different texts.  Normalizing them is a
+ * function of the text alone (a symbol a value names is only collected
+ * again), and nothing changes a normalized value in place, so equal text
+ * shares one value (borrowed here from the map being built).
+ */
+struct text_memo {
+	struct memo_slot {
+		const uint8_t *text;
+		size_t len;
+		json_t *v;
+	} *slots;
+	size_t mask;
+};
+
+static struct memo_slot *memo_slot(struct text_memo *m, const uint8_t *text, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	if (!m->slots)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ text[i]) * 1099511628211ULL;
+	for (size_t i = (size_t)h & m->mask;; i = (i + 1) & m->mask) {
+		struct memo_slot *s = &m->slots[i];
+		if (!s->v || (s->len == len && !memcmp(s->text, text, len)))
+			return s;
+	}
+}
+
 /* The same for an object left unparsed (D's members), one member at a
  * time.  The parser refuses a key given twice in an object it reads
  * whole; here that is ours to refuse. */
@@ -1014,23 +1047,47 @@ static json_t *norm_deferred_map(struct norm *n, const struct fmt_json_deferred 
 				 json_t *(*f)(struct norm *, const json_t *))
 {
 	json_t *out = json_object(), *x;
-	char *k;
+	struct text_memo memo = {0};
+	size_t cap = 16;
+	char *k, where[600];
+	int rc = 0;
 
 	if (!out)
 		return OOM(n);
-	for (size_t i = 0; i < d->n; i++) {
-		if (fmt_json_parse_member(&k, &x, n->data, d->spans[i], n->path.buf, n->err)) {
-			json_decref(out);
-			return NULL;
+	while (cap < 2 * d->n && cap <= SIZE_MAX / 4)
+		cap *= 2;
+	if ((memo.slots = calloc(cap, sizeof(*memo.slots)))) /* without, no sharing */
+		memo.mask = cap - 1;
+	for (size_t i = 0; !rc && i < d->n; i++) {
+		struct fmt_json_span value;
+		x = NULL;
+		if (fmt_json_member_key(&k, &value, n->data, d->spans[i], n->err)) {
+			rc = -1;
+			break;
 		}
-		int rc = json_object_get(out, k) ? duplicate_key(n, k)
-						 : norm_map_member(n, out, k, x, f);
-		json_decref(x);
+		const uint8_t *text = n->data + value.start;
+		size_t len = value.end - value.start;
+		struct memo_slot *seen = memo_slot(&memo, text, len);
+		if (json_object_get(out, k)) {
+			rc = duplicate_key(n, k);
+		} else if (seen && seen->v) {
+			size_t mark = base_path_key(&n->path, k);
+			rc = name_ok(n, k, strlen(k)) || put(n, out, k, json_incref(seen->v));
+			base_path_pop(&n->path, mark);
+		} else {
+			snprintf(where, sizeof(where), "%s/%s", n->path.buf, k);
+			rc = fmt_json_parse_span(&x, n->data, value, where, n->err) ||
+			     norm_map_member(n, out, k, x, f);
+			json_decref(x);
+			if (!rc && seen)
+				*seen = (struct memo_slot){text, len, json_object_get(out, k)};
+		}
 		free(k);
-		if (rc) {
-			json_decref(out);
-			return NULL;
-		}
+	}
+	free(memo.slots);
+	if (rc) {
+		json_decref(out);
+		return NULL;
 	}
 	return out;
 }
