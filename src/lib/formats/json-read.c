@@ -711,15 +711,15 @@ int fmt_json_member_key(char **key, struct fmt_json_span *value, const uint8_t *
 int fmt_json_parse_member(char **key, json_t **out, const uint8_t *data, struct fmt_json_span span,
 			  const char *prefix, irx_error *err)
 {
-	struct fmt_json_span value;
+	struct fmt_json_span span_value;
 	char where[600];
 	int rc;
 
 	*out = NULL;
-	if ((rc = fmt_json_member_key(key, &value, data, span, err)))
+	if ((rc = fmt_json_member_key(key, &span_value, data, span, err)))
 		return rc;
 	snprintf(where, sizeof(where), "%s/%s", prefix, *key);
-	if ((rc = fmt_json_parse_span(out, data, value, where, err))) {
+	if ((rc = fmt_json_parse_span(out, data, span_value, where, err))) {
 		free(*key);
 		*key = NULL;
 	}

@@ -1016,12 +1016,14 @@ static int duplicate_key(struct norm *n, const char *k)
  * again), and nothing changes a normalized value in place, so equal text
  * shares one value (borrowed here from the map being built).
  */
+struct memo_slot {
+	const uint8_t *text;
+	size_t len;
+	json_t *v;
+};
+
 struct text_memo {
-	struct memo_slot {
-		const uint8_t *text;
-		size_t len;
-		json_t *v;
-	} *slots;
+	struct memo_slot *slots;
 	size_t mask;
 };
 
