@@ -82,18 +82,20 @@ static json_t *tensor_meta(struct graph_conv *c, struct scope *s, const char *na
 		      "reads tensor '%s', which no earlier node, input or weight produces", name);
 		return NULL;
 	}
-	m = json_pack("{s:s,s:O,s:O}", "name", name, "shape", json_object_get(info, "shape"),
-		      "dtype", json_object_get(info, "dtype"));
-	if (!m) {
+	/* Built member by member, unchecked: the keys are ours and NAME is a
+	 * jansson string's text, UTF-8 already (a node's cost is mostly
+	 * values like this one). */
+	if (!(m = json_object()) ||
+	    json_object_set_new_nocheck(m, "name", json_string_nocheck(name)) ||
+	    json_object_set_nocheck(m, "shape", json_object_get(info, "shape")) ||
+	    json_object_set_nocheck(m, "dtype", json_object_get(info, "dtype")) ||
+	    json_object_set_nocheck(m, "producer_node",
+				    json_is_array(prod) ? json_array_get(prod, 0) : json_null()) ||
+	    json_object_set_nocheck(m, "producer_output_idx",
+				    json_is_array(prod) ? json_array_get(prod, 1) : json_null())) {
+		json_decref(m);
 		OOM(c);
 		return NULL;
-	}
-	if (json_is_array(prod)) {
-		json_object_set(m, "producer_node", json_array_get(prod, 0));
-		json_object_set(m, "producer_output_idx", json_array_get(prod, 1));
-	} else {
-		json_object_set_new(m, "producer_node", json_null());
-		json_object_set_new(m, "producer_output_idx", json_null());
 	}
 	return m;
 }
@@ -470,8 +472,8 @@ static int add_tensor_inputs(struct graph_conv *c, struct scope *s, json_t *node
 	if (json_is_string(v)) { /* tensor, optional_tensor */
 		if (!(m = tensor_meta(c, s, json_string_value(v), 1)))
 			return c->err ? c->err->code : IRX_EFORMAT;
-		json_object_set_new(m, "arg", json_string(name));
-		json_object_set_new(m, "arg_index", json_integer(index));
+		json_object_set_new_nocheck(m, "arg", json_string(name));
+		json_object_set_new_nocheck(m, "arg_index", json_integer(index));
 		return json_array_append_new(inputs, m) ? OOM(c) : IRX_OK;
 	}
 	if (json_is_null(v)) { /* an optional tensor that is None */
@@ -488,9 +490,9 @@ static int add_tensor_inputs(struct graph_conv *c, struct scope *s, json_t *node
 			continue;
 		if (!(m = tensor_meta(c, s, json_string_value(x), 1)))
 			return c->err ? c->err->code : IRX_EFORMAT;
-		json_object_set_new(m, "arg", json_string(name));
-		json_object_set_new(m, "arg_index", json_integer(index));
-		json_object_set_new(m, "list_index", json_integer((json_int_t)i));
+		json_object_set_new_nocheck(m, "arg", json_string(name));
+		json_object_set_new_nocheck(m, "arg_index", json_integer(index));
+		json_object_set_new_nocheck(m, "list_index", json_integer((json_int_t)i));
 		if (json_array_append_new(inputs, m))
 			return OOM(c);
 	}
@@ -685,11 +687,11 @@ static int emit_output(struct graph_conv *c, struct scope *s, const char *name, 
 
 	if (!m)
 		return c->err && c->err->code ? c->err->code : IRX_EFORMAT;
-	json_object_set_new(m, "producer_node", json_string(name));
-	json_object_set_new(m, "producer_output_idx", json_integer(idx));
-	json_object_set_new(m, "output_index", json_integer((json_int_t)output_index));
+	json_object_set_new_nocheck(m, "producer_node", json_string_nocheck(name));
+	json_object_set_new_nocheck(m, "producer_output_idx", json_integer(idx));
+	json_object_set_new_nocheck(m, "output_index", json_integer((json_int_t)output_index));
 	if (list_index >= 0)
-		json_object_set_new(m, "list_index", json_integer(list_index));
+		json_object_set_new_nocheck(m, "list_index", json_integer(list_index));
 	if ((rc = produce(c, s, tname, json_pack("[s,I]", name, idx)))) {
 		json_decref(m);
 		return rc;
@@ -820,10 +822,15 @@ static int convert_node(struct graph_conv *c, struct scope *s, const json_t *nod
 	    !json_is_string(json_object_get(node, "target")))
 		return cfail(c, IRX_EFORMAT, "node needs a string 'name' and 'target'");
 
-	out = json_pack("{s:O,s:O,s:[],s:[],s:{}}", "name", json_object_get(node, "name"),
-			"op_type", json_object_get(node, "target"), "inputs", "outputs", "attrs");
-	if (!out)
+	if (!(out = json_object()) ||
+	    json_object_set_nocheck(out, "name", json_object_get(node, "name")) ||
+	    json_object_set_nocheck(out, "op_type", json_object_get(node, "target")) ||
+	    json_object_set_new_nocheck(out, "inputs", json_array()) ||
+	    json_object_set_new_nocheck(out, "outputs", json_array()) ||
+	    json_object_set_new_nocheck(out, "attrs", json_object())) {
+		json_decref(out);
 		return OOM(c);
+	}
 	if ((rc = node_arguments(c, s, node, out)) || (rc = node_outputs(c, s, node, out))) {
 		json_decref(out);
 		return rc;

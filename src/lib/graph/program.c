@@ -766,7 +766,7 @@ static json_t *norm_arg(struct norm *n, const json_t *v)
 			return NULL;
 		base_path_pop(&n->path, mark);
 		json_t *out = json_object();
-		if (!out || json_object_set_new(out, k->key, val)) {
+		if (!out || json_object_set_new_nocheck(out, k->key, val)) {
 			json_decref(out);
 			return OOM(n);
 		}
@@ -788,8 +788,10 @@ static int module_of(const char *stack, json_t *node)
 
 	if (!c1 || c2 == c1)
 		return 0;
-	json_object_set_new(node, "module_path", json_stringn(c1 + 1, (size_t)(c2 - c1 - 1)));
-	json_object_set_new(node, "module_type", json_string(c2 + 1));
+	/* Cut at commas from a jansson string: UTF-8 still. */
+	json_object_set_new_nocheck(node, "module_path",
+				    json_stringn_nocheck(c1 + 1, (size_t)(c2 - c1 - 1)));
+	json_object_set_new_nocheck(node, "module_type", json_string_nocheck(c2 + 1));
 	return 0;
 }
 
@@ -808,7 +810,6 @@ static int in_torch(const char *file)
 static void source_of(const char *trace, json_t *node)
 {
 	const char *frame = NULL, *any = NULL, *p = trace;
-	char out[512];
 
 	while ((p = strstr(p, "File \""))) {
 		any = p;
@@ -841,10 +842,24 @@ static void source_of(const char *trace, json_t *node)
 			code++;
 		codelen = strcspn(code, "\n");
 	}
-	snprintf(out, sizeof(out), "%.*s:%ld%s%.*s%s%.*s", (int)(q - file), file, line,
-		 in ? " in " : "", (int)fnlen, in ? in : "", codelen ? ": " : "", (int)codelen,
-		 code ? code : "");
-	json_object_set_new(node, "source", json_string(out));
+	/* "file:line in fn: code", from pieces of TRACE cut at ASCII bytes:
+	 * UTF-8, as TRACE is, so the string is made unchecked (a fifth of
+	 * the node's normalizing went to checking and formatting it). */
+	char num[24];
+	int numlen = snprintf(num, sizeof(num), ":%ld", line);
+	size_t filelen = (size_t)(q - file);
+	size_t len = filelen + (size_t)numlen + (in ? 4 + fnlen : 0) + (codelen ? 2 + codelen : 0);
+	char *out = malloc(len + 1), *o = out;
+	if (!out)
+		return; /* the source is extra; the node goes on without it */
+	o = mempcpy(o, file, filelen);
+	o = mempcpy(o, num, (size_t)numlen);
+	if (in)
+		o = mempcpy(mempcpy(o, " in ", 4), in, fnlen);
+	if (codelen)
+		o = mempcpy(mempcpy(o, ": ", 2), code, codelen);
+	json_object_set_new_nocheck(node, "source", json_stringn_nocheck(out, len));
+	free(out);
 }
 
 static int node_metadata(struct norm *n, const json_t *meta, json_t *node)
@@ -912,13 +927,20 @@ static json_t *norm_named_arg(struct norm *n, const json_t *v)
 	if (!(arg = norm_arg(n, arg)))
 		return NULL;
 	base_path_pop(&n->path, mark);
-	out = json_pack("{s:s,s:o}", "name", json_string_value(name), "arg", arg);
+	/* each set takes its value, set or not */
+	int lost = !(out = json_object());
+	lost |= json_object_set_nocheck(out, "name", name);
+	lost |= json_object_set_new_nocheck(out, "arg", arg);
+	if (lost) {
+		json_decref(out);
+		return OOM(n);
+	}
 	kind = member(v, "kind");
 	if (json_is_integer(kind) && json_integer_value(kind) == 1)
-		json_object_set_new(out, "kind", json_string("positional"));
+		json_object_set_new_nocheck(out, "kind", shared_string(n, "positional"));
 	else if (json_is_integer(kind) && json_integer_value(kind) == 2)
-		json_object_set_new(out, "kind", json_string("keyword"));
-	return out ? out : OOM(n);
+		json_object_set_new_nocheck(out, "kind", shared_string(n, "keyword"));
+	return out;
 }
 
 static json_t *norm_node(struct norm *n, const json_t *v, json_t *used)
@@ -947,11 +969,16 @@ static json_t *norm_node(struct norm *n, const json_t *v, json_t *used)
 	json_t *name = node_name(v, outputs, t, used);
 	if (!name || json_object_set(used, json_string_value(name), json_true()))
 		goto fail;
-	node = json_pack("{s:o,s:s,s:o,s:o}", "name", name, "target", t, "inputs", inputs,
-			 "outputs", outputs);
+	/* Each set takes its value, set or not.  T is the tail of a jansson
+	 * string: UTF-8 already. */
+	int lost = !(node = json_object());
+	lost |= json_object_set_new_nocheck(node, "name", name);
+	lost |= json_object_set_new_nocheck(node, "target", json_string_nocheck(t));
+	lost |= json_object_set_new_nocheck(node, "inputs", inputs);
+	lost |= json_object_set_new_nocheck(node, "outputs", outputs);
 	inputs = outputs = NULL;
-	if (!node)
-		return OOM(n);
+	if (lost)
+		goto oom;
 	if ((x = member(v, "is_hop_single_tensor_return")) && json_is_boolean(x))
 		json_object_set(node, "hop_single_tensor_return", x);
 	mark = base_path_key(&n->path, "metadata");
@@ -959,6 +986,8 @@ static json_t *norm_node(struct norm *n, const json_t *v, json_t *used)
 		goto fail;
 	base_path_pop(&n->path, mark);
 	return node;
+oom:
+	OOM(n);
 fail:
 	json_decref(inputs);
 	json_decref(outputs);
