@@ -857,7 +857,7 @@ static void source_of(const char *trace, json_t *node)
 	if (in)
 		o = mempcpy(mempcpy(o, " in ", 4), in, fnlen);
 	if (codelen)
-		o = mempcpy(mempcpy(o, ": ", 2), code, codelen);
+		memcpy(mempcpy(o, ": ", 2), code, codelen);
 	json_object_set_new_nocheck(node, "source", json_stringn_nocheck(out, len));
 	free(out);
 }
