@@ -57,6 +57,22 @@ static int cfail(struct graph_conv *c, int code, const char *fmt, ...)
 
 #define OOM(c) cfail(c, IRX_ENOMEM, "out of memory")
 
+/* The place cfail names: PATH, and NODE's name when not NULL.  Set for
+ * every node, so by hand: snprintf was a twentieth of the conversion. */
+static void set_where(struct graph_conv *c, const char *path, const char *node)
+{
+	char *w = c->where, *end = c->where + sizeof(c->where) - 1;
+	const char *parts[] = {path, node ? " (node '" : NULL, node, "')"};
+
+	for (size_t i = 0; i < 4 && parts[i]; i++) {
+		size_t n = strlen(parts[i]);
+		if (n > (size_t)(end - w))
+			n = (size_t)(end - w);
+		w = mempcpy(w, parts[i], n);
+	}
+	*w = '\0';
+}
+
 /* ---- tensors ------------------------------------------------------------- */
 
 /* A TensorMeta for NAME from the scope, with its producer. */
@@ -165,7 +181,7 @@ static int check_declared(struct graph_conv *c, const char *expr, const char *wh
 	for (const char *p = expr; (p = next_symbol(expr, p, sym, sizeof(sym)));) {
 		if (json_object_get(c->ranges, sym))
 			continue;
-		snprintf(c->where, sizeof(c->where), "%s", path);
+		set_where(c, path, NULL);
 		return cfail(c, IRX_EFORMAT,
 			     "symbolic size '%s' in %s ('%s') is not declared in "
 			     "range_constraints",
@@ -345,7 +361,7 @@ static int check_node_static(struct graph_conv *c, struct scope *s, const json_t
 	size_t j;
 	int rc;
 
-	snprintf(c->where, sizeof(c->where), "%s", path);
+	set_where(c, path, NULL);
 	json_array_foreach(json_object_get(node, "inputs"), j, in) {
 		const char *sym = arg_symbol(s, json_object_get(in, "arg"));
 		if (sym)
@@ -538,17 +554,6 @@ static int add_subgraph(struct graph_conv *c, json_t *node, const char *name, co
 }
 
 /* The archive's argument named NAME, or NULL. */
-static const json_t *given_arg(const json_t *node, const char *name)
-{
-	size_t i;
-	json_t *in;
-
-	json_array_foreach(json_object_get(node, "inputs"), i, in)
-		if (!strcmp(json_string_value(json_object_get(in, "name")), name))
-			return json_object_get(in, "arg");
-	return NULL;
-}
-
 static int add_argument(struct graph_conv *c, struct scope *s, json_t *out, const char *name,
 			long index, const json_t *arg, int typed)
 {
@@ -563,13 +568,16 @@ static int add_argument(struct graph_conv *c, struct scope *s, json_t *out, cons
 }
 
 /* Why SCHEMA cannot describe NODE's arguments, or NULL when it can: every
- * argument given must be in it, every argument without a default given. */
-static const char *schema_misfit(const irx_schema *schema, const json_t *node)
+ * argument given must be in it, every argument without a default given.
+ * GIVEN[a] is then the argument given for SCHEMA's argument a, or NULL. */
+static const char *schema_misfit(const irx_schema *schema, const json_t *node, const json_t **given)
 {
 	static __thread char why[200];
 	json_t *in;
 	size_t i;
 
+	for (size_t a = 0; a < schema->n_args; a++)
+		given[a] = NULL;
 	json_array_foreach(json_object_get(node, "inputs"), i, in) {
 		const char *name = json_string_value(json_object_get(in, "name"));
 		size_t a;
@@ -580,9 +588,11 @@ static const char *schema_misfit(const irx_schema *schema, const json_t *node)
 			snprintf(why, sizeof(why), "it has no argument '%s'", name ? name : "");
 			return why;
 		}
+		if (!given[a]) /* the first, as a keyword argument given twice */
+			given[a] = json_object_get(in, "arg");
 	}
 	for (size_t a = 0; a < schema->n_args; a++)
-		if (!schema->args[a].default_value && !given_arg(node, schema->args[a].name)) {
+		if (!schema->args[a].default_value && !given[a]) {
 			snprintf(why, sizeof(why), "required argument '%s' is missing",
 				 schema->args[a].name);
 			return why;
@@ -623,7 +633,10 @@ static int node_arguments(struct graph_conv *c, struct scope *s, const json_t *n
 	}
 	/* A schema that does not fit the archive's arguments (another torch's
 	 * version of the operator, a wrong --schemas line) is not used. */
-	const char *misfit = schema ? schema_misfit(schema, node) : NULL;
+	const json_t *given_here[32], **given = given_here;
+	if (schema && schema->n_args > 32 && !(given = malloc(schema->n_args * sizeof(*given))))
+		return OOM(c);
+	const char *misfit = schema ? schema_misfit(schema, node, given) : NULL;
 	if (misfit) {
 		base_warn(
 			c->o->warn, c->o->warn_ctx,
@@ -632,6 +645,8 @@ static int node_arguments(struct graph_conv *c, struct scope *s, const json_t *n
 			json_string_value(json_object_get(out, "name")), op, misfit);
 		schema = NULL;
 	}
+	if (!schema && given != given_here)
+		free(given);
 	json_object_set_new(out, "schema",
 			    json_string(!schema                        ? "none"
 					: origin == IRX_SCHEMA_BUILTIN ? "builtin"
@@ -662,18 +677,18 @@ static int node_arguments(struct graph_conv *c, struct scope *s, const json_t *n
 		}
 		return IRX_OK;
 	}
-	for (size_t a = 0; a < schema->n_args; a++) {
+	rc = IRX_OK;
+	for (size_t a = 0; !rc && a < schema->n_args; a++) {
 		const irx_schema_arg *sa = &schema->args[a];
-		const json_t *arg = given_arg(node, sa->name);
-		if (arg) {
-			if ((rc = add_argument(c, s, out, sa->name, (long)a, arg, 0)))
-				return rc;
-		} else if (json_object_set_new(json_object_get(out, "attrs"), sa->name,
-					       json_deep_copy(sa->default_value))) {
-			return OOM(c);
-		}
+		if (given[a])
+			rc = add_argument(c, s, out, sa->name, (long)a, given[a], 0);
+		else if (json_object_set_new(json_object_get(out, "attrs"), sa->name,
+					     json_deep_copy(sa->default_value)))
+			rc = OOM(c);
 	}
-	return IRX_OK;
+	if (given != given_here)
+		free(given);
+	return rc;
 }
 
 /* One tensor output of node NAME: a TensorMeta at the end of OUTPUTS, and
@@ -1280,17 +1295,17 @@ fail:
 
 int graph_convert_node(struct graph_conv *c, const json_t *node, json_t **out)
 {
-	char here[64];
-	size_t i = c->n_nodes++;
+	struct base_path here = {.len = 0};
 	int rc;
 
 	*out = NULL;
-	snprintf(here, sizeof(here), "/graph/nodes/%zu", i);
-	if ((rc = check_node_symbols(c, node, here)) ||
-	    (!c->o->allow_dynamic && (rc = check_node_static(c, &c->top, node, here))))
+	base_path_key(&here, "graph");
+	base_path_key(&here, "nodes");
+	base_path_index(&here, c->n_nodes++);
+	if ((rc = check_node_symbols(c, node, here.buf)) ||
+	    (!c->o->allow_dynamic && (rc = check_node_static(c, &c->top, node, here.buf))))
 		return rc;
-	snprintf(c->where, sizeof(c->where), "%s (node '%s')", here,
-		 json_string_value(json_object_get(node, "name")));
+	set_where(c, here.buf, json_string_value(json_object_get(node, "name")));
 	if ((rc = convert_node(c, &c->top, node, out)) || (rc = inplace_node(c, node))) {
 		json_decref(*out);
 		*out = NULL;

@@ -1688,7 +1688,6 @@ static void release_before(struct graph_program *p, size_t end)
 
 int graph_program_node(struct graph_program *p, json_t **out)
 {
-	char prefix[64];
 	json_t *raw;
 	size_t i = p->next;
 	int rc;
@@ -1697,14 +1696,14 @@ int graph_program_node(struct graph_program *p, json_t **out)
 	if (i == p->deferred[0].n)
 		return IRX_OK;
 	p->next++;
-	snprintf(prefix, sizeof(prefix), "/graph_module/graph/nodes/%zu", i);
-	if ((rc = fmt_json_parse_span(&raw, p->data, p->deferred[0].spans[i], prefix, p->n.err)))
-		return program_fails(p, rc);
 	base_path_pop(&p->n.path, 0);
 	base_path_key(&p->n.path, "graph_module");
 	base_path_key(&p->n.path, "graph");
 	base_path_key(&p->n.path, "nodes");
 	base_path_index(&p->n.path, i);
+	if ((rc = fmt_json_parse_span(&raw, p->data, p->deferred[0].spans[i], p->n.path.buf,
+				      p->n.err)))
+		return program_fails(p, rc);
 	release_before(p, p->deferred[0].spans[i].end);
 	*out = norm_node(&p->n, raw, p->used);
 	json_decref(raw);
