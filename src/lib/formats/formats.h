@@ -111,6 +111,9 @@ void fmt_pickle_free(struct pk_reader *r);
 size_t fmt_pickle_n_storages(const struct pk_reader *r);
 struct pk_storage *fmt_pickle_storage_at(const struct pk_reader *r, size_t i);
 
+/* crc32.c: the zip CRC-32 of BUF[0..LEN), LEN of any size. */
+uint32_t fmt_crc32(const void *buf, size_t len);
+
 /*
  * zip-write.c: a zip written front to back into a FILE, as torch writes
  * one: stored entries, data 64-byte aligned, data descriptors, ZIP64 where

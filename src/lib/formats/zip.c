@@ -470,22 +470,12 @@ irx_status irx_zip_read(const uint8_t **data, size_t *len, void **owned, const i
 		*owned = buf;
 	}
 	*len = (size_t)e->usize;
-	if (e->usize <= IRX_ZIP_CRC_LIMIT) {
-		uLong crc = crc32(0L, Z_NULL, 0);
-		for (uint64_t done = 0; done < e->usize;) {
-			uint64_t left = e->usize - done;
-			/* cppcheck-suppress knownConditionTrueFalse ; for a limit over 1 GiB */
-			uInt n = left > (1u << 30) ? (1u << 30) : (uInt)left;
-			crc = crc32(crc, *data + done, n);
-			done += n;
-		}
-		if ((uint32_t)crc != e->crc) {
-			free(*owned);
-			*owned = NULL;
-			*data = NULL;
-			return irx_error_set(err, IRX_EFORMAT, "entry '%s' fails its CRC-32 check",
-					     e->name);
-		}
+	if (e->usize <= IRX_ZIP_CRC_LIMIT && fmt_crc32(*data, (size_t)e->usize) != e->crc) {
+		free(*owned);
+		*owned = NULL;
+		*data = NULL;
+		return irx_error_set(err, IRX_EFORMAT, "entry '%s' fails its CRC-32 check",
+				     e->name);
 	}
 	return IRX_OK;
 }

@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "tensor/tensor.h"
 
@@ -295,19 +294,9 @@ irx_status irx_tensors_verify(const irx_tensors *t, irx_error *err)
 {
 	for (size_t i = 0; i < t->n_storages; i++) {
 		const struct tensor_origin *o = &t->origins[i];
-		uLong crc = crc32(0L, Z_NULL, 0);
-		uint64_t left = t->storages[i].nbytes;
-		const uint8_t *p = o->raw;
 		if (!o->zip || !o->entry || o->entry->method != 0)
 			continue; /* inflated entries were checked when read */
-		left = o->entry->usize;
-		while (left) {
-			uInt chunk = left > (1u << 30) ? 1u << 30 : (uInt)left;
-			crc = crc32(crc, p, chunk);
-			p += chunk;
-			left -= chunk;
-		}
-		if ((uint32_t)crc != o->entry->crc) {
+		if (fmt_crc32(o->raw, (size_t)o->entry->usize) != o->entry->crc) {
 			irx_error_set(err, IRX_EFORMAT, "CRC-32 mismatch: the payload is damaged");
 			base_where(err, "entry '%s'", o->entry->name);
 			return IRX_EFORMAT;
