@@ -51,6 +51,9 @@ struct reader {
 	struct fmt_json_deferred *defer;
 	size_t n_defer;
 	int match[FMT_JSON_MAX_DEFERRED];
+	/* Found: once only, so that a second key of that name is a
+	 * duplicate, parsed whole to be refused. */
+	int found[FMT_JSON_MAX_DEFERRED];
 };
 
 /* Put "/SEG" in front of the duplicate's path (dropped when it is full:
@@ -431,7 +434,8 @@ static int skip_value(struct reader *r)
 static struct fmt_json_deferred *deferred_here(struct reader *r)
 {
 	for (size_t d = 0; d < r->n_defer; d++)
-		if (r->match[d] >= 0 && r->defer[d].path && !r->defer[d].path[r->match[d]])
+		if (!r->found[d] && r->match[d] >= 0 && r->defer[d].path &&
+		    !r->defer[d].path[r->match[d]])
 			return &r->defer[d];
 	return NULL;
 }
@@ -443,7 +447,7 @@ static json_t *deferred(struct reader *r, struct fmt_json_deferred *d)
 	char close = *r->p == '[' ? ']' : '}';
 	size_t cap = 0;
 
-	d->path = NULL; /* once: a second key of that name is a duplicate */
+	r->found[d - r->defer] = 1;
 	r->p++;
 	skip_ws(r);
 	if (r->p < r->end && *r->p == close) {

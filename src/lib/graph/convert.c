@@ -474,7 +474,8 @@ static const char *hop_arg_name(const char *op, size_t i)
 	return NULL;
 }
 
-static int convert_graph(struct graph_conv *c, const json_t *graph, json_t *out_nodes, json_t *ir);
+static int convert_subgraph(struct graph_conv *c, const json_t *graph, json_t *out_nodes,
+			    json_t *ir);
 
 /* Tensor argument ARG (normalized) of schema argument NAME -> inputs. */
 static int add_tensor_inputs(struct graph_conv *c, struct scope *s, json_t *node, const char *name,
@@ -537,7 +538,7 @@ static int add_subgraph(struct graph_conv *c, json_t *node, const char *name, co
 	}
 	memcpy(saved, c->where, sizeof(saved));
 	json_object_set_new(sub, "nodes", nodes);
-	rc = convert_graph(c, json_object_get(g, "graph"), nodes, sub);
+	rc = convert_subgraph(c, json_object_get(g, "graph"), nodes, sub);
 	memcpy(c->where, saved, sizeof(saved));
 	if (rc) {
 		json_decref(sub);
@@ -866,7 +867,31 @@ static int convert_node(struct graph_conv *c, struct scope *s, const json_t *nod
  * A higher-order operator's subgraph into OUT_NODES, with its own
  * namespace and its graph_inputs and graph_outputs in IR.
  */
-static int convert_graph(struct graph_conv *c, const json_t *graph, json_t *out_nodes, json_t *ir)
+/* IR[KEY]: the TensorMetas of a subgraph's inputs (its placeholders,
+ * produced by no node) or of its outputs (ARGS). */
+static int subgraph_metas(struct graph_conv *c, struct scope *s, json_t *ir, const char *key,
+			  const json_t *args, int inputs)
+{
+	json_t *list = json_array(), *a, *m;
+	size_t i;
+
+	if (json_object_set_new(ir, key, list))
+		return OOM(c);
+	json_array_foreach(args, i, a) {
+		json_t *t = json_object_get(a, "tensor");
+		if (!json_is_string(t))
+			continue;
+		if (inputs)
+			json_object_set_new(s->producers, json_string_value(t), json_null());
+		if (!(m = tensor_meta(c, s, json_string_value(t), !inputs)) ||
+		    json_array_append_new(list, m))
+			return c->err && c->err->code ? c->err->code : OOM(c);
+	}
+	return IRX_OK;
+}
+
+static int convert_subgraph(struct graph_conv *c, const json_t *graph, json_t *out_nodes,
+			    json_t *ir)
 {
 	struct scope s = {
 		json_object_get(graph, "values"),
@@ -874,26 +899,14 @@ static int convert_graph(struct graph_conv *c, const json_t *graph, json_t *out_
 		json_object(),
 		0,
 	};
-	json_t *node, *a, *list, *out;
+	json_t *node, *out;
 	size_t i;
-	int rc = IRX_OK;
+	int rc;
 
 	if (!s.producers)
 		return OOM(c);
-	/* A subgraph's placeholders are its inputs. */
-	list = json_array();
-	json_object_set_new(ir, "graph_inputs", list);
-	json_array_foreach(json_object_get(graph, "inputs"), i, a) {
-		json_t *t = json_object_get(a, "tensor"), *m;
-		if (!json_is_string(t))
-			continue;
-		json_object_set_new(s.producers, json_string_value(t), json_null());
-		if (!(m = tensor_meta(c, &s, json_string_value(t), 0)) ||
-		    json_array_append_new(list, m)) {
-			rc = c->err && c->err->code ? c->err->code : OOM(c);
-			goto out;
-		}
-	}
+	if ((rc = subgraph_metas(c, &s, ir, "graph_inputs", json_object_get(graph, "inputs"), 1)))
+		goto out;
 	json_array_foreach(json_object_get(graph, "nodes"), i, node) {
 		snprintf(c->where, sizeof(c->where), "subgraph/nodes/%zu (node '%s')", i,
 			 json_string_value(json_object_get(node, "name")));
@@ -905,18 +918,7 @@ static int convert_graph(struct graph_conv *c, const json_t *graph, json_t *out_
 		}
 	}
 	c->where[0] = '\0';
-	list = json_array();
-	json_object_set_new(ir, "graph_outputs", list);
-	json_array_foreach(json_object_get(graph, "outputs"), i, a) {
-		json_t *t = json_object_get(a, "tensor"), *m;
-		if (!json_is_string(t))
-			continue;
-		if (!(m = tensor_meta(c, &s, json_string_value(t), 1)) ||
-		    json_array_append_new(list, m)) {
-			rc = c->err && c->err->code ? c->err->code : OOM(c);
-			goto out;
-		}
-	}
+	rc = subgraph_metas(c, &s, ir, "graph_outputs", json_object_get(graph, "outputs"), 0);
 out:
 	json_decref(s.producers);
 	return rc;

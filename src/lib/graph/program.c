@@ -1663,6 +1663,11 @@ int graph_program_open(struct graph_program **out, const uint8_t *data, size_t l
 	json_decref(ep);
 	if (rc)
 		goto fail;
+	/* The tensor values are normalized: their text is not read again. */
+	const struct fmt_json_deferred *values = &p->deferred[1];
+	if (p->mapped && values->n)
+		irx_blob_release(p->mapped, data + values->spans[0].start,
+				 values->spans[values->n - 1].end - values->spans[0].start);
 	*out = p;
 	return IRX_OK;
 fail:
