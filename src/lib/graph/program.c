@@ -843,8 +843,8 @@ static void source_of(const char *trace, json_t *node)
 		codelen = strcspn(code, "\n");
 	}
 	/* "file:line in fn: code", from pieces of TRACE cut at ASCII bytes:
-	 * UTF-8, as TRACE is, so the string is made unchecked (a fifth of
-	 * the node's normalizing went to checking and formatting it). */
+	 * UTF-8, as TRACE is, so the string is made unchecked (formatting
+	 * and checking it was a seventh of normalizing a node). */
 	char num[24];
 	int numlen = snprintf(num, sizeof(num), ":%ld", line);
 	size_t filelen = (size_t)(q - file);
@@ -1040,10 +1040,10 @@ static int duplicate_key(struct norm *n, const char *k)
  * Members whose values have the same text, normalized once.  A model's
  * tensor values repeat: every layer of a Llama gives its tensors the same
  * dtype, sizes and strides, and the 5,511 values of a Llama-70B-config
- * program have 47 different texts.  Normalizing them is a
- * function of the text alone (a symbol a value names is only collected
- * again), and nothing changes a normalized value in place, so equal text
- * shares one value (borrowed here from the map being built).
+ * program have 47 different texts.  Normalizing is a function of the text
+ * alone (a symbol a value names is only collected again), and nothing
+ * changes a normalized value in place, so equal text shares one value
+ * (borrowed here from the map being built).
  */
 struct memo_slot {
 	const uint8_t *text;
