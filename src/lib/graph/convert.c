@@ -554,7 +554,6 @@ static int add_subgraph(struct graph_conv *c, json_t *node, const char *name, co
 	return IRX_OK;
 }
 
-/* The archive's argument named NAME, or NULL. */
 static int add_argument(struct graph_conv *c, struct scope *s, json_t *out, const char *name,
 			long index, const json_t *arg, int typed)
 {
@@ -863,10 +862,6 @@ static int convert_node(struct graph_conv *c, struct scope *s, const json_t *nod
 	return IRX_OK;
 }
 
-/*
- * A higher-order operator's subgraph into OUT_NODES, with its own
- * namespace and its graph_inputs and graph_outputs in IR.
- */
 /* IR[KEY]: the TensorMetas of a subgraph's inputs (its placeholders,
  * produced by no node) or of its outputs (ARGS). */
 static int subgraph_metas(struct graph_conv *c, struct scope *s, json_t *ir, const char *key,
@@ -890,6 +885,10 @@ static int subgraph_metas(struct graph_conv *c, struct scope *s, json_t *ir, con
 	return IRX_OK;
 }
 
+/*
+ * A higher-order operator's subgraph into OUT_NODES, with its own
+ * namespace and its graph_inputs and graph_outputs in IR.
+ */
 static int convert_subgraph(struct graph_conv *c, const json_t *graph, json_t *out_nodes,
 			    json_t *ir)
 {
