@@ -203,8 +203,9 @@ static inline size_t fmt_json_plain_run(const char *p, size_t n)
  * key path PATH (the keys from the root, NULL-terminated) is empty in
  * *OUT, and its elements' (an array's) or members' (an object's, "key":
  * value) byte ranges are in SPANS (free()), N of them, each read later
- * with fmt_json_parse_span or fmt_json_parse_member.  Byte offsets in
- * errors are DATA's; a duplicate key's JSON pointer starts with PREFIX.
+ * with fmt_json_parse_span (a member's value after fmt_json_member_key
+ * has read its key).  Byte offsets in errors are DATA's; a duplicate
+ * key's JSON pointer starts with PREFIX.
  * Keys given twice among deferred members are the caller's to refuse.
  */
 #define FMT_JSON_MAX_DEFERRED 4
@@ -223,9 +224,6 @@ int fmt_json_parse_span(json_t **out, const uint8_t *data, struct fmt_json_span 
 /* @param key new string (free()); VALUE, the member's value, unparsed */
 int fmt_json_member_key(char **key, struct fmt_json_span *value, const uint8_t *data,
 			struct fmt_json_span span, irx_error *err);
-/* @param key new string (free()) */
-int fmt_json_parse_member(char **key, json_t **out, const uint8_t *data, struct fmt_json_span span,
-			  const char *prefix, irx_error *err);
 
 /*
  * json-write.c: a document written in parts, for an array too large to

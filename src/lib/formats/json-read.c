@@ -19,7 +19,7 @@
  * Arrays and objects of a document can be left unparsed
  * (fmt_json_parse_deferred): their elements or members are only
  * delimited, and each is parsed on its own later (fmt_json_parse_span,
- * fmt_json_parse_member).  A program's nodes and tensor values are most of
+ * fmt_json_member_key).  A program's nodes and tensor values are most of
  * its bytes, and ten times that as values; read one at a time, they never
  * all exist as values at once.
  */
@@ -710,24 +710,6 @@ int fmt_json_member_key(char **key, struct fmt_json_span *value, const uint8_t *
 	}
 	*value = (struct fmt_json_span){(size_t)(r.p + 1 - r.start), span.end};
 	return IRX_OK;
-}
-
-int fmt_json_parse_member(char **key, json_t **out, const uint8_t *data, struct fmt_json_span span,
-			  const char *prefix, irx_error *err)
-{
-	struct fmt_json_span span_value;
-	char where[600];
-	int rc;
-
-	*out = NULL;
-	if ((rc = fmt_json_member_key(key, &span_value, data, span, err)))
-		return rc;
-	snprintf(where, sizeof(where), "%s/%s", prefix, *key);
-	if ((rc = fmt_json_parse_span(out, data, span_value, where, err))) {
-		free(*key);
-		*key = NULL;
-	}
-	return rc;
 }
 
 irx_status irx_json_load(json_t **out, const char *path, irx_error *err)
